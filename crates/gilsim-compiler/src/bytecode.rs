@@ -1,0 +1,337 @@
+//! The compiled program: opcodes, instructions, code objects and constants.
+//!
+//! Opcodes are a plain `enum` named exactly as CPython names them, so that a learner can
+//! match what `gilsim dis` prints with what `python -m dis` prints. An instruction is an
+//! opcode and one 32-bit argument; the meaning of the argument depends on the opcode (an
+//! index into the code object's constants, names, locals or cells, an instruction index
+//! for jumps, or a count).
+
+use serde::Serialize;
+
+/// Index of a code object inside a [`Program`].
+pub type CodeId = u32;
+
+macro_rules! opcodes {
+    ($($name:ident = $text:literal,)*) => {
+        /// One CPython opcode. The variant name is the CPython spelling in CamelCase; [`Op::name`]
+        /// gives the CPython spelling.
+        #[allow(non_camel_case_types, missing_docs)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+        #[repr(u8)]
+        pub enum Op { $($name,)* }
+
+        impl Op {
+            /// The opcode's name as CPython's `dis` prints it.
+            #[must_use]
+            pub const fn name(self) -> &'static str {
+                match self { $(Op::$name => $text,)* }
+            }
+        }
+    };
+}
+
+opcodes! {
+    NOP = "NOP",
+    POP_TOP = "POP_TOP",
+    ROT_TWO = "ROT_TWO",
+    ROT_THREE = "ROT_THREE",
+    ROT_FOUR = "ROT_FOUR",
+    DUP_TOP = "DUP_TOP",
+    DUP_TOP_TWO = "DUP_TOP_TWO",
+    UNARY_POSITIVE = "UNARY_POSITIVE",
+    UNARY_NEGATIVE = "UNARY_NEGATIVE",
+    UNARY_NOT = "UNARY_NOT",
+    UNARY_INVERT = "UNARY_INVERT",
+    BINARY_POWER = "BINARY_POWER",
+    BINARY_MULTIPLY = "BINARY_MULTIPLY",
+    BINARY_MODULO = "BINARY_MODULO",
+    BINARY_ADD = "BINARY_ADD",
+    BINARY_SUBTRACT = "BINARY_SUBTRACT",
+    BINARY_SUBSCR = "BINARY_SUBSCR",
+    BINARY_FLOOR_DIVIDE = "BINARY_FLOOR_DIVIDE",
+    BINARY_TRUE_DIVIDE = "BINARY_TRUE_DIVIDE",
+    BINARY_LSHIFT = "BINARY_LSHIFT",
+    BINARY_RSHIFT = "BINARY_RSHIFT",
+    BINARY_AND = "BINARY_AND",
+    BINARY_XOR = "BINARY_XOR",
+    BINARY_OR = "BINARY_OR",
+    INPLACE_ADD = "INPLACE_ADD",
+    INPLACE_SUBTRACT = "INPLACE_SUBTRACT",
+    INPLACE_MULTIPLY = "INPLACE_MULTIPLY",
+    INPLACE_MODULO = "INPLACE_MODULO",
+    INPLACE_POWER = "INPLACE_POWER",
+    INPLACE_FLOOR_DIVIDE = "INPLACE_FLOOR_DIVIDE",
+    INPLACE_TRUE_DIVIDE = "INPLACE_TRUE_DIVIDE",
+    INPLACE_LSHIFT = "INPLACE_LSHIFT",
+    INPLACE_RSHIFT = "INPLACE_RSHIFT",
+    INPLACE_AND = "INPLACE_AND",
+    INPLACE_XOR = "INPLACE_XOR",
+    INPLACE_OR = "INPLACE_OR",
+    STORE_SUBSCR = "STORE_SUBSCR",
+    DELETE_SUBSCR = "DELETE_SUBSCR",
+    GET_ITER = "GET_ITER",
+    LOAD_BUILD_CLASS = "LOAD_BUILD_CLASS",
+    LIST_TO_TUPLE = "LIST_TO_TUPLE",
+    RETURN_VALUE = "RETURN_VALUE",
+    YIELD_VALUE = "YIELD_VALUE",
+    POP_BLOCK = "POP_BLOCK",
+    POP_EXCEPT = "POP_EXCEPT",
+    STORE_NAME = "STORE_NAME",
+    DELETE_NAME = "DELETE_NAME",
+    UNPACK_SEQUENCE = "UNPACK_SEQUENCE",
+    UNPACK_EX = "UNPACK_EX",
+    FOR_ITER = "FOR_ITER",
+    STORE_ATTR = "STORE_ATTR",
+    DELETE_ATTR = "DELETE_ATTR",
+    STORE_GLOBAL = "STORE_GLOBAL",
+    DELETE_GLOBAL = "DELETE_GLOBAL",
+    LOAD_CONST = "LOAD_CONST",
+    LOAD_NAME = "LOAD_NAME",
+    BUILD_TUPLE = "BUILD_TUPLE",
+    BUILD_LIST = "BUILD_LIST",
+    BUILD_SET = "BUILD_SET",
+    BUILD_MAP = "BUILD_MAP",
+    BUILD_CONST_KEY_MAP = "BUILD_CONST_KEY_MAP",
+    BUILD_STRING = "BUILD_STRING",
+    BUILD_SLICE = "BUILD_SLICE",
+    LOAD_ATTR = "LOAD_ATTR",
+    COMPARE_OP = "COMPARE_OP",
+    IS_OP = "IS_OP",
+    CONTAINS_OP = "CONTAINS_OP",
+    IMPORT_NAME = "IMPORT_NAME",
+    IMPORT_FROM = "IMPORT_FROM",
+    JUMP_FORWARD = "JUMP_FORWARD",
+    JUMP_ABSOLUTE = "JUMP_ABSOLUTE",
+    JUMP_IF_FALSE_OR_POP = "JUMP_IF_FALSE_OR_POP",
+    JUMP_IF_TRUE_OR_POP = "JUMP_IF_TRUE_OR_POP",
+    POP_JUMP_IF_FALSE = "POP_JUMP_IF_FALSE",
+    POP_JUMP_IF_TRUE = "POP_JUMP_IF_TRUE",
+    JUMP_IF_NOT_EXC_MATCH = "JUMP_IF_NOT_EXC_MATCH",
+    LOAD_GLOBAL = "LOAD_GLOBAL",
+    RERAISE = "RERAISE",
+    SETUP_FINALLY = "SETUP_FINALLY",
+    SETUP_WITH = "SETUP_WITH",
+    WITH_EXCEPT_START = "WITH_EXCEPT_START",
+    LOAD_FAST = "LOAD_FAST",
+    STORE_FAST = "STORE_FAST",
+    DELETE_FAST = "DELETE_FAST",
+    LOAD_CLOSURE = "LOAD_CLOSURE",
+    LOAD_DEREF = "LOAD_DEREF",
+    STORE_DEREF = "STORE_DEREF",
+    DELETE_DEREF = "DELETE_DEREF",
+    LOAD_CLASSDEREF = "LOAD_CLASSDEREF",
+    RAISE_VARARGS = "RAISE_VARARGS",
+    CALL_FUNCTION = "CALL_FUNCTION",
+    CALL_FUNCTION_KW = "CALL_FUNCTION_KW",
+    CALL_FUNCTION_EX = "CALL_FUNCTION_EX",
+    LOAD_METHOD = "LOAD_METHOD",
+    CALL_METHOD = "CALL_METHOD",
+    MAKE_FUNCTION = "MAKE_FUNCTION",
+    LIST_APPEND = "LIST_APPEND",
+    SET_ADD = "SET_ADD",
+    MAP_ADD = "MAP_ADD",
+    LIST_EXTEND = "LIST_EXTEND",
+    SET_UPDATE = "SET_UPDATE",
+    DICT_MERGE = "DICT_MERGE",
+    DICT_UPDATE = "DICT_UPDATE",
+    FORMAT_VALUE = "FORMAT_VALUE",
+    LOAD_ASSERTION_ERROR = "LOAD_ASSERTION_ERROR",
+}
+
+/// How the argument of an opcode is to be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgKind {
+    /// The opcode takes no argument.
+    None,
+    /// A count or a flag word.
+    Plain,
+    /// Index into `consts`.
+    Const,
+    /// Index into `names`.
+    Name,
+    /// Index into `varnames` (fast locals).
+    Local,
+    /// Index into cells then free variables.
+    Free,
+    /// A jump whose target CPython 3.9 prints as "to N" (relative jumps).
+    JumpRel,
+    /// A jump whose target CPython 3.9 prints as a bare offset (absolute jumps).
+    JumpAbs,
+    /// A comparison operator index.
+    Compare,
+    /// FORMAT_VALUE's conversion flags.
+    Format,
+    /// MAKE_FUNCTION's flag word.
+    MakeFunction,
+}
+
+impl Op {
+    /// How to read this opcode's argument.
+    #[must_use]
+    pub const fn arg_kind(self) -> ArgKind {
+        use Op::*;
+        match self {
+            LOAD_CONST => ArgKind::Const,
+            LOAD_NAME | STORE_NAME | DELETE_NAME | LOAD_GLOBAL | STORE_GLOBAL | DELETE_GLOBAL
+            | LOAD_ATTR | STORE_ATTR | DELETE_ATTR | LOAD_METHOD | IMPORT_NAME | IMPORT_FROM => {
+                ArgKind::Name
+            }
+            LOAD_FAST | STORE_FAST | DELETE_FAST => ArgKind::Local,
+            LOAD_CLOSURE | LOAD_DEREF | STORE_DEREF | DELETE_DEREF | LOAD_CLASSDEREF => {
+                ArgKind::Free
+            }
+            FOR_ITER | JUMP_FORWARD | SETUP_FINALLY | SETUP_WITH => ArgKind::JumpRel,
+            JUMP_ABSOLUTE | JUMP_IF_FALSE_OR_POP | JUMP_IF_TRUE_OR_POP | POP_JUMP_IF_FALSE
+            | POP_JUMP_IF_TRUE | JUMP_IF_NOT_EXC_MATCH => ArgKind::JumpAbs,
+            COMPARE_OP => ArgKind::Compare,
+            FORMAT_VALUE => ArgKind::Format,
+            MAKE_FUNCTION => ArgKind::MakeFunction,
+            ROT_TWO | ROT_THREE | ROT_FOUR | DUP_TOP | DUP_TOP_TWO | POP_TOP | NOP
+            | UNARY_POSITIVE | UNARY_NEGATIVE | UNARY_NOT | UNARY_INVERT | BINARY_POWER
+            | BINARY_MULTIPLY | BINARY_MODULO | BINARY_ADD | BINARY_SUBTRACT | BINARY_SUBSCR
+            | BINARY_FLOOR_DIVIDE | BINARY_TRUE_DIVIDE | BINARY_LSHIFT | BINARY_RSHIFT
+            | BINARY_AND | BINARY_XOR | BINARY_OR | INPLACE_ADD | INPLACE_SUBTRACT
+            | INPLACE_MULTIPLY | INPLACE_MODULO | INPLACE_POWER | INPLACE_FLOOR_DIVIDE
+            | INPLACE_TRUE_DIVIDE | INPLACE_LSHIFT | INPLACE_RSHIFT | INPLACE_AND | INPLACE_XOR
+            | INPLACE_OR | STORE_SUBSCR | DELETE_SUBSCR | GET_ITER | LOAD_BUILD_CLASS
+            | LIST_TO_TUPLE | RETURN_VALUE | YIELD_VALUE | POP_BLOCK | POP_EXCEPT
+            | WITH_EXCEPT_START | LOAD_ASSERTION_ERROR => ArgKind::None,
+            _ => ArgKind::Plain,
+        }
+    }
+
+    /// Whether the opcode may transfer control to its argument.
+    #[must_use]
+    pub const fn is_jump(self) -> bool {
+        matches!(self.arg_kind(), ArgKind::JumpRel | ArgKind::JumpAbs)
+    }
+}
+
+/// The comparison operators of COMPARE_OP, in CPython's order.
+pub const COMPARE_OPS: [&str; 6] = ["<", "<=", "==", "!=", ">", ">="];
+
+/// One instruction: an opcode and its argument (0 when the opcode takes none).
+///
+/// Jump arguments are instruction indexes inside the same code object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Instr {
+    /// The opcode.
+    pub op: Op,
+    /// The argument, read according to [`Op::arg_kind`].
+    pub arg: u32,
+}
+
+/// A compile-time constant.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Const {
+    /// `None`.
+    None,
+    /// `True` / `False`.
+    Bool(bool),
+    /// An integer that fits in 64 bits.
+    Int(i64),
+    /// An integer literal too large for 64 bits, in decimal.
+    BigInt(String),
+    /// A float.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// `...`.
+    Ellipsis,
+    /// A tuple of constants.
+    Tuple(Vec<Const>),
+    /// A nested code object.
+    Code(CodeId),
+}
+
+/// What kind of scope a code object implements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CodeKind {
+    /// The module body.
+    Module,
+    /// A class body.
+    Class,
+    /// A function, lambda or comprehension.
+    Function,
+    /// A generator function or generator expression.
+    Generator,
+}
+
+/// One compiled code object, as CPython's `code` type.
+#[derive(Clone, Debug, Serialize)]
+pub struct CodeObject {
+    /// `co_name`.
+    pub name: String,
+    /// `__qualname__` of the function it implements.
+    pub qualname: String,
+    /// What this code object implements.
+    pub kind: CodeKind,
+    /// The first source line.
+    pub first_line: u32,
+    /// Number of positional parameters (including positional-only).
+    pub argcount: u32,
+    /// Number of positional-only parameters.
+    pub posonlyargcount: u32,
+    /// Number of keyword-only parameters.
+    pub kwonlyargcount: u32,
+    /// Whether it has `*args` (the slot after the keyword-only ones).
+    pub varargs: bool,
+    /// Whether it has `**kwargs` (the slot after `*args`).
+    pub varkw: bool,
+    /// `co_varnames`: parameters first, then the other locals.
+    pub varnames: Vec<String>,
+    /// `co_cellvars`: locals captured by inner functions.
+    pub cellvars: Vec<String>,
+    /// For each cell variable that is also a parameter, the parameter's index.
+    pub cell_params: Vec<Option<u32>>,
+    /// `co_freevars`: variables captured from enclosing functions.
+    pub freevars: Vec<String>,
+    /// `co_names`.
+    pub names: Vec<String>,
+    /// `co_consts`.
+    pub consts: Vec<Const>,
+    /// The instructions.
+    pub instrs: Vec<Instr>,
+    /// Source line of each instruction.
+    pub lines: Vec<u32>,
+    /// Source column (1-based, in characters) of each instruction's expression or statement.
+    pub cols: Vec<u32>,
+    /// Instruction indexes at which a new source line starts, as `dis` shows them.
+    pub line_starts: Vec<bool>,
+}
+
+impl CodeObject {
+    /// The byte offset CPython 3.9 would give instruction `index` (two bytes per instruction).
+    #[must_use]
+    pub fn offset(index: usize) -> usize {
+        index * 2
+    }
+}
+
+/// A whole compiled program: its code objects, the module's code first.
+#[derive(Clone, Debug, Serialize)]
+pub struct Program {
+    /// The file name as the user gave it (used in tracebacks).
+    pub filename: String,
+    /// The source text.
+    pub source: String,
+    /// All code objects; index 0 is the module.
+    pub codes: Vec<CodeObject>,
+}
+
+impl Program {
+    /// The module's code object.
+    #[must_use]
+    pub fn module(&self) -> &CodeObject {
+        &self.codes[0]
+    }
+
+    /// One line of the source text (1-based), without its line break.
+    #[must_use]
+    pub fn source_line(&self, line: u32) -> &str {
+        self.source
+            .lines()
+            .nth(line.saturating_sub(1) as usize)
+            .unwrap_or("")
+    }
+}

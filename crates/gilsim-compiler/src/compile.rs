@@ -1,0 +1,1830 @@
+//! Code generation: the AST of a module to CPython 3.9-style code objects.
+//!
+//! The generator follows CPython 3.9's `compile.c` statement by statement, so that the opcode
+//! sequence of each supported construct is the one `dis` shows on a real 3.9 (the fidelity tests
+//! compare them). Constructs outside the subset are refused with a located error.
+
+use crate::bytecode::{CodeId, CodeKind, CodeObject, Const, Instr, Op, Program};
+use crate::error::{CompileError, ErrorKind};
+use crate::profile::Profile;
+use crate::symtable::{Access, ScopeKind, SymbolTable};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+
+/// Compiles a whole module.
+///
+/// # Errors
+/// A [`CompileError`] for a syntax error or a construct gilsim does not support.
+pub fn compile(source: &str, filename: &str, profile: &Profile) -> Result<Program, CompileError> {
+    let parsed = ruff_python_parser::parse_module(source).map_err(|e| {
+        let r = e.location;
+        CompileError::at(
+            ErrorKind::Syntax,
+            source,
+            r.start().to_usize(),
+            r.end().to_usize(),
+            format!("invalid syntax: {}", e.error),
+            Some("fix the syntax; the same file fails under python3 too".to_string()),
+        )
+    })?;
+    let module = parsed.into_syntax();
+    let table = SymbolTable::build(&module.body);
+    let mut c = Compiler {
+        source,
+        profile: *profile,
+        table,
+        codes: Vec::new(),
+        units: Vec::new(),
+        line_starts: line_starts(source),
+    };
+    c.enter_unit(0, "<module>".into(), "<module>".into(), CodeKind::Module, 1);
+    c.module_body(&module.body)?;
+    c.leave_unit(0);
+    Ok(Program {
+        filename: filename.to_string(),
+        source: source.to_string(),
+        codes: c.codes.into_iter().map(|c| c.expect("code")).collect(),
+    })
+}
+
+fn line_starts(source: &str) -> Vec<usize> {
+    let mut v = vec![0];
+    for (i, b) in source.bytes().enumerate() {
+        if b == b'\n' {
+            v.push(i + 1);
+        }
+    }
+    v
+}
+
+type Label = u32;
+
+#[derive(Clone, Debug)]
+enum FBlock {
+    WhileLoop { cont: Label, brk: Label },
+    ForLoop { cont: Label, brk: Label },
+    TryExcept,
+    FinallyTry { body: Vec<Stmt> },
+    FinallyEnd,
+    With,
+    HandlerCleanup { name: Option<String> },
+    PopValue,
+}
+
+struct Unit {
+    code: CodeObject,
+    id: CodeId,
+    scope: usize,
+    labels: Vec<Option<u32>>,
+    fixups: Vec<(usize, Label)>,
+    fblocks: Vec<FBlock>,
+    line: u32,
+    col: u32,
+}
+
+struct Compiler<'s> {
+    source: &'s str,
+    #[allow(dead_code)]
+    profile: Profile,
+    table: SymbolTable,
+    codes: Vec<Option<CodeObject>>,
+    units: Vec<Unit>,
+    line_starts: Vec<usize>,
+}
+
+type R<T = ()> = Result<T, CompileError>;
+
+fn binop(op: ast::Operator, inplace: bool) -> Option<Op> {
+    use ast::Operator as O;
+    Some(match (op, inplace) {
+        (O::Add, false) => Op::BINARY_ADD,
+        (O::Sub, false) => Op::BINARY_SUBTRACT,
+        (O::Mult, false) => Op::BINARY_MULTIPLY,
+        (O::Div, false) => Op::BINARY_TRUE_DIVIDE,
+        (O::FloorDiv, false) => Op::BINARY_FLOOR_DIVIDE,
+        (O::Mod, false) => Op::BINARY_MODULO,
+        (O::Pow, false) => Op::BINARY_POWER,
+        (O::LShift, false) => Op::BINARY_LSHIFT,
+        (O::RShift, false) => Op::BINARY_RSHIFT,
+        (O::BitAnd, false) => Op::BINARY_AND,
+        (O::BitOr, false) => Op::BINARY_OR,
+        (O::BitXor, false) => Op::BINARY_XOR,
+        (O::Add, true) => Op::INPLACE_ADD,
+        (O::Sub, true) => Op::INPLACE_SUBTRACT,
+        (O::Mult, true) => Op::INPLACE_MULTIPLY,
+        (O::Div, true) => Op::INPLACE_TRUE_DIVIDE,
+        (O::FloorDiv, true) => Op::INPLACE_FLOOR_DIVIDE,
+        (O::Mod, true) => Op::INPLACE_MODULO,
+        (O::Pow, true) => Op::INPLACE_POWER,
+        (O::LShift, true) => Op::INPLACE_LSHIFT,
+        (O::RShift, true) => Op::INPLACE_RSHIFT,
+        (O::BitAnd, true) => Op::INPLACE_AND,
+        (O::BitOr, true) => Op::INPLACE_OR,
+        (O::BitXor, true) => Op::INPLACE_XOR,
+        (O::MatMult, _) => return None,
+    })
+}
+
+/// The constant an expression folds to, as CPython 3.9's AST optimiser folds it.
+fn const_of(e: &Expr) -> Option<Const> {
+    match e {
+        Expr::NoneLiteral(_) => Some(Const::None),
+        Expr::BooleanLiteral(b) => Some(Const::Bool(b.value)),
+        Expr::EllipsisLiteral(_) => Some(Const::Ellipsis),
+        Expr::StringLiteral(s) => Some(Const::Str(s.value.to_str().to_string())),
+        Expr::NumberLiteral(n) => match &n.value {
+            ast::Number::Int(i) => Some(match i.as_i64() {
+                Some(v) => Const::Int(v),
+                None => Const::BigInt(i.to_string()),
+            }),
+            ast::Number::Float(f) => Some(Const::Float(*f)),
+            ast::Number::Complex { .. } => None,
+        },
+        Expr::UnaryOp(u) if matches!(u.op, ast::UnaryOp::USub) => match const_of(&u.operand)? {
+            Const::Int(v) => v.checked_neg().map(Const::Int),
+            Const::Float(f) => Some(Const::Float(-f)),
+            _ => None,
+        },
+        Expr::Tuple(t) => t.elts.iter().map(const_of).collect::<Option<Vec<_>>>().map(Const::Tuple),
+        _ => None,
+    }
+}
+
+fn const_truth(e: &Expr) -> Option<bool> {
+    match const_of(e)? {
+        Const::None => Some(false),
+        Const::Bool(b) => Some(b),
+        Const::Int(v) => Some(v != 0),
+        Const::Float(f) => Some(f != 0.0),
+        Const::Str(s) => Some(!s.is_empty()),
+        Const::Tuple(t) => Some(!t.is_empty()),
+        _ => None,
+    }
+}
+
+fn ends_in_return(instrs: &[Instr]) -> bool {
+    matches!(instrs.last(), Some(i) if i.op == Op::RETURN_VALUE)
+}
+
+impl Compiler<'_> {
+    // ----- units, labels, emission -----
+
+    fn enter_unit(&mut self, scope: usize, name: String, qualname: String, kind: CodeKind, line: u32) {
+        let id = self.codes.len() as CodeId;
+        self.codes.push(None);
+        let s = &self.table.scopes[scope];
+        let varnames = if matches!(s.kind, ScopeKind::Function | ScopeKind::Comprehension) {
+            s.varnames()
+        } else {
+            Vec::new()
+        };
+        let cell_params = s
+            .cellvars
+            .iter()
+            .map(|c| s.params.iter().position(|p| p == c).map(|p| p as u32))
+            .collect();
+        let code = CodeObject {
+            name,
+            qualname,
+            kind,
+            first_line: line,
+            argcount: 0,
+            posonlyargcount: 0,
+            kwonlyargcount: 0,
+            varargs: false,
+            varkw: false,
+            varnames,
+            cellvars: s.cellvars.clone(),
+            cell_params,
+            freevars: s.freevars.clone(),
+            names: Vec::new(),
+            consts: Vec::new(),
+            instrs: Vec::new(),
+            lines: Vec::new(),
+            cols: Vec::new(),
+            line_starts: Vec::new(),
+        };
+        self.units.push(Unit {
+            code,
+            id,
+            scope,
+            labels: Vec::new(),
+            fixups: Vec::new(),
+            fblocks: Vec::new(),
+            line,
+            col: 1,
+        });
+    }
+
+    /// Finishes the current unit: adds the implicit return, resolves jumps, stores the code.
+    fn leave_unit(&mut self, _scope: usize) -> CodeId {
+        if !ends_in_return(&self.u().code.instrs) {
+            let none = self.const_idx(Const::None);
+            self.emit(Op::LOAD_CONST, none);
+            self.emit(Op::RETURN_VALUE, 0);
+        }
+        let mut unit = self.units.pop().expect("unit");
+        for (at, label) in std::mem::take(&mut unit.fixups) {
+            unit.code.instrs[at].arg = unit.labels[label as usize].expect("label bound");
+        }
+        let mut starts = Vec::with_capacity(unit.code.lines.len());
+        let mut prev = 0;
+        for &l in &unit.code.lines {
+            starts.push(l != prev);
+            prev = l;
+        }
+        unit.code.line_starts = starts;
+        let id = unit.id;
+        self.codes[id as usize] = Some(unit.code);
+        id
+    }
+
+    fn u(&mut self) -> &mut Unit {
+        self.units.last_mut().expect("unit")
+    }
+
+    fn scope_kind(&self) -> ScopeKind {
+        let u = self.units.last().expect("unit");
+        self.table.scopes[u.scope].kind
+    }
+
+    fn new_label(&mut self) -> Label {
+        let u = self.u();
+        u.labels.push(None);
+        (u.labels.len() - 1) as Label
+    }
+
+    fn bind(&mut self, l: Label) {
+        let u = self.u();
+        u.labels[l as usize] = Some(u.code.instrs.len() as u32);
+    }
+
+    fn emit(&mut self, op: Op, arg: u32) {
+        let u = self.u();
+        u.code.instrs.push(Instr { op, arg });
+        u.code.lines.push(u.line);
+        u.code.cols.push(u.col);
+    }
+
+    fn emit_jump(&mut self, op: Op, l: Label) {
+        let at = self.u().code.instrs.len();
+        self.emit(op, 0);
+        self.u().fixups.push((at, l));
+    }
+
+    fn const_idx(&mut self, c: Const) -> u32 {
+        let consts = &mut self.u().code.consts;
+        if let Some(i) = consts.iter().position(|x| same_const(x, &c)) {
+            return i as u32;
+        }
+        consts.push(c);
+        (consts.len() - 1) as u32
+    }
+
+    fn load_const(&mut self, c: Const) {
+        let i = self.const_idx(c);
+        self.emit(Op::LOAD_CONST, i);
+    }
+
+    fn name_idx(&mut self, n: &str) -> u32 {
+        let names = &mut self.u().code.names;
+        if let Some(i) = names.iter().position(|x| x == n) {
+            return i as u32;
+        }
+        names.push(n.to_string());
+        (names.len() - 1) as u32
+    }
+
+    fn set_loc(&mut self, r: TextRange) -> (u32, u32) {
+        let (line, col) = self.line_col(r.start().to_usize());
+        let u = self.u();
+        let old = (u.line, u.col);
+        u.line = line;
+        u.col = col;
+        old
+    }
+
+    fn restore_loc(&mut self, old: (u32, u32)) {
+        let u = self.u();
+        u.line = old.0;
+        u.col = old.1;
+    }
+
+    fn line_col(&self, offset: usize) -> (u32, u32) {
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let col = self.source.get(start..offset).map_or(0, |s| s.chars().count());
+        (line as u32 + 1, col as u32 + 1)
+    }
+
+    fn unsupported(&self, r: TextRange, what: &str, hint: &str) -> CompileError {
+        CompileError::at(
+            ErrorKind::Unsupported,
+            self.source,
+            r.start().to_usize(),
+            r.end().to_usize(),
+            format!("gilsim does not support {what}"),
+            Some(hint.to_string()),
+        )
+    }
+
+    fn syntax(&self, r: TextRange, msg: &str) -> CompileError {
+        CompileError::at(
+            ErrorKind::Syntax,
+            self.source,
+            r.start().to_usize(),
+            r.end().to_usize(),
+            msg.to_string(),
+            None,
+        )
+    }
+
+    // ----- names -----
+
+    fn access(&self, name: &str) -> Access {
+        let u = self.units.last().expect("unit");
+        self.table.scopes[u.scope].access_of(name)
+    }
+
+    fn deref_idx(&mut self, name: &str) -> u32 {
+        let code = &self.u().code;
+        if let Some(i) = code.cellvars.iter().position(|c| c == name) {
+            return i as u32;
+        }
+        let i = code.freevars.iter().position(|c| c == name).expect("free var");
+        (code.cellvars.len() + i) as u32
+    }
+
+    fn local_idx(&mut self, name: &str) -> u32 {
+        let code = &mut self.u().code;
+        if let Some(i) = code.varnames.iter().position(|c| c == name) {
+            return i as u32;
+        }
+        code.varnames.push(name.to_string());
+        (code.varnames.len() - 1) as u32
+    }
+
+    fn nameop(&mut self, name: &str, ctx: ast::ExprContext) {
+        let access = self.access(name);
+        let (load, store, del) = match access {
+            Access::Local => (Op::LOAD_FAST, Op::STORE_FAST, Op::DELETE_FAST),
+            Access::Cell | Access::Free => (Op::LOAD_DEREF, Op::STORE_DEREF, Op::DELETE_DEREF),
+            Access::GlobalExplicit | Access::GlobalImplicit => {
+                if matches!(self.scope_kind(), ScopeKind::Module | ScopeKind::Class)
+                    && access == Access::GlobalImplicit
+                {
+                    (Op::LOAD_NAME, Op::STORE_NAME, Op::DELETE_NAME)
+                } else {
+                    (Op::LOAD_GLOBAL, Op::STORE_GLOBAL, Op::DELETE_GLOBAL)
+                }
+            }
+            Access::Name => (Op::LOAD_NAME, Op::STORE_NAME, Op::DELETE_NAME),
+            Access::ClassDeref => (Op::LOAD_CLASSDEREF, Op::STORE_NAME, Op::DELETE_NAME),
+        };
+        let op = match ctx {
+            ast::ExprContext::Store => store,
+            ast::ExprContext::Del => del,
+            _ => load,
+        };
+        let arg = match op {
+            Op::LOAD_FAST | Op::STORE_FAST | Op::DELETE_FAST => self.local_idx(name),
+            Op::LOAD_DEREF | Op::STORE_DEREF | Op::DELETE_DEREF | Op::LOAD_CLASSDEREF => {
+                self.deref_idx(name)
+            }
+            _ => self.name_idx(name),
+        };
+        self.emit(op, arg);
+    }
+
+    // ----- module, statements -----
+
+    fn module_body(&mut self, body: &[Stmt]) -> R {
+        let mut rest = body;
+        if let Some(Stmt::Expr(e)) = body.first() {
+            if let Expr::StringLiteral(s) = &*e.value {
+                let old = self.set_loc(e.range);
+                self.load_const(Const::Str(s.value.to_str().to_string()));
+                self.nameop("__doc__", ast::ExprContext::Store);
+                self.restore_loc(old);
+                rest = &body[1..];
+            }
+        }
+        for s in rest {
+            self.stmt(s)?;
+        }
+        Ok(())
+    }
+
+    fn body(&mut self, body: &[Stmt]) -> R {
+        for s in body {
+            self.stmt(s)?;
+        }
+        Ok(())
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> R {
+        let (line, col) = self.line_col(s.range().start().to_usize());
+        {
+            let u = self.u();
+            u.line = line;
+            u.col = col;
+        }
+        match s {
+            Stmt::FunctionDef(f) => self.function_def(f),
+            Stmt::ClassDef(c) => self.class_def(c),
+            Stmt::Return(r) => self.return_stmt(r),
+            Stmt::Delete(d) => {
+                for t in &d.targets {
+                    self.delete_target(t)?;
+                }
+                Ok(())
+            }
+            Stmt::Assign(a) => self.assign(a),
+            Stmt::AugAssign(a) => self.aug_assign(a),
+            Stmt::AnnAssign(a) => {
+                if let Some(v) = &a.value {
+                    self.expr(v)?;
+                    self.store_target(&a.target)?;
+                }
+                Ok(())
+            }
+            Stmt::For(f) => {
+                if f.is_async {
+                    return Err(self.unsupported(f.range, "`async for`", "use a plain `for` loop"));
+                }
+                self.for_stmt(f)
+            }
+            Stmt::While(w) => self.while_stmt(w),
+            Stmt::If(i) => self.if_stmt(i),
+            Stmt::With(w) => {
+                if w.is_async {
+                    return Err(self.unsupported(w.range, "`async with`", "use a plain `with`"));
+                }
+                self.with_stmt(w, 0)
+            }
+            Stmt::Raise(r) => {
+                let mut n = 0;
+                if let Some(e) = &r.exc {
+                    self.expr(e)?;
+                    n = 1;
+                    if let Some(c) = &r.cause {
+                        self.expr(c)?;
+                        n = 2;
+                    }
+                }
+                self.emit(Op::RAISE_VARARGS, n);
+                Ok(())
+            }
+            Stmt::Try(t) => {
+                if t.is_star {
+                    return Err(self.unsupported(t.range, "`except*`", "use a plain `except`"));
+                }
+                if t.finalbody.is_empty() {
+                    self.try_except(t)
+                } else {
+                    self.try_finally(t)
+                }
+            }
+            Stmt::Assert(a) => {
+                let end = self.new_label();
+                self.jump_if(&a.test, end, true)?;
+                self.emit(Op::LOAD_ASSERTION_ERROR, 0);
+                if let Some(m) = &a.msg {
+                    self.expr(m)?;
+                    self.emit(Op::CALL_FUNCTION, 1);
+                }
+                self.emit(Op::RAISE_VARARGS, 1);
+                self.bind(end);
+                Ok(())
+            }
+            Stmt::Import(i) => {
+                for a in &i.names {
+                    self.load_const(Const::Int(0));
+                    self.load_const(Const::None);
+                    let full = a.name.as_str();
+                    let ni = self.name_idx(full);
+                    self.emit(Op::IMPORT_NAME, ni);
+                    match &a.asname {
+                        Some(asname) => {
+                            let parts: Vec<&str> = full.split('.').collect();
+                            if parts.len() > 1 {
+                                for p in &parts[1..parts.len() - 1] {
+                                    let pi = self.name_idx(p);
+                                    self.emit(Op::IMPORT_FROM, pi);
+                                    self.emit(Op::ROT_TWO, 0);
+                                    self.emit(Op::POP_TOP, 0);
+                                }
+                                let last = self.name_idx(parts[parts.len() - 1]);
+                                self.emit(Op::IMPORT_FROM, last);
+                                self.nameop(asname.as_str(), ast::ExprContext::Store);
+                                self.emit(Op::POP_TOP, 0);
+                            } else {
+                                self.nameop(asname.as_str(), ast::ExprContext::Store);
+                            }
+                        }
+                        None => {
+                            let top = full.split('.').next().unwrap_or(full).to_string();
+                            self.nameop(&top, ast::ExprContext::Store);
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Stmt::ImportFrom(i) => {
+                if i.level > 0 {
+                    return Err(self.unsupported(
+                        i.range,
+                        "relative imports",
+                        "a scenario is one file; import only threading, time, sys, random, queue, concurrent.futures, logging, requests",
+                    ));
+                }
+                let module = i.module.as_ref().map_or("", |m| m.as_str()).to_string();
+                if i.names.iter().any(|a| a.name.as_str() == "*") {
+                    return Err(self.unsupported(
+                        i.range,
+                        "`from module import *`",
+                        &format!("import the names you use: `from {module} import Thread, Lock`"),
+                    ));
+                }
+                self.load_const(Const::Int(0));
+                let names = i.names.iter().map(|a| Const::Str(a.name.as_str().to_string())).collect();
+                self.load_const(Const::Tuple(names));
+                let mi = self.name_idx(&module);
+                self.emit(Op::IMPORT_NAME, mi);
+                for a in &i.names {
+                    let ni = self.name_idx(a.name.as_str());
+                    self.emit(Op::IMPORT_FROM, ni);
+                    let bound = a.asname.as_ref().unwrap_or(&a.name).as_str().to_string();
+                    self.nameop(&bound, ast::ExprContext::Store);
+                }
+                self.emit(Op::POP_TOP, 0);
+                Ok(())
+            }
+            Stmt::Global(_) | Stmt::Nonlocal(_) | Stmt::Pass(_) => Ok(()),
+            Stmt::Expr(e) => {
+                if const_of(&e.value).is_some() {
+                    return Ok(()); // 3.9 drops constant expression statements (docstrings, `...`).
+                }
+                self.expr(&e.value)?;
+                self.emit(Op::POP_TOP, 0);
+                Ok(())
+            }
+            Stmt::Break(b) => self.break_continue(b.range, true),
+            Stmt::Continue(b) => self.break_continue(b.range, false),
+            Stmt::Match(m) => Err(self.unsupported(m.range, "`match` statements", "use `if`/`elif`")),
+            Stmt::TypeAlias(t) => Err(self.unsupported(t.range, "`type` aliases", "remove the alias")),
+            Stmt::IpyEscapeCommand(t) => Err(self.syntax(t.range, "invalid syntax")),
+        }
+    }
+
+    fn break_continue(&mut self, range: TextRange, is_break: bool) -> R {
+        let mut unwind = Vec::new();
+        let mut target = None;
+        for fb in self.u().fblocks.iter().rev() {
+            match fb {
+                FBlock::WhileLoop { cont, brk } | FBlock::ForLoop { cont, brk } => {
+                    target = Some((fb.clone(), *cont, *brk));
+                    break;
+                }
+                other => unwind.push(other.clone()),
+            }
+        }
+        let Some((loop_block, cont, brk)) = target else {
+            let what = if is_break { "'break' outside loop" } else { "'continue' not properly in loop" };
+            return Err(self.syntax(range, what));
+        };
+        self.unwind_blocks(&unwind, false)?;
+        if is_break {
+            self.unwind_one(&loop_block, false)?;
+            self.emit_jump(Op::JUMP_ABSOLUTE, brk);
+        } else {
+            self.emit_jump(Op::JUMP_ABSOLUTE, cont);
+        }
+        Ok(())
+    }
+
+    /// Emits the clean-up of the given frame blocks, innermost first (CPython's
+    /// `compiler_unwind_fblock_stack`).
+    fn unwind_blocks(&mut self, blocks: &[FBlock], preserve_tos: bool) -> R {
+        for (i, fb) in blocks.iter().enumerate() {
+            if let FBlock::FinallyTry { body } = fb {
+                // The finally body runs with the blocks outside it still in force.
+                self.emit(Op::POP_BLOCK, 0);
+                let depth = self.u().fblocks.len();
+                let keep = depth - blocks.len() + i;
+                let saved: Vec<FBlock> = self.u().fblocks.drain(keep..).collect();
+                if preserve_tos {
+                    self.u().fblocks.push(FBlock::PopValue);
+                }
+                let body = body.clone();
+                self.body(&body)?;
+                if preserve_tos {
+                    self.u().fblocks.pop();
+                }
+                self.u().fblocks.extend(saved);
+            } else {
+                self.unwind_one(fb, preserve_tos)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn unwind_one(&mut self, fb: &FBlock, preserve_tos: bool) -> R {
+        match fb {
+            FBlock::WhileLoop { .. } => {}
+            FBlock::ForLoop { .. } | FBlock::PopValue => {
+                if preserve_tos {
+                    self.emit(Op::ROT_TWO, 0);
+                }
+                self.emit(Op::POP_TOP, 0);
+            }
+            FBlock::TryExcept => self.emit(Op::POP_BLOCK, 0),
+            FBlock::FinallyTry { .. } => unreachable!("handled by unwind_blocks"),
+            FBlock::FinallyEnd => {
+                if preserve_tos {
+                    self.emit(Op::ROT_FOUR, 0);
+                }
+                self.emit(Op::POP_TOP, 0);
+                self.emit(Op::POP_TOP, 0);
+                self.emit(Op::POP_TOP, 0);
+                if preserve_tos {
+                    self.emit(Op::ROT_FOUR, 0);
+                }
+                self.emit(Op::POP_EXCEPT, 0);
+            }
+            FBlock::With => {
+                self.emit(Op::POP_BLOCK, 0);
+                if preserve_tos {
+                    self.emit(Op::ROT_TWO, 0);
+                }
+                self.call_exit_with_nones();
+                self.emit(Op::POP_TOP, 0);
+            }
+            FBlock::HandlerCleanup { name } => {
+                if name.is_some() {
+                    self.emit(Op::POP_BLOCK, 0);
+                }
+                if preserve_tos {
+                    self.emit(Op::ROT_FOUR, 0);
+                }
+                self.emit(Op::POP_EXCEPT, 0);
+                if let Some(n) = name {
+                    self.load_const(Const::None);
+                    self.nameop(n, ast::ExprContext::Store);
+                    self.nameop(n, ast::ExprContext::Del);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn call_exit_with_nones(&mut self) {
+        self.load_const(Const::None);
+        self.emit(Op::DUP_TOP, 0);
+        self.emit(Op::DUP_TOP, 0);
+        self.emit(Op::CALL_FUNCTION, 3);
+    }
+
+    fn return_stmt(&mut self, r: &ast::StmtReturn) -> R {
+        if !matches!(self.scope_kind(), ScopeKind::Function | ScopeKind::Comprehension) {
+            return Err(self.syntax(r.range, "'return' outside function"));
+        }
+        let preserve = r.value.as_ref().is_some_and(|v| const_of(v).is_none());
+        if preserve {
+            self.expr(r.value.as_ref().expect("value"))?;
+        }
+        let blocks: Vec<FBlock> = self.u().fblocks.iter().rev().cloned().collect();
+        self.unwind_blocks(&blocks, preserve)?;
+        match &r.value {
+            None => self.load_const(Const::None),
+            Some(v) if !preserve => self.expr(v)?,
+            _ => {}
+        }
+        self.emit(Op::RETURN_VALUE, 0);
+        Ok(())
+    }
+
+    fn delete_target(&mut self, t: &Expr) -> R {
+        match t {
+            Expr::Name(n) => {
+                self.nameop(n.id.as_str(), ast::ExprContext::Del);
+                Ok(())
+            }
+            Expr::Attribute(a) => {
+                self.expr(&a.value)?;
+                let ni = self.name_idx(a.attr.as_str());
+                self.emit(Op::DELETE_ATTR, ni);
+                Ok(())
+            }
+            Expr::Subscript(s) => {
+                self.expr(&s.value)?;
+                self.expr(&s.slice)?;
+                self.emit(Op::DELETE_SUBSCR, 0);
+                Ok(())
+            }
+            Expr::Tuple(t) => t.elts.iter().try_for_each(|e| self.delete_target(e)),
+            Expr::List(t) => t.elts.iter().try_for_each(|e| self.delete_target(e)),
+            other => Err(self.syntax(other.range(), "cannot delete this expression")),
+        }
+    }
+
+    fn assign(&mut self, a: &ast::StmtAssign) -> R {
+        // 3.9 swaps `a, b = b, a` with ROT_TWO / ROT_THREE instead of a tuple.
+        if a.targets.len() == 1 {
+            if let (Expr::Tuple(tt), Expr::Tuple(vt)) = (&a.targets[0], &*a.value) {
+                let n = tt.elts.len();
+                let starred = |v: &[Expr]| v.iter().any(|e| matches!(e, Expr::Starred(_)));
+                if (n == 2 || n == 3)
+                    && vt.elts.len() == n
+                    && !starred(&tt.elts)
+                    && !starred(&vt.elts)
+                    && const_of(&a.value).is_none()
+                {
+                    for e in &vt.elts {
+                        self.expr(e)?;
+                    }
+                    if n == 2 {
+                        self.emit(Op::ROT_TWO, 0);
+                    } else {
+                        self.emit(Op::ROT_THREE, 0);
+                        self.emit(Op::ROT_TWO, 0);
+                    }
+                    for t in &tt.elts {
+                        self.store_target(t)?;
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        self.expr(&a.value)?;
+        for (i, t) in a.targets.iter().enumerate() {
+            if i + 1 < a.targets.len() {
+                self.emit(Op::DUP_TOP, 0);
+            }
+            self.store_target(t)?;
+        }
+        Ok(())
+    }
+
+    fn store_target(&mut self, t: &Expr) -> R {
+        let old = self.set_loc(t.range());
+        let r = self.store_target_inner(t);
+        self.restore_loc(old);
+        r
+    }
+
+    fn store_target_inner(&mut self, t: &Expr) -> R {
+        match t {
+            Expr::Name(n) => {
+                self.nameop(n.id.as_str(), ast::ExprContext::Store);
+                Ok(())
+            }
+            Expr::Attribute(a) => {
+                self.expr(&a.value)?;
+                let ni = self.name_idx(a.attr.as_str());
+                self.emit(Op::STORE_ATTR, ni);
+                Ok(())
+            }
+            Expr::Subscript(s) => {
+                self.expr(&s.value)?;
+                self.expr(&s.slice)?;
+                self.emit(Op::STORE_SUBSCR, 0);
+                Ok(())
+            }
+            Expr::Tuple(t) => self.unpack(&t.elts, t.range),
+            Expr::List(t) => self.unpack(&t.elts, t.range),
+            other => Err(self.syntax(other.range(), "cannot assign to this expression")),
+        }
+    }
+
+    fn unpack(&mut self, elts: &[Expr], range: TextRange) -> R {
+        let star = elts.iter().position(|e| matches!(e, Expr::Starred(_)));
+        match star {
+            None => self.emit(Op::UNPACK_SEQUENCE, elts.len() as u32),
+            Some(i) => {
+                if elts.iter().filter(|e| matches!(e, Expr::Starred(_))).count() > 1 {
+                    return Err(self.syntax(range, "multiple starred expressions in assignment"));
+                }
+                let after = elts.len() - i - 1;
+                self.emit(Op::UNPACK_EX, (i as u32) | ((after as u32) << 8));
+            }
+        }
+        for e in elts {
+            match e {
+                Expr::Starred(s) => self.store_target(&s.value)?,
+                other => self.store_target(other)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn aug_assign(&mut self, a: &ast::StmtAugAssign) -> R {
+        let Some(op) = binop(a.op, true) else {
+            return Err(self.unsupported(a.range, "the `@=` operator", "use a plain function call"));
+        };
+        match &*a.target {
+            Expr::Name(n) => {
+                self.nameop(n.id.as_str(), ast::ExprContext::Load);
+                self.expr(&a.value)?;
+                self.emit(op, 0);
+                self.nameop(n.id.as_str(), ast::ExprContext::Store);
+            }
+            Expr::Attribute(at) => {
+                self.expr(&at.value)?;
+                self.emit(Op::DUP_TOP, 0);
+                let ni = self.name_idx(at.attr.as_str());
+                self.emit(Op::LOAD_ATTR, ni);
+                self.expr(&a.value)?;
+                self.emit(op, 0);
+                self.emit(Op::ROT_TWO, 0);
+                self.emit(Op::STORE_ATTR, ni);
+            }
+            Expr::Subscript(s) => {
+                self.expr(&s.value)?;
+                self.expr(&s.slice)?;
+                self.emit(Op::DUP_TOP_TWO, 0);
+                self.emit(Op::BINARY_SUBSCR, 0);
+                self.expr(&a.value)?;
+                self.emit(op, 0);
+                self.emit(Op::ROT_THREE, 0);
+                self.emit(Op::STORE_SUBSCR, 0);
+            }
+            other => return Err(self.syntax(other.range(), "illegal expression for augmented assignment")),
+        }
+        Ok(())
+    }
+
+    fn for_stmt(&mut self, f: &ast::StmtFor) -> R {
+        let start = self.new_label();
+        let cleanup = self.new_label();
+        let end = self.new_label();
+        self.expr(&f.iter)?;
+        self.emit(Op::GET_ITER, 0);
+        self.bind(start);
+        self.u().fblocks.push(FBlock::ForLoop { cont: start, brk: end });
+        self.emit_jump(Op::FOR_ITER, cleanup);
+        self.store_target(&f.target)?;
+        self.body(&f.body)?;
+        self.emit_jump(Op::JUMP_ABSOLUTE, start);
+        self.bind(cleanup);
+        self.u().fblocks.pop();
+        self.body(&f.orelse)?;
+        self.bind(end);
+        Ok(())
+    }
+
+    fn while_stmt(&mut self, w: &ast::StmtWhile) -> R {
+        let truth = const_truth(&w.test);
+        if truth == Some(false) {
+            return self.body(&w.orelse);
+        }
+        let top = self.new_label();
+        let end = self.new_label();
+        let anchor = self.new_label();
+        self.bind(top);
+        self.u().fblocks.push(FBlock::WhileLoop { cont: top, brk: end });
+        if truth.is_none() {
+            self.jump_if(&w.test, anchor, false)?;
+        }
+        self.body(&w.body)?;
+        self.emit_jump(Op::JUMP_ABSOLUTE, top);
+        self.bind(anchor);
+        self.u().fblocks.pop();
+        self.body(&w.orelse)?;
+        self.bind(end);
+        Ok(())
+    }
+
+    fn if_stmt(&mut self, i: &ast::StmtIf) -> R {
+        let end = self.new_label();
+        self.if_chain(&i.test, &i.body, &i.elif_else_clauses, end)?;
+        self.bind(end);
+        Ok(())
+    }
+
+    fn if_chain(&mut self, test: &Expr, body: &[Stmt], rest: &[ast::ElifElseClause], end: Label) -> R {
+        match const_truth(test) {
+            Some(true) => return self.body(body),
+            Some(false) => return self.else_part(rest, end),
+            None => {}
+        }
+        if rest.is_empty() {
+            self.jump_if(test, end, false)?;
+            return self.body(body);
+        }
+        let next = self.new_label();
+        self.jump_if(test, next, false)?;
+        self.body(body)?;
+        self.emit_jump(Op::JUMP_FORWARD, end);
+        self.bind(next);
+        self.else_part(rest, end)
+    }
+
+    fn else_part(&mut self, rest: &[ast::ElifElseClause], end: Label) -> R {
+        let Some(first) = rest.first() else { return Ok(()) };
+        match &first.test {
+            Some(t) => {
+                let (line, col) = self.line_col(t.range().start().to_usize());
+                let u = self.u();
+                u.line = line;
+                u.col = col;
+                self.if_chain(t, &first.body, &rest[1..], end)
+            }
+            None => self.body(&first.body),
+        }
+    }
+
+    /// Emits a jump to `target` taken when `e`'s truth equals `cond` (CPython's
+    /// `compiler_jump_if`).
+    fn jump_if(&mut self, e: &Expr, target: Label, cond: bool) -> R {
+        match e {
+            Expr::UnaryOp(u) if matches!(u.op, ast::UnaryOp::Not) => {
+                self.jump_if(&u.operand, target, !cond)
+            }
+            Expr::BoolOp(b) => {
+                let is_or = matches!(b.op, ast::BoolOp::Or);
+                let next2 = if is_or == cond { target } else { self.new_label() };
+                let n = b.values.len();
+                for v in &b.values[..n - 1] {
+                    self.jump_if(v, next2, is_or)?;
+                }
+                self.jump_if(&b.values[n - 1], target, cond)?;
+                if next2 != target {
+                    self.bind(next2);
+                }
+                Ok(())
+            }
+            _ => {
+                self.expr(e)?;
+                let op = if cond { Op::POP_JUMP_IF_TRUE } else { Op::POP_JUMP_IF_FALSE };
+                self.emit_jump(op, target);
+                Ok(())
+            }
+        }
+    }
+
+    fn with_stmt(&mut self, w: &ast::StmtWith, pos: usize) -> R {
+        let item = &w.items[pos];
+        let fin = self.new_label();
+        let exit = self.new_label();
+        self.expr(&item.context_expr)?;
+        self.emit_jump(Op::SETUP_WITH, fin);
+        self.u().fblocks.push(FBlock::With);
+        match &item.optional_vars {
+            Some(v) => self.store_target(v)?,
+            None => self.emit(Op::POP_TOP, 0),
+        }
+        if pos + 1 == w.items.len() {
+            self.body(&w.body)?;
+        } else {
+            self.with_stmt(w, pos + 1)?;
+        }
+        self.emit(Op::POP_BLOCK, 0);
+        self.u().fblocks.pop();
+        self.call_exit_with_nones();
+        self.emit(Op::POP_TOP, 0);
+        self.emit_jump(Op::JUMP_FORWARD, exit);
+        self.bind(fin);
+        self.emit(Op::WITH_EXCEPT_START, 0);
+        let ok = self.new_label();
+        self.emit_jump(Op::POP_JUMP_IF_TRUE, ok);
+        self.emit(Op::RERAISE, 0);
+        self.bind(ok);
+        self.emit(Op::POP_TOP, 0);
+        self.emit(Op::POP_TOP, 0);
+        self.emit(Op::POP_TOP, 0);
+        self.emit(Op::POP_EXCEPT, 0);
+        self.emit(Op::POP_TOP, 0);
+        self.bind(exit);
+        Ok(())
+    }
+
+    fn try_finally(&mut self, t: &ast::StmtTry) -> R {
+        let end = self.new_label();
+        let exit = self.new_label();
+        self.emit_jump(Op::SETUP_FINALLY, end);
+        self.u().fblocks.push(FBlock::FinallyTry { body: t.finalbody.to_vec() });
+        if t.handlers.is_empty() {
+            self.body(&t.body)?;
+        } else {
+            self.try_except(t)?;
+        }
+        self.emit(Op::POP_BLOCK, 0);
+        self.u().fblocks.pop();
+        self.body(&t.finalbody)?;
+        self.emit_jump(Op::JUMP_FORWARD, exit);
+        self.bind(end);
+        self.u().fblocks.push(FBlock::FinallyEnd);
+        self.body(&t.finalbody)?;
+        self.u().fblocks.pop();
+        self.emit(Op::RERAISE, 0);
+        self.bind(exit);
+        Ok(())
+    }
+
+    fn try_except(&mut self, t: &ast::StmtTry) -> R {
+        let except = self.new_label();
+        let orelse = self.new_label();
+        let end = self.new_label();
+        self.emit_jump(Op::SETUP_FINALLY, except);
+        self.u().fblocks.push(FBlock::TryExcept);
+        self.body(&t.body)?;
+        self.emit(Op::POP_BLOCK, 0);
+        self.u().fblocks.pop();
+        self.emit_jump(Op::JUMP_FORWARD, orelse);
+        self.bind(except);
+        let n = t.handlers.len();
+        for (i, h) in t.handlers.iter().enumerate() {
+            let ast::ExceptHandler::ExceptHandler(h) = h;
+            if h.type_.is_none() && i + 1 < n {
+                return Err(self.syntax(h.range, "default 'except:' must be last"));
+            }
+            let (line, col) = self.line_col(h.range.start().to_usize());
+            {
+                let u = self.u();
+                u.line = line;
+                u.col = col;
+            }
+            let next = self.new_label();
+            if let Some(ty) = &h.type_ {
+                self.emit(Op::DUP_TOP, 0);
+                self.expr(ty)?;
+                self.emit_jump(Op::JUMP_IF_NOT_EXC_MATCH, next);
+            }
+            self.emit(Op::POP_TOP, 0);
+            if let Some(name) = &h.name {
+                let name = name.as_str().to_string();
+                let cleanup_end = self.new_label();
+                self.nameop(&name, ast::ExprContext::Store);
+                self.emit(Op::POP_TOP, 0);
+                self.emit_jump(Op::SETUP_FINALLY, cleanup_end);
+                self.u().fblocks.push(FBlock::HandlerCleanup { name: Some(name.clone()) });
+                self.body(&h.body)?;
+                self.u().fblocks.pop();
+                self.emit(Op::POP_BLOCK, 0);
+                self.emit(Op::POP_EXCEPT, 0);
+                self.load_const(Const::None);
+                self.nameop(&name, ast::ExprContext::Store);
+                self.nameop(&name, ast::ExprContext::Del);
+                self.emit_jump(Op::JUMP_FORWARD, end);
+                self.bind(cleanup_end);
+                self.load_const(Const::None);
+                self.nameop(&name, ast::ExprContext::Store);
+                self.nameop(&name, ast::ExprContext::Del);
+                self.emit(Op::RERAISE, 0);
+            } else {
+                self.emit(Op::POP_TOP, 0);
+                self.emit(Op::POP_TOP, 0);
+                self.u().fblocks.push(FBlock::HandlerCleanup { name: None });
+                self.body(&h.body)?;
+                self.u().fblocks.pop();
+                self.emit(Op::POP_EXCEPT, 0);
+                self.emit_jump(Op::JUMP_FORWARD, end);
+            }
+            self.bind(next);
+        }
+        self.emit(Op::RERAISE, 0);
+        self.bind(orelse);
+        self.body(&t.orelse)?;
+        self.bind(end);
+        Ok(())
+    }
+
+    // ----- functions and classes -----
+
+    fn qualname(&self, name: &str) -> String {
+        let Some(u) = self.units.last() else { return name.to_string() };
+        match self.table.scopes[u.scope].kind {
+            ScopeKind::Module => name.to_string(),
+            ScopeKind::Class => format!("{}.{name}", u.code.qualname),
+            _ => format!("{}.<locals>.{name}", u.code.qualname),
+        }
+    }
+
+    fn child_scope(&self, key: TextRange) -> usize {
+        self.table.scope_at(key.start().to_u32()).expect("scope analysed")
+    }
+
+    /// Pushes the defaults and the closure of a function about to be made; returns the flags.
+    fn function_prelude(&mut self, params: Option<&ast::Parameters>, scope: usize) -> R<u32> {
+        let mut flags = 0;
+        if let Some(p) = params {
+            let defaults: Vec<&Expr> = p
+                .posonlyargs
+                .iter()
+                .chain(p.args.iter())
+                .filter_map(|a| a.default.as_deref())
+                .collect();
+            if !defaults.is_empty() {
+                if let Some(consts) = defaults.iter().map(|d| const_of(d)).collect::<Option<Vec<_>>>() {
+                    self.load_const(Const::Tuple(consts));
+                } else {
+                    for d in &defaults {
+                        self.expr(d)?;
+                    }
+                    self.emit(Op::BUILD_TUPLE, defaults.len() as u32);
+                }
+                flags |= 1;
+            }
+            let kw: Vec<(&str, &Expr)> = p
+                .kwonlyargs
+                .iter()
+                .filter_map(|a| a.default.as_deref().map(|d| (a.parameter.name.as_str(), d)))
+                .collect();
+            if !kw.is_empty() {
+                for (_, d) in &kw {
+                    self.expr(d)?;
+                }
+                let keys = kw.iter().map(|(n, _)| Const::Str((*n).to_string())).collect();
+                self.load_const(Const::Tuple(keys));
+                self.emit(Op::BUILD_CONST_KEY_MAP, kw.len() as u32);
+                flags |= 2;
+            }
+        }
+        let free = self.table.scopes[scope].freevars.clone();
+        if !free.is_empty() {
+            for name in &free {
+                // The class body provides `__class__` from its own cell.
+                let idx = {
+                    let code = &self.u().code;
+                    code.cellvars
+                        .iter()
+                        .position(|c| c == name)
+                        .or_else(|| code.freevars.iter().position(|c| c == name).map(|i| i + code.cellvars.len()))
+                };
+                let Some(idx) = idx else {
+                    unreachable!("free variable {name} not provided by the enclosing scope")
+                };
+                self.emit(Op::LOAD_CLOSURE, idx as u32);
+            }
+            self.emit(Op::BUILD_TUPLE, free.len() as u32);
+            flags |= 8;
+        }
+        Ok(flags)
+    }
+
+    fn set_params(&mut self, p: &ast::Parameters) {
+        let code = &mut self.u().code;
+        code.argcount = (p.posonlyargs.len() + p.args.len()) as u32;
+        code.posonlyargcount = p.posonlyargs.len() as u32;
+        code.kwonlyargcount = p.kwonlyargs.len() as u32;
+        code.varargs = p.vararg.is_some();
+        code.varkw = p.kwarg.is_some();
+    }
+
+    fn function_def(&mut self, f: &ast::StmtFunctionDef) -> R {
+        if f.is_async {
+            return Err(self.unsupported(f.range, "`async def`", "use threads: this is a lesson about threading"));
+        }
+        if f.type_params.is_some() {
+            return Err(self.unsupported(f.range, "type parameters", "remove the `[T]` list"));
+        }
+        for d in &f.decorator_list {
+            self.expr(&d.expression)?;
+        }
+        let scope = self.child_scope(f.range);
+        let flags = self.function_prelude(Some(&f.parameters), scope)?;
+        let name = f.name.as_str().to_string();
+        let qualname = self.qualname(&name);
+        let first_line = f
+            .decorator_list
+            .first()
+            .map_or(self.u().line, |d| self.line_col(d.range.start().to_usize()).0);
+        let kind = if self.table.scopes[scope].is_generator { CodeKind::Generator } else { CodeKind::Function };
+        self.enter_unit(scope, name.clone(), qualname.clone(), kind, self.line_col(f.range.start().to_usize()).0);
+        self.u().code.first_line = first_line;
+        self.set_params(&f.parameters);
+        // co_consts[0] is the docstring or None.
+        let mut body: &[Stmt] = &f.body;
+        match body.first() {
+            Some(Stmt::Expr(e)) if matches!(&*e.value, Expr::StringLiteral(_)) => {
+                if let Expr::StringLiteral(s) = &*e.value {
+                    self.const_idx(Const::Str(s.value.to_str().to_string()));
+                }
+                body = &body[1..];
+            }
+            _ => {
+                self.const_idx(Const::None);
+            }
+        }
+        self.body(body)?;
+        let id = self.leave_unit(scope);
+        self.load_const(Const::Code(id));
+        self.load_const(Const::Str(qualname));
+        self.emit(Op::MAKE_FUNCTION, flags);
+        for _ in &f.decorator_list {
+            self.emit(Op::CALL_FUNCTION, 1);
+        }
+        self.nameop(&name, ast::ExprContext::Store);
+        Ok(())
+    }
+
+    fn class_def(&mut self, c: &ast::StmtClassDef) -> R {
+        if c.type_params.is_some() {
+            return Err(self.unsupported(c.range, "type parameters", "remove the `[T]` list"));
+        }
+        for d in &c.decorator_list {
+            self.expr(&d.expression)?;
+        }
+        let scope = self.child_scope(c.range);
+        let name = c.name.as_str().to_string();
+        let qualname = self.qualname(&name);
+        self.emit(Op::LOAD_BUILD_CLASS, 0);
+        let line = self.line_col(c.range.start().to_usize()).0;
+        self.enter_unit(scope, name.clone(), qualname.clone(), CodeKind::Class, line);
+        self.nameop("__name__", ast::ExprContext::Load);
+        self.nameop("__module__", ast::ExprContext::Store);
+        self.load_const(Const::Str(qualname.clone()));
+        self.nameop("__qualname__", ast::ExprContext::Store);
+        let mut body: &[Stmt] = &c.body;
+        if let Some(Stmt::Expr(e)) = body.first() {
+            if let Expr::StringLiteral(s) = &*e.value {
+                self.load_const(Const::Str(s.value.to_str().to_string()));
+                self.nameop("__doc__", ast::ExprContext::Store);
+                body = &body[1..];
+            }
+        }
+        self.body(body)?;
+        if self.table.scopes[scope].needs_class_cell {
+            let idx = self.deref_idx("__class__");
+            self.emit(Op::LOAD_CLOSURE, idx);
+            self.emit(Op::DUP_TOP, 0);
+            self.nameop("__classcell__", ast::ExprContext::Store);
+            self.emit(Op::RETURN_VALUE, 0);
+        } else {
+            self.load_const(Const::None);
+            self.emit(Op::RETURN_VALUE, 0);
+        }
+        let id = self.leave_unit(scope);
+        let flags = self.function_prelude(None, scope)?;
+        self.load_const(Const::Code(id));
+        self.load_const(Const::Str(name.clone()));
+        self.emit(Op::MAKE_FUNCTION, flags);
+        self.load_const(Const::Str(name.clone()));
+        let mut n = 2;
+        if let Some(args) = &c.arguments {
+            if let Some(k) = args.keywords.first() {
+                return Err(self.unsupported(k.range, "class keywords such as `metaclass=`", "use a plain base class"));
+            }
+            for a in &args.args {
+                if matches!(a, Expr::Starred(_)) {
+                    return Err(self.unsupported(a.range(), "starred base classes", "list the bases"));
+                }
+                self.expr(a)?;
+                n += 1;
+            }
+        }
+        self.emit(Op::CALL_FUNCTION, n);
+        for _ in &c.decorator_list {
+            self.emit(Op::CALL_FUNCTION, 1);
+        }
+        self.nameop(&name, ast::ExprContext::Store);
+        Ok(())
+    }
+
+    // ----- expressions -----
+
+    fn expr(&mut self, e: &Expr) -> R {
+        let (line, _) = self.line_col(e.range().start().to_usize());
+        let old = {
+            let u = self.u();
+            let old = (u.line, u.col);
+            if line != u.line {
+                u.line = line;
+            }
+            old
+        };
+        let (_, col) = self.line_col(e.range().start().to_usize());
+        self.u().col = col;
+        let r = self.expr_inner(e);
+        self.restore_loc(old);
+        r
+    }
+
+    fn expr_inner(&mut self, e: &Expr) -> R {
+        if let Some(c) = const_of(e) {
+            self.load_const(c);
+            return Ok(());
+        }
+        match e {
+            Expr::Name(n) => {
+                self.nameop(n.id.as_str(), ast::ExprContext::Load);
+                Ok(())
+            }
+            Expr::NumberLiteral(n) => Err(self.unsupported(n.range, "complex numbers", "use floats")),
+            Expr::BytesLiteral(b) => Err(self.unsupported(b.range, "bytes literals", "use a str")),
+            Expr::FString(f) => self.fstring(f),
+            Expr::BinOp(b) => {
+                let Some(op) = binop(b.op, false) else {
+                    return Err(self.unsupported(b.range, "the `@` operator", "use a function call"));
+                };
+                self.expr(&b.left)?;
+                self.expr(&b.right)?;
+                self.emit(op, 0);
+                Ok(())
+            }
+            Expr::UnaryOp(u) => {
+                self.expr(&u.operand)?;
+                let op = match u.op {
+                    ast::UnaryOp::Not => Op::UNARY_NOT,
+                    ast::UnaryOp::USub => Op::UNARY_NEGATIVE,
+                    ast::UnaryOp::UAdd => Op::UNARY_POSITIVE,
+                    ast::UnaryOp::Invert => Op::UNARY_INVERT,
+                };
+                self.emit(op, 0);
+                Ok(())
+            }
+            Expr::BoolOp(b) => {
+                let end = self.new_label();
+                let op = if matches!(b.op, ast::BoolOp::And) { Op::JUMP_IF_FALSE_OR_POP } else { Op::JUMP_IF_TRUE_OR_POP };
+                let n = b.values.len();
+                for v in &b.values[..n - 1] {
+                    self.expr(v)?;
+                    self.emit_jump(op, end);
+                }
+                self.expr(&b.values[n - 1])?;
+                self.bind(end);
+                Ok(())
+            }
+            Expr::Compare(c) => self.compare(c),
+            Expr::If(i) => {
+                let els = self.new_label();
+                let end = self.new_label();
+                self.jump_if(&i.test, els, false)?;
+                self.expr(&i.body)?;
+                self.emit_jump(Op::JUMP_FORWARD, end);
+                self.bind(els);
+                self.expr(&i.orelse)?;
+                self.bind(end);
+                Ok(())
+            }
+            Expr::Call(c) => self.call(c),
+            Expr::Attribute(a) => {
+                self.expr(&a.value)?;
+                let ni = self.name_idx(a.attr.as_str());
+                self.emit(Op::LOAD_ATTR, ni);
+                Ok(())
+            }
+            Expr::Subscript(s) => {
+                self.expr(&s.value)?;
+                self.expr(&s.slice)?;
+                self.emit(Op::BINARY_SUBSCR, 0);
+                Ok(())
+            }
+            Expr::Slice(s) => {
+                let mut n = 2;
+                match &s.lower {
+                    Some(l) => self.expr(l)?,
+                    None => self.load_const(Const::None),
+                }
+                match &s.upper {
+                    Some(u) => self.expr(u)?,
+                    None => self.load_const(Const::None),
+                }
+                if let Some(st) = &s.step {
+                    self.expr(st)?;
+                    n = 3;
+                }
+                self.emit(Op::BUILD_SLICE, n);
+                Ok(())
+            }
+            Expr::List(l) => self.sequence(&l.elts, Op::BUILD_LIST),
+            Expr::Tuple(t) => self.sequence(&t.elts, Op::BUILD_TUPLE),
+            Expr::Set(s) => self.sequence(&s.elts, Op::BUILD_SET),
+            Expr::Dict(d) => self.dict(d),
+            Expr::Lambda(l) => {
+                let scope = self.child_scope(l.range);
+                let flags = self.function_prelude(l.parameters.as_deref(), scope)?;
+                let qualname = self.qualname("<lambda>");
+                let line = self.u().line;
+                self.enter_unit(scope, "<lambda>".into(), qualname.clone(), CodeKind::Function, line);
+                if let Some(p) = &l.parameters {
+                    self.set_params(p);
+                }
+                self.const_idx(Const::None);
+                self.expr(&l.body)?;
+                self.emit(Op::RETURN_VALUE, 0);
+                let id = self.leave_unit(scope);
+                self.load_const(Const::Code(id));
+                self.load_const(Const::Str(qualname));
+                self.emit(Op::MAKE_FUNCTION, flags);
+                Ok(())
+            }
+            Expr::ListComp(c) => self.comprehension(c.range, "<listcomp>", &c.generators, Comp::List(&c.elt)),
+            Expr::SetComp(c) => self.comprehension(c.range, "<setcomp>", &c.generators, Comp::Set(&c.elt)),
+            Expr::DictComp(c) => {
+                let Some(k) = &c.key else {
+                    return Err(self.unsupported(c.range, "`**` in a dict comprehension", "build the dict in a loop"));
+                };
+                self.comprehension(c.range, "<dictcomp>", &c.generators, Comp::Dict(k, &c.value))
+            }
+            Expr::Generator(c) => self.comprehension(c.range, "<genexpr>", &c.generators, Comp::Gen(&c.elt)),
+            Expr::Named(n) => {
+                self.expr(&n.value)?;
+                self.emit(Op::DUP_TOP, 0);
+                self.store_target(&n.target)
+            }
+            Expr::Yield(y) => {
+                if !matches!(self.scope_kind(), ScopeKind::Function) {
+                    return Err(self.syntax(y.range, "'yield' outside function"));
+                }
+                match &y.value {
+                    Some(v) => self.expr(v)?,
+                    None => self.load_const(Const::None),
+                }
+                self.emit(Op::YIELD_VALUE, 0);
+                Ok(())
+            }
+            Expr::YieldFrom(y) => Err(self.unsupported(y.range, "`yield from`", "loop and `yield` each item")),
+            Expr::Await(a) => Err(self.unsupported(a.range, "`await`", "use threads: this is a lesson about threading")),
+            Expr::TString(t) => Err(self.unsupported(t.range, "template strings", "use an f-string")),
+            Expr::Starred(s) => Err(self.syntax(s.range, "can't use starred expression here")),
+            Expr::IpyEscapeCommand(i) => Err(self.syntax(i.range, "invalid syntax")),
+            Expr::StringLiteral(_) | Expr::BooleanLiteral(_) | Expr::NoneLiteral(_) | Expr::EllipsisLiteral(_) => {
+                unreachable!("constants are folded above")
+            }
+        }
+    }
+
+    fn compare(&mut self, c: &ast::ExprCompare) -> R {
+        self.expr(&c.left)?;
+        let n = c.ops.len();
+        if n == 1 {
+            self.expr(&c.comparators[0])?;
+            self.cmp_op(c.ops[0]);
+            return Ok(());
+        }
+        let cleanup = self.new_label();
+        for i in 0..n - 1 {
+            self.expr(&c.comparators[i])?;
+            self.emit(Op::DUP_TOP, 0);
+            self.emit(Op::ROT_THREE, 0);
+            self.cmp_op(c.ops[i]);
+            self.emit_jump(Op::JUMP_IF_FALSE_OR_POP, cleanup);
+        }
+        self.expr(&c.comparators[n - 1])?;
+        self.cmp_op(c.ops[n - 1]);
+        let end = self.new_label();
+        self.emit_jump(Op::JUMP_FORWARD, end);
+        self.bind(cleanup);
+        self.emit(Op::ROT_TWO, 0);
+        self.emit(Op::POP_TOP, 0);
+        self.bind(end);
+        Ok(())
+    }
+
+    fn cmp_op(&mut self, op: ast::CmpOp) {
+        use ast::CmpOp as C;
+        match op {
+            C::Lt => self.emit(Op::COMPARE_OP, 0),
+            C::LtE => self.emit(Op::COMPARE_OP, 1),
+            C::Eq => self.emit(Op::COMPARE_OP, 2),
+            C::NotEq => self.emit(Op::COMPARE_OP, 3),
+            C::Gt => self.emit(Op::COMPARE_OP, 4),
+            C::GtE => self.emit(Op::COMPARE_OP, 5),
+            C::Is => self.emit(Op::IS_OP, 0),
+            C::IsNot => self.emit(Op::IS_OP, 1),
+            C::In => self.emit(Op::CONTAINS_OP, 0),
+            C::NotIn => self.emit(Op::CONTAINS_OP, 1),
+        }
+    }
+
+    fn sequence(&mut self, elts: &[Expr], build: Op) -> R {
+        let has_star = elts.iter().any(|e| matches!(e, Expr::Starred(_)));
+        let all_const = elts.iter().map(const_of).collect::<Option<Vec<_>>>();
+        if !has_star {
+            if let (Some(consts), true) = (all_const, elts.len() > 2 && build != Op::BUILD_TUPLE) {
+                // 3.9 builds long constant displays from a constant tuple.
+                let (empty, extend) = if build == Op::BUILD_LIST {
+                    (Op::BUILD_LIST, Op::LIST_EXTEND)
+                } else {
+                    (Op::BUILD_SET, Op::SET_UPDATE)
+                };
+                self.emit(empty, 0);
+                self.load_const(Const::Tuple(consts));
+                self.emit(extend, 1);
+                return Ok(());
+            }
+            for e in elts {
+                self.expr(e)?;
+            }
+            self.emit(build, elts.len() as u32);
+            return Ok(());
+        }
+        let (start, append, extend) = match build {
+            Op::BUILD_SET => (Op::BUILD_SET, Op::SET_ADD, Op::SET_UPDATE),
+            _ => (Op::BUILD_LIST, Op::LIST_APPEND, Op::LIST_EXTEND),
+        };
+        let mut started = false;
+        let mut pending = 0;
+        for e in elts {
+            if let Expr::Starred(s) = e {
+                if !started {
+                    self.emit(start, pending);
+                    started = true;
+                    pending = 0;
+                }
+                self.expr(&s.value)?;
+                self.emit(extend, 1);
+            } else if started {
+                self.expr(e)?;
+                self.emit(append, 1);
+            } else {
+                self.expr(e)?;
+                pending += 1;
+            }
+        }
+        if build == Op::BUILD_TUPLE {
+            self.emit(Op::LIST_TO_TUPLE, 0);
+        }
+        Ok(())
+    }
+
+    fn dict(&mut self, d: &ast::ExprDict) -> R {
+        let has_unpack = d.items.iter().any(|i| i.key.is_none());
+        if !has_unpack {
+            let n = d.items.len();
+            let keys = d.items.iter().map(|i| i.key.as_ref().and_then(const_of)).collect::<Option<Vec<_>>>();
+            if let (Some(keys), true) = (keys, n > 1) {
+                for it in &d.items {
+                    self.expr(&it.value)?;
+                }
+                self.load_const(Const::Tuple(keys));
+                self.emit(Op::BUILD_CONST_KEY_MAP, n as u32);
+                return Ok(());
+            }
+            for it in &d.items {
+                self.expr(it.key.as_ref().expect("key"))?;
+                self.expr(&it.value)?;
+            }
+            self.emit(Op::BUILD_MAP, n as u32);
+            return Ok(());
+        }
+        let mut pending = 0;
+        let mut started = false;
+        for it in &d.items {
+            match &it.key {
+                Some(k) => {
+                    self.expr(k)?;
+                    self.expr(&it.value)?;
+                    pending += 1;
+                }
+                None => {
+                    if !started || pending > 0 {
+                        self.emit(Op::BUILD_MAP, pending);
+                        if started {
+                            self.emit(Op::DICT_UPDATE, 1);
+                        }
+                        started = true;
+                        pending = 0;
+                    }
+                    self.expr(&it.value)?;
+                    self.emit(Op::DICT_UPDATE, 1);
+                }
+            }
+        }
+        if pending > 0 {
+            self.emit(Op::BUILD_MAP, pending);
+            self.emit(Op::DICT_UPDATE, 1);
+        }
+        Ok(())
+    }
+
+    fn fstring(&mut self, f: &ast::ExprFString) -> R {
+        let mut pieces = 0u32;
+        for part in f.value.iter() {
+            match part {
+                ast::FStringPart::Literal(s) => {
+                    if !s.value.is_empty() {
+                        self.load_const(Const::Str(s.value.to_string()));
+                        pieces += 1;
+                    }
+                }
+                ast::FStringPart::FString(fs) => pieces += self.fstring_elements(&fs.elements)?,
+            }
+        }
+        if pieces == 0 {
+            self.load_const(Const::Str(String::new()));
+        } else if pieces > 1 {
+            self.emit(Op::BUILD_STRING, pieces);
+        }
+        Ok(())
+    }
+
+    fn fstring_elements(&mut self, elements: &ast::InterpolatedStringElements) -> R<u32> {
+        let mut pieces = 0;
+        for el in elements.iter() {
+            match el {
+                ast::InterpolatedStringElement::Literal(l) => {
+                    self.load_const(Const::Str(l.value.to_string()));
+                    pieces += 1;
+                }
+                ast::InterpolatedStringElement::Interpolation(i) => {
+                    let mut conv = match i.conversion {
+                        ast::ConversionFlag::None => 0,
+                        ast::ConversionFlag::Str => 1,
+                        ast::ConversionFlag::Repr => 2,
+                        ast::ConversionFlag::Ascii => 3,
+                    };
+                    if let Some(dbg) = &i.debug_text {
+                        self.load_const(Const::Str(dbg.as_str().to_string()));
+                        pieces += 1;
+                        if conv == 0 && i.format_spec.is_none() {
+                            conv = 2;
+                        }
+                    }
+                    self.expr(&i.expression)?;
+                    if let Some(spec) = &i.format_spec {
+                        let n = self.fstring_elements(&spec.elements)?;
+                        if n == 0 {
+                            self.load_const(Const::Str(String::new()));
+                        } else if n > 1 {
+                            self.emit(Op::BUILD_STRING, n);
+                        }
+                        conv |= 4;
+                    }
+                    self.emit(Op::FORMAT_VALUE, conv);
+                    pieces += 1;
+                }
+            }
+        }
+        Ok(pieces)
+    }
+
+    fn call(&mut self, c: &ast::ExprCall) -> R {
+        let args = &c.arguments;
+        let has_star = args.args.iter().any(|a| matches!(a, Expr::Starred(_)));
+        let has_kwsplat = args.keywords.iter().any(|k| k.arg.is_none());
+        if let Expr::Attribute(a) = &*c.func {
+            if !has_star && args.keywords.is_empty() {
+                self.expr(&a.value)?;
+                let ni = self.name_idx(a.attr.as_str());
+                self.emit(Op::LOAD_METHOD, ni);
+                for x in &args.args {
+                    self.expr(x)?;
+                }
+                self.emit(Op::CALL_METHOD, args.args.len() as u32);
+                return Ok(());
+            }
+        }
+        self.expr(&c.func)?;
+        if has_star || has_kwsplat {
+            // Positional arguments as one tuple.
+            if has_star {
+                self.sequence(&args.args, Op::BUILD_TUPLE)?;
+            } else {
+                for x in &args.args {
+                    self.expr(x)?;
+                }
+                self.emit(Op::BUILD_TUPLE, args.args.len() as u32);
+            }
+            if args.keywords.is_empty() {
+                self.emit(Op::CALL_FUNCTION_EX, 0);
+                return Ok(());
+            }
+            let mut pending = 0;
+            let mut started = false;
+            for k in &args.keywords {
+                match &k.arg {
+                    Some(name) => {
+                        self.load_const(Const::Str(name.as_str().to_string()));
+                        self.expr(&k.value)?;
+                        pending += 1;
+                    }
+                    None => {
+                        if pending > 0 || !started {
+                            self.emit(Op::BUILD_MAP, pending);
+                            if started {
+                                self.emit(Op::DICT_MERGE, 1);
+                            }
+                            started = true;
+                            pending = 0;
+                        }
+                        self.expr(&k.value)?;
+                        self.emit(Op::DICT_MERGE, 1);
+                    }
+                }
+            }
+            if pending > 0 {
+                self.emit(Op::BUILD_MAP, pending);
+                if started {
+                    self.emit(Op::DICT_MERGE, 1);
+                }
+            }
+            self.emit(Op::CALL_FUNCTION_EX, 1);
+            return Ok(());
+        }
+        for x in &args.args {
+            self.expr(x)?;
+        }
+        if args.keywords.is_empty() {
+            self.emit(Op::CALL_FUNCTION, args.args.len() as u32);
+        } else {
+            let mut names = Vec::new();
+            for k in &args.keywords {
+                self.expr(&k.value)?;
+                names.push(Const::Str(k.arg.as_ref().expect("keyword").as_str().to_string()));
+            }
+            self.load_const(Const::Tuple(names));
+            self.emit(Op::CALL_FUNCTION_KW, (args.args.len() + args.keywords.len()) as u32);
+        }
+        Ok(())
+    }
+
+    fn comprehension(&mut self, range: TextRange, name: &str, gens: &[ast::Comprehension], kind: Comp<'_>) -> R {
+        if gens.iter().any(|g| g.is_async) {
+            return Err(self.unsupported(range, "async comprehensions", "use a plain comprehension"));
+        }
+        let scope = self.child_scope(range);
+        let flags = self.function_prelude(None, scope)?;
+        let qualname = self.qualname(name);
+        let line = self.u().line;
+        let code_kind = if matches!(kind, Comp::Gen(_)) { CodeKind::Generator } else { CodeKind::Function };
+        self.enter_unit(scope, name.to_string(), qualname.clone(), code_kind, line);
+        self.u().code.argcount = 1;
+        match kind {
+            Comp::List(_) => self.emit(Op::BUILD_LIST, 0),
+            Comp::Set(_) => self.emit(Op::BUILD_SET, 0),
+            Comp::Dict(..) => self.emit(Op::BUILD_MAP, 0),
+            Comp::Gen(_) => {}
+        }
+        self.comp_generator(gens, 0, &kind)?;
+        if !matches!(kind, Comp::Gen(_)) {
+            self.emit(Op::RETURN_VALUE, 0);
+        }
+        let id = self.leave_unit(scope);
+        self.load_const(Const::Code(id));
+        self.load_const(Const::Str(qualname));
+        self.emit(Op::MAKE_FUNCTION, flags);
+        self.expr(&gens[0].iter)?;
+        self.emit(Op::GET_ITER, 0);
+        self.emit(Op::CALL_FUNCTION, 1);
+        Ok(())
+    }
+
+    fn comp_generator(&mut self, gens: &[ast::Comprehension], i: usize, kind: &Comp<'_>) -> R {
+        let g = &gens[i];
+        let start = self.new_label();
+        let anchor = self.new_label();
+        if i == 0 {
+            let idx = self.local_idx(".0");
+            self.emit(Op::LOAD_FAST, idx);
+        } else {
+            self.expr(&g.iter)?;
+            self.emit(Op::GET_ITER, 0);
+        }
+        self.bind(start);
+        self.emit_jump(Op::FOR_ITER, anchor);
+        self.store_target(&g.target)?;
+        for cond in &g.ifs {
+            self.jump_if(cond, start, false)?;
+        }
+        if i + 1 < gens.len() {
+            self.comp_generator(gens, i + 1, kind)?;
+        } else {
+            let depth = (gens.len() + 1) as u32;
+            match kind {
+                Comp::List(e) => {
+                    self.expr(e)?;
+                    self.emit(Op::LIST_APPEND, depth);
+                }
+                Comp::Set(e) => {
+                    self.expr(e)?;
+                    self.emit(Op::SET_ADD, depth);
+                }
+                Comp::Dict(k, v) => {
+                    self.expr(k)?;
+                    self.expr(v)?;
+                    self.emit(Op::MAP_ADD, depth);
+                }
+                Comp::Gen(e) => {
+                    self.expr(e)?;
+                    self.emit(Op::YIELD_VALUE, 0);
+                    self.emit(Op::POP_TOP, 0);
+                }
+            }
+        }
+        self.emit_jump(Op::JUMP_ABSOLUTE, start);
+        self.bind(anchor);
+        Ok(())
+    }
+}
+
+enum Comp<'a> {
+    List(&'a Expr),
+    Set(&'a Expr),
+    Dict(&'a Expr, &'a Expr),
+    Gen(&'a Expr),
+}
+
+/// Constants are shared only when equal *and* of the same type (1, 1.0 and True stay apart).
+fn same_const(a: &Const, b: &Const) -> bool {
+    match (a, b) {
+        (Const::Float(x), Const::Float(y)) => x.to_bits() == y.to_bits(),
+        (Const::Tuple(x), Const::Tuple(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_const(p, q)),
+        _ => a == b,
+    }
+}
