@@ -1,1 +1,212 @@
-fn main(){}
+//! The `gilsim` command line: the only place that prints.
+
+mod render;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use gilsim_compiler::{Profile, apply_defines};
+use gilsim_vm::Limits;
+use gilsim_vm::record::RunRecord;
+use gilsim_vm::run::{RunConfig, SetupError, run_source};
+use gilsim_vm::schedule::Schedule;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// gilsim — a deterministic simulator of CPython's threads and GIL, for learning race conditions.
+#[derive(Parser)]
+#[command(name = "gilsim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct RunArgs {
+    /// The Python file to run.
+    file: String,
+    /// CPython version to model (3.9).
+    #[arg(long = "python", default_value = "3.9")]
+    python: String,
+    /// Switch policy: every:N, every:N:random, ticks:N, slice:5ms, io, random:P (default: the profile's own).
+    #[arg(long)]
+    policy: Option<String>,
+    /// Seed for every random choice (scheduling, the program's `random`, simulated I/O).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Rewrite the first top-level `NAME = <literal>` (e.g. -D THREADS=2).
+    #[arg(short = 'D', value_name = "NAME=VALUE")]
+    define: Vec<String>,
+    /// Stop after this many instructions (exit 4).
+    #[arg(long, default_value_t = Limits::default().max_steps)]
+    max_steps: u64,
+    /// A schedule to follow first, e.g. "0:120 1:3 1@8".
+    #[arg(long)]
+    schedule: Option<String>,
+    /// Print the interleaving as thread lanes (`--trace=all` for every instruction).
+    #[arg(long, num_args = 0..=1, default_missing_value = "window", value_name = "all")]
+    trace: Option<String>,
+    /// Write the run record as JSON (`-` for stdout).
+    #[arg(long, value_name = "PATH")]
+    json: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a program under the simulated GIL.
+    Run(RunArgs),
+    /// Print the bytecode as CPython's `dis` does, with switch points marked.
+    Dis {
+        /// The Python file.
+        file: String,
+        /// CPython version to model.
+        #[arg(long = "python", default_value = "3.9")]
+        python: String,
+        /// Rewrite the first top-level `NAME = <literal>`.
+        #[arg(short = 'D', value_name = "NAME=VALUE")]
+        define: Vec<String>,
+    },
+    /// Re-run a recorded run and check it reproduces byte for byte (exit 5 if not).
+    Replay {
+        /// The run record (from `gilsim run --json PATH`).
+        record: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match real_main(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("gilsim: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn parse_defines(raw: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    raw.iter()
+        .map(|d| {
+            d.split_once('=')
+                .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+                .with_context(|| format!("-D {d}: write NAME=VALUE, e.g. -D THREADS=2"))
+        })
+        .collect()
+}
+
+fn read_source(file: &str) -> anyhow::Result<String> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
+    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{file} is not UTF-8 text; gilsim runs Python source files"))
+}
+
+fn real_main(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Dis { file, python, define } => {
+            let profile = Profile::parse(&python).map_err(anyhow::Error::msg)?;
+            let source = read_source(&file)?;
+            let defines = parse_defines(&define)?;
+            let source = match apply_defines(&source, &defines) {
+                Ok(s) => s,
+                Err(e) => return Ok(render::compile_error(&file, &source, &e)),
+            };
+            match gilsim_compiler::compile(&source, &file, &profile) {
+                Ok(p) => {
+                    print!("{}", gilsim_compiler::dis::dis_program(&p, &profile));
+                    Ok(0)
+                }
+                Err(e) => Ok(render::compile_error(&file, &source, &e)),
+            }
+        }
+        Command::Run(args) => run_cmd(&args, None),
+        Command::Replay { record } => {
+            let text = std::fs::read_to_string(&record).with_context(|| format!("cannot read {record}"))?;
+            let rec: RunRecord = match serde_json::from_str(&text) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("gilsim: {record} is not a gilsim run record ({e}); record one with `gilsim run FILE --json {record}`");
+                    return Ok(2);
+                }
+            };
+            let args = RunArgs {
+                file: rec.config.file.clone(),
+                python: rec.config.profile.clone(),
+                policy: Some(rec.config.policy.clone()),
+                seed: rec.config.seed,
+                define: rec.config.defines.iter().map(|(n, v)| format!("{n}={v}")).collect(),
+                max_steps: rec.config.max_steps,
+                schedule: Some(rec.schedule.clone()),
+                trace: None,
+                json: None,
+            };
+            run_cmd(&args, Some(rec))
+        }
+    }
+}
+
+fn run_cmd(args: &RunArgs, expected: Option<RunRecord>) -> anyhow::Result<u8> {
+    let profile = Profile::parse(&args.python).map_err(anyhow::Error::msg)?;
+    let original = read_source(&args.file)?;
+    let defines = parse_defines(&args.define)?;
+    let source = match apply_defines(&original, &defines) {
+        Ok(s) => s,
+        Err(e) => return Ok(render::compile_error(&args.file, &original, &e)),
+    };
+    let schedule = match &args.schedule {
+        Some(s) => Some(Schedule::parse(s).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
+    let trace = match args.trace.as_deref() {
+        None => None,
+        Some("all") => Some(None),
+        Some("window") => Some(Some(6)),
+        Some(other) => anyhow::bail!("--trace takes no value or `all`, not `{other}`"),
+    };
+    let cfg = RunConfig {
+        file: args.file.clone(),
+        profile,
+        policy: args.policy.clone(),
+        seed: args.seed,
+        defines,
+        limits: Limits { max_steps: args.max_steps, ..Limits::default() },
+        schedule,
+        trace,
+    };
+    let result = match run_source(&source, &cfg) {
+        Ok(r) => r,
+        Err(SetupError::Compile(e)) => return Ok(render::compile_error(&args.file, &source, &e)),
+        Err(SetupError::Usage(msg)) => {
+            eprintln!("gilsim: {msg}");
+            return Ok(2);
+        }
+    };
+    let json_to_stdout = args.json.as_deref() == Some("-");
+    {
+        let mut out = std::io::stdout().lock();
+        if !json_to_stdout {
+            out.write_all(&result.stdout)?;
+        }
+        out.flush()?;
+    }
+    let mut err = std::io::stderr().lock();
+    err.write_all(&result.stderr)?;
+    if !result.trace.is_empty() || cfg.trace.is_some() {
+        err.write_all(render::trace(&result).as_bytes())?;
+    }
+    err.write_all(render::report(&result, &source).as_bytes())?;
+    err.flush()?;
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&result.record)? + "\n";
+        if path == "-" {
+            print!("{text}");
+        } else {
+            std::fs::write(path, text).with_context(|| format!("cannot write {path}"))?;
+        }
+    }
+    if let Some(expected) = expected {
+        if let Some(diff) = render::first_difference(&expected, &result.record) {
+            eprintln!("gilsim replay: the run diverged from its record: {diff}");
+            return Ok(5);
+        }
+        eprintln!("gilsim replay: identical to the record");
+    }
+    Ok(u8::try_from(result.end.exit_code.clamp(0, 255)).unwrap_or(1))
+}

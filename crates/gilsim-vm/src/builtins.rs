@@ -1,0 +1,1413 @@
+//! Native functions: the builtins, the methods of builtin types, and the native parts of the
+//! simulated modules (`_thread`, `time`, `sys`, `random`, the I/O of `requests`).
+//!
+//! A native completes in one instruction (it is atomic under the GIL, as a C call is), blocks
+//! (the instruction is retried or completed later), or pushes a Python frame.
+
+use crate::dict::{Dict, HKey};
+use crate::machine::{Flow, Machine, OnReturn, Res, ThreadState, VThread, Wait};
+use crate::ops::range_len;
+use crate::value::{Class, IterState, LockState, Obj, ObjId, TypeTag, Value};
+use rand::Rng;
+use std::rc::Rc;
+
+macro_rules! natives {
+    ($($id:ident = $name:literal,)*) => {
+        /// Every native function and method.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[allow(missing_docs)]
+        pub enum NativeId { $($id,)* }
+        impl NativeId {
+            /// The Python-visible name.
+            #[must_use]
+            pub fn name(self) -> &'static str {
+                match self { $(NativeId::$id => $name,)* }
+            }
+        }
+    };
+}
+
+natives! {
+    Print = "print", Len = "len", Range = "range", Repr = "repr", Isinstance = "isinstance",
+    Issubclass = "issubclass", Hasattr = "hasattr", Getattr = "getattr", Setattr = "setattr",
+    Sum = "sum", Min = "min", Max = "max", Abs = "abs", Sorted = "sorted", Enumerate = "enumerate",
+    Zip = "zip", Reversed = "reversed", Iter = "iter", Next = "next", Id = "id", Any = "any",
+    All = "all", Round = "round", Divmod = "divmod", Super = "super", Callable = "callable",
+    Format = "format", Ord = "ord", Chr = "chr", Hash = "hash", BuildClass = "__build_class__",
+    ObjectInit = "__init__",
+    ListAppend = "append", ListExtend = "extend", ListPop = "pop", ListInsert = "insert",
+    ListRemove = "remove", ListIndex = "index", ListCount = "count", ListSort = "sort",
+    ListReverse = "reverse", ListClear = "clear", ListCopy = "copy",
+    DictGet = "get", DictKeys = "keys", DictValues = "values", DictItems = "items", DictPop = "pop",
+    DictSetdefault = "setdefault", DictUpdate = "update", DictClear = "clear", DictCopy = "copy",
+    StrJoin = "join", StrSplit = "split", StrStrip = "strip", StrLstrip = "lstrip", StrRstrip = "rstrip",
+    StrUpper = "upper", StrLower = "lower", StrReplace = "replace", StrStartswith = "startswith",
+    StrEndswith = "endswith", StrFormat = "format", StrFind = "find", StrCount = "count",
+    StrIsdigit = "isdigit", StrLjust = "ljust", StrRjust = "rjust", StrCenter = "center", StrTitle = "title",
+    SetAdd = "add", SetRemove = "remove", SetDiscard = "discard", SetUpdate = "update",
+    LockAcquire = "acquire", LockRelease = "release", LockLocked = "locked", LockEnter = "__enter__",
+    LockExit = "__exit__",
+    ThreadAllocateLock = "allocate_lock", ThreadRLock = "RLock", ThreadNewIdent = "new_ident",
+    ThreadDefaultName = "default_name", ThreadStart = "start", ThreadJoin = "join",
+    ThreadExcepthook = "excepthook", ThreadIsAlive = "is_alive", ThreadCurrent = "current",
+    ThreadGetIdent = "get_ident", ThreadActiveCount = "active_count",
+    TimeSleep = "sleep", TimeTime = "time", TimePerfCounter = "perf_counter", TimeMonotonic = "monotonic",
+    SysSetSwitchInterval = "setswitchinterval", SysGetSwitchInterval = "getswitchinterval", SysExit = "exit",
+    RandomRandom = "random", RandomRandint = "randint", RandomChoice = "choice", RandomUniform = "uniform",
+    RandomShuffle = "shuffle", RandomSeed = "seed",
+    HttpGet = "http_get",
+}
+
+impl NativeId {
+    /// Whether this native is a method that takes its receiver as first argument.
+    #[must_use]
+    pub fn is_method(self) -> bool {
+        matches!(self, NativeId::LockAcquire | NativeId::LockRelease | NativeId::LockLocked | NativeId::LockEnter | NativeId::LockExit)
+    }
+}
+
+/// Whether `name` is a module gilsim provides (missing attributes are "not yet", not typos).
+#[must_use]
+pub fn is_gilsim_module(name: &str) -> bool {
+    matches!(name, "threading" | "time" | "sys" | "random" | "requests" | "_thread")
+}
+
+const EXCEPTIONS: &[(&str, &str)] = &[
+    ("BaseException", ""),
+    ("SystemExit", "BaseException"),
+    ("KeyboardInterrupt", "BaseException"),
+    ("Exception", "BaseException"),
+    ("StopIteration", "Exception"),
+    ("ArithmeticError", "Exception"),
+    ("ZeroDivisionError", "ArithmeticError"),
+    ("OverflowError", "ArithmeticError"),
+    ("AssertionError", "Exception"),
+    ("AttributeError", "Exception"),
+    ("LookupError", "Exception"),
+    ("IndexError", "LookupError"),
+    ("KeyError", "LookupError"),
+    ("NameError", "Exception"),
+    ("UnboundLocalError", "NameError"),
+    ("RuntimeError", "Exception"),
+    ("RecursionError", "RuntimeError"),
+    ("NotImplementedError", "RuntimeError"),
+    ("TypeError", "Exception"),
+    ("ValueError", "Exception"),
+    ("MemoryError", "Exception"),
+    ("ImportError", "Exception"),
+    ("ModuleNotFoundError", "ImportError"),
+    ("OSError", "Exception"),
+    ("TimeoutError", "OSError"),
+    ("ConnectionError", "OSError"),
+];
+
+fn class_obj(m: &mut Machine, name: &str, bases: Vec<ObjId>, tag: TypeTag) -> ObjId {
+    let mut mro = Vec::new();
+    if let Some(b) = bases.first() {
+        if let Obj::Class(c) = m.heap.get(*b) {
+            mro = c.mro.clone();
+        }
+    }
+    let id = m.heap.alloc(Obj::Class(Box::new(Class {
+        name: Rc::from(name),
+        qualname: Rc::from(name),
+        bases,
+        mro: Vec::new(),
+        dict: Dict::new(),
+        builtin: tag,
+    })));
+    mro.insert(0, id);
+    if let Obj::Class(c) = m.heap.get_mut(id) {
+        c.mro = mro;
+    }
+    id
+}
+
+fn set(m: &mut Machine, module: ObjId, name: &str, v: Value) {
+    let k = m.intern(name);
+    if let Obj::Module(md) = m.heap.get_mut(module) {
+        md.dict.insert(HKey::Str(Rc::from(name)), k, v);
+    }
+}
+
+/// Creates the builtin classes, the `builtins` module and the native modules.
+pub fn install(m: &mut Machine) {
+    use TypeTag as T;
+    let object = class_obj(m, "object", Vec::new(), T::Object);
+    m.types.by_tag.insert(T::Object, object);
+    let int = class_obj(m, "int", vec![object], T::Int);
+    m.types.by_tag.insert(T::Int, int);
+    let b = class_obj(m, "bool", vec![int], T::Bool);
+    m.types.by_tag.insert(T::Bool, b);
+    for (tag, name) in [
+        (T::Type, "type"), (T::NoneType, "NoneType"), (T::Float, "float"), (T::Str, "str"), (T::List, "list"),
+        (T::Tuple, "tuple"), (T::Dict, "dict"), (T::Set, "set"), (T::Range, "range"), (T::Function, "function"),
+        (T::BuiltinFunction, "builtin_function_or_method"), (T::Method, "method"), (T::Module, "module"),
+        (T::Iterator, "iterator"), (T::Slice, "slice"), (T::Lock, "lock"), (T::RLock, "RLock"), (T::Cell, "cell"),
+        (T::Generator, "generator"), (T::Property, "property"), (T::StaticMethod, "staticmethod"),
+        (T::ClassMethod, "classmethod"), (T::Super, "super"), (T::NotImplementedType, "NotImplementedType"),
+    ] {
+        let c = class_obj(m, name, vec![object], tag);
+        m.types.by_tag.insert(tag, c);
+    }
+    for (name, base) in EXCEPTIONS {
+        let bases = if base.is_empty() { vec![object] } else { vec![m.types.exc[base]] };
+        let c = class_obj(m, name, bases, T::BaseException);
+        m.types.exc.insert(name, c);
+    }
+    m.types.by_tag.insert(T::BaseException, m.types.exc["BaseException"]);
+    let builtins = m.new_module("builtins");
+    m.builtins = builtins;
+    for (tag, name) in [
+        (T::Object, "object"), (T::Int, "int"), (T::Bool, "bool"), (T::Float, "float"), (T::Str, "str"),
+        (T::List, "list"), (T::Tuple, "tuple"), (T::Dict, "dict"), (T::Set, "set"), (T::Type, "type"),
+        (T::Property, "property"), (T::StaticMethod, "staticmethod"), (T::ClassMethod, "classmethod"),
+    ] {
+        let c = m.types.by_tag[&tag];
+        set(m, builtins, name, Value::Obj(c));
+    }
+    let range_native = m.native(NativeId::Range, None);
+    set(m, builtins, "range", range_native);
+    for (name, _) in EXCEPTIONS {
+        let c = m.types.exc[name];
+        set(m, builtins, name, Value::Obj(c));
+    }
+    for id in [
+        NativeId::Print, NativeId::Len, NativeId::Repr, NativeId::Isinstance, NativeId::Issubclass,
+        NativeId::Hasattr, NativeId::Getattr, NativeId::Setattr, NativeId::Sum, NativeId::Min, NativeId::Max,
+        NativeId::Abs, NativeId::Sorted, NativeId::Enumerate, NativeId::Zip, NativeId::Reversed, NativeId::Iter,
+        NativeId::Next, NativeId::Id, NativeId::Any, NativeId::All, NativeId::Round, NativeId::Divmod,
+        NativeId::Super, NativeId::Callable, NativeId::Format, NativeId::Ord, NativeId::Chr, NativeId::Hash,
+    ] {
+        let v = m.native(id, None);
+        set(m, builtins, id.name(), v);
+    }
+    let thread = m.new_module("_thread");
+    for id in [
+        NativeId::ThreadAllocateLock, NativeId::ThreadRLock, NativeId::ThreadNewIdent, NativeId::ThreadDefaultName,
+        NativeId::ThreadStart, NativeId::ThreadJoin, NativeId::ThreadExcepthook, NativeId::ThreadIsAlive,
+        NativeId::ThreadCurrent, NativeId::ThreadGetIdent, NativeId::ThreadActiveCount,
+    ] {
+        let v = m.native(id, None);
+        set(m, thread, id.name(), v);
+    }
+    let time = m.new_module("time");
+    for id in [NativeId::TimeSleep, NativeId::TimeTime, NativeId::TimePerfCounter, NativeId::TimeMonotonic] {
+        let v = m.native(id, None);
+        set(m, time, id.name(), v);
+    }
+    let sys = m.new_module("sys");
+    for id in [NativeId::SysSetSwitchInterval, NativeId::SysGetSwitchInterval, NativeId::SysExit] {
+        let v = m.native(id, None);
+        set(m, sys, id.name(), v);
+    }
+    let ver = m.profile.name();
+    let vs = m.new_str(format!("{ver}.18 (gilsim)"));
+    set(m, sys, "version", vs);
+    let random = m.new_module("random");
+    for id in [
+        NativeId::RandomRandom, NativeId::RandomRandint, NativeId::RandomChoice, NativeId::RandomUniform,
+        NativeId::RandomShuffle, NativeId::RandomSeed,
+    ] {
+        let v = m.native(id, None);
+        set(m, random, id.name(), v);
+    }
+    let io = m.new_module("_gilsim_io");
+    let v = m.native(NativeId::HttpGet, None);
+    set(m, io, "http_get", v);
+}
+
+/// The native method of a builtin value's type, if any.
+pub fn builtin_method(m: &Machine, o: Value, name: &str) -> Option<NativeId> {
+    let Value::Obj(id) = o else { return None };
+    use NativeId as N;
+    Some(match (m.heap.get(id), name) {
+        (Obj::List(_), "append") => N::ListAppend,
+        (Obj::List(_), "extend") => N::ListExtend,
+        (Obj::List(_), "pop") => N::ListPop,
+        (Obj::List(_), "insert") => N::ListInsert,
+        (Obj::List(_), "remove") => N::ListRemove,
+        (Obj::List(_) | Obj::Tuple(_), "index") => N::ListIndex,
+        (Obj::List(_) | Obj::Tuple(_), "count") => N::ListCount,
+        (Obj::List(_), "sort") => N::ListSort,
+        (Obj::List(_), "reverse") => N::ListReverse,
+        (Obj::List(_), "clear") => N::ListClear,
+        (Obj::List(_), "copy") => N::ListCopy,
+        (Obj::Dict(_), "get") => N::DictGet,
+        (Obj::Dict(_), "keys") => N::DictKeys,
+        (Obj::Dict(_), "values") => N::DictValues,
+        (Obj::Dict(_), "items") => N::DictItems,
+        (Obj::Dict(_), "pop") => N::DictPop,
+        (Obj::Dict(_), "setdefault") => N::DictSetdefault,
+        (Obj::Dict(_), "update") => N::DictUpdate,
+        (Obj::Dict(_), "clear") => N::DictClear,
+        (Obj::Dict(_), "copy") => N::DictCopy,
+        (Obj::Str(_), "join") => N::StrJoin,
+        (Obj::Str(_), "split") => N::StrSplit,
+        (Obj::Str(_), "strip") => N::StrStrip,
+        (Obj::Str(_), "lstrip") => N::StrLstrip,
+        (Obj::Str(_), "rstrip") => N::StrRstrip,
+        (Obj::Str(_), "upper") => N::StrUpper,
+        (Obj::Str(_), "lower") => N::StrLower,
+        (Obj::Str(_), "replace") => N::StrReplace,
+        (Obj::Str(_), "startswith") => N::StrStartswith,
+        (Obj::Str(_), "endswith") => N::StrEndswith,
+        (Obj::Str(_), "format") => N::StrFormat,
+        (Obj::Str(_), "find") => N::StrFind,
+        (Obj::Str(_), "count") => N::StrCount,
+        (Obj::Str(_), "isdigit") => N::StrIsdigit,
+        (Obj::Str(_), "ljust") => N::StrLjust,
+        (Obj::Str(_), "rjust") => N::StrRjust,
+        (Obj::Str(_), "center") => N::StrCenter,
+        (Obj::Str(_), "title") => N::StrTitle,
+        (Obj::Set(_), "add") => N::SetAdd,
+        (Obj::Set(_), "remove") => N::SetRemove,
+        (Obj::Set(_), "discard") => N::SetDiscard,
+        (Obj::Set(_), "update") => N::SetUpdate,
+        (Obj::Lock(_), "acquire") => N::LockAcquire,
+        (Obj::Lock(_), "release") => N::LockRelease,
+        (Obj::Lock(_), "locked") => N::LockLocked,
+        (Obj::Lock(_), "__enter__") => N::LockEnter,
+        (Obj::Lock(_), "__exit__") => N::LockExit,
+        _ => return None,
+    })
+}
+
+/// Methods reached through the class (`dict.fromkeys`, `str.join`...): none yet.
+#[must_use]
+pub fn builtin_class_method(_tag: TypeTag, _name: &str) -> Option<NativeId> {
+    None
+}
+
+/// Plain attributes of builtin values (`e.args`, `f.__name__`, `slice.start`).
+///
+/// # Errors
+/// Never at present; the signature leaves room for attributes that can fail.
+pub fn builtin_attr(m: &mut Machine, o: Value, name: &str) -> Res<Option<Value>> {
+    let Value::Obj(id) = o else { return Ok(None) };
+    Ok(match (m.heap.get(id), name) {
+        (Obj::Range { start, .. }, "start") => Some(Value::Int(*start)),
+        (Obj::Range { stop, .. }, "stop") => Some(Value::Int(*stop)),
+        (Obj::Range { step, .. }, "step") => Some(Value::Int(*step)),
+        (Obj::Module(md), "__name__") => {
+            let n = md.name.clone();
+            Some(m.new_str(n))
+        }
+        _ => None,
+    })
+}
+
+/// Constructs a value of a builtin type (`int("3")`, `list(x)`, `dict(a=1)`).
+pub(crate) fn construct_builtin(m: &mut Machine, cls: ObjId, tag: TypeTag, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Res<Option<Value>> {
+    use TypeTag as T;
+    let a0 = args.first().copied();
+    let v = match tag {
+        T::Object => Value::Obj(m.heap.alloc(Obj::Instance(Box::new(crate::value::Instance {
+            class: cls,
+            dict: Dict::new(),
+            traceback: Vec::new(),
+            payload: None,
+        })))),
+        T::Int => match a0 {
+            None => Value::Int(0),
+            Some(Value::Float(f)) => {
+                if !f.is_finite() {
+                    return Err(m.raise("OverflowError", "cannot convert float infinity to integer"));
+                }
+                m.int_value(num_bigint::BigInt::from(f.trunc() as i64))
+            }
+            Some(Value::Bool(b)) => Value::Int(i64::from(b)),
+            Some(v @ Value::Int(_)) => v,
+            Some(v) => {
+                let s = m.str_of(v);
+                match s.trim().replace('_', "").parse::<num_bigint::BigInt>() {
+                    Ok(b) if matches!(v, Value::Obj(o) if matches!(m.heap.get(o), Obj::Str(_))) => m.int_value(b),
+                    Ok(_) => v,
+                    Err(_) => {
+                        let r = m.repr_of(v);
+                        return Err(m.raise("ValueError", format!("invalid literal for int() with base 10: {r}")));
+                    }
+                }
+            }
+        },
+        T::Float => match a0 {
+            None => Value::Float(0.0),
+            Some(Value::Int(i)) => Value::Float(i as f64),
+            Some(Value::Bool(b)) => Value::Float(f64::from(u8::from(b))),
+            Some(v @ Value::Float(_)) => v,
+            Some(v) => {
+                let s = m.str_of(v);
+                match s.trim().parse::<f64>() {
+                    Ok(f) => Value::Float(f),
+                    Err(_) => {
+                        let r = m.repr_of(v);
+                        return Err(m.raise("ValueError", format!("could not convert string to float: {r}")));
+                    }
+                }
+            }
+        },
+        T::Bool => Value::Bool(match a0 {
+            Some(v) => m.truthy(v)?,
+            None => false,
+        }),
+        T::Str => {
+            let s = match a0 {
+                Some(v) => m.str_of(v),
+                None => String::new(),
+            };
+            m.new_str(s)
+        }
+        T::List => {
+            let items = match a0 {
+                Some(v) => m.iterate_all(v)?,
+                None => Vec::new(),
+            };
+            Value::Obj(m.heap.alloc(Obj::List(items)))
+        }
+        T::Tuple => {
+            let items = match a0 {
+                Some(v) => m.iterate_all(v)?,
+                None => Vec::new(),
+            };
+            Value::Obj(m.heap.alloc(Obj::Tuple(items.into())))
+        }
+        T::Set => {
+            let items = match a0 {
+                Some(v) => m.iterate_all(v)?,
+                None => Vec::new(),
+            };
+            m.new_set(&items)?
+        }
+        T::Dict => {
+            let d = m.new_dict_value();
+            if let Some(src) = a0 {
+                let is_dict = matches!(src, Value::Obj(o) if matches!(m.heap.get(o), Obj::Dict(_)));
+                if is_dict {
+                    m.dict_update(d, src)?;
+                } else {
+                    for pair in m.iterate_all(src)? {
+                        let kv = m.iterate_all(pair)?;
+                        if kv.len() != 2 {
+                            return Err(m.raise("ValueError", "dictionary update sequence element has wrong length"));
+                        }
+                        m.setitem(d, kv[0], kv[1])?;
+                    }
+                }
+            }
+            for (k, v) in kwargs {
+                let key = m.new_str(k);
+                m.setitem(d, key, v)?;
+            }
+            d
+        }
+        T::Type => match (args.len(), a0) {
+            (1, Some(v)) => Value::Obj(m.class_of(v)),
+            _ => return Err(m.unsupported("creating classes with type(name, bases, dict)")),
+        },
+        T::Property | T::StaticMethod | T::ClassMethod => {
+            let f = a0.unwrap_or(Value::None);
+            Value::Obj(m.heap.alloc(Obj::Wrapper(tag, f)))
+        }
+        _ => {
+            let n = m.class_name(cls);
+            return Err(m.raise("TypeError", format!("cannot create '{n}' instances")));
+        }
+    };
+    Ok(Some(v))
+}
+
+fn arg(args: &[Value], i: usize) -> Value {
+    args.get(i).copied().unwrap_or(Value::Null)
+}
+
+fn kw(kwargs: &[(String, Value)], name: &str) -> Option<Value> {
+    kwargs.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+}
+
+fn to_int(m: &mut Machine, v: Value, what: &str) -> Res<i64> {
+    match v {
+        Value::Int(i) => Ok(i),
+        Value::Bool(b) => Ok(i64::from(b)),
+        _ => {
+            let tn = m.type_name(v);
+            Err(m.raise("TypeError", format!("{what}: '{tn}' object cannot be interpreted as an integer")))
+        }
+    }
+}
+
+fn to_float(m: &mut Machine, v: Value) -> Res<f64> {
+    match v {
+        Value::Int(i) => Ok(i as f64),
+        Value::Bool(b) => Ok(f64::from(u8::from(b))),
+        Value::Float(f) => Ok(f),
+        _ => {
+            let tn = m.type_name(v);
+            Err(m.raise("TypeError", format!("must be real number, not {tn}")))
+        }
+    }
+}
+
+fn str_arg(m: &mut Machine, v: Value) -> Option<Rc<str>> {
+    match v {
+        Value::Obj(o) => match m.heap.get(o) {
+            Obj::Str(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn lock_of(m: &Machine, v: Value) -> Option<ObjId> {
+    match v {
+        Value::Obj(o) if matches!(m.heap.get(o), Obj::Lock(_)) => Some(o),
+        _ => None,
+    }
+}
+
+/// Calls a native. `args` includes the receiver first when `bound`.
+pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec<Value>, kwargs: Vec<(String, Value)>, on_return: OnReturn) -> Res<Option<Value>> {
+    use NativeId as N;
+    let a0 = arg(&args, 0);
+    let a1 = arg(&args, 1);
+    let v = match id {
+        N::Print => {
+            let sep = match kw(&kwargs, "sep") {
+                Some(Value::None) | None => " ".to_string(),
+                Some(v) => m.str_of(v),
+            };
+            let end = match kw(&kwargs, "end") {
+                Some(Value::None) | None => "\n".to_string(),
+                Some(v) => m.str_of(v),
+            };
+            let parts: Vec<String> = args.iter().map(|a| m.str_of(*a)).collect();
+            let text = format!("{}{end}", parts.join(&sep));
+            let to_err = kw(&kwargs, "file").is_some();
+            if to_err {
+                m.stderr.extend_from_slice(text.as_bytes());
+            } else {
+                m.stdout.extend_from_slice(text.as_bytes());
+            }
+            Value::None
+        }
+        N::Len => {
+            let n = match a0 {
+                Value::Obj(o) => match m.heap.get(o) {
+                    Obj::Str(s) => s.chars().count() as i64,
+                    Obj::List(l) => l.len() as i64,
+                    Obj::Tuple(t) => t.len() as i64,
+                    Obj::Dict(d) | Obj::Set(d) => d.len() as i64,
+                    Obj::Range { start, stop, step } => range_len(*start, *stop, *step),
+                    Obj::Instance(i) if i.payload.is_some() => {
+                        let p = i.payload.expect("payload");
+                        return call_native(m, N::Len, false, vec![p], Vec::new(), on_return);
+                    }
+                    _ => -1,
+                },
+                _ => -1,
+            };
+            if n < 0 {
+                let tn = m.type_name(a0);
+                return Err(m.raise("TypeError", format!("object of type '{tn}' has no len()")));
+            }
+            Value::Int(n)
+        }
+        N::Range => {
+            let ints: Vec<i64> = args.iter().map(|v| to_int(m, *v, "range()")).collect::<Result<_, _>>()?;
+            let (start, stop, step) = match ints.as_slice() {
+                [stop] => (0, *stop, 1),
+                [start, stop] => (*start, *stop, 1),
+                [start, stop, step] => (*start, *stop, *step),
+                _ => return Err(m.arity("range", "1 to 3 arguments", ints.len())),
+            };
+            if step == 0 {
+                return Err(m.raise("ValueError", "range() arg 3 must not be zero"));
+            }
+            Value::Obj(m.heap.alloc(Obj::Range { start, stop, step }))
+        }
+        N::Repr => {
+            let s = m.repr_of(a0);
+            m.new_str(s)
+        }
+        N::Isinstance | N::Issubclass => {
+            let cls = if id == N::Isinstance { m.class_of(a0) } else { a0.obj().unwrap_or(ObjId(0)) };
+            let targets = match a1 {
+                Value::Obj(o) if matches!(m.heap.get(o), Obj::Tuple(_)) => m.seq_items(a1)?,
+                other => vec![other],
+            };
+            let mut found = false;
+            for t in targets {
+                if let Value::Obj(tc) = t {
+                    if m.is_subclass(cls, tc) {
+                        found = true;
+                    }
+                }
+            }
+            Value::Bool(found)
+        }
+        N::Hasattr | N::Getattr => {
+            let name = a1;
+            match m.getattr(a0, name) {
+                Ok(crate::ops::Attr::Value(v)) => {
+                    if id == N::Hasattr {
+                        Value::Bool(true)
+                    } else {
+                        v
+                    }
+                }
+                Ok(crate::ops::Attr::Call(f, a)) => {
+                    if id == N::Hasattr {
+                        Value::Bool(true)
+                    } else {
+                        return m.call_native_or_frame(f, a, Vec::new(), on_return);
+                    }
+                }
+                Err(Flow::Raise(e)) => {
+                    let attr_err = m.types.exc["AttributeError"];
+                    let c = m.class_of(e);
+                    if !m.is_subclass(c, attr_err) {
+                        return Err(Flow::Raise(e));
+                    }
+                    if id == N::Hasattr {
+                        Value::Bool(false)
+                    } else if args.len() > 2 {
+                        args[2]
+                    } else {
+                        return Err(Flow::Raise(e));
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        N::Setattr => {
+            m.setattr(a0, a1, arg(&args, 2))?;
+            Value::None
+        }
+        N::Sum => {
+            let items = m.iterate_all(a0)?;
+            let mut acc = if args.len() > 1 { a1 } else { Value::Int(0) };
+            for x in items {
+                acc = m.binary(gilsim_compiler::Op::BINARY_ADD, acc, x)?;
+            }
+            acc
+        }
+        N::Min | N::Max => {
+            let items = if args.len() == 1 { m.iterate_all(a0)? } else { args.clone() };
+            if kw(&kwargs, "key").is_some() {
+                return Err(m.unsupported("min()/max() with key= (write a loop)"));
+            }
+            let mut best: Option<Value> = None;
+            for x in items {
+                best = Some(match best {
+                    None => x,
+                    Some(b) => {
+                        let ord = m.cmp(x, b, if id == N::Min { "<" } else { ">" })?;
+                        let better = if id == N::Min { ord == std::cmp::Ordering::Less } else { ord == std::cmp::Ordering::Greater };
+                        if better { x } else { b }
+                    }
+                });
+            }
+            match best {
+                Some(b) => b,
+                None => match kw(&kwargs, "default") {
+                    Some(d) => d,
+                    None => return Err(m.raise("ValueError", format!("{}() arg is an empty sequence", id.name()))),
+                },
+            }
+        }
+        N::Abs => match a0 {
+            Value::Int(i) => Value::Int(i.abs()),
+            Value::Float(f) => Value::Float(f.abs()),
+            _ => return Err(m.raise("TypeError", "bad operand type for abs()")),
+        },
+        N::Sorted => {
+            if kw(&kwargs, "key").is_some() {
+                return Err(m.unsupported("sorted() with key= (sort a list of tuples instead)"));
+            }
+            let mut items = m.iterate_all(a0)?;
+            sort_values(m, &mut items)?;
+            if matches!(kw(&kwargs, "reverse"), Some(Value::Bool(true))) {
+                items.reverse();
+            }
+            Value::Obj(m.heap.alloc(Obj::List(items)))
+        }
+        N::Enumerate => {
+            let inner = m.get_iter(a0)?;
+            let start = if args.len() > 1 { to_int(m, a1, "enumerate")? } else { 0 };
+            let Value::Obj(inner) = inner else { unreachable!() };
+            Value::Obj(m.heap.alloc(Obj::Iter(IterState::Enumerate { inner, count: start })))
+        }
+        N::Zip => {
+            let mut inners = Vec::new();
+            for a in &args {
+                if let Value::Obj(i) = m.get_iter(*a)? {
+                    inners.push(i);
+                }
+            }
+            Value::Obj(m.heap.alloc(Obj::Iter(IterState::Zip { inners })))
+        }
+        N::Reversed => {
+            let items = m.iterate_all(a0)?;
+            let n = items.len();
+            let seq = m.heap.alloc(Obj::List(items));
+            Value::Obj(m.heap.alloc(Obj::Iter(IterState::Reversed { seq, left: n })))
+        }
+        N::Iter => m.get_iter(a0)?,
+        N::Next => match m.native_next(a0)? {
+            Some(v) => v,
+            None => {
+                if args.len() > 1 {
+                    a1
+                } else {
+                    return Err(m.raise("StopIteration", ""));
+                }
+            }
+        },
+        N::Id => Value::Int(match a0 {
+            Value::Obj(o) => 0x7f00_0000_0000 + i64::from(o.0) * 16,
+            Value::Int(i) => 0x5500_0000_0000 + i * 32,
+            _ => 0x5500_0000_0000,
+        }),
+        N::Any | N::All => {
+            let items = m.iterate_all(a0)?;
+            let want = id == N::Any;
+            let mut r = !want;
+            for x in items {
+                if m.truthy(x)? == want {
+                    r = want;
+                    break;
+                }
+            }
+            Value::Bool(r)
+        }
+        N::Round => {
+            let f = to_float(m, a0)?;
+            if args.len() > 1 && a1 != Value::None {
+                let n = to_int(m, a1, "round")?;
+                let p = 10f64.powi(n as i32);
+                let x = f * p;
+                let r = if (x - x.trunc()).abs() == 0.5 { 2.0 * (x / 2.0).round() } else { x.round() };
+                Value::Float(r / p)
+            } else if let Value::Int(i) = a0 {
+                Value::Int(i)
+            } else {
+                let r = if (f - f.trunc()).abs() == 0.5 { 2.0 * (f / 2.0).round() } else { f.round() };
+                Value::Int(r as i64)
+            }
+        }
+        N::Divmod => {
+            let q = m.binary(gilsim_compiler::Op::BINARY_FLOOR_DIVIDE, a0, a1)?;
+            let r = m.binary(gilsim_compiler::Op::BINARY_MODULO, a0, a1)?;
+            Value::Obj(m.heap.alloc(Obj::Tuple(vec![q, r].into())))
+        }
+        N::Super => {
+            if !args.is_empty() {
+                let class = a0.obj().unwrap_or(ObjId(0));
+                Value::Obj(m.heap.alloc(Obj::Super { class, receiver: a1 }))
+            } else {
+                // Zero-argument super(): the __class__ cell and the first argument of the caller.
+                let f = m.fr();
+                let co = &f.code.obj;
+                let cell_idx = co.freevars.iter().position(|n| n == "__class__").map(|i| i + co.cellvars.len());
+                let receiver = f.locals.first().copied();
+                let (Some(ci), Some(receiver)) = (cell_idx, receiver) else {
+                    return Err(m.raise("RuntimeError", "super(): no arguments"));
+                };
+                let cell = m.fr().cells[ci];
+                let class = match m.heap.get(cell) {
+                    Obj::Cell(Value::Obj(c)) => *c,
+                    _ => return Err(m.raise("RuntimeError", "super(): empty __class__ cell")),
+                };
+                Value::Obj(m.heap.alloc(Obj::Super { class, receiver }))
+            }
+        }
+        N::Callable => Value::Bool(matches!(a0, Value::Obj(o) if matches!(m.heap.get(o), Obj::Function(_) | Obj::Native(_) | Obj::Class(_) | Obj::Method { .. }))),
+        N::Format => {
+            let spec = if args.len() > 1 { m.str_of(a1) } else { String::new() };
+            let s = m.format_with_spec(a0, &spec)?;
+            m.new_str(s)
+        }
+        N::Ord => match str_arg(m, a0) {
+            Some(s) if s.chars().count() == 1 => Value::Int(i64::from(s.chars().next().map_or(0, |c| c as u32))),
+            _ => return Err(m.raise("TypeError", "ord() expected a character")),
+        },
+        N::Chr => {
+            let i = to_int(m, a0, "chr")?;
+            let c = char::from_u32(i as u32).unwrap_or('\u{fffd}');
+            m.new_str(c.to_string())
+        }
+        N::Hash => {
+            let k = m.hkey(a0)?;
+            Value::Int(match k {
+                crate::dict::HKey::Int(i) => i,
+                _ => 0,
+            })
+        }
+        N::ObjectInit => Value::None,
+        N::BuildClass => {
+            let func = a0;
+            let name = m.str_of(a1);
+            let mut bases = Vec::new();
+            for b in &args[2..] {
+                match b {
+                    Value::Obj(o) if matches!(m.heap.get(*o), Obj::Class(_)) => bases.push(*o),
+                    _ => return Err(m.raise("TypeError", "bases must be classes")),
+                }
+            }
+            let Value::Obj(fo) = func else { unreachable!() };
+            let ns = m.heap.alloc(Obj::Dict(Dict::new()));
+            let qualname: Rc<str> = match m.heap.get(fo) {
+                Obj::Function(f) => f.qualname.clone(),
+                _ => Rc::from(name.as_str()),
+            };
+            let mut frame = m.function_frame(
+                fo,
+                Vec::new(),
+                Vec::new(),
+                OnReturn::BuildClass { name: Rc::from(name.as_str()), qualname, bases, ns },
+            )?;
+            frame.names = Some(ns);
+            m.push_frame(frame)?;
+            return Ok(None);
+        }
+        // ----- list -----
+        N::ListAppend => {
+            if let Value::Obj(o) = a0 {
+                if let Obj::List(l) = m.heap.get_mut(o) {
+                    l.push(a1);
+                }
+            }
+            Value::None
+        }
+        N::ListExtend => {
+            let items = m.iterate_all(a1)?;
+            if let Value::Obj(o) = a0 {
+                if let Obj::List(l) = m.heap.get_mut(o) {
+                    l.extend(items);
+                }
+            }
+            Value::None
+        }
+        N::ListPop => {
+            if let (Value::Obj(o), true) = (a0, matches!(a0, Value::Obj(o) if matches!(m.heap.get(o), Obj::Dict(_)))) {
+                let _ = o;
+            }
+            let Value::Obj(o) = a0 else { unreachable!() };
+            let len = match m.heap.get(o) {
+                Obj::List(l) => l.len(),
+                _ => 0,
+            };
+            if len == 0 {
+                return Err(m.raise("IndexError", "pop from empty list"));
+            }
+            let idx = if args.len() > 1 { to_int(m, a1, "pop")? } else { -1 };
+            let i = if idx < 0 { idx + len as i64 } else { idx };
+            if i < 0 || i >= len as i64 {
+                return Err(m.raise("IndexError", "pop index out of range"));
+            }
+            match m.heap.get_mut(o) {
+                Obj::List(l) => l.remove(i as usize),
+                _ => Value::None,
+            }
+        }
+        N::ListInsert => {
+            let i = to_int(m, a1, "insert")?;
+            let v = arg(&args, 2);
+            if let Value::Obj(o) = a0 {
+                if let Obj::List(l) = m.heap.get_mut(o) {
+                    let len = l.len() as i64;
+                    let i = if i < 0 { (i + len).max(0) } else { i.min(len) };
+                    l.insert(i as usize, v);
+                }
+            }
+            Value::None
+        }
+        N::ListRemove | N::ListIndex | N::ListCount => {
+            let items = m.iterate_all(a0)?;
+            let mut pos = None;
+            let mut count = 0;
+            for (i, x) in items.iter().enumerate() {
+                if m.eq(*x, a1)? {
+                    count += 1;
+                    if pos.is_none() {
+                        pos = Some(i);
+                    }
+                }
+            }
+            match id {
+                N::ListCount => Value::Int(count),
+                N::ListIndex => match pos {
+                    Some(p) => Value::Int(p as i64),
+                    None => {
+                        let r = m.repr_of(a1);
+                        return Err(m.raise("ValueError", format!("{r} is not in list")));
+                    }
+                },
+                _ => match pos {
+                    Some(p) => {
+                        if let Value::Obj(o) = a0 {
+                            if let Obj::List(l) = m.heap.get_mut(o) {
+                                l.remove(p);
+                            }
+                        }
+                        Value::None
+                    }
+                    None => return Err(m.raise("ValueError", "list.remove(x): x not in list")),
+                },
+            }
+        }
+        N::ListSort => {
+            if kw(&kwargs, "key").is_some() {
+                return Err(m.unsupported("list.sort(key=...) (sort a list of tuples instead)"));
+            }
+            let mut items = m.iterate_all(a0)?;
+            sort_values(m, &mut items)?;
+            if matches!(kw(&kwargs, "reverse"), Some(Value::Bool(true))) {
+                items.reverse();
+            }
+            if let Value::Obj(o) = a0 {
+                if let Obj::List(l) = m.heap.get_mut(o) {
+                    *l = items;
+                }
+            }
+            Value::None
+        }
+        N::ListReverse => {
+            if let Value::Obj(o) = a0 {
+                if let Obj::List(l) = m.heap.get_mut(o) {
+                    l.reverse();
+                }
+            }
+            Value::None
+        }
+        N::ListClear => {
+            if let Value::Obj(o) = a0 {
+                match m.heap.get_mut(o) {
+                    Obj::List(l) => l.clear(),
+                    Obj::Dict(d) | Obj::Set(d) => d.clear(),
+                    _ => {}
+                }
+            }
+            Value::None
+        }
+        N::ListCopy => {
+            let Value::Obj(o) = a0 else { unreachable!() };
+            let c = m.heap.get(o).clone();
+            Value::Obj(m.heap.alloc(c))
+        }
+        // ----- dict -----
+        N::DictGet => {
+            let k = m.hkey(a1)?;
+            let Value::Obj(o) = a0 else { unreachable!() };
+            let found = match m.heap.get(o) {
+                Obj::Dict(d) => d.get(&k),
+                _ => None,
+            };
+            found.unwrap_or(if args.len() > 2 { args[2] } else { Value::None })
+        }
+        N::DictKeys | N::DictValues | N::DictItems => {
+            let Value::Obj(o) = a0 else { unreachable!() };
+            let pairs: Vec<(Value, Value)> = match m.heap.get(o) {
+                Obj::Dict(d) => d.iter().map(|(_, k, v)| (k, v)).collect(),
+                _ => Vec::new(),
+            };
+            let items: Vec<Value> = match id {
+                N::DictKeys => pairs.iter().map(|p| p.0).collect(),
+                N::DictValues => pairs.iter().map(|p| p.1).collect(),
+                _ => pairs.iter().map(|p| Value::Obj(m.heap.alloc(Obj::Tuple(vec![p.0, p.1].into())))).collect(),
+            };
+            Value::Obj(m.heap.alloc(Obj::List(items)))
+        }
+        N::DictPop => {
+            let k = m.hkey(a1)?;
+            let Value::Obj(o) = a0 else { unreachable!() };
+            let removed = match m.heap.get_mut(o) {
+                Obj::Dict(d) => d.remove(&k),
+                _ => None,
+            };
+            match removed {
+                Some((_, v)) => v,
+                None if args.len() > 2 => args[2],
+                None => {
+                    let e = m.types.exc["KeyError"];
+                    return Err(Flow::Raise(m.exc_instance(e, vec![a1])));
+                }
+            }
+        }
+        N::DictSetdefault => {
+            let k = m.hkey(a1)?;
+            let Value::Obj(o) = a0 else { unreachable!() };
+            let default = if args.len() > 2 { args[2] } else { Value::None };
+            match m.heap.get_mut(o) {
+                Obj::Dict(d) => match d.get(&k) {
+                    Some(v) => v,
+                    None => {
+                        d.insert(k, a1, default);
+                        default
+                    }
+                },
+                _ => Value::None,
+            }
+        }
+        N::DictUpdate => {
+            if args.len() > 1 {
+                m.dict_update(a0, a1)?;
+            }
+            for (k, v) in kwargs {
+                let key = m.new_str(k);
+                m.setitem(a0, key, v)?;
+            }
+            Value::None
+        }
+        N::DictClear => {
+            if let Value::Obj(o) = a0 {
+                if let Obj::Dict(d) = m.heap.get_mut(o) {
+                    d.clear();
+                }
+            }
+            Value::None
+        }
+        N::DictCopy => {
+            let Value::Obj(o) = a0 else { unreachable!() };
+            let c = m.heap.get(o).clone();
+            Value::Obj(m.heap.alloc(c))
+        }
+        // ----- str -----
+        N::StrJoin => {
+            let sep = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
+            let items = m.iterate_all(a1)?;
+            let mut parts = Vec::with_capacity(items.len());
+            for (i, x) in items.iter().enumerate() {
+                match str_arg(m, *x) {
+                    Some(s) => parts.push(s.to_string()),
+                    None => {
+                        let tn = m.type_name(*x);
+                        return Err(m.raise("TypeError", format!("sequence item {i}: expected str instance, {tn} found")));
+                    }
+                }
+            }
+            m.new_str(parts.join(&sep))
+        }
+        N::StrSplit => {
+            let s = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
+            let parts: Vec<String> = match str_arg(m, a1) {
+                Some(sep) if a1 != Value::Null => s.split(&*sep).map(str::to_string).collect(),
+                _ => s.split_whitespace().map(str::to_string).collect(),
+            };
+            let vals: Vec<Value> = parts.into_iter().map(|p| m.new_str(p)).collect();
+            Value::Obj(m.heap.alloc(Obj::List(vals)))
+        }
+        N::StrStrip | N::StrLstrip | N::StrRstrip | N::StrUpper | N::StrLower | N::StrTitle => {
+            let s = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
+            let chars: Option<Vec<char>> = str_arg(m, a1).map(|c| c.chars().collect());
+            let is_strip = |c: char| chars.as_ref().map_or(c.is_whitespace(), |cs| cs.contains(&c));
+            let out = match id {
+                N::StrStrip => s.trim_matches(is_strip).to_string(),
+                N::StrLstrip => s.trim_start_matches(is_strip).to_string(),
+                N::StrRstrip => s.trim_end_matches(is_strip).to_string(),
+                N::StrUpper => s.to_uppercase(),
+                N::StrLower => s.to_lowercase(),
+                _ => s
+                    .split(' ')
+                    .map(|w| {
+                        let mut c = w.chars();
+                        c.next().map_or(String::new(), |f| f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            };
+            m.new_str(out)
+        }
+        N::StrReplace => {
+            let s = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
+            let (Some(old), Some(new)) = (str_arg(m, a1), str_arg(m, arg(&args, 2))) else {
+                return Err(m.raise("TypeError", "replace() arguments must be str"));
+            };
+            m.new_str(s.replace(&*old, &new))
+        }
+        N::StrStartswith | N::StrEndswith | N::StrFind | N::StrCount => {
+            let s = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
+            let Some(p) = str_arg(m, a1) else { return Err(m.raise("TypeError", "expected a str")) };
+            match id {
+                N::StrStartswith => Value::Bool(s.starts_with(&*p)),
+                N::StrEndswith => Value::Bool(s.ends_with(&*p)),
+                N::StrFind => Value::Int(s.find(&*p).map_or(-1, |b| s[..b].chars().count() as i64)),
+                _ => Value::Int(s.matches(&*p).count() as i64),
+            }
+        }
+        N::StrIsdigit => {
+            let s = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
+            Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
+        }
+        N::StrLjust | N::StrRjust | N::StrCenter => {
+            let s = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
+            let w = to_int(m, a1, "width")?.max(0) as usize;
+            let spec = crate::format::Spec {
+                fill: ' ',
+                align: Some(match id {
+                    N::StrLjust => '<',
+                    N::StrRjust => '>',
+                    _ => '^',
+                }),
+                width: w,
+                ..crate::format::Spec::default()
+            };
+            m.new_str(crate::format::pad(&s, &spec))
+        }
+        N::StrFormat => {
+            let s = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
+            let out = str_format(m, &s, &args[1..], &kwargs)?;
+            m.new_str(out)
+        }
+        // ----- set -----
+        N::SetAdd => {
+            m.set_add(a0, a1)?;
+            Value::None
+        }
+        N::SetRemove | N::SetDiscard => {
+            let k = m.hkey(a1)?;
+            let Value::Obj(o) = a0 else { unreachable!() };
+            let removed = match m.heap.get_mut(o) {
+                Obj::Set(d) => d.remove(&k).is_some(),
+                _ => false,
+            };
+            if !removed && id == N::SetRemove {
+                let e = m.types.exc["KeyError"];
+                return Err(Flow::Raise(m.exc_instance(e, vec![a1])));
+            }
+            Value::None
+        }
+        N::SetUpdate => {
+            for x in m.iterate_all(a1)? {
+                m.set_add(a0, x)?;
+            }
+            Value::None
+        }
+        // ----- locks -----
+        N::ThreadAllocateLock | N::ThreadRLock => {
+            let st = LockState { reentrant: id == N::ThreadRLock, ..LockState::default() };
+            Value::Obj(m.heap.alloc(Obj::Lock(st)))
+        }
+        N::LockAcquire | N::LockEnter => {
+            let Some(lock) = lock_of(m, a0) else { return Err(m.raise("TypeError", "not a lock")) };
+            let blocking = match (id, kw(&kwargs, "blocking").or(args.get(1).copied())) {
+                (N::LockAcquire, Some(v)) => m.truthy(v)?,
+                _ => true,
+            };
+            let timeout = match (id, kw(&kwargs, "timeout").or(args.get(2).copied())) {
+                (N::LockAcquire, Some(v)) if v != Value::None => {
+                    let t = to_float(m, v)?;
+                    if t < 0.0 { None } else { Some((t * 1e9) as u64) }
+                }
+                _ => None,
+            };
+            return acquire(m, lock, blocking, timeout, id == N::LockEnter);
+        }
+        N::LockRelease | N::LockExit => {
+            let Some(lock) = lock_of(m, a0) else { return Err(m.raise("TypeError", "not a lock")) };
+            let me = m.current;
+            let site = m.site_prev();
+            let (ok, now_free, reentrant) = match m.heap.get_mut(lock) {
+                Obj::Lock(l) => {
+                    if l.owner.is_none() || (l.reentrant && l.owner != Some(me)) {
+                        (false, false, l.reentrant)
+                    } else {
+                        l.count = l.count.saturating_sub(1);
+                        if l.count == 0 {
+                            l.owner = None;
+                        }
+                        (true, l.count == 0, l.reentrant)
+                    }
+                }
+                _ => (false, false, false),
+            };
+            if !ok {
+                let msg = if reentrant { "cannot release un-acquired lock" } else { "release unlocked lock" };
+                return Err(m.raise("RuntimeError", msg));
+            }
+            if now_free {
+                for o in &mut m.observers {
+                    o.on_release(site, lock);
+                }
+                m.wake_lock_waiters(lock);
+            }
+            if id == N::LockExit { Value::Bool(false) } else { Value::None }
+        }
+        N::LockLocked => {
+            let Some(lock) = lock_of(m, a0) else { return Err(m.raise("TypeError", "not a lock")) };
+            Value::Bool(matches!(m.heap.get(lock), Obj::Lock(l) if l.owner.is_some()))
+        }
+        // ----- _thread -----
+        N::ThreadNewIdent => {
+            let id = m.threads.len() as u32;
+            m.threads.push(VThread {
+                id,
+                name: Rc::from(format!("Thread-{id}").as_str()),
+                frames: Vec::new(),
+                state: ThreadState::Done,
+                exc_info: Value::None,
+                resume: None,
+                ready_since: 0,
+                obj: a0,
+                wake_value: None,
+                daemon: false,
+                started: false,
+                steps: 0,
+            });
+            Value::Int(i64::from(id))
+        }
+        N::ThreadDefaultName => {
+            let n = m.next_thread_name;
+            m.next_thread_name += 1;
+            m.new_str(format!("Thread-{n}"))
+        }
+        N::ThreadStart => {
+            let tid = to_int(m, a0, "start")? as u32;
+            let func = a1;
+            let name = m.str_of(arg(&args, 2));
+            let daemon = m.truthy(arg(&args, 3))?;
+            let Value::Obj(fo) = func else { unreachable!() };
+            let (recv, f) = match m.heap.get(fo) {
+                Obj::Method { receiver, func } => (*receiver, *func),
+                _ => (Value::Null, func),
+            };
+            let Value::Obj(fobj) = f else { unreachable!() };
+            let cur = m.current;
+            m.current = tid;
+            let frame = m.function_frame(fobj, if recv == Value::Null { Vec::new() } else { vec![recv] }, Vec::new(), OnReturn::ThreadExit);
+            m.current = cur;
+            let frame = frame?;
+            let now = m.now;
+            let th = &mut m.threads[tid as usize];
+            th.frames = vec![frame];
+            th.state = ThreadState::Runnable;
+            th.name = Rc::from(name.as_str());
+            th.daemon = daemon;
+            th.started = true;
+            th.ready_since = now;
+            let site = m.site_prev();
+            for o in &mut m.observers {
+                o.on_start(site, tid);
+            }
+            // Thread.start() waits (GIL released) until the new thread runs: let it go first.
+            return Err(Flow::Yield);
+        }
+        N::ThreadJoin => {
+            let tid = to_int(m, a0, "join")? as u32;
+            if tid == m.current {
+                return Err(m.raise("RuntimeError", "cannot join current thread"));
+            }
+            let done = m.threads.get(tid as usize).is_none_or(|t| t.state == ThreadState::Done);
+            if done {
+                let site = m.site_prev();
+                for o in &mut m.observers {
+                    o.on_join(site, tid);
+                }
+                Value::None
+            } else {
+                return Err(Flow::Block(Wait::Join { thread: tid }));
+            }
+        }
+        N::ThreadExcepthook => {
+            let name = m.str_of(a0);
+            let mut text = m.profile.thread_exception_header(&name);
+            text.push('\n');
+            text.push_str(&m.format_traceback(a1));
+            m.stderr.extend_from_slice(text.as_bytes());
+            Value::None
+        }
+        N::ThreadIsAlive => {
+            let tid = to_int(m, a0, "is_alive")? as u32;
+            Value::Bool(m.threads.get(tid as usize).is_some_and(|t| t.started && t.state != ThreadState::Done))
+        }
+        N::ThreadCurrent => {
+            let cur = m.current as usize;
+            let obj = m.threads[cur].obj;
+            if obj == Value::None {
+                return Err(m.unsupported("threading.current_thread() in the main thread (not simulated yet); use threading.get_ident()"));
+            }
+            obj
+        }
+        N::ThreadGetIdent => Value::Int(i64::from(m.current)),
+        N::ThreadActiveCount => Value::Int(m.threads.iter().filter(|t| t.started && t.state != ThreadState::Done).count() as i64),
+        // ----- time -----
+        N::TimeSleep => {
+            let secs = to_float(m, a0)?;
+            if secs < 0.0 {
+                return Err(m.raise("ValueError", "sleep length must be non-negative"));
+            }
+            let ns = (secs * 1e9) as u64;
+            if ns == 0 {
+                return Err(Flow::Yield);
+            }
+            return Err(Flow::Block(Wait::Sleep { until: m.now + ns }));
+        }
+        N::TimeTime => Value::Float(1_700_000_000.0 + m.now as f64 / 1e9),
+        N::TimePerfCounter | N::TimeMonotonic => Value::Float(m.now as f64 / 1e9),
+        // ----- sys -----
+        N::SysSetSwitchInterval => {
+            let s = to_float(m, a0)?;
+            if s <= 0.0 {
+                return Err(m.raise("ValueError", "switch interval must be strictly positive"));
+            }
+            m.switch_interval_ns = ((s * 1e9) as u64).max(1);
+            Value::None
+        }
+        N::SysGetSwitchInterval => Value::Float(m.switch_interval_ns as f64 / 1e9),
+        N::SysExit => {
+            let cls = m.types.exc["SystemExit"];
+            let a = if args.is_empty() { Vec::new() } else { vec![a0] };
+            return Err(Flow::Raise(m.exc_instance(cls, a)));
+        }
+        // ----- random -----
+        N::RandomRandom => Value::Float(m.streams.program.r#gen::<f64>()),
+        N::RandomUniform => {
+            let (a, b) = (to_float(m, a0)?, to_float(m, a1)?);
+            let u = m.streams.program.r#gen::<f64>();
+            Value::Float(a + (b - a) * u)
+        }
+        N::RandomRandint => {
+            let (a, b) = (to_int(m, a0, "randint")?, to_int(m, a1, "randint")?);
+            if b < a {
+                return Err(m.raise("ValueError", format!("empty range for randrange() ({a}, {}, {})", b + 1, b + 1 - a)));
+            }
+            Value::Int(m.streams.program.gen_range(a..=b))
+        }
+        N::RandomChoice => {
+            let items = m.iterate_all(a0)?;
+            if items.is_empty() {
+                return Err(m.raise("IndexError", "Cannot choose from an empty sequence"));
+            }
+            items[m.streams.program.gen_range(0..items.len())]
+        }
+        N::RandomShuffle => {
+            if let Value::Obj(o) = a0 {
+                let mut items = m.iterate_all(a0)?;
+                for i in (1..items.len()).rev() {
+                    let j = m.streams.program.gen_range(0..=i);
+                    items.swap(i, j);
+                }
+                if let Obj::List(l) = m.heap.get_mut(o) {
+                    *l = items;
+                }
+            }
+            Value::None
+        }
+        N::RandomSeed => {
+            return Err(m.unsupported(
+                "random.seed() inside the program; gilsim seeds `random` from --seed so every run is reproducible",
+            ));
+        }
+        // ----- simulated I/O -----
+        N::HttpGet => {
+            // Latency 20-200 ms and status (mostly 200) from the I/O stream; the GIL is released.
+            let latency_ms = m.streams.io.gen_range(20..=200);
+            let status = if m.streams.io.gen_bool(0.9) { 200 } else { 503 };
+            let elapsed = Value::Float(f64::from(latency_ms) / 1000.0);
+            let t = m.heap.alloc(Obj::Tuple(vec![Value::Int(status), elapsed].into()));
+            let until = m.now + u64::from(latency_ms as u32) * 1_000_000;
+            m.th().wake_value = Some(Value::Obj(t));
+            return Err(Flow::Block(Wait::Io { until }));
+        }
+    };
+    Ok(Some(v))
+}
+
+/// `lock.acquire()`: succeeds, fails, or blocks the thread.
+fn acquire(m: &mut Machine, lock: ObjId, blocking: bool, timeout: Option<u64>, _enter: bool) -> Res<Option<Value>> {
+    let me = m.current;
+    let site = m.site_prev();
+    let here = m.tb_here();
+    let got = match m.heap.get_mut(lock) {
+        Obj::Lock(l) => match l.owner {
+            None => {
+                l.owner = Some(me);
+                l.count = 1;
+                l.acquired_at = Some(crate::value::TbEntry { pc: here.pc.saturating_sub(1), ..here });
+                true
+            }
+            Some(o) if o == me && l.reentrant => {
+                l.count += 1;
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    };
+    if got {
+        for o in &mut m.observers {
+            o.on_acquire(site, lock);
+        }
+        return Ok(Some(Value::Bool(true)));
+    }
+    if !blocking {
+        return Ok(Some(Value::Bool(false)));
+    }
+    let deadline = timeout.map(|t| m.now + t);
+    Err(Flow::Block(Wait::Lock { lock, deadline }))
+}
+
+fn sort_values(m: &mut Machine, items: &mut [Value]) -> Res<()> {
+    // Insertion sort through the machine's comparison (stable, errors propagate).
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 {
+            let ord = m.cmp(items[j], items[j - 1], "<")?;
+            if ord == std::cmp::Ordering::Less {
+                items.swap(j, j - 1);
+                j -= 1;
+            } else {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn str_format(m: &mut Machine, fmt: &str, args: &[Value], kwargs: &[(String, Value)]) -> Res<String> {
+    let mut out = String::new();
+    let mut auto = 0;
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let mut field = String::new();
+                for n in chars.by_ref() {
+                    if n == '}' {
+                        break;
+                    }
+                    field.push(n);
+                }
+                let (name, spec) = field.split_once(':').unwrap_or((&field, ""));
+                let (name, conv) = name.split_once('!').map_or((name, None), |(a, b)| (a, Some(b)));
+                let v = if name.is_empty() {
+                    auto += 1;
+                    args.get(auto - 1).copied()
+                } else if let Ok(i) = name.parse::<usize>() {
+                    args.get(i).copied()
+                } else {
+                    kw(kwargs, name)
+                };
+                let Some(v) = v else {
+                    return Err(m.raise("IndexError", format!("Replacement index {} out of range for positional args tuple", auto.saturating_sub(1))));
+                };
+                let v = if conv == Some("r") {
+                    let r = m.repr_of(v);
+                    m.new_str(r)
+                } else {
+                    v
+                };
+                out.push_str(&m.format_with_spec(v, spec)?);
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,466 @@
+//! Calls, attribute access and imports: the parts of the object model that may push frames.
+
+use crate::builtins::NativeId;
+use crate::dict::{Dict, HKey};
+use crate::machine::{Flow, Machine, OnReturn, Res};
+use crate::observer::Location;
+use crate::ops::Attr;
+use crate::value::{Generator, Instance, Obj, ObjId, TypeTag, Value};
+use std::rc::Rc;
+
+impl Machine {
+    /// A call made by a CALL_* instruction: on completion the callable and arguments (`drop`
+    /// values) leave the stack and the result is pushed; a Python callee gets a frame.
+    pub(crate) fn call_from_stack(&mut self, func: Value, args: Vec<Value>, kwargs: Vec<(String, Value)>, drop: usize) -> Res<()> {
+        if let Some(v) = self.th().resume.take() {
+            let s = &mut self.fr().stack;
+            s.truncate(s.len() - drop);
+            s.push(v);
+            return Ok(());
+        }
+        match self.call_native_or_frame(func, args, kwargs, OnReturn::Push)? {
+            Some(v) => {
+                let s = &mut self.fr().stack;
+                s.truncate(s.len() - drop);
+                s.push(v);
+            }
+            None => {
+                let t = self.current as usize;
+                let n = self.threads[t].frames.len();
+                let caller = &mut self.threads[t].frames[n - 2];
+                let len = caller.stack.len();
+                caller.stack.truncate(len - drop);
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls a value whose result is pushed on the running frame's stack when it is ready.
+    pub(crate) fn call_value(&mut self, func: Value, args: Vec<Value>, kwargs: Vec<(String, Value)>, on_return: OnReturn) -> Res<()> {
+        if let Some(v) = self.call_native_or_frame(func, args, kwargs, on_return)? {
+            self.fr().stack.push(v);
+        }
+        Ok(())
+    }
+
+    /// Calls `func`: natives complete now (`Some(result)`), Python functions push a frame whose
+    /// return value is handled by `on_return` (`None`).
+    pub(crate) fn call_native_or_frame(&mut self, func: Value, mut args: Vec<Value>, kwargs: Vec<(String, Value)>, on_return: OnReturn) -> Res<Option<Value>> {
+        let Value::Obj(o) = func else {
+            let tn = self.type_name(func);
+            return Err(self.raise("TypeError", format!("'{tn}' object is not callable")));
+        };
+        match self.heap.get(o) {
+            Obj::Function(f) => {
+                let is_gen = self.units[f.unit as usize].codes[f.code as usize].obj.kind == gilsim_compiler::CodeKind::Generator;
+                let name = f.name.clone();
+                let frame = self.function_frame(o, args, kwargs, on_return)?;
+                if is_gen {
+                    let g = self.heap.alloc(Obj::Generator(Box::new(Generator { frame: Some(Box::new(frame)), running: false, name })));
+                    return Ok(Some(Value::Obj(g)));
+                }
+                self.push_frame(frame)?;
+                Ok(None)
+            }
+            Obj::Method { receiver, func } => {
+                let (r, f) = (*receiver, *func);
+                args.insert(0, r);
+                self.call_native_or_frame(f, args, kwargs, on_return)
+            }
+            Obj::Native(n) => {
+                let n = *n;
+                if let Some(r) = n.receiver {
+                    args.insert(0, r);
+                }
+                crate::builtins::call_native(self, n.id, n.receiver.is_some(), args, kwargs, on_return)
+            }
+            Obj::Class(c) => {
+                let builtin = c.builtin;
+                let base_exc = self.types.exc["BaseException"];
+                let is_exc = self.is_subclass(o, base_exc);
+                let init = self.class_lookup(o, &HKey::Str(Rc::from("__init__")));
+                let py_init = init.filter(|v| self.is_python_function(*v));
+                if is_exc {
+                    let inst = self.exc_instance(o, if py_init.is_some() { Vec::new() } else { args.clone() });
+                    if let Some(init) = py_init {
+                        args.insert(0, inst);
+                        let Value::Obj(fo) = init else { unreachable!() };
+                        let frame = self.function_frame(fo, args, kwargs, OnReturn::Init(inst))?;
+                        self.push_frame(frame)?;
+                        return Ok(None);
+                    }
+                    return Ok(Some(inst));
+                }
+                if builtin != TypeTag::Object && py_init.is_none() {
+                    return crate::builtins::construct_builtin(self, o, builtin, args, kwargs);
+                }
+                let payload = if builtin == TypeTag::Object {
+                    None
+                } else {
+                    crate::builtins::construct_builtin(self, self.type_obj(builtin), builtin, Vec::new(), Vec::new())?
+                };
+                let inst = Value::Obj(self.heap.alloc(Obj::Instance(Box::new(Instance {
+                    class: o,
+                    dict: Dict::new(),
+                    traceback: Vec::new(),
+                    payload,
+                }))));
+                match py_init {
+                    Some(Value::Obj(fo)) => {
+                        args.insert(0, inst);
+                        let frame = self.function_frame(fo, args, kwargs, OnReturn::Init(inst))?;
+                        self.push_frame(frame)?;
+                        Ok(None)
+                    }
+                    _ => {
+                        if !args.is_empty() || !kwargs.is_empty() {
+                            let name = self.class_name(o);
+                            return Err(self.raise("TypeError", format!("{name}() takes no arguments")));
+                        }
+                        Ok(Some(inst))
+                    }
+                }
+            }
+            Obj::Instance(i) => {
+                let cls = i.class;
+                match self.class_lookup(cls, &HKey::Str(Rc::from("__call__"))) {
+                    Some(f) => {
+                        args.insert(0, func);
+                        self.call_native_or_frame(f, args, kwargs, on_return)
+                    }
+                    None => {
+                        let tn = self.type_name(func);
+                        Err(self.raise("TypeError", format!("'{tn}' object is not callable")))
+                    }
+                }
+            }
+            Obj::Wrapper(TypeTag::StaticMethod, f) => {
+                let f = *f;
+                self.call_native_or_frame(f, args, kwargs, on_return)
+            }
+            _ => {
+                let tn = self.type_name(func);
+                Err(self.raise("TypeError", format!("'{tn}' object is not callable")))
+            }
+        }
+    }
+
+    fn attr_name(&self, name: Value) -> Rc<str> {
+        match name {
+            Value::Obj(o) => match self.heap.get(o) {
+                Obj::Str(s) => s.clone(),
+                _ => Rc::from("?"),
+            },
+            _ => Rc::from("?"),
+        }
+    }
+
+    /// `getattr(o, name)`.
+    pub(crate) fn getattr(&mut self, o: Value, name: Value) -> Res<Attr> {
+        let n = self.attr_name(name);
+        let key = HKey::Str(n.clone());
+        if let Value::Obj(id) = o {
+            match self.heap.get(id) {
+                Obj::Instance(inst) => {
+                    let cls = inst.class;
+                    let own = inst.dict.get(&key);
+                    let payload = inst.payload;
+                    let from_class = self.class_lookup(cls, &key);
+                    if let Some(Value::Obj(p)) = from_class {
+                        if let Obj::Wrapper(TypeTag::Property, fget) = self.heap.get(p) {
+                            return Ok(Attr::Call(*fget, vec![o]));
+                        }
+                    }
+                    if let Some(v) = own {
+                        if !self.observers.is_empty() {
+                            let site = self.site_prev();
+                            let loc = Location::Attr { obj: id, name: n.clone() };
+                            for ob in &mut self.observers {
+                                ob.on_read(site, &loc, v);
+                            }
+                        }
+                        return Ok(Attr::Value(v));
+                    }
+                    if let Some(v) = from_class {
+                        return Ok(Attr::Value(self.bind(v, o, cls)));
+                    }
+                    if &*n == "__class__" {
+                        return Ok(Attr::Value(Value::Obj(cls)));
+                    }
+                    if &*n == "__dict__" {
+                        return Err(self.unsupported("reading `__dict__`"));
+                    }
+                    if let Some(p) = payload {
+                        if let Some(id) = crate::builtins::builtin_method(self, p, &n) {
+                            return Ok(Attr::Value(self.native(id, Some(p))));
+                        }
+                    }
+                }
+                Obj::Class(c) => {
+                    match &*n {
+                        "__name__" => {
+                            let s = c.name.clone();
+                            return Ok(Attr::Value(self.new_str(s)));
+                        }
+                        "__qualname__" => {
+                            let s = c.qualname.clone();
+                            return Ok(Attr::Value(self.new_str(s)));
+                        }
+                        "__mro__" => {
+                            let m: Vec<Value> = c.mro.iter().map(|x| Value::Obj(*x)).collect();
+                            return Ok(Attr::Value(Value::Obj(self.heap.alloc(Obj::Tuple(m.into())))));
+                        }
+                        _ => {}
+                    }
+                    let builtin = c.builtin;
+                    if let Some(v) = self.class_lookup(id, &key) {
+                        if let Value::Obj(p) = v {
+                            match self.heap.get(p) {
+                                Obj::Wrapper(TypeTag::ClassMethod, f) => {
+                                    let f = *f;
+                                    return Ok(Attr::Value(Value::Obj(self.heap.alloc(Obj::Method { receiver: o, func: f }))));
+                                }
+                                Obj::Wrapper(TypeTag::StaticMethod, f) => return Ok(Attr::Value(*f)),
+                                _ => {}
+                            }
+                        }
+                        return Ok(Attr::Value(v));
+                    }
+                    if builtin != TypeTag::Object {
+                        if let Some(nid) = crate::builtins::builtin_class_method(builtin, &n) {
+                            return Ok(Attr::Value(self.native(nid, None)));
+                        }
+                    }
+                }
+                Obj::Module(m) => {
+                    if let Some(v) = m.dict.get(&key) {
+                        return Ok(Attr::Value(v));
+                    }
+                    let mname = m.name.clone();
+                    if crate::builtins::is_gilsim_module(&mname) {
+                        return Err(self.unsupported(format!(
+                            "gilsim's `{mname}` module has no `{n}` yet; see docs/write-your-own-scenario.md for what each module offers"
+                        )));
+                    }
+                    return Err(self.raise("AttributeError", format!("module '{mname}' has no attribute '{n}'")));
+                }
+                Obj::Function(f) => {
+                    match &*n {
+                        "__name__" => {
+                            let s = f.name.clone();
+                            return Ok(Attr::Value(self.new_str(s)));
+                        }
+                        "__qualname__" => {
+                            let s = f.qualname.clone();
+                            return Ok(Attr::Value(self.new_str(s)));
+                        }
+                        _ => {}
+                    }
+                    if let Some(d) = f.dict {
+                        if let Obj::Dict(dd) = self.heap.get(d) {
+                            if let Some(v) = dd.get(&key) {
+                                return Ok(Attr::Value(v));
+                            }
+                        }
+                    }
+                }
+                Obj::Super { class, receiver } => {
+                    let (class, receiver) = (*class, *receiver);
+                    let inst_cls = match receiver {
+                        Value::Obj(r) => match self.heap.get(r) {
+                            Obj::Class(_) => r,
+                            _ => self.class_of(receiver),
+                        },
+                        _ => self.class_of(receiver),
+                    };
+                    let mro = match self.heap.get(inst_cls) {
+                        Obj::Class(c) => c.mro.clone(),
+                        _ => Vec::new(),
+                    };
+                    let start = mro.iter().position(|c| *c == class).map_or(mro.len(), |p| p + 1);
+                    for k in &mro[start..] {
+                        let found = match self.heap.get(*k) {
+                            Obj::Class(kc) => kc.dict.get(&key),
+                            _ => None,
+                        };
+                        if let Some(v) = found {
+                            return Ok(Attr::Value(self.bind(v, receiver, inst_cls)));
+                        }
+                        let builtin = match self.heap.get(*k) {
+                            Obj::Class(kc) => kc.builtin,
+                            _ => TypeTag::Object,
+                        };
+                        if &*n == "__init__" && builtin != TypeTag::Object {
+                            // Builtin __init__ (Exception, Thread payloads): accept and ignore args.
+                            return Ok(Attr::Value(self.native(NativeId::ObjectInit, Some(receiver))));
+                        }
+                    }
+                    if &*n == "__init__" {
+                        return Ok(Attr::Value(self.native(NativeId::ObjectInit, Some(receiver))));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(id) = crate::builtins::builtin_method(self, o, &n) {
+            return Ok(Attr::Value(self.native(id, Some(o))));
+        }
+        if let Some(v) = crate::builtins::builtin_attr(self, o, &n)? {
+            return Ok(Attr::Value(v));
+        }
+        let tn = self.type_name(o);
+        let is_class = matches!(o, Value::Obj(id) if matches!(self.heap.get(id), Obj::Class(_)));
+        if is_class {
+            let cn = match o {
+                Value::Obj(id) => self.class_name(id),
+                _ => tn.clone(),
+            };
+            return Err(self.raise("AttributeError", format!("type object '{cn}' has no attribute '{n}'")));
+        }
+        Err(self.raise("AttributeError", format!("'{tn}' object has no attribute '{n}'")))
+    }
+
+    /// Binds a class attribute found for an instance.
+    fn bind(&mut self, v: Value, receiver: Value, cls: ObjId) -> Value {
+        if let Value::Obj(p) = v {
+            match self.heap.get(p) {
+                Obj::Function(_) => return Value::Obj(self.heap.alloc(Obj::Method { receiver, func: v })),
+                Obj::Wrapper(TypeTag::StaticMethod, f) => return *f,
+                Obj::Wrapper(TypeTag::ClassMethod, f) => {
+                    let f = *f;
+                    return Value::Obj(self.heap.alloc(Obj::Method { receiver: Value::Obj(cls), func: f }));
+                }
+                Obj::Native(n) if n.receiver.is_none() && n.id.is_method() => {
+                    let id = n.id;
+                    return self.native(id, Some(receiver));
+                }
+                _ => {}
+            }
+        }
+        v
+    }
+
+    /// LOAD_METHOD's fast path: the function to call with `o` as first argument, if `o`'s
+    /// class provides a plain function under `name` that the instance does not shadow.
+    pub(crate) fn load_method(&mut self, o: Value, name: Value) -> Res<Option<Value>> {
+        let Value::Obj(id) = o else { return Ok(None) };
+        let Obj::Instance(inst) = self.heap.get(id) else { return Ok(None) };
+        let n = self.attr_name(name);
+        let key = HKey::Str(n);
+        if inst.dict.contains(&key) {
+            return Ok(None);
+        }
+        let cls = inst.class;
+        match self.class_lookup(cls, &key) {
+            Some(f) if self.is_python_function(f) => Ok(Some(f)),
+            _ => Ok(None),
+        }
+    }
+
+    /// `o.name = v`.
+    pub(crate) fn setattr(&mut self, o: Value, name: Value, v: Value) -> Res<()> {
+        let n = self.attr_name(name);
+        let key = HKey::Str(n.clone());
+        if let Value::Obj(id) = o {
+            match self.heap.get_mut(id) {
+                Obj::Instance(inst) => {
+                    inst.dict.insert(key, name, v);
+                    if !self.observers.is_empty() {
+                        let site = self.site_prev();
+                        let loc = Location::Attr { obj: id, name: n };
+                        for ob in &mut self.observers {
+                            ob.on_write(site, &loc, v);
+                        }
+                    }
+                    return Ok(());
+                }
+                Obj::Class(c) => {
+                    c.dict.insert(key, name, v);
+                    return Ok(());
+                }
+                Obj::Module(m) => {
+                    m.dict.insert(key, name, v);
+                    return Ok(());
+                }
+                Obj::Function(f) => {
+                    let d = match f.dict {
+                        Some(d) => d,
+                        None => {
+                            let d = self.heap.alloc(Obj::Dict(Dict::new()));
+                            if let Obj::Function(f) = self.heap.get_mut(id) {
+                                f.dict = Some(d);
+                            }
+                            d
+                        }
+                    };
+                    if let Obj::Dict(dd) = self.heap.get_mut(d) {
+                        dd.insert(key, name, v);
+                    }
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        let tn = self.type_name(o);
+        Err(self.raise("AttributeError", format!("'{tn}' object has no attribute '{n}'")))
+    }
+
+    /// `del o.name`.
+    pub(crate) fn delattr(&mut self, o: Value, name: Value) -> Res<()> {
+        let n = self.attr_name(name);
+        let key = HKey::Str(n.clone());
+        if let Value::Obj(id) = o {
+            if let Obj::Instance(inst) = self.heap.get_mut(id) {
+                if inst.dict.remove(&key).is_some() {
+                    return Ok(());
+                }
+            }
+        }
+        let tn = self.type_name(o);
+        Err(self.raise("AttributeError", format!("'{tn}' object has no attribute '{n}'")))
+    }
+
+    /// IMPORT_NAME: pushes the module, running a bundled module's code first if needed.
+    pub(crate) fn import(&mut self, name: &str) -> Res<()> {
+        let top = name.split('.').next().unwrap_or(name);
+        if let Some(m) = self.modules.get(name).copied() {
+            let v = if name == top { m } else { self.modules.get(top).copied().unwrap_or(m) };
+            self.fr().stack.push(Value::Obj(v));
+            return Ok(());
+        }
+        let Some(source) = crate::bundled::source(name) else {
+            let msg = if crate::bundled::planned(name) {
+                format!("gilsim does not simulate the `{name}` module yet")
+            } else {
+                format!(
+                    "gilsim has no module `{name}`: a scenario may import threading, time, sys, random, queue, concurrent.futures, logging and requests (simulated)"
+                )
+            };
+            return Err(self.unsupported(msg));
+        };
+        let program = match gilsim_compiler::compile(source, &format!("{name}.py"), &self.profile) {
+            Ok(p) => p,
+            Err(e) => return Err(self.unsupported(format!("[gilsim internal bug] bundled module {name} does not compile: {e}"))),
+        };
+        let unit = self.load_unit(program, true);
+        let module = self.new_module(name);
+        let frame = self.module_frame(unit, module, OnReturn::Import(module));
+        self.push_frame(frame)?;
+        Ok(())
+    }
+
+    /// Raises StopIteration-free `next()` for natives over non-generator iterators.
+    pub(crate) fn native_next(&mut self, it: Value) -> Res<Option<Value>> {
+        if let Value::Obj(o) = it {
+            if matches!(self.heap.get(o), Obj::Generator(_)) {
+                return Err(self.unsupported("calling next() on a generator; use it in a `for` loop"));
+            }
+        }
+        self.next(it)
+    }
+
+    /// `Flow` for a failed call to a native: helper to build TypeErrors about arity.
+    pub(crate) fn arity(&mut self, name: &str, expected: &str, got: usize) -> Flow {
+        self.raise("TypeError", format!("{name}() takes {expected} ({got} given)"))
+    }
+}

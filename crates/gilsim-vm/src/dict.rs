@@ -1,0 +1,150 @@
+//! Python dicts and sets: insertion-ordered maps keyed by a hashable form of the key.
+//!
+//! A key is stored twice: as its [`HKey`] (equal keys compare equal: `1`, `1.0` and `True` are
+//! one key, as in Python) and as the original value, which iteration returns. The map is an
+//! `IndexMap` with a fixed hasher, so iteration order is insertion order on every machine.
+
+use crate::value::ObjId;
+use crate::value::Value;
+use indexmap::IndexMap;
+use std::hash::BuildHasherDefault;
+use std::rc::Rc;
+
+/// The hashable form of a Python key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HKey {
+    /// `None`.
+    None,
+    /// An int (bools and integral floats included).
+    Int(i64),
+    /// An int beyond 64 bits, in decimal.
+    BigInt(Rc<str>),
+    /// A non-integral float, by bits.
+    Float(u64),
+    /// A str.
+    Str(Rc<str>),
+    /// A tuple of hashable keys.
+    Tuple(Rc<[HKey]>),
+    /// Any other object, by identity.
+    Id(u32),
+}
+
+impl HKey {
+    /// The key of an object by identity.
+    #[must_use]
+    pub fn id(o: ObjId) -> HKey {
+        HKey::Id(o.0)
+    }
+}
+
+/// A fast, fixed (not randomly seeded) hasher: FNV-1a.
+#[derive(Default, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+    fn write_u64(&mut self, n: u64) {
+        let h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        self.0 = (h ^ n).wrapping_mul(0x0100_0000_01b3).rotate_left(29);
+    }
+}
+
+type Map = IndexMap<HKey, (Value, Value), BuildHasherDefault<Fnv>>;
+
+/// An insertion-ordered dict.
+#[derive(Clone, Debug, Default)]
+pub struct Dict {
+    map: Map,
+}
+
+impl Dict {
+    /// An empty dict.
+    #[must_use]
+    pub fn new() -> Self {
+        Dict { map: Map::default() }
+    }
+
+    /// Number of items.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The value for a key.
+    #[must_use]
+    pub fn get(&self, k: &HKey) -> Option<Value> {
+        self.map.get(k).map(|(_, v)| *v)
+    }
+
+    /// The value for a str key.
+    #[must_use]
+    pub fn get_str(&self, k: &str) -> Option<Value> {
+        self.get(&HKey::Str(Rc::from(k)))
+    }
+
+    /// Inserts or replaces; an existing key keeps its position and original key object.
+    pub fn insert(&mut self, k: HKey, key: Value, v: Value) {
+        match self.map.get_mut(&k) {
+            Some(slot) => slot.1 = v,
+            None => {
+                self.map.insert(k, (key, v));
+            }
+        }
+    }
+
+    /// Removes a key, keeping the order of the others.
+    pub fn remove(&mut self, k: &HKey) -> Option<(Value, Value)> {
+        self.map.shift_remove(k)
+    }
+
+    /// Whether the key is present.
+    #[must_use]
+    pub fn contains(&self, k: &HKey) -> bool {
+        self.map.contains_key(k)
+    }
+
+    /// Items in insertion order: (hashable key, key value, value).
+    pub fn iter(&self) -> impl Iterator<Item = (&HKey, Value, Value)> {
+        self.map.iter().map(|(h, (k, v))| (h, *k, *v))
+    }
+
+    /// The item at a position.
+    #[must_use]
+    pub fn get_index(&self, i: usize) -> Option<(Value, Value)> {
+        self.map.get_index(i).map(|(_, kv)| *kv)
+    }
+
+    /// Removes everything.
+    pub fn clear(&mut self) {
+        self.map.clear();
+    }
+
+    /// Removes and returns the last item.
+    pub fn pop_last(&mut self) -> Option<(Value, Value)> {
+        self.map.pop().map(|(_, kv)| kv)
+    }
+
+    /// Every key and value (for the garbage collector).
+    pub fn values_for_gc(&self, out: &mut Vec<Value>) {
+        for (k, v) in self.map.values() {
+            out.push(*k);
+            out.push(*v);
+        }
+    }
+}

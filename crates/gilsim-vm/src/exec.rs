@@ -1,0 +1,1273 @@
+//! Executing one instruction, and unwinding exceptions through the 3.9 block stack.
+
+use crate::dict::HKey;
+use crate::machine::{Block, BlockKind, Flow, Frame, Machine, OnReturn, Res, ThreadState};
+use crate::observer::{Location, Site};
+use crate::trace::Row;
+use crate::value::{Function, Obj, ObjId, Value};
+use gilsim_compiler::profile::CheckAfter;
+use gilsim_compiler::{CodeKind, Op};
+use std::rc::Rc;
+
+impl Machine {
+    /// Executes one instruction of the running thread. `Ok(check)` says whether the position
+    /// after it is a check point.
+    pub(crate) fn step(&mut self) -> Res<bool> {
+        let t = self.current as usize;
+        let (op, arg, pc, check_kind, code) = {
+            let f = self.threads[t].frames.last().expect("[gilsim internal bug] thread without frame");
+            let pc = f.pc as usize;
+            let ins = f.code.obj.instrs[pc];
+            (ins.op, ins.arg, pc, f.code.check[pc], f.code.clone())
+        };
+        if let Some(tr) = &mut self.tracer {
+            let f = self.threads[t].frames.last().expect("frame");
+            tr.row(Row { step: self.steps, thread: self.current, unit: f.unit, code: f.code_idx, pc: pc as u32 });
+        }
+        self.now += crate::machine::instr_cost(op);
+        self.entered_handler = false;
+        let depth = self.threads[t].frames.len();
+        match self.exec(op, arg, &code) {
+            Ok(()) => {}
+            Err(Flow::Raise(exc)) => {
+                self.handle_exception(exc)?;
+                if self.threads[t].state == ThreadState::Done {
+                    return Ok(false);
+                }
+                return Ok(self.entered_handler && self.profile.checks_on_handler_entry());
+            }
+            Err(flow @ (Flow::Block(_) | Flow::Yield)) => {
+                // The instruction did not complete: it runs again when the thread resumes.
+                self.fr().pc -= 1;
+                return Err(flow);
+            }
+            Err(other) => return Err(other),
+        }
+        if self.threads[t].state == ThreadState::Done {
+            return Ok(false);
+        }
+        let check = match check_kind {
+            CheckAfter::Never => false,
+            CheckAfter::Always => true,
+            CheckAfter::UnlessBool => !self.last_test_was_bool,
+        };
+        if !check {
+            return Ok(false);
+        }
+        // The skip rule looks at the instruction about to run (maybe in a new or older frame).
+        let th = &self.threads[t];
+        let Some(f) = th.frames.last() else { return Ok(false) };
+        let _ = depth;
+        let next = f.pc as usize;
+        Ok(!f.code.skip_before.get(next).copied().unwrap_or(false))
+    }
+
+    #[inline]
+    fn push(&mut self, v: Value) {
+        self.fr().stack.push(v);
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Value {
+        self.fr().stack.pop().expect("[gilsim internal bug] stack underflow")
+    }
+
+    #[inline]
+    fn top(&mut self) -> Value {
+        *self.fr().stack.last().expect("[gilsim internal bug] empty stack")
+    }
+
+    #[inline]
+    fn peek(&mut self, n: usize) -> Value {
+        let s = &self.fr().stack;
+        s[s.len() - 1 - n]
+    }
+
+    #[inline]
+    fn jump(&mut self, target: u32) {
+        self.fr().pc = target;
+    }
+
+    pub(crate) fn site(&mut self) -> Site {
+        let step = self.steps;
+        let thread = self.current;
+        let f = self.fr();
+        Site { thread, unit: f.unit, code: f.code_idx, pc: f.pc, step }
+    }
+
+    fn exec(&mut self, op: Op, arg: u32, code: &Rc<crate::machine::Code>) -> Res<()> {
+        use Op::*;
+        // Advance first; jumps overwrite the pc, blocked calls restore it.
+        self.fr().pc += 1;
+        let a = arg as usize;
+        match op {
+            NOP => {}
+            POP_TOP => {
+                self.pop();
+            }
+            ROT_TWO => {
+                let s = &mut self.fr().stack;
+                let n = s.len();
+                s.swap(n - 1, n - 2);
+            }
+            ROT_THREE => {
+                let s = &mut self.fr().stack;
+                let v = s.pop().expect("stack");
+                let n = s.len();
+                s.insert(n - 2, v);
+            }
+            ROT_FOUR => {
+                let s = &mut self.fr().stack;
+                let v = s.pop().expect("stack");
+                let n = s.len();
+                s.insert(n - 3, v);
+            }
+            DUP_TOP => {
+                let v = self.top();
+                self.push(v);
+            }
+            DUP_TOP_TWO => {
+                let a1 = self.peek(1);
+                let a0 = self.peek(0);
+                self.push(a1);
+                self.push(a0);
+            }
+            LOAD_CONST => {
+                let v = code.consts[a];
+                if let Value::Int(packed) = v {
+                    if matches!(code.obj.consts[a], gilsim_compiler::Const::Code(_)) {
+                        let _ = packed;
+                    }
+                }
+                self.push(v);
+            }
+            LOAD_FAST => {
+                let v = self.fr().locals[a];
+                if v == Value::Null {
+                    let name = code.obj.varnames[a].clone();
+                    return Err(self.raise(
+                        "UnboundLocalError",
+                        format!("local variable '{name}' referenced before assignment"),
+                    ));
+                }
+                self.push(v);
+            }
+            STORE_FAST => {
+                let v = self.pop();
+                self.fr().locals[a] = v;
+            }
+            DELETE_FAST => {
+                self.fr().locals[a] = Value::Null;
+            }
+            LOAD_GLOBAL => {
+                let v = self.load_global(code, a)?;
+                self.push(v);
+            }
+            STORE_GLOBAL => {
+                let v = self.pop();
+                let g = self.fr().globals;
+                self.store_global(g, code, a, v);
+            }
+            DELETE_GLOBAL => {
+                let g = self.fr().globals;
+                let key = code.names[a].clone();
+                if let Obj::Module(m) = self.heap.get_mut(g) {
+                    m.dict.remove(&key);
+                }
+            }
+            LOAD_NAME => {
+                let v = self.load_name(code, a)?;
+                self.push(v);
+            }
+            STORE_NAME => {
+                let v = self.pop();
+                match self.fr().names {
+                    Some(ns) => {
+                        let key = code.names[a].clone();
+                        let k = code.name_objs[a];
+                        if let Obj::Dict(d) = self.heap.get_mut(ns) {
+                            d.insert(key, k, v);
+                        }
+                    }
+                    None => {
+                        let g = self.fr().globals;
+                        self.store_global(g, code, a, v);
+                    }
+                }
+            }
+            DELETE_NAME => {
+                let key = code.names[a].clone();
+                let target = self.fr().names.unwrap_or(self.fr().globals);
+                let removed = match self.heap.get_mut(target) {
+                    Obj::Dict(d) => d.remove(&key).is_some(),
+                    Obj::Module(m) => m.dict.remove(&key).is_some(),
+                    _ => false,
+                };
+                if !removed {
+                    let name = code.obj.names[a].clone();
+                    return Err(self.raise("NameError", format!("name '{name}' is not defined")));
+                }
+            }
+            LOAD_DEREF | LOAD_CLASSDEREF => {
+                if op == LOAD_CLASSDEREF {
+                    if let Some(ns) = self.fr().names {
+                        let idx = a - code.obj.cellvars.len();
+                        let name = code.obj.freevars.get(idx).cloned().unwrap_or_default();
+                        if let Obj::Dict(d) = self.heap.get(ns) {
+                            if let Some(v) = d.get_str(&name) {
+                                self.push(v);
+                                return Ok(());
+                            }
+                        }
+                    }
+                }
+                let cell = self.fr().cells[a];
+                let v = match self.heap.get(cell) {
+                    Obj::Cell(v) => *v,
+                    _ => Value::Null,
+                };
+                if v == Value::Null {
+                    let name = if a < code.obj.cellvars.len() {
+                        code.obj.cellvars[a].clone()
+                    } else {
+                        code.obj.freevars[a - code.obj.cellvars.len()].clone()
+                    };
+                    return Err(self.raise(
+                        "NameError",
+                        format!("free variable '{name}' referenced before assignment in enclosing scope"),
+                    ));
+                }
+                self.push(v);
+            }
+            STORE_DEREF => {
+                let v = self.pop();
+                let cell = self.fr().cells[a];
+                *self.heap.get_mut(cell) = Obj::Cell(v);
+            }
+            DELETE_DEREF => {
+                let cell = self.fr().cells[a];
+                *self.heap.get_mut(cell) = Obj::Cell(Value::Null);
+            }
+            LOAD_CLOSURE => {
+                let cell = self.fr().cells[a];
+                self.push(Value::Obj(cell));
+            }
+            UNARY_POSITIVE | UNARY_NEGATIVE | UNARY_NOT | UNARY_INVERT => {
+                let v = self.pop();
+                let r = self.unary(op, v)?;
+                self.push(r);
+            }
+            BINARY_POWER | BINARY_MULTIPLY | BINARY_MODULO | BINARY_ADD | BINARY_SUBTRACT
+            | BINARY_FLOOR_DIVIDE | BINARY_TRUE_DIVIDE | BINARY_LSHIFT | BINARY_RSHIFT | BINARY_AND
+            | BINARY_XOR | BINARY_OR | INPLACE_ADD | INPLACE_SUBTRACT | INPLACE_MULTIPLY
+            | INPLACE_MODULO | INPLACE_POWER | INPLACE_FLOOR_DIVIDE | INPLACE_TRUE_DIVIDE
+            | INPLACE_LSHIFT | INPLACE_RSHIFT | INPLACE_AND | INPLACE_XOR | INPLACE_OR => {
+                let r = self.peek(0);
+                let l = self.peek(1);
+                let v = self.binary(op, l, r)?;
+                let s = &mut self.fr().stack;
+                s.pop();
+                *s.last_mut().expect("stack") = v;
+            }
+            BINARY_SUBSCR => {
+                let k = self.peek(0);
+                let o = self.peek(1);
+                let v = self.getitem(o, k)?;
+                self.pop();
+                self.pop();
+                self.push(v);
+            }
+            STORE_SUBSCR => {
+                let k = self.peek(0);
+                let o = self.peek(1);
+                let v = self.peek(2);
+                self.setitem(o, k, v)?;
+                let s = &mut self.fr().stack;
+                s.truncate(s.len() - 3);
+            }
+            DELETE_SUBSCR => {
+                let k = self.pop();
+                let o = self.pop();
+                self.delitem(o, k)?;
+            }
+            COMPARE_OP => {
+                let r = self.pop();
+                let l = self.pop();
+                let v = self.compare(arg, l, r)?;
+                self.push(v);
+            }
+            IS_OP => {
+                let r = self.pop();
+                let l = self.pop();
+                let same = self.is(l, r);
+                self.push(Value::Bool(same != (arg == 1)));
+            }
+            CONTAINS_OP => {
+                let container = self.pop();
+                let item = self.pop();
+                let has = self.contains(container, item)?;
+                self.push(Value::Bool(has != (arg == 1)));
+            }
+            POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE => {
+                let v = self.pop();
+                self.last_test_was_bool = matches!(v, Value::Bool(_));
+                let truth = self.truthy(v)?;
+                if truth == (op == POP_JUMP_IF_TRUE) {
+                    self.jump(arg);
+                }
+            }
+            JUMP_IF_FALSE_OR_POP | JUMP_IF_TRUE_OR_POP => {
+                let v = self.top();
+                self.last_test_was_bool = matches!(v, Value::Bool(_));
+                let truth = self.truthy(v)?;
+                if truth == (op == JUMP_IF_TRUE_OR_POP) {
+                    self.jump(arg);
+                } else {
+                    self.pop();
+                }
+            }
+            JUMP_FORWARD | JUMP_ABSOLUTE => self.jump(arg),
+            GET_ITER => {
+                let v = self.pop();
+                let it = self.get_iter(v)?;
+                self.push(it);
+            }
+            FOR_ITER => {
+                let it = self.top();
+                match self.next(it)? {
+                    Some(Value::Null) => {} // a generator frame was resumed
+                    Some(v) => self.push(v),
+                    None => {
+                        self.pop();
+                        self.jump(arg);
+                    }
+                }
+            }
+            BUILD_TUPLE => {
+                let s = &mut self.fr().stack;
+                let items: Vec<Value> = s.split_off(s.len() - a);
+                let t = self.heap.alloc(Obj::Tuple(items.into()));
+                self.push(Value::Obj(t));
+            }
+            BUILD_LIST => {
+                let s = &mut self.fr().stack;
+                let items: Vec<Value> = s.split_off(s.len() - a);
+                let l = self.heap.alloc(Obj::List(items));
+                self.push(Value::Obj(l));
+            }
+            BUILD_SET => {
+                let s = &mut self.fr().stack;
+                let items: Vec<Value> = s.split_off(s.len() - a);
+                let set = self.new_set(&items)?;
+                self.push(set);
+            }
+            BUILD_MAP => {
+                let s = &mut self.fr().stack;
+                let items: Vec<Value> = s.split_off(s.len() - 2 * a);
+                let d = self.new_dict_value();
+                for pair in items.chunks(2) {
+                    self.setitem(d, pair[0], pair[1])?;
+                }
+                self.push(d);
+            }
+            BUILD_CONST_KEY_MAP => {
+                let keys = self.pop();
+                let s = &mut self.fr().stack;
+                let vals: Vec<Value> = s.split_off(s.len() - a);
+                let keys = self.seq_items(keys)?;
+                let d = self.new_dict_value();
+                for (k, v) in keys.iter().zip(vals) {
+                    self.setitem(d, *k, v)?;
+                }
+                self.push(d);
+            }
+            BUILD_STRING => {
+                let s = &mut self.fr().stack;
+                let parts: Vec<Value> = s.split_off(s.len() - a);
+                let mut out = String::new();
+                for p in parts {
+                    out.push_str(&self.str_of(p));
+                }
+                let v = self.new_str(out);
+                self.push(v);
+            }
+            BUILD_SLICE => {
+                let step = if a == 3 { self.pop() } else { Value::None };
+                let stop = self.pop();
+                let start = self.pop();
+                let o = self.heap.alloc(Obj::Slice(start, stop, step));
+                self.push(Value::Obj(o));
+            }
+            LIST_APPEND | SET_ADD => {
+                let v = self.pop();
+                let target = self.peek(a - 1);
+                if op == LIST_APPEND {
+                    if let Value::Obj(o) = target {
+                        if let Obj::List(l) = self.heap.get_mut(o) {
+                            l.push(v);
+                        }
+                    }
+                } else {
+                    self.set_add(target, v)?;
+                }
+            }
+            MAP_ADD => {
+                let v = self.pop();
+                let k = self.pop();
+                let d = self.peek(a - 1);
+                self.setitem(d, k, v)?;
+            }
+            LIST_EXTEND | SET_UPDATE => {
+                let src = self.pop();
+                let target = self.peek(a - 1);
+                let items = self.iterate_all(src)?;
+                if op == LIST_EXTEND {
+                    if let Value::Obj(o) = target {
+                        if let Obj::List(l) = self.heap.get_mut(o) {
+                            l.extend(items);
+                        }
+                    }
+                } else {
+                    for v in items {
+                        self.set_add(target, v)?;
+                    }
+                }
+            }
+            DICT_UPDATE | DICT_MERGE => {
+                let src = self.pop();
+                let target = self.peek(a - 1);
+                self.dict_update(target, src)?;
+            }
+            LIST_TO_TUPLE => {
+                let l = self.pop();
+                let items = self.seq_items(l)?;
+                let t = self.heap.alloc(Obj::Tuple(items.into()));
+                self.push(Value::Obj(t));
+            }
+            UNPACK_SEQUENCE => {
+                let v = self.pop();
+                let items = self.iterate_all(v)?;
+                if items.len() != a {
+                    let msg = if items.len() > a {
+                        format!("too many values to unpack (expected {a})")
+                    } else {
+                        format!("not enough values to unpack (expected {a}, got {})", items.len())
+                    };
+                    return Err(self.raise("ValueError", msg));
+                }
+                for v in items.into_iter().rev() {
+                    self.push(v);
+                }
+            }
+            UNPACK_EX => {
+                let before = a & 0xff;
+                let after = a >> 8;
+                let v = self.pop();
+                let items = self.iterate_all(v)?;
+                if items.len() < before + after {
+                    let msg = format!(
+                        "not enough values to unpack (expected at least {}, got {})",
+                        before + after,
+                        items.len()
+                    );
+                    return Err(self.raise("ValueError", msg));
+                }
+                let mid: Vec<Value> = items[before..items.len() - after].to_vec();
+                let l = Value::Obj(self.heap.alloc(Obj::List(mid)));
+                for v in items[items.len() - after..].iter().rev() {
+                    self.push(*v);
+                }
+                self.push(l);
+                for v in items[..before].iter().rev() {
+                    self.push(*v);
+                }
+            }
+            LOAD_ATTR => {
+                let o = self.top();
+                let name = code.name_objs[a];
+                match self.getattr(o, name)? {
+                    crate::ops::Attr::Value(v) => {
+                        self.pop();
+                        self.push(v);
+                    }
+                    crate::ops::Attr::Call(f, args) => {
+                        self.pop();
+                        self.call_value(f, args, Vec::new(), OnReturn::Push)?;
+                    }
+                }
+            }
+            STORE_ATTR => {
+                let o = self.pop();
+                let v = self.pop();
+                let name = code.name_objs[a];
+                self.setattr(o, name, v)?;
+            }
+            DELETE_ATTR => {
+                let o = self.pop();
+                let name = code.name_objs[a];
+                self.delattr(o, name)?;
+            }
+            LOAD_METHOD => {
+                let o = self.top();
+                let name = code.name_objs[a];
+                match self.load_method(o, name)? {
+                    Some(func) => {
+                        self.pop();
+                        self.push(func);
+                        self.push(o);
+                    }
+                    None => match self.getattr(o, name)? {
+                        crate::ops::Attr::Value(v) => {
+                            self.pop();
+                            self.push(Value::Null);
+                            self.push(v);
+                        }
+                        crate::ops::Attr::Call(..) => {
+                            return Err(self.unsupported("calling a property's result directly"));
+                        }
+                    },
+                }
+            }
+            CALL_METHOD => {
+                let n = self.fr().stack.len();
+                let (func, args, drop) = if self.fr().stack[n - a - 2] == Value::Null {
+                    (self.fr().stack[n - a - 1], self.fr().stack[n - a..].to_vec(), a + 2)
+                } else {
+                    (self.fr().stack[n - a - 2], self.fr().stack[n - a - 1..].to_vec(), a + 2)
+                };
+                self.call_from_stack(func, args, Vec::new(), drop)?;
+            }
+            CALL_FUNCTION => {
+                let n = self.fr().stack.len();
+                let func = self.fr().stack[n - a - 1];
+                let args = self.fr().stack[n - a..].to_vec();
+                self.call_from_stack(func, args, Vec::new(), a + 1)?;
+            }
+            CALL_FUNCTION_KW => {
+                let n = self.fr().stack.len();
+                let names = self.fr().stack[n - 1];
+                let names = self.seq_items(names)?;
+                let func = self.fr().stack[n - a - 2];
+                let all = self.fr().stack[n - a - 1..n - 1].to_vec();
+                let npos = a - names.len();
+                let mut kwargs = Vec::with_capacity(names.len());
+                for (k, v) in names.iter().zip(&all[npos..]) {
+                    kwargs.push((self.str_of(*k), *v));
+                }
+                self.call_from_stack(func, all[..npos].to_vec(), kwargs, a + 2)?;
+            }
+            CALL_FUNCTION_EX => {
+                let n = self.fr().stack.len();
+                let (kw, pos_at) = if arg & 1 == 1 { (Some(self.fr().stack[n - 1]), n - 2) } else { (None, n - 1) };
+                let func = self.fr().stack[pos_at - 1];
+                let pos = self.fr().stack[pos_at];
+                let args = self.iterate_all(pos)?;
+                let mut kwargs = Vec::new();
+                if let Some(kw) = kw {
+                    for (k, v) in self.dict_items(kw)? {
+                        kwargs.push((self.str_of(k), v));
+                    }
+                }
+                let drop = n - (pos_at - 1);
+                self.call_from_stack(func, args, kwargs, drop)?;
+            }
+            MAKE_FUNCTION => {
+                let qualname = self.pop();
+                let code_ref = self.pop();
+                let Value::Int(packed) = code_ref else { unreachable!("code constant") };
+                let unit = (packed >> 32) as u16;
+                let cidx = (packed & 0xffff_ffff) as u32;
+                let closure = if arg & 8 != 0 {
+                    let t = self.pop();
+                    self.seq_items(t)?.iter().filter_map(|v| v.obj()).collect()
+                } else {
+                    Vec::new()
+                };
+                let kwdefaults = if arg & 2 != 0 { self.pop().obj() } else { None };
+                let defaults = if arg & 1 != 0 {
+                    let t = self.pop();
+                    self.seq_items(t)?
+                } else {
+                    Vec::new()
+                };
+                let name: Rc<str> = Rc::from(self.units[unit as usize].codes[cidx as usize].obj.name.as_str());
+                let qualname: Rc<str> = Rc::from(self.str_of(qualname).as_str());
+                let globals = self.fr().globals;
+                let f = self.heap.alloc(Obj::Function(Box::new(Function {
+                    unit,
+                    code: cidx,
+                    name,
+                    qualname,
+                    globals,
+                    defaults,
+                    kwdefaults,
+                    closure,
+                    dict: None,
+                })));
+                self.push(Value::Obj(f));
+            }
+            LOAD_BUILD_CLASS => {
+                let v = self.native(crate::builtins::NativeId::BuildClass, None);
+                self.push(v);
+            }
+            RETURN_VALUE => {
+                let v = self.pop();
+                self.do_return(v)?;
+            }
+            YIELD_VALUE => {
+                let v = self.pop();
+                self.do_yield(v)?;
+            }
+            SETUP_FINALLY => {
+                let level = self.fr().stack.len() as u32;
+                self.fr().blocks.push(Block { kind: BlockKind::Finally, handler: arg, level });
+            }
+            POP_BLOCK => {
+                self.fr().blocks.pop();
+            }
+            POP_EXCEPT => {
+                let b = self.fr().blocks.pop();
+                match b {
+                    Some(b) if b.kind == BlockKind::ExceptHandler => self.unwind_except_handler(b),
+                    _ => return Err(self.unsupported("[gilsim internal bug] POP_EXCEPT without handler block")),
+                }
+            }
+            RERAISE => {
+                let _ty = self.pop();
+                let exc = self.pop();
+                let _tb = self.pop();
+                return Err(Flow::Raise(exc));
+            }
+            JUMP_IF_NOT_EXC_MATCH => {
+                let right = self.pop();
+                let left = self.pop();
+                if !self.exc_matches(left, right)? {
+                    self.jump(arg);
+                }
+            }
+            RAISE_VARARGS => {
+                return Err(self.do_raise(a));
+            }
+            LOAD_ASSERTION_ERROR => {
+                let c = Value::Obj(self.types.exc["AssertionError"]);
+                self.push(c);
+            }
+            SETUP_WITH => {
+                let mgr = self.top();
+                let enter_name = self.intern("__enter__");
+                let exit_name = self.intern("__exit__");
+                let exit = match self.getattr(mgr, exit_name) {
+                    Ok(crate::ops::Attr::Value(v)) => v,
+                    _ => {
+                        let tn = self.type_name(mgr);
+                        return Err(self.raise("AttributeError", format!("__exit__ of '{tn}' object")));
+                    }
+                };
+                let enter = match self.getattr(mgr, enter_name) {
+                    Ok(crate::ops::Attr::Value(v)) => v,
+                    _ => {
+                        let tn = self.type_name(mgr);
+                        return Err(self.raise("AttributeError", format!("__enter__ of '{tn}' object")));
+                    }
+                };
+                // __enter__ may block (a contended lock): the stack is untouched until it completes.
+                let handler = arg;
+                match self.call_native_or_frame(enter, Vec::new(), Vec::new(), OnReturn::SetupWith { handler })? {
+                    Some(res) => {
+                        self.pop();
+                        self.push(exit);
+                        let level = self.fr().stack.len() as u32;
+                        self.fr().blocks.push(Block { kind: BlockKind::Finally, handler, level });
+                        self.push(res);
+                    }
+                    None => {
+                        // A Python __enter__ frame was pushed; the caller's stack gets exit now.
+                        let t = self.current as usize;
+                        let n = self.threads[t].frames.len();
+                        let caller = &mut self.threads[t].frames[n - 2];
+                        caller.stack.pop();
+                        caller.stack.push(exit);
+                    }
+                }
+            }
+            WITH_EXCEPT_START => {
+                let exc = self.peek(1);
+                let ty = self.peek(0);
+                let tb = self.peek(2);
+                let exit = self.peek(6);
+                let _ = tb;
+                self.call_value(exit, vec![ty, exc, Value::None], Vec::new(), OnReturn::Push)?;
+            }
+            FORMAT_VALUE => {
+                let spec = if arg & 4 != 0 { Some(self.pop()) } else { None };
+                let v = self.pop();
+                let conv = arg & 3;
+                let s = self.format_value(v, conv, spec)?;
+                self.push(s);
+            }
+            IMPORT_NAME => {
+                let _fromlist = self.pop();
+                let _level = self.pop();
+                let name = code.obj.names[a].clone();
+                self.import(&name)?;
+            }
+            IMPORT_FROM => {
+                let m = self.top();
+                let name = code.name_objs[a];
+                match self.getattr(m, name) {
+                    Ok(crate::ops::Attr::Value(v)) => self.push(v),
+                    _ => {
+                        let mn = match m {
+                            Value::Obj(o) => match self.heap.get(o) {
+                                Obj::Module(md) => md.name.to_string(),
+                                _ => "?".into(),
+                            },
+                            _ => "?".into(),
+                        };
+                        let n = code.obj.names[a].clone();
+                        return Err(self.unsupported(format!(
+                            "gilsim's `{mn}` module has no `{n}`; see docs/write-your-own-scenario.md for what each module offers"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn load_global(&mut self, code: &crate::machine::Code, a: usize) -> Res<Value> {
+        let g = self.fr().globals;
+        let key = &code.names[a];
+        let found = match self.heap.get(g) {
+            Obj::Module(m) => m.dict.get(key),
+            _ => None,
+        };
+        if let Some(v) = found {
+            if !self.observers.is_empty() {
+                let site = self.site_prev();
+                let loc = Location::Global { module: g, name: Rc::from(code.obj.names[a].as_str()) };
+                for o in &mut self.observers {
+                    o.on_read(site, &loc, v);
+                }
+            }
+            return Ok(v);
+        }
+        let b = self.builtins;
+        if let Obj::Module(m) = self.heap.get(b) {
+            if let Some(v) = m.dict.get(key) {
+                return Ok(v);
+            }
+        }
+        let name = code.obj.names[a].clone();
+        Err(self.raise("NameError", format!("name '{name}' is not defined")))
+    }
+
+    fn store_global(&mut self, g: ObjId, code: &crate::machine::Code, a: usize, v: Value) {
+        let key = code.names[a].clone();
+        let k = code.name_objs[a];
+        if let Obj::Module(m) = self.heap.get_mut(g) {
+            m.dict.insert(key, k, v);
+        }
+        if !self.observers.is_empty() {
+            let site = self.site_prev();
+            let loc = Location::Global { module: g, name: Rc::from(code.obj.names[a].as_str()) };
+            for o in &mut self.observers {
+                o.on_write(site, &loc, v);
+            }
+        }
+    }
+
+    /// The site of the instruction being executed (the pc was already advanced).
+    pub(crate) fn site_prev(&mut self) -> Site {
+        let mut s = self.site();
+        s.pc = s.pc.saturating_sub(1);
+        s
+    }
+
+    fn load_name(&mut self, code: &crate::machine::Code, a: usize) -> Res<Value> {
+        if let Some(ns) = self.fr().names {
+            if let Obj::Dict(d) = self.heap.get(ns) {
+                if let Some(v) = d.get(&code.names[a]) {
+                    return Ok(v);
+                }
+            }
+        }
+        self.load_global(code, a)
+    }
+
+    fn do_raise(&mut self, n: usize) -> Flow {
+        if n == 0 {
+            let cur = self.th().exc_info;
+            if cur == Value::None {
+                return self.raise("RuntimeError", "No active exception to reraise");
+            }
+            return Flow::Raise(cur);
+        }
+        let _cause = if n == 2 { Some(self.pop()) } else { None };
+        let e = self.pop();
+        match self.make_exception(e) {
+            Ok(v) => Flow::Raise(v),
+            Err(f) => f,
+        }
+    }
+
+    /// Turns `raise X` operands into an exception instance.
+    pub(crate) fn make_exception(&mut self, e: Value) -> Res<Value> {
+        let base = self.types.exc["BaseException"];
+        match e {
+            Value::Obj(o) => match self.heap.get(o) {
+                Obj::Class(_) if self.is_subclass(o, base) => {
+                    // Instantiate with no arguments (user __init__ is not run here when absent).
+                    if self.class_lookup(o, &HKey::Str(Rc::from("__init__"))).is_some_and(|v| self.is_python_function(v)) {
+                        return Err(self.unsupported(
+                            "raising an exception class whose __init__ is Python code without calling it; write `raise MyError(...)`",
+                        ));
+                    }
+                    Ok(self.exc_instance(o, Vec::new()))
+                }
+                Obj::Instance(i) if self.is_subclass(i.class, base) => Ok(e),
+                _ => Err(self.raise("TypeError", "exceptions must derive from BaseException")),
+            },
+            _ => Err(self.raise("TypeError", "exceptions must derive from BaseException")),
+        }
+    }
+
+    fn exc_matches(&mut self, exc_type: Value, spec: Value) -> Res<bool> {
+        let Value::Obj(cls) = exc_type else { return Ok(false) };
+        let Value::Obj(s) = spec else {
+            return Err(self.raise("TypeError", "catching classes that do not inherit from BaseException is not allowed"));
+        };
+        match self.heap.get(s) {
+            Obj::Class(_) => Ok(self.is_subclass(cls, s)),
+            Obj::Tuple(items) => {
+                let items = items.clone();
+                for i in items.iter() {
+                    if self.exc_matches(exc_type, *i)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            _ => Err(self.raise("TypeError", "catching classes that do not inherit from BaseException is not allowed")),
+        }
+    }
+
+    fn unwind_except_handler(&mut self, b: Block) {
+        let f = self.fr();
+        f.stack.truncate(b.level as usize + 3);
+        let _ty = f.stack.pop();
+        let val = f.stack.pop().unwrap_or(Value::None);
+        let _tb = f.stack.pop();
+        self.th().exc_info = val;
+    }
+
+    /// Unwinds `exc` through the running thread's frames; returns `Ok` once a handler has been
+    /// entered or the thread has ended.
+    pub(crate) fn handle_exception(&mut self, exc: Value) -> Res<()> {
+        let t = self.current as usize;
+        loop {
+            // Record the traceback entry for this frame.
+            let entry = {
+                let f = self.threads[t].frames.last().expect("frame");
+                crate::value::TbEntry { unit: f.unit, code: f.code_idx, pc: f.pc.saturating_sub(1) }
+            };
+            if let Value::Obj(o) = exc {
+                if let Obj::Instance(i) = self.heap.get_mut(o) {
+                    if i.traceback.last().is_none_or(|l| (l.unit, l.code) != (entry.unit, entry.code) || true) {
+                        i.traceback.push(entry);
+                    }
+                }
+            }
+            loop {
+                let b = self.fr().blocks.pop();
+                let Some(b) = b else { break };
+                if b.kind == BlockKind::ExceptHandler {
+                    self.unwind_except_handler(b);
+                    continue;
+                }
+                let f = self.fr();
+                f.stack.truncate(b.level as usize);
+                let level = f.stack.len() as u32;
+                f.blocks.push(Block { kind: BlockKind::ExceptHandler, handler: 0, level });
+                let prev = self.th().exc_info;
+                let ty = Value::Obj(self.class_of(exc));
+                let f = self.fr();
+                f.stack.push(Value::None);
+                f.stack.push(prev);
+                f.stack.push(if prev == Value::None { Value::None } else { Value::None });
+                f.stack.push(Value::None);
+                f.stack.push(exc);
+                f.stack.push(ty);
+                f.pc = b.handler;
+                self.th().exc_info = exc;
+                self.entered_handler = true;
+                return Ok(());
+            }
+            // No handler in this frame: pop it.
+            let frame = self.threads[t].frames.pop().expect("frame");
+            if let Some(g) = frame.generator {
+                if let Obj::Generator(gn) = self.heap.get_mut(g) {
+                    gn.running = false;
+                    gn.frame = None;
+                }
+            }
+            if matches!(frame.on_return, OnReturn::ThreadExit) || self.threads[t].frames.is_empty() {
+                self.uncaught(exc);
+                return Ok(());
+            }
+            // StopIteration from a generator's next is handled by the caller of next().
+        }
+    }
+
+    /// An exception escaped the bottom frame of the running thread.
+    fn uncaught(&mut self, exc: Value) {
+        let t = self.current;
+        let cls = self.class_of(exc);
+        let sys_exit = self.types.exc["SystemExit"];
+        if self.is_subclass(cls, sys_exit) {
+            if t == 0 {
+                let code = self.exit_code_of(exc);
+                self.exit_code = Some(code);
+            }
+        } else {
+            let mut text = String::new();
+            if t != 0 {
+                let name = self.threads[t as usize].name.clone();
+                text.push_str(&self.profile.thread_exception_header(&name));
+                text.push('\n');
+            }
+            text.push_str(&self.format_traceback(exc));
+            self.stderr.extend_from_slice(text.as_bytes());
+            if t == 0 {
+                self.main_raised = true;
+            }
+        }
+        self.thread_finished(t);
+    }
+
+    fn exit_code_of(&mut self, exc: Value) -> i32 {
+        let args = self.exc_args(exc);
+        match args.first() {
+            None | Some(Value::None) => 0,
+            Some(Value::Int(i)) => *i as i32,
+            Some(Value::Bool(b)) => i32::from(*b),
+            Some(other) => {
+                let s = self.str_of(*other);
+                self.stderr.extend_from_slice(s.as_bytes());
+                self.stderr.push(b'\n');
+                1
+            }
+        }
+    }
+
+    /// The `args` tuple of an exception.
+    pub fn exc_args(&mut self, exc: Value) -> Vec<Value> {
+        if let Value::Obj(o) = exc {
+            if let Obj::Instance(i) = self.heap.get(o) {
+                if let Some(a) = i.dict.get_str("args") {
+                    return self.seq_items(a).unwrap_or_default();
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// CPython's traceback text for an exception.
+    pub fn format_traceback(&mut self, exc: Value) -> String {
+        let mut out = String::from("Traceback (most recent call last):\n");
+        let entries = match exc {
+            Value::Obj(o) => match self.heap.get(o) {
+                Obj::Instance(i) => i.traceback.clone(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        for e in entries.iter().rev() {
+            let unit = &self.units[e.unit as usize];
+            let code = &unit.codes[e.code as usize].obj;
+            let line = code.lines.get(e.pc as usize).copied().unwrap_or(code.first_line);
+            let fname = if unit.bundled {
+                format!("<gilsim>/{}", unit.program.filename)
+            } else {
+                unit.program.filename.clone()
+            };
+            out.push_str(&format!("  File \"{fname}\", line {line}, in {}\n", code.name));
+            let src = unit.program.source_line(line).trim();
+            if !src.is_empty() {
+                out.push_str(&format!("    {src}\n"));
+            }
+        }
+        out.push_str(&self.exc_line(exc));
+        out.push('\n');
+        out
+    }
+
+    /// `TypeName: message` as the last traceback line.
+    pub fn exc_line(&mut self, exc: Value) -> String {
+        let name = self.type_name(exc);
+        let args = self.exc_args(exc);
+        let msg = match args.len() {
+            0 => String::new(),
+            1 => self.str_of(args[0]),
+            _ => {
+                let t = Value::Obj(self.heap.alloc(Obj::Tuple(args.into())));
+                self.repr_of(t)
+            }
+        };
+        let cls = self.class_of(exc);
+        let key_error = self.types.exc["KeyError"];
+        let msg = if self.is_subclass(cls, key_error) {
+            let args = self.exc_args(exc);
+            if args.len() == 1 { self.repr_of(args[0]) } else { msg }
+        } else {
+            msg
+        };
+        if msg.is_empty() { name.to_string() } else { format!("{name}: {msg}") }
+    }
+
+    /// Pops the running frame and delivers its return value.
+    pub(crate) fn do_return(&mut self, v: Value) -> Res<()> {
+        let t = self.current as usize;
+        let frame = self.threads[t].frames.pop().expect("frame");
+        if let Some(g) = frame.generator {
+            if let Obj::Generator(gn) = self.heap.get_mut(g) {
+                gn.running = false;
+                gn.frame = None;
+            }
+            // A finished generator: FOR_ITER in the caller sees exhaustion.
+            let f = self.fr();
+            f.stack.pop(); // the generator itself (kept on the caller's stack by FOR_ITER)
+            let target = f.code.obj.instrs[f.pc as usize - 1].arg;
+            f.pc = target;
+            return Ok(());
+        }
+        match frame.on_return {
+            OnReturn::Push => self.push(v),
+            OnReturn::Discard => {}
+            OnReturn::Init(inst) => {
+                if v != Value::None {
+                    let tn = self.type_name(v);
+                    return Err(self.raise("TypeError", format!("__init__() should return None, not '{tn}'")));
+                }
+                self.push(inst);
+            }
+            OnReturn::BuildClass { name, qualname, bases, ns } => {
+                let dict = match self.heap.get(ns) {
+                    Obj::Dict(d) => d.clone(),
+                    _ => crate::dict::Dict::new(),
+                };
+                let cls = self.make_class(name, qualname, bases, dict)?;
+                self.check_class_dunders(cls)?;
+                if let Value::Obj(cell) = v {
+                    if let Obj::Cell(_) = self.heap.get(cell) {
+                        *self.heap.get_mut(cell) = Obj::Cell(Value::Obj(cls));
+                    }
+                }
+                self.push(Value::Obj(cls));
+            }
+            OnReturn::SetupWith { handler } => {
+                let level = self.fr().stack.len() as u32;
+                self.fr().blocks.push(Block { kind: BlockKind::Finally, handler, level });
+                self.push(v);
+            }
+            OnReturn::Import(m) => self.push(Value::Obj(m)),
+            OnReturn::ThreadExit => {
+                let id = self.current;
+                self.thread_finished(id);
+            }
+        }
+        Ok(())
+    }
+
+    fn do_yield(&mut self, v: Value) -> Res<()> {
+        let t = self.current as usize;
+        let frame = self.threads[t].frames.pop().expect("frame");
+        let Some(g) = frame.generator else {
+            return Err(self.unsupported("[gilsim internal bug] yield outside a generator frame"));
+        };
+        if let Obj::Generator(gn) = self.heap.get_mut(g) {
+            gn.running = false;
+            gn.frame = Some(Box::new(frame));
+        }
+        self.push(v);
+        Ok(())
+    }
+
+    /// Whether a value is a Python function.
+    #[must_use]
+    pub fn is_python_function(&self, v: Value) -> bool {
+        matches!(v, Value::Obj(o) if matches!(self.heap.get(o), Obj::Function(_)))
+    }
+
+    /// Refuses classes whose dunder methods gilsim would silently ignore.
+    fn check_class_dunders(&mut self, cls: ObjId) -> Res<()> {
+        const OK: &[&str] = &[
+            "__init__", "__enter__", "__exit__", "__module__", "__qualname__", "__doc__", "__classcell__",
+            "__str__", "__repr__", "__call__", "__iter__", "__next__", "__len__", "__slots__",
+        ];
+        let names: Vec<String> = match self.heap.get(cls) {
+            Obj::Class(c) => c
+                .dict
+                .iter()
+                .filter_map(|(k, _, _)| match k {
+                    HKey::Str(s) if s.starts_with("__") && s.ends_with("__") => Some(s.to_string()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for n in names {
+            if !OK.contains(&n.as_str()) {
+                return Err(self.unsupported(format!(
+                    "gilsim does not call a class's own `{n}` yet; remove it or use a plain method"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes a frame for a Python function call with bound arguments.
+    pub(crate) fn function_frame(&mut self, func: ObjId, args: Vec<Value>, kwargs: Vec<(String, Value)>, on_return: OnReturn) -> Res<Frame> {
+        let Obj::Function(f) = self.heap.get(func) else { unreachable!("function") };
+        let f = f.clone();
+        let code = self.units[f.unit as usize].codes[f.code as usize].clone();
+        let co = &code.obj;
+        let mut locals = vec![Value::Null; co.varnames.len()];
+        let argc = co.argcount as usize;
+        let kwonly = co.kwonlyargcount as usize;
+        let mut extra = Vec::new();
+        for (i, v) in args.into_iter().enumerate() {
+            if i < argc {
+                locals[i] = v;
+            } else {
+                extra.push(v);
+            }
+        }
+        let given = argc.min(locals.len());
+        let _ = given;
+        let mut slot = argc + kwonly;
+        if co.varargs {
+            let t = self.heap.alloc(Obj::Tuple(std::mem::take(&mut extra).into()));
+            locals[slot] = Value::Obj(t);
+            slot += 1;
+        } else if !extra.is_empty() {
+            let total = argc + extra.len();
+            return Err(self.raise(
+                "TypeError",
+                format!("{}() takes {} positional argument{} but {} were given", f.name, argc, if argc == 1 { "" } else { "s" }, total),
+            ));
+        }
+        let kw_dict = if co.varkw {
+            let d = self.new_dict_value();
+            locals[slot] = d;
+            Some(d)
+        } else {
+            None
+        };
+        for (k, v) in kwargs {
+            match co.varnames[..argc + kwonly].iter().position(|n| *n == k) {
+                Some(i) if i >= co.posonlyargcount as usize => {
+                    if locals[i] != Value::Null {
+                        return Err(self.raise("TypeError", format!("{}() got multiple values for argument '{k}'", f.name)));
+                    }
+                    locals[i] = v;
+                }
+                _ => match kw_dict {
+                    Some(d) => {
+                        let key = self.new_str(k.as_str());
+                        self.setitem(d, key, v)?;
+                    }
+                    None => {
+                        return Err(self.raise("TypeError", format!("{}() got an unexpected keyword argument '{k}'", f.name)));
+                    }
+                },
+            }
+        }
+        // Defaults.
+        let ndef = f.defaults.len();
+        for i in 0..argc {
+            if locals[i] == Value::Null {
+                if i + ndef >= argc {
+                    locals[i] = f.defaults[i + ndef - argc];
+                } else {
+                    let missing: Vec<String> = (i..argc)
+                        .filter(|j| locals[*j] == Value::Null && *j + ndef < argc)
+                        .map(|j| format!("'{}'", co.varnames[j]))
+                        .collect();
+                    let n = missing.len();
+                    return Err(self.raise(
+                        "TypeError",
+                        format!(
+                            "{}() missing {n} required positional argument{}: {}",
+                            f.name,
+                            if n == 1 { "" } else { "s" },
+                            join_and(&missing)
+                        ),
+                    ));
+                }
+            }
+        }
+        for i in argc..argc + kwonly {
+            if locals[i] == Value::Null {
+                let name = co.varnames[i].clone();
+                let d = f.kwdefaults.and_then(|d| match self.heap.get(d) {
+                    Obj::Dict(dd) => dd.get_str(&name),
+                    _ => None,
+                });
+                match d {
+                    Some(v) => locals[i] = v,
+                    None => {
+                        return Err(self.raise("TypeError", format!("{}() missing 1 required keyword-only argument: '{name}'", f.name)));
+                    }
+                }
+            }
+        }
+        // Cells: fresh cells for cellvars (initialised from parameters), then the closure.
+        let mut cells = Vec::with_capacity(co.cellvars.len() + co.freevars.len());
+        for (ci, _) in co.cellvars.iter().enumerate() {
+            let init = match co.cell_params[ci] {
+                Some(p) => locals[p as usize],
+                None => Value::Null,
+            };
+            cells.push(self.heap.alloc(Obj::Cell(init)));
+        }
+        cells.extend(f.closure.iter().copied());
+        let is_gen = co.kind == CodeKind::Generator;
+        let frame = Frame {
+            unit: f.unit,
+            code_idx: f.code,
+            stack: Vec::with_capacity(8),
+            locals,
+            cells,
+            blocks: Vec::new(),
+            globals: f.globals,
+            names: None,
+            on_return,
+            generator: None,
+            pc: 0,
+            code,
+        };
+        if is_gen {
+            return Ok(frame);
+        }
+        Ok(frame)
+    }
+
+    /// Pushes a frame onto the running thread, with the recursion limit.
+    pub(crate) fn push_frame(&mut self, frame: Frame) -> Res<()> {
+        if self.th().frames.len() >= self.limits.max_depth {
+            return Err(self.raise("RecursionError", "maximum recursion depth exceeded"));
+        }
+        self.th().frames.push(frame);
+        Ok(())
+    }
+}
+
+fn join_and(items: &[String]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        2 => format!("{} and {}", items[0], items[1]),
+        n => format!("{}, and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}

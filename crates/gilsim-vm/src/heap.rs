@@ -1,0 +1,169 @@
+//! The heap: a slot vector of objects with a deterministic mark-and-sweep collector.
+//!
+//! Allocation takes the lowest free slot, and a collection runs after a fixed number of
+//! allocations (a function of the live size only), so the same run allocates, frees and numbers
+//! objects identically on every machine. `l = l + [1]` in a loop and `while True:` workers run
+//! in bounded memory.
+
+use crate::value::{IterState, Obj, ObjId, Value};
+use std::collections::BinaryHeap;
+use std::cmp::Reverse;
+
+/// The heap.
+#[derive(Clone, Debug, Default)]
+pub struct Heap {
+    slots: Vec<Option<Obj>>,
+    free: BinaryHeap<Reverse<u32>>,
+    live: usize,
+    since_gc: usize,
+    /// Collect when this many allocations happened since the last collection.
+    pub threshold: usize,
+    /// Refuse to grow past this many live objects (MemoryError).
+    pub limit: usize,
+}
+
+impl Heap {
+    /// An empty heap.
+    #[must_use]
+    pub fn new(limit: usize) -> Self {
+        Heap {
+            threshold: 20_000,
+            limit,
+            ..Heap::default()
+        }
+    }
+
+    /// Allocates an object.
+    pub fn alloc(&mut self, o: Obj) -> ObjId {
+        self.live += 1;
+        self.since_gc += 1;
+        if let Some(Reverse(i)) = self.free.pop() {
+            self.slots[i as usize] = Some(o);
+            ObjId(i)
+        } else {
+            self.slots.push(Some(o));
+            ObjId((self.slots.len() - 1) as u32)
+        }
+    }
+
+    /// Whether a collection is due.
+    #[must_use]
+    pub fn gc_due(&self) -> bool {
+        self.since_gc >= self.threshold
+    }
+
+    /// Live objects.
+    #[must_use]
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// The object behind an id.
+    ///
+    /// # Panics
+    /// On a freed id, which would be a collector bug.
+    #[must_use]
+    pub fn get(&self, id: ObjId) -> &Obj {
+        self.slots[id.0 as usize].as_ref().expect("[gilsim internal bug] dangling object id")
+    }
+
+    /// The object behind an id, mutably.
+    ///
+    /// # Panics
+    /// On a freed id, which would be a collector bug.
+    pub fn get_mut(&mut self, id: ObjId) -> &mut Obj {
+        self.slots[id.0 as usize].as_mut().expect("[gilsim internal bug] dangling object id")
+    }
+
+    /// Marks everything reachable from `roots` and frees the rest.
+    pub fn collect(&mut self, roots: &[Value]) {
+        let mut marked = vec![false; self.slots.len()];
+        let mut stack: Vec<ObjId> = roots.iter().filter_map(|v| v.obj()).collect();
+        let mut children = Vec::new();
+        while let Some(id) = stack.pop() {
+            let i = id.0 as usize;
+            if marked[i] {
+                continue;
+            }
+            marked[i] = true;
+            children.clear();
+            if let Some(o) = &self.slots[i] {
+                refs(o, &mut children);
+            }
+            for c in &children {
+                if let Value::Obj(o) = c {
+                    if !marked[o.0 as usize] {
+                        stack.push(*o);
+                    }
+                }
+            }
+        }
+        for (i, m) in marked.iter().enumerate() {
+            if !m && self.slots[i].is_some() {
+                self.slots[i] = None;
+                self.free.push(Reverse(i as u32));
+                self.live -= 1;
+            }
+        }
+        self.since_gc = 0;
+        self.threshold = (self.live * 2).max(20_000);
+    }
+}
+
+/// Every value an object refers to.
+pub fn refs(o: &Obj, out: &mut Vec<Value>) {
+    match o {
+        Obj::Str(_) | Obj::BigInt(_) | Obj::Range { .. } | Obj::Native(_) | Obj::Lock(_) => {
+            if let Obj::Native(n) = o {
+                if let Some(r) = n.receiver {
+                    out.push(r);
+                }
+            }
+        }
+        Obj::List(v) => out.extend_from_slice(v),
+        Obj::Tuple(v) => out.extend_from_slice(v),
+        Obj::Dict(d) | Obj::Set(d) => d.values_for_gc(out),
+        Obj::Function(f) => {
+            out.push(Value::Obj(f.globals));
+            out.extend_from_slice(&f.defaults);
+            out.extend(f.kwdefaults.map(Value::Obj));
+            out.extend(f.closure.iter().map(|c| Value::Obj(*c)));
+            out.extend(f.dict.map(Value::Obj));
+        }
+        Obj::Cell(v) => out.push(*v),
+        Obj::Class(c) => {
+            out.extend(c.bases.iter().map(|b| Value::Obj(*b)));
+            out.extend(c.mro.iter().map(|b| Value::Obj(*b)));
+            c.dict.values_for_gc(out);
+        }
+        Obj::Instance(i) => {
+            out.push(Value::Obj(i.class));
+            i.dict.values_for_gc(out);
+            out.extend(i.payload);
+        }
+        Obj::Method { receiver, func } => {
+            out.push(*receiver);
+            out.push(*func);
+        }
+        Obj::Module(m) => m.dict.values_for_gc(out),
+        Obj::Iter(s) => match s {
+            IterState::Range { .. } => {}
+            IterState::Seq { seq, .. } | IterState::Reversed { seq, .. } => out.push(Value::Obj(*seq)),
+            IterState::Values { items, .. } => out.extend_from_slice(items),
+            IterState::DictKeys { dict, .. } => out.push(Value::Obj(*dict)),
+            IterState::Enumerate { inner, .. } => out.push(Value::Obj(*inner)),
+            IterState::Zip { inners } => out.extend(inners.iter().map(|i| Value::Obj(*i))),
+        },
+        Obj::Slice(a, b, c) => out.extend([*a, *b, *c]),
+        Obj::Generator(g) => {
+            if let Some(f) = &g.frame {
+                f.refs(out);
+            }
+        }
+        Obj::Wrapper(_, v) => out.push(*v),
+        Obj::Super { class, receiver } => {
+            out.push(Value::Obj(*class));
+            out.push(*receiver);
+        }
+    }
+}

@@ -1,0 +1,1111 @@
+//! The machine: heap, virtual threads, frames, the GIL, the virtual clock, and the run loop.
+//!
+//! One real thread runs every virtual thread, one instruction at a time. After each completed
+//! instruction the profile says whether the position is a check point; if it is, the policy
+//! decides whether the running thread keeps the GIL. A thread that blocks (lock, join, sleep,
+//! simulated I/O) gives the GIL up and the policy picks who runs next. Builtins that run Python
+//! code or block never nest an interpreter loop: they push frames or suspend the instruction.
+
+use crate::builtins::NativeId;
+use crate::dict::{Dict, HKey};
+use crate::heap::Heap;
+use crate::observer::Observer;
+use crate::policy::{Decision, GiveUp, Policy, SchedView};
+use crate::schedule::Recorder;
+use crate::trace::{SwitchReason, Tracer};
+use crate::value::{Class, Instance, Module, Obj, ObjId, TbEntry, TypeTag, Value};
+use gilsim_compiler::profile::CheckAfter;
+use gilsim_compiler::{CodeObject, Const, Op, Profile, Program};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// A code object ready to run: the compiler's code plus its constants as values.
+#[derive(Debug)]
+pub struct Code {
+    /// The compiled code object.
+    pub obj: CodeObject,
+    /// Constants as values (strings interned on the heap).
+    pub consts: Vec<Value>,
+    /// Names as hashable keys.
+    pub names: Vec<HKey>,
+    /// Names as str objects.
+    pub name_objs: Vec<Value>,
+    /// Per instruction: may a check follow it.
+    pub check: Vec<CheckAfter>,
+    /// Per instruction: the profile skips the check before it.
+    pub skip_before: Vec<bool>,
+}
+
+/// A compiled source unit (the user's program or a bundled module).
+#[derive(Debug)]
+pub struct Unit {
+    /// The compiled program.
+    pub program: Rc<Program>,
+    /// Its code objects, ready to run.
+    pub codes: Vec<Rc<Code>>,
+    /// Whether this is a bundled module (its frames are gilsim's, not the learner's).
+    pub bundled: bool,
+}
+
+/// A block of the 3.9 block stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockKind {
+    /// SETUP_FINALLY / SETUP_WITH: on exception, jump to the handler.
+    Finally,
+    /// Installed when a handler runs; restores the previous exception when popped.
+    ExceptHandler,
+}
+
+/// One entry of a frame's block stack.
+#[derive(Clone, Copy, Debug)]
+pub struct Block {
+    /// What kind of block.
+    pub kind: BlockKind,
+    /// Handler instruction index.
+    pub handler: u32,
+    /// Stack depth to unwind to.
+    pub level: u32,
+}
+
+/// What happens to a frame's return value.
+#[derive(Clone, Debug)]
+pub enum OnReturn {
+    /// Push it on the caller's stack.
+    Push,
+    /// `__init__`: discard it (it must be None) and push the instance.
+    Init(Value),
+    /// A class body finished: build the class.
+    BuildClass {
+        /// Class name.
+        name: Rc<str>,
+        /// Qualified name.
+        qualname: Rc<str>,
+        /// Bases.
+        bases: Vec<ObjId>,
+        /// The namespace dict object.
+        ns: ObjId,
+    },
+    /// `__enter__` of SETUP_WITH returned: push the block, then the value.
+    SetupWith {
+        /// The handler of the with block.
+        handler: u32,
+    },
+    /// A bundled module's body finished: push the module (IMPORT_NAME).
+    Import(ObjId),
+    /// The bottom frame of a thread.
+    ThreadExit,
+    /// Discard the value (an `__exit__` call with no exception).
+    Discard,
+}
+
+/// One activation.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    /// Unit of the code.
+    pub unit: u16,
+    /// Code index inside the unit.
+    pub code_idx: u32,
+    /// The code.
+    pub code: Rc<Code>,
+    /// Next instruction.
+    pub pc: u32,
+    /// The value stack.
+    pub stack: Vec<Value>,
+    /// Fast locals.
+    pub locals: Vec<Value>,
+    /// Cells then free variables.
+    pub cells: Vec<ObjId>,
+    /// The block stack.
+    pub blocks: Vec<Block>,
+    /// The module whose globals this frame sees.
+    pub globals: ObjId,
+    /// Class bodies: the namespace dict; module bodies: None (names are the globals).
+    pub names: Option<ObjId>,
+    /// What to do with the return value.
+    pub on_return: OnReturn,
+    /// The generator this frame belongs to, if any.
+    pub generator: Option<ObjId>,
+}
+
+impl Frame {
+    /// Every value the frame holds (for the collector).
+    pub fn refs(&self, out: &mut Vec<Value>) {
+        out.extend_from_slice(&self.stack);
+        out.extend_from_slice(&self.locals);
+        out.extend(self.cells.iter().map(|c| Value::Obj(*c)));
+        out.push(Value::Obj(self.globals));
+        out.extend(self.names.map(Value::Obj));
+        out.extend(self.generator.map(Value::Obj));
+        match &self.on_return {
+            OnReturn::Init(v) => out.push(*v),
+            OnReturn::BuildClass { bases, ns, .. } => {
+                out.extend(bases.iter().map(|b| Value::Obj(*b)));
+                out.push(Value::Obj(*ns));
+            }
+            OnReturn::Import(m) => out.push(Value::Obj(*m)),
+            _ => {}
+        }
+        for c in self.code.consts.iter() {
+            out.push(*c);
+        }
+    }
+
+    /// The current source line.
+    #[must_use]
+    pub fn line(&self) -> u32 {
+        let pc = (self.pc as usize).min(self.code.obj.lines.len().saturating_sub(1));
+        self.code.obj.lines.get(pc).copied().unwrap_or(self.code.obj.first_line)
+    }
+}
+
+/// What a blocked thread waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// A lock held by another thread (optionally with a timeout).
+    Lock {
+        /// The lock.
+        lock: ObjId,
+        /// When the timeout expires.
+        deadline: Option<u64>,
+    },
+    /// Another thread's end.
+    Join {
+        /// The thread.
+        thread: u32,
+    },
+    /// `time.sleep`.
+    Sleep {
+        /// Wake-up time.
+        until: u64,
+    },
+    /// Simulated I/O.
+    Io {
+        /// Completion time.
+        until: u64,
+    },
+}
+
+impl Wait {
+    fn wake_time(self) -> Option<u64> {
+        match self {
+            Wait::Lock { deadline, .. } => deadline,
+            Wait::Join { .. } => None,
+            Wait::Sleep { until } | Wait::Io { until } => Some(until),
+        }
+    }
+}
+
+/// A virtual thread's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThreadState {
+    /// Wants or holds the GIL.
+    Runnable,
+    /// Waiting.
+    Blocked(Wait),
+    /// Finished.
+    Done,
+}
+
+/// A virtual thread.
+#[derive(Clone, Debug)]
+pub struct VThread {
+    /// Thread id: main is 0, then in order of creation.
+    pub id: u32,
+    /// Thread name (`MainThread`, `Thread-1`).
+    pub name: Rc<str>,
+    /// The frames, innermost last.
+    pub frames: Vec<Frame>,
+    /// State.
+    pub state: ThreadState,
+    /// The exception being handled (`sys.exc_info()`), None if none.
+    pub exc_info: Value,
+    /// The result a suspended instruction completes with when the thread resumes.
+    pub resume: Option<Value>,
+    /// When it last became runnable (for the drop request).
+    pub ready_since: u64,
+    /// The Python `Thread` object, if any.
+    pub obj: Value,
+    /// The value a timed wait completes with (simulated I/O results).
+    pub wake_value: Option<Value>,
+    /// Daemon threads do not keep the program alive.
+    pub daemon: bool,
+    /// Whether `start_new_thread` has run for it.
+    pub started: bool,
+    /// Instructions completed.
+    pub steps: u64,
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// The program finished (exit code 0, or `sys.exit(n)`).
+    Finished,
+    /// The main thread raised an uncaught exception.
+    Exception,
+    /// Every live thread is blocked forever.
+    Deadlock,
+    /// The step limit was reached.
+    StepLimit,
+    /// The program used something gilsim does not support (exit 2).
+    Unsupported,
+    /// A replayed schedule could not be followed.
+    ScheduleError,
+}
+
+/// The end of a run.
+#[derive(Clone, Debug)]
+pub struct RunEnd {
+    /// How it ended.
+    pub status: Status,
+    /// The process exit code CPython would give (3 for deadlock, 4 for the step limit).
+    pub exit_code: i32,
+    /// For deadlocks: what each blocked thread waits for; for unsupported constructs and
+    /// schedule errors: the message.
+    pub detail: Vec<String>,
+    /// Where the run stopped (unsupported construct), if known: (line, col).
+    pub location: Option<(u32, u32)>,
+}
+
+/// Control flow out of an instruction.
+#[derive(Debug)]
+pub enum Flow {
+    /// A Python exception (an exception instance).
+    Raise(Value),
+    /// The instruction cannot complete now: the thread waits.
+    Block(Wait),
+    /// The thread gives the GIL up but stays runnable (`sleep(0)`), completing with `None`.
+    Yield,
+    /// The run must stop.
+    Stop(RunEnd),
+}
+
+/// Result type inside the machine.
+pub type Res<T> = Result<T, Flow>;
+
+/// Limits of a run.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Instructions in all threads.
+    pub max_steps: u64,
+    /// Frames per thread (RecursionError beyond).
+    pub max_depth: usize,
+    /// Live heap objects (MemoryError beyond).
+    pub max_objects: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_steps: 50_000_000, max_depth: 1000, max_objects: 5_000_000 }
+    }
+}
+
+/// Per-purpose random streams split from the one seed.
+#[derive(Clone, Debug)]
+pub struct Streams {
+    /// Scheduling decisions.
+    pub sched: ChaCha8Rng,
+    /// The program's `random` module.
+    pub program: ChaCha8Rng,
+    /// Simulated I/O latency and status.
+    pub io: ChaCha8Rng,
+}
+
+impl Streams {
+    /// Splits a seed into independent streams.
+    #[must_use]
+    pub fn new(seed: u64) -> Self {
+        let mk = |stream: u64| {
+            let mut r = ChaCha8Rng::seed_from_u64(seed);
+            r.set_stream(stream);
+            r
+        };
+        Streams { sched: mk(1), program: mk(2), io: mk(3) }
+    }
+}
+
+/// Builtin classes by tag, and the exception classes by name.
+#[derive(Clone, Debug, Default)]
+pub struct Types {
+    /// Builtin classes.
+    pub by_tag: BTreeMap<TypeTag, ObjId>,
+    /// Exception classes.
+    pub exc: BTreeMap<&'static str, ObjId>,
+}
+
+/// The machine.
+pub struct Machine {
+    /// The profile.
+    pub profile: Profile,
+    /// The heap.
+    pub heap: Heap,
+    /// Compiled units; 0 is the user's program.
+    pub units: Vec<Unit>,
+    /// Threads by id.
+    pub threads: Vec<VThread>,
+    /// The running thread.
+    pub current: u32,
+    /// Virtual time in nanoseconds.
+    pub now: u64,
+    /// Instructions completed in all threads.
+    pub steps: u64,
+    /// Thread switches.
+    pub switches: u64,
+    /// Limits.
+    pub limits: Limits,
+    /// The program's stdout.
+    pub stdout: Vec<u8>,
+    /// The program's stderr (tracebacks).
+    pub stderr: Vec<u8>,
+    /// Builtin classes.
+    pub types: Types,
+    /// The `builtins` module.
+    pub builtins: ObjId,
+    /// Imported modules by name.
+    pub modules: BTreeMap<String, ObjId>,
+    /// The `__main__` module.
+    pub main_module: ObjId,
+    /// The policy.
+    pub policy: Box<dyn Policy>,
+    /// Random streams.
+    pub streams: Streams,
+    /// `sys.getswitchinterval()` in ns.
+    pub switch_interval_ns: u64,
+    /// `sys.getcheckinterval()`.
+    pub check_interval: u64,
+    /// The schedule followed so far.
+    pub recorder: Recorder,
+    /// Optional trace collection.
+    pub tracer: Option<Tracer>,
+    /// Detectors.
+    pub observers: Vec<Box<dyn Observer>>,
+    /// Interned strings (names, constants).
+    pub interned: BTreeMap<Rc<str>, ObjId>,
+    /// When the running thread took the GIL.
+    pub held_since: u64,
+    /// Check points passed since the running thread took the GIL.
+    pub checks_since_switch: u64,
+    /// Instructions since the running thread took the GIL.
+    pub instrs_since_switch: u64,
+    /// The last conditional jump tested an exact bool (3.9 fast path).
+    pub(crate) last_test_was_bool: bool,
+    /// A handler was entered by the last instruction.
+    pub(crate) entered_handler: bool,
+    /// Exit code requested by `sys.exit` in the main thread.
+    pub(crate) exit_code: Option<i32>,
+    /// Whether the main thread ended with an uncaught exception.
+    pub(crate) main_raised: bool,
+    /// Id of the next Python-level thread (`Thread-N` numbering).
+    pub(crate) next_thread_name: u32,
+    /// Reusable buffer for runnable ids.
+    others_buf: Vec<u32>,
+}
+
+/// Virtual cost of one instruction, in nanoseconds (documented in docs/how-it-works.md).
+#[must_use]
+pub fn instr_cost(op: Op) -> u64 {
+    use Op::*;
+    match op {
+        NOP | LOAD_FAST | LOAD_CONST | STORE_FAST | POP_TOP | ROT_TWO | ROT_THREE | ROT_FOUR | DUP_TOP
+        | DUP_TOP_TWO | JUMP_FORWARD | JUMP_ABSOLUTE | POP_BLOCK => 6,
+        POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE | JUMP_IF_FALSE_OR_POP | JUMP_IF_TRUE_OR_POP | IS_OP => 8,
+        LOAD_GLOBAL | STORE_GLOBAL | LOAD_NAME | STORE_NAME | LOAD_DEREF | STORE_DEREF | FOR_ITER => 12,
+        LOAD_ATTR | STORE_ATTR | LOAD_METHOD | BINARY_SUBSCR | STORE_SUBSCR | COMPARE_OP | CONTAINS_OP => 20,
+        CALL_FUNCTION | CALL_METHOD | CALL_FUNCTION_KW | CALL_FUNCTION_EX | MAKE_FUNCTION => 60,
+        IMPORT_NAME | LOAD_BUILD_CLASS => 200,
+        _ => 15,
+    }
+}
+
+impl Machine {
+    /// Builds a machine for a compiled program.
+    #[must_use]
+    pub fn new(program: Program, profile: Profile, policy: Box<dyn Policy>, seed: u64, limits: Limits) -> Machine {
+        let mut m = Machine {
+            profile,
+            heap: Heap::new(limits.max_objects),
+            units: Vec::new(),
+            threads: Vec::new(),
+            current: 0,
+            now: 0,
+            steps: 0,
+            switches: 0,
+            limits,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            types: Types::default(),
+            builtins: ObjId(0),
+            modules: BTreeMap::new(),
+            main_module: ObjId(0),
+            policy,
+            streams: Streams::new(seed),
+            switch_interval_ns: profile.default_switch_interval_ns(),
+            check_interval: 100,
+            recorder: Recorder::default(),
+            tracer: None,
+            observers: Vec::new(),
+            interned: BTreeMap::new(),
+            held_since: 0,
+            checks_since_switch: 0,
+            instrs_since_switch: 0,
+            last_test_was_bool: false,
+            entered_handler: false,
+            exit_code: None,
+            main_raised: false,
+            next_thread_name: 1,
+            others_buf: Vec::new(),
+        };
+        crate::builtins::install(&mut m);
+        let unit = m.load_unit(program, false);
+        let main = m.new_module("__main__");
+        m.main_module = main;
+        let frame = m.module_frame(unit, main, OnReturn::ThreadExit);
+        m.threads.push(VThread {
+            id: 0,
+            name: "MainThread".into(),
+            frames: vec![frame],
+            state: ThreadState::Runnable,
+            exc_info: Value::None,
+            resume: None,
+            ready_since: 0,
+            obj: Value::None,
+            wake_value: None,
+            daemon: false,
+            started: true,
+            steps: 0,
+        });
+        m
+    }
+
+    /// Compiles-in a program as a unit; returns its index.
+    pub fn load_unit(&mut self, program: Program, bundled: bool) -> u16 {
+        let mut codes = Vec::with_capacity(program.codes.len());
+        let unit_idx = self.units.len() as u16;
+        for c in &program.codes {
+            let consts = c.consts.iter().map(|k| self.const_value(unit_idx, k)).collect();
+            let names = c.names.iter().map(|n| HKey::Str(Rc::from(n.as_str()))).collect();
+            let name_objs = c.names.iter().map(|n| self.intern(n)).collect();
+            let check = c.instrs.iter().map(|i| self.profile.check_after(i.op)).collect();
+            let skip_before = c.instrs.iter().map(|i| self.profile.skips_check_before(i.op)).collect();
+            codes.push(Rc::new(Code { obj: c.clone(), consts, names, name_objs, check, skip_before }));
+        }
+        self.units.push(Unit { program: Rc::new(program), codes, bundled });
+        unit_idx
+    }
+
+    fn const_value(&mut self, unit: u16, c: &Const) -> Value {
+        match c {
+            Const::None => Value::None,
+            Const::Bool(b) => Value::Bool(*b),
+            Const::Int(i) => Value::Int(*i),
+            Const::BigInt(s) => {
+                let b: num_bigint::BigInt = s.parse().unwrap_or_default();
+                Value::Obj(self.heap.alloc(Obj::BigInt(Rc::new(b))))
+            }
+            Const::Float(f) => Value::Float(*f),
+            Const::Str(s) => self.intern(s),
+            Const::Ellipsis => Value::None,
+            Const::Tuple(items) => {
+                let vals: Vec<Value> = items.iter().map(|k| self.const_value(unit, k)).collect();
+                Value::Obj(self.heap.alloc(Obj::Tuple(vals.into())))
+            }
+            Const::Code(id) => {
+                // Code constants are referenced by MAKE_FUNCTION through the unit.
+                Value::Int(i64::from(unit) << 32 | i64::from(*id))
+            }
+        }
+    }
+
+    /// A str object for `s`, shared with every other use of the same text.
+    pub fn intern(&mut self, s: &str) -> Value {
+        if let Some(o) = self.interned.get(s) {
+            return Value::Obj(*o);
+        }
+        let rc: Rc<str> = Rc::from(s);
+        let o = self.heap.alloc(Obj::Str(rc.clone()));
+        self.interned.insert(rc, o);
+        Value::Obj(o)
+    }
+
+    /// A new str object.
+    pub fn new_str(&mut self, s: impl Into<Rc<str>>) -> Value {
+        Value::Obj(self.heap.alloc(Obj::Str(s.into())))
+    }
+
+    /// A new module object registered under `name`.
+    pub fn new_module(&mut self, name: &str) -> ObjId {
+        let mut dict = Dict::new();
+        let n = self.intern(name);
+        dict.insert(HKey::Str(Rc::from("__name__")), self.intern("__name__"), n);
+        let o = self.heap.alloc(Obj::Module(Box::new(Module { name: Rc::from(name), dict })));
+        self.modules.insert(name.to_string(), o);
+        o
+    }
+
+    /// The frame that runs a unit's module code.
+    pub fn module_frame(&mut self, unit: u16, module: ObjId, on_return: OnReturn) -> Frame {
+        let code = self.units[unit as usize].codes[0].clone();
+        Frame {
+            unit,
+            code_idx: 0,
+            stack: Vec::with_capacity(16),
+            locals: Vec::new(),
+            cells: Vec::new(),
+            blocks: Vec::new(),
+            globals: module,
+            names: None,
+            on_return,
+            generator: None,
+            pc: 0,
+            code,
+        }
+    }
+
+    /// The running thread.
+    #[inline]
+    pub(crate) fn th(&mut self) -> &mut VThread {
+        &mut self.threads[self.current as usize]
+    }
+
+    /// The running frame.
+    #[inline]
+    pub(crate) fn fr(&mut self) -> &mut Frame {
+        let t = self.current as usize;
+        self.threads[t].frames.last_mut().expect("[gilsim internal bug] no frame")
+    }
+
+    /// The builtin class for a tag.
+    #[must_use]
+    pub fn type_obj(&self, tag: TypeTag) -> ObjId {
+        self.types.by_tag[&tag]
+    }
+
+    /// A new exception instance of a builtin exception class.
+    pub fn new_exc(&mut self, class: &str, msg: &str) -> Value {
+        let cls = self.types.exc[class];
+        let args = if msg.is_empty() { Vec::new() } else { vec![self.new_str(msg)] };
+        self.exc_instance(cls, args)
+    }
+
+    /// An exception instance of `cls` with `args`.
+    pub fn exc_instance(&mut self, cls: ObjId, args: Vec<Value>) -> Value {
+        let t = Value::Obj(self.heap.alloc(Obj::Tuple(args.into())));
+        let mut dict = Dict::new();
+        let k = self.intern("args");
+        dict.insert(HKey::Str(Rc::from("args")), k, t);
+        Value::Obj(self.heap.alloc(Obj::Instance(Box::new(Instance {
+            class: cls,
+            dict,
+            traceback: Vec::new(),
+            payload: None,
+        }))))
+    }
+
+    /// A `Flow::Raise` of a new builtin exception.
+    pub fn raise(&mut self, class: &str, msg: impl AsRef<str>) -> Flow {
+        Flow::Raise(self.new_exc(class, msg.as_ref()))
+    }
+
+    /// Stops the run as unsupported, pointing at the current instruction.
+    pub fn unsupported(&mut self, msg: impl Into<String>) -> Flow {
+        let loc = self.user_location();
+        Flow::Stop(RunEnd { status: Status::Unsupported, exit_code: 2, detail: vec![msg.into()], location: loc })
+    }
+
+    /// (line, col) of the innermost frame of the running thread that runs the user's code.
+    #[must_use]
+    pub fn user_location(&self) -> Option<(u32, u32)> {
+        let th = self.threads.get(self.current as usize)?;
+        th.frames.iter().rev().find(|f| f.unit == 0).map(|f| {
+            let pc = (f.pc as usize).min(f.code.obj.lines.len().saturating_sub(1));
+            (f.code.obj.lines.get(pc).copied().unwrap_or(0), f.code.obj.cols.get(pc).copied().unwrap_or(1))
+        })
+    }
+
+    /// Is `cls` a subclass of `base`?
+    #[must_use]
+    pub fn is_subclass(&self, cls: ObjId, base: ObjId) -> bool {
+        match self.heap.get(cls) {
+            Obj::Class(c) => c.mro.contains(&base),
+            _ => false,
+        }
+    }
+
+    /// The class of a value.
+    #[must_use]
+    pub fn class_of(&self, v: Value) -> ObjId {
+        let tag = match v {
+            Value::Null | Value::None => TypeTag::NoneType,
+            Value::Bool(_) => TypeTag::Bool,
+            Value::Int(_) => TypeTag::Int,
+            Value::Float(_) => TypeTag::Float,
+            Value::Obj(o) => match self.heap.get(o) {
+                Obj::Instance(i) => return i.class,
+                Obj::Str(_) => TypeTag::Str,
+                Obj::BigInt(_) => TypeTag::Int,
+                Obj::List(_) => TypeTag::List,
+                Obj::Tuple(_) => TypeTag::Tuple,
+                Obj::Dict(_) => TypeTag::Dict,
+                Obj::Set(_) => TypeTag::Set,
+                Obj::Function(_) => TypeTag::Function,
+                Obj::Cell(_) => TypeTag::Cell,
+                Obj::Class(_) => TypeTag::Type,
+                Obj::Method { .. } => TypeTag::Method,
+                Obj::Native(_) => TypeTag::BuiltinFunction,
+                Obj::Module(_) => TypeTag::Module,
+                Obj::Range { .. } => TypeTag::Range,
+                Obj::Iter(_) => TypeTag::Iterator,
+                Obj::Slice(..) => TypeTag::Slice,
+                Obj::Lock(l) => {
+                    if l.reentrant {
+                        TypeTag::RLock
+                    } else {
+                        TypeTag::Lock
+                    }
+                }
+                Obj::Generator(_) => TypeTag::Generator,
+                Obj::Wrapper(t, _) => *t,
+                Obj::Super { .. } => TypeTag::Super,
+            },
+        };
+        self.type_obj(tag)
+    }
+
+    /// The class's name.
+    #[must_use]
+    pub fn class_name(&self, cls: ObjId) -> Rc<str> {
+        match self.heap.get(cls) {
+            Obj::Class(c) => c.name.clone(),
+            _ => Rc::from("?"),
+        }
+    }
+
+    /// The name of a value's type.
+    #[must_use]
+    pub fn type_name(&self, v: Value) -> Rc<str> {
+        self.class_name(self.class_of(v))
+    }
+
+    /// Builds a class object.
+    pub fn make_class(&mut self, name: Rc<str>, qualname: Rc<str>, bases: Vec<ObjId>, dict: Dict) -> Res<ObjId> {
+        let object = self.type_obj(TypeTag::Object);
+        let bases = if bases.is_empty() { vec![object] } else { bases };
+        // C3 linearisation.
+        let mut seqs: Vec<Vec<ObjId>> = Vec::new();
+        let mut builtin = TypeTag::Object;
+        for b in &bases {
+            match self.heap.get(*b) {
+                Obj::Class(c) => {
+                    seqs.push(c.mro.clone());
+                    if c.builtin != TypeTag::Object {
+                        builtin = c.builtin;
+                    }
+                }
+                _ => {
+                    let msg = "bases must be classes".to_string();
+                    return Err(self.raise("TypeError", msg));
+                }
+            }
+        }
+        seqs.push(bases.clone());
+        let mut mro_tail = Vec::new();
+        loop {
+            seqs.retain(|s| !s.is_empty());
+            if seqs.is_empty() {
+                break;
+            }
+            let cand = seqs.iter().map(|s| s[0]).find(|c| !seqs.iter().any(|s| s[1..].contains(c)));
+            let Some(c) = cand else {
+                return Err(self.raise("TypeError", "Cannot create a consistent method resolution order (MRO)"));
+            };
+            mro_tail.push(c);
+            for s in &mut seqs {
+                if s[0] == c {
+                    s.remove(0);
+                }
+            }
+        }
+        let id = self.heap.alloc(Obj::Class(Box::new(Class {
+            name,
+            qualname,
+            bases,
+            mro: Vec::new(),
+            dict,
+            builtin,
+        })));
+        let mut mro = vec![id];
+        mro.extend(mro_tail);
+        if let Obj::Class(c) = self.heap.get_mut(id) {
+            c.mro = mro;
+        }
+        Ok(id)
+    }
+
+    /// Looks a name up along a class's MRO.
+    #[must_use]
+    pub fn class_lookup(&self, cls: ObjId, name: &HKey) -> Option<Value> {
+        let Obj::Class(c) = self.heap.get(cls) else { return None };
+        for k in &c.mro {
+            if let Obj::Class(kc) = self.heap.get(*k) {
+                if let Some(v) = kc.dict.get(name) {
+                    return Some(v);
+                }
+            }
+        }
+        None
+    }
+
+    // ----- the run loop -----
+
+    /// Runs until the program ends, deadlocks, or hits a limit.
+    pub fn run(&mut self) -> RunEnd {
+        loop {
+            if let Some(end) = self.run_slice() {
+                return end;
+            }
+        }
+    }
+
+    fn view_others(&mut self) {
+        let mut buf = std::mem::take(&mut self.others_buf);
+        buf.clear();
+        for th in &self.threads {
+            if th.id != self.current && th.state == ThreadState::Runnable {
+                buf.push(th.id);
+            }
+        }
+        self.others_buf = buf;
+    }
+
+    fn waiting_since(&self, others: &[u32]) -> u64 {
+        others
+            .iter()
+            .map(|&t| self.threads[t as usize].ready_since)
+            .min()
+            .unwrap_or(self.now)
+    }
+
+    fn next_line(&self) -> u32 {
+        let th = &self.threads[self.current as usize];
+        th.frames.last().map_or(0, |f| f.code.obj.lines.get(f.pc as usize).copied().unwrap_or(0))
+    }
+
+    fn make_view<'a>(&self, others: &'a [u32], at_check_point: bool) -> SchedView<'a> {
+        SchedView {
+            current: self.current,
+            others,
+            now_ns: self.now,
+            held_since_ns: self.held_since,
+            waiting_since_ns: self.waiting_since(others),
+            checks_since_switch: self.checks_since_switch,
+            instrs_since_switch: self.instrs_since_switch,
+            switch_interval_ns: self.switch_interval_ns,
+            check_interval: self.check_interval,
+            next_line: self.next_line(),
+            at_check_point,
+        }
+    }
+
+    /// Runs instructions of the current thread until something needs the scheduler.
+    /// Returns `Some` when the run is over.
+    fn run_slice(&mut self) -> Option<RunEnd> {
+        let counts = self.policy.wants_instruction_counts();
+        loop {
+            if self.steps >= self.limits.max_steps {
+                return Some(RunEnd { status: Status::StepLimit, exit_code: 4, detail: Vec::new(), location: None });
+            }
+            if self.heap.gc_due() {
+                self.collect_garbage();
+            }
+            let t = self.current;
+            let result = self.step();
+            match result {
+                Ok(check) => {
+                    self.steps += 1;
+                    self.instrs_since_switch += 1;
+                    self.threads[t as usize].steps += 1;
+                    self.recorder.completed(t);
+                    if counts {
+                        self.policy.on_completed(t);
+                    }
+                    let ended = self.threads[t as usize].state == ThreadState::Done;
+                    if ended {
+                        if let Some(end) = self.give_up(GiveUp::Exit) {
+                            return Some(end);
+                        }
+                        return None;
+                    }
+                    if check {
+                        self.checks_since_switch += 1;
+                        self.view_others();
+                        if self.others_buf.is_empty() {
+                            continue;
+                        }
+                        let others = std::mem::take(&mut self.others_buf);
+                        let view = self.make_view(&others, true);
+                        let decision = self.policy.at_check_point(&view, &mut self.streams.sched);
+                        self.others_buf = others;
+                        match decision {
+                            Ok(Decision::Continue) => {}
+                            Ok(Decision::SwitchTo(n)) => {
+                                self.switch_to(n, SwitchReason::Interval);
+                                return None;
+                            }
+                            Err(e) => return Some(self.schedule_error(e.0)),
+                        }
+                    } else if counts {
+                        self.view_others();
+                        let others = std::mem::take(&mut self.others_buf);
+                        let overdue = self.policy.switch_overdue(&self.make_view(&others, false));
+                        self.others_buf = others;
+                        if overdue {
+                            let msg = self.no_switch_here_message();
+                            return Some(self.schedule_error(msg));
+                        }
+                    }
+                }
+                Err(Flow::Block(wait)) => {
+                    let th = self.th();
+                    th.state = ThreadState::Blocked(wait);
+                    let why = match wait {
+                        Wait::Sleep { .. } => GiveUp::Sleep,
+                        Wait::Io { .. } => GiveUp::Io,
+                        _ => GiveUp::Blocked,
+                    };
+                    if let Some(end) = self.give_up(why) {
+                        return Some(end);
+                    }
+                    return None;
+                }
+                Err(Flow::Yield) => {
+                    let now = self.now;
+                    let th = self.th();
+                    th.resume = Some(Value::None);
+                    th.ready_since = now;
+                    if let Some(end) = self.give_up(GiveUp::Sleep) {
+                        return Some(end);
+                    }
+                    return None;
+                }
+                Err(Flow::Stop(end)) => return Some(end),
+                Err(Flow::Raise(_)) => unreachable!("[gilsim internal bug] exceptions are handled in step"),
+            }
+        }
+    }
+
+    fn no_switch_here_message(&self) -> String {
+        let th = &self.threads[self.current as usize];
+        let (line, op) = th.frames.last().map_or((0, "?"), |f| {
+            let pc = f.pc as usize;
+            let prev = pc.saturating_sub(1);
+            (f.code.obj.lines.get(prev).copied().unwrap_or(0), f.code.obj.instrs.get(prev).map_or("?", |i| i.op.name()))
+        });
+        format!(
+            "the schedule asks for a switch after {op} (line {line}) of thread {}, where CPython {} cannot switch threads; move the switch to a check point (see `gilsim dis`)",
+            self.current,
+            self.profile.name()
+        )
+    }
+
+    fn schedule_error(&self, msg: String) -> RunEnd {
+        RunEnd { status: Status::ScheduleError, exit_code: 5, detail: vec![msg], location: None }
+    }
+
+    /// Makes `n` the running thread.
+    pub(crate) fn switch_to(&mut self, n: u32, reason: SwitchReason) {
+        let from = self.current;
+        if n != from {
+            self.switches += 1;
+        }
+        if let Some(tr) = &mut self.tracer {
+            tr.switch(self.steps, from, n, reason);
+        }
+        for o in &mut self.observers {
+            o.on_switch(from, n);
+        }
+        self.recorder.boundary();
+        self.current = n;
+        self.held_since = self.now;
+        self.checks_since_switch = 0;
+        self.instrs_since_switch = 0;
+    }
+
+    /// The running thread gave up the GIL; pick the next one (advancing the clock if all
+    /// sleep). Returns `Some` when the run is over.
+    fn give_up(&mut self, why: GiveUp) -> Option<RunEnd> {
+        loop {
+            let mut candidates: Vec<u32> =
+                self.threads.iter().filter(|t| t.state == ThreadState::Runnable).map(|t| t.id).collect();
+            if candidates.is_empty() {
+                if self.program_over() {
+                    return Some(self.finish());
+                }
+                // Advance the clock to the next timed wake-up.
+                let next = self
+                    .threads
+                    .iter()
+                    .filter_map(|t| match t.state {
+                        ThreadState::Blocked(w) => w.wake_time(),
+                        _ => None,
+                    })
+                    .min();
+                let Some(at) = next else {
+                    return Some(self.deadlock());
+                };
+                self.now = self.now.max(at);
+                self.wake_timed();
+                continue;
+            }
+            candidates.sort_unstable();
+            self.view_others();
+            let others = std::mem::take(&mut self.others_buf);
+            let view = self.make_view(&others, false);
+            let chosen = self.policy.choose(&view, &candidates, why, &mut self.streams.sched);
+            self.others_buf = others;
+            let choice = match chosen {
+                Ok(c) => c,
+                Err(e) => return Some(self.schedule_error(e.0)),
+            };
+            let reason = match why {
+                GiveUp::Blocked => SwitchReason::Blocked,
+                GiveUp::Sleep => SwitchReason::Sleep,
+                GiveUp::Io => SwitchReason::Io,
+                GiveUp::Exit => SwitchReason::Exit,
+            };
+            self.switch_to(choice, reason);
+            return None;
+        }
+    }
+
+    /// Wakes threads whose timed wait has expired.
+    pub(crate) fn wake_timed(&mut self) {
+        let now = self.now;
+        for th in &mut self.threads {
+            if let ThreadState::Blocked(w) = th.state {
+                if let Some(at) = w.wake_time() {
+                    if at <= now {
+                        th.state = ThreadState::Runnable;
+                        th.ready_since = now;
+                        let default = match w {
+                            Wait::Lock { .. } => Value::Bool(false),
+                            _ => Value::None,
+                        };
+                        th.resume = Some(th.wake_value.take().unwrap_or(default));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Wakes the threads waiting for `lock` (they retry; the first to run gets it).
+    pub(crate) fn wake_lock_waiters(&mut self, lock: ObjId) {
+        let now = self.now;
+        for th in &mut self.threads {
+            if let ThreadState::Blocked(Wait::Lock { lock: l, .. }) = th.state {
+                if l == lock {
+                    th.state = ThreadState::Runnable;
+                    th.ready_since = now;
+                }
+            }
+        }
+    }
+
+    /// Called when a thread finishes: joiners wake.
+    pub(crate) fn thread_finished(&mut self, id: u32) {
+        let now = self.now;
+        self.threads[id as usize].state = ThreadState::Done;
+        self.threads[id as usize].frames.clear();
+        for th in &mut self.threads {
+            if let ThreadState::Blocked(Wait::Join { thread }) = th.state {
+                if thread == id {
+                    th.state = ThreadState::Runnable;
+                    th.ready_since = now;
+                    th.resume = Some(Value::None);
+                }
+            }
+        }
+    }
+
+    /// The program is over when the main thread and every non-daemon thread are done.
+    fn program_over(&self) -> bool {
+        self.threads.iter().all(|t| t.state == ThreadState::Done || (t.daemon && t.id != 0))
+    }
+
+    fn finish(&mut self) -> RunEnd {
+        if let Some(code) = self.exit_code {
+            return RunEnd { status: Status::Finished, exit_code: code, detail: Vec::new(), location: None };
+        }
+        if self.main_raised {
+            return RunEnd { status: Status::Exception, exit_code: 1, detail: Vec::new(), location: None };
+        }
+        RunEnd { status: Status::Finished, exit_code: 0, detail: Vec::new(), location: None }
+    }
+
+    fn deadlock(&mut self) -> RunEnd {
+        let mut detail = Vec::new();
+        for th in &self.threads {
+            if let ThreadState::Blocked(w) = th.state {
+                let line = th.frames.iter().rev().find(|f| f.unit == 0).map_or(0, Frame::line);
+                let what = match w {
+                    Wait::Lock { lock, .. } => {
+                        let owner = match self.heap.get(lock) {
+                            Obj::Lock(l) => l.owner,
+                            _ => None,
+                        };
+                        match owner {
+                            Some(o) => format!(
+                                "a lock held by thread {o} ({})",
+                                self.threads[o as usize].name
+                            ),
+                            None => "a lock".to_string(),
+                        }
+                    }
+                    Wait::Join { thread } => format!("thread {thread} ({}) to finish", self.threads[thread as usize].name),
+                    Wait::Sleep { .. } | Wait::Io { .. } => "time to pass".to_string(),
+                };
+                detail.push(format!("thread {} ({}) waits at line {line} for {what}", th.id, th.name));
+            }
+        }
+        RunEnd { status: Status::Deadlock, exit_code: 3, detail, location: None }
+    }
+
+    fn collect_garbage(&mut self) {
+        let mut roots = Vec::new();
+        for th in &self.threads {
+            for f in &th.frames {
+                f.refs(&mut roots);
+            }
+            roots.push(th.exc_info);
+            roots.extend(th.resume);
+            roots.extend(th.wake_value);
+            roots.push(th.obj);
+        }
+        roots.extend(self.modules.values().map(|m| Value::Obj(*m)));
+        roots.extend(self.interned.values().map(|m| Value::Obj(*m)));
+        roots.extend(self.types.by_tag.values().map(|m| Value::Obj(*m)));
+        roots.extend(self.types.exc.values().map(|m| Value::Obj(*m)));
+        roots.push(Value::Obj(self.builtins));
+        for u in &self.units {
+            for c in &u.codes {
+                roots.extend_from_slice(&c.consts);
+                roots.extend_from_slice(&c.name_objs);
+            }
+        }
+        for o in &self.observers {
+            o.roots(&mut roots);
+        }
+        self.heap.collect(&roots);
+    }
+
+    /// Looks up a native by id as a callable value.
+    pub fn native(&mut self, id: NativeId, receiver: Option<Value>) -> Value {
+        Value::Obj(self.heap.alloc(Obj::Native(crate::value::Native { id, receiver })))
+    }
+
+    /// The traceback entry for the running frame.
+    pub(crate) fn tb_here(&mut self) -> TbEntry {
+        let f = self.fr();
+        TbEntry { unit: f.unit, code: f.code_idx, pc: f.pc }
+    }
+}

@@ -1,0 +1,1318 @@
+//! Python semantics of operators, attributes, items, iteration, truth, `str` and `repr`.
+
+use crate::dict::{Dict, HKey};
+use crate::machine::{Machine, Res};
+use crate::value::{IterState, Obj, ObjId, TypeTag, Value};
+use gilsim_compiler::Op;
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{ToPrimitive, Zero};
+use std::rc::Rc;
+
+/// The result of an attribute lookup.
+pub enum Attr {
+    /// A plain value.
+    Value(Value),
+    /// A property: call this function with these arguments to get the value.
+    Call(Value, Vec<Value>),
+}
+
+enum Num {
+    I(i64),
+    B(BigInt),
+    F(f64),
+}
+
+impl Machine {
+    fn num(&self, v: Value) -> Option<Num> {
+        match v {
+            Value::Int(i) => Some(Num::I(i)),
+            Value::Bool(b) => Some(Num::I(i64::from(b))),
+            Value::Float(f) => Some(Num::F(f)),
+            Value::Obj(o) => match self.heap.get(o) {
+                Obj::BigInt(b) => Some(Num::B((**b).clone())),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// An int value from a big integer (small ones inline).
+    pub fn int_value(&mut self, b: BigInt) -> Value {
+        match b.to_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Obj(self.heap.alloc(Obj::BigInt(Rc::new(b)))),
+        }
+    }
+
+    fn big(n: &Num) -> BigInt {
+        match n {
+            Num::I(i) => BigInt::from(*i),
+            Num::B(b) => b.clone(),
+            Num::F(_) => BigInt::zero(),
+        }
+    }
+
+    fn float_of(n: &Num) -> f64 {
+        match n {
+            Num::I(i) => *i as f64,
+            Num::B(b) => b.to_f64().unwrap_or(f64::INFINITY),
+            Num::F(f) => *f,
+        }
+    }
+
+    pub(crate) fn unary(&mut self, op: Op, v: Value) -> Res<Value> {
+        if op == Op::UNARY_NOT {
+            return Ok(Value::Bool(!self.truthy(v)?));
+        }
+        match (op, self.num(v)) {
+            (Op::UNARY_POSITIVE, Some(Num::F(f))) => Ok(Value::Float(f)),
+            (Op::UNARY_POSITIVE, Some(n)) => Ok(self.int_value(Self::big(&n))),
+            (Op::UNARY_NEGATIVE, Some(Num::I(i))) => match i.checked_neg() {
+                Some(r) => Ok(Value::Int(r)),
+                None => Ok(self.int_value(-BigInt::from(i))),
+            },
+            (Op::UNARY_NEGATIVE, Some(Num::F(f))) => Ok(Value::Float(-f)),
+            (Op::UNARY_NEGATIVE, Some(Num::B(b))) => Ok(self.int_value(-b)),
+            (Op::UNARY_INVERT, Some(Num::I(i))) => Ok(Value::Int(!i)),
+            (Op::UNARY_INVERT, Some(Num::B(b))) => Ok(self.int_value(-b - 1)),
+            _ => {
+                let sym = match op {
+                    Op::UNARY_NEGATIVE => "-",
+                    Op::UNARY_POSITIVE => "+",
+                    _ => "~",
+                };
+                let tn = self.type_name(v);
+                Err(self.raise("TypeError", format!("bad operand type for unary {sym}: '{tn}'")))
+            }
+        }
+    }
+
+    /// A binary or in-place operator.
+    pub(crate) fn binary(&mut self, op: Op, l: Value, r: Value) -> Res<Value> {
+        use Op::*;
+        // The hot path: small ints.
+        if let (Value::Int(a), Value::Int(b)) = (l, r) {
+            let fast = match op {
+                BINARY_ADD | INPLACE_ADD => a.checked_add(b),
+                BINARY_SUBTRACT | INPLACE_SUBTRACT => a.checked_sub(b),
+                BINARY_MULTIPLY | INPLACE_MULTIPLY => a.checked_mul(b),
+                _ => None,
+            };
+            if let Some(v) = fast {
+                return Ok(Value::Int(v));
+            }
+        }
+        let sym = op_symbol(op);
+        if let (Some(a), Some(b)) = (self.num(l), self.num(r)) {
+            return self.arith(op, sym, a, b);
+        }
+        let inplace = matches!(
+            op,
+            INPLACE_ADD | INPLACE_SUBTRACT | INPLACE_MULTIPLY | INPLACE_MODULO | INPLACE_POWER | INPLACE_FLOOR_DIVIDE
+                | INPLACE_TRUE_DIVIDE | INPLACE_LSHIFT | INPLACE_RSHIFT | INPLACE_AND | INPLACE_XOR | INPLACE_OR
+        );
+        if let (Value::Obj(lo), Value::Obj(ro)) = (l, r) {
+            match (self.heap.get(lo), self.heap.get(ro), op) {
+                (Obj::Str(a), Obj::Str(b), BINARY_ADD | INPLACE_ADD) => {
+                    let s = format!("{a}{b}");
+                    return Ok(self.new_str(s));
+                }
+                (Obj::List(_), Obj::List(b), INPLACE_ADD) => {
+                    // list += list extends in place and stores back the same object.
+                    let b = b.clone();
+                    if let Obj::List(a) = self.heap.get_mut(lo) {
+                        a.extend(b);
+                    }
+                    return Ok(l);
+                }
+                (Obj::List(a), Obj::List(b), BINARY_ADD) => {
+                    let mut v = a.clone();
+                    v.extend_from_slice(b);
+                    return Ok(Value::Obj(self.heap.alloc(Obj::List(v))));
+                }
+                (Obj::Tuple(a), Obj::Tuple(b), BINARY_ADD | INPLACE_ADD) => {
+                    let mut v = a.to_vec();
+                    v.extend_from_slice(b);
+                    return Ok(Value::Obj(self.heap.alloc(Obj::Tuple(v.into()))));
+                }
+                (Obj::Set(a), Obj::Set(b), BINARY_OR | BINARY_AND | BINARY_SUBTRACT | BINARY_XOR | INPLACE_OR) => {
+                    let (a, b) = (a.clone(), b.clone());
+                    let mut out = Dict::new();
+                    match op {
+                        BINARY_OR | INPLACE_OR => {
+                            for (h, k, v) in a.iter().chain(b.iter()) {
+                                out.insert(h.clone(), k, v);
+                            }
+                        }
+                        BINARY_AND => {
+                            for (h, k, v) in a.iter() {
+                                if b.contains(h) {
+                                    out.insert(h.clone(), k, v);
+                                }
+                            }
+                        }
+                        BINARY_SUBTRACT => {
+                            for (h, k, v) in a.iter() {
+                                if !b.contains(h) {
+                                    out.insert(h.clone(), k, v);
+                                }
+                            }
+                        }
+                        _ => {
+                            for (h, k, v) in a.iter() {
+                                if !b.contains(h) {
+                                    out.insert(h.clone(), k, v);
+                                }
+                            }
+                            for (h, k, v) in b.iter() {
+                                if !a.contains(h) {
+                                    out.insert(h.clone(), k, v);
+                                }
+                            }
+                        }
+                    }
+                    if op == INPLACE_OR {
+                        *self.heap.get_mut(lo) = Obj::Set(out);
+                        return Ok(l);
+                    }
+                    return Ok(Value::Obj(self.heap.alloc(Obj::Set(out))));
+                }
+                (Obj::Dict(a), Obj::Dict(b), BINARY_OR) => {
+                    let mut out = a.clone();
+                    for (h, k, v) in b.iter() {
+                        out.insert(h.clone(), k, v);
+                    }
+                    return Ok(Value::Obj(self.heap.alloc(Obj::Dict(out))));
+                }
+                _ => {}
+            }
+        }
+        if let Value::Obj(lo) = l {
+            // Sequence repetition and str formatting.
+            match (self.heap.get(lo), op) {
+                (Obj::Str(s), BINARY_MULTIPLY | INPLACE_MULTIPLY) => {
+                    if let Value::Int(n) = r {
+                        let s = s.repeat(n.max(0) as usize);
+                        return Ok(self.new_str(s));
+                    }
+                }
+                (Obj::List(v), BINARY_MULTIPLY | INPLACE_MULTIPLY) => {
+                    if let Value::Int(n) = r {
+                        let mut out = Vec::new();
+                        for _ in 0..n.max(0) {
+                            out.extend_from_slice(v);
+                        }
+                        return Ok(Value::Obj(self.heap.alloc(Obj::List(out))));
+                    }
+                }
+                (Obj::Str(s), BINARY_MODULO | INPLACE_MODULO) => {
+                    let fmt = s.clone();
+                    let out = self.percent_format(&fmt, r)?;
+                    return Ok(self.new_str(out));
+                }
+                _ => {}
+            }
+        }
+        if let (Value::Int(n), Value::Obj(ro)) = (l, r) {
+            if op == BINARY_MULTIPLY {
+                match self.heap.get(ro) {
+                    Obj::Str(s) => {
+                        let s = s.repeat(n.max(0) as usize);
+                        return Ok(self.new_str(s));
+                    }
+                    Obj::List(v) => {
+                        let mut out = Vec::new();
+                        for _ in 0..n.max(0) {
+                            out.extend_from_slice(v);
+                        }
+                        return Ok(Value::Obj(self.heap.alloc(Obj::List(out))));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let (ln, rn) = (self.type_name(l), self.type_name(r));
+        let sym = if inplace { format!("{sym}=") } else { sym.to_string() };
+        Err(self.raise("TypeError", format!("unsupported operand type(s) for {sym}: '{ln}' and '{rn}'")))
+    }
+
+    fn arith(&mut self, op: Op, _sym: &str, a: Num, b: Num) -> Res<Value> {
+        use Op::*;
+        let float = matches!(a, Num::F(_)) || matches!(b, Num::F(_));
+        match op {
+            BINARY_TRUE_DIVIDE | INPLACE_TRUE_DIVIDE => {
+                let (x, y) = (Self::float_of(&a), Self::float_of(&b));
+                if y == 0.0 {
+                    let msg = if float { "float division by zero" } else { "division by zero" };
+                    return Err(self.raise("ZeroDivisionError", msg));
+                }
+                return Ok(Value::Float(x / y));
+            }
+            _ => {}
+        }
+        if float {
+            let (x, y) = (Self::float_of(&a), Self::float_of(&b));
+            let v = match op {
+                BINARY_ADD | INPLACE_ADD => x + y,
+                BINARY_SUBTRACT | INPLACE_SUBTRACT => x - y,
+                BINARY_MULTIPLY | INPLACE_MULTIPLY => x * y,
+                BINARY_POWER | INPLACE_POWER => x.powf(y),
+                BINARY_FLOOR_DIVIDE | INPLACE_FLOOR_DIVIDE | BINARY_MODULO | INPLACE_MODULO => {
+                    if y == 0.0 {
+                        let msg = if matches!(op, BINARY_MODULO | INPLACE_MODULO) { "float modulo" } else { "float divmod()" };
+                        return Err(self.raise("ZeroDivisionError", msg));
+                    }
+                    let q = (x / y).floor();
+                    if matches!(op, BINARY_FLOOR_DIVIDE | INPLACE_FLOOR_DIVIDE) { q } else { x - q * y }
+                }
+                _ => {
+                    let msg = format!("unsupported operand type(s) for {}: 'float'", op_symbol(op));
+                    return Err(self.raise("TypeError", msg));
+                }
+            };
+            return Ok(Value::Float(v));
+        }
+        let (x, y) = (Self::big(&a), Self::big(&b));
+        let v = match op {
+            BINARY_ADD | INPLACE_ADD => x + y,
+            BINARY_SUBTRACT | INPLACE_SUBTRACT => x - y,
+            BINARY_MULTIPLY | INPLACE_MULTIPLY => {
+                if x.bits() + y.bits() > 1_000_000 {
+                    return Err(self.raise("MemoryError", ""));
+                }
+                x * y
+            }
+            BINARY_FLOOR_DIVIDE | INPLACE_FLOOR_DIVIDE | BINARY_MODULO | INPLACE_MODULO => {
+                if y.is_zero() {
+                    let msg = if matches!(op, BINARY_MODULO | INPLACE_MODULO) {
+                        "integer division or modulo by zero"
+                    } else {
+                        "integer division or modulo by zero"
+                    };
+                    return Err(self.raise("ZeroDivisionError", msg));
+                }
+                if matches!(op, BINARY_FLOOR_DIVIDE | INPLACE_FLOOR_DIVIDE) { x.div_floor(&y) } else { x.mod_floor(&y) }
+            }
+            BINARY_POWER | INPLACE_POWER => {
+                if y < BigInt::zero() {
+                    let (fx, fy) = (x.to_f64().unwrap_or(0.0), y.to_f64().unwrap_or(0.0));
+                    return Ok(Value::Float(fx.powf(fy)));
+                }
+                let e = y.to_u32().unwrap_or(u32::MAX);
+                if (x.bits() as f64) * f64::from(e) > 1_000_000.0 {
+                    return Err(self.raise("MemoryError", ""));
+                }
+                num_traits::pow::Pow::pow(x, e)
+            }
+            BINARY_LSHIFT | INPLACE_LSHIFT => {
+                let s = y.to_u32().unwrap_or(u32::MAX);
+                if s > 1_000_000 {
+                    return Err(self.raise("MemoryError", ""));
+                }
+                x << s
+            }
+            BINARY_RSHIFT | INPLACE_RSHIFT => x >> y.to_u32().unwrap_or(u32::MAX).min(1_000_000),
+            BINARY_AND | INPLACE_AND => x & y,
+            BINARY_OR | INPLACE_OR => x | y,
+            BINARY_XOR | INPLACE_XOR => x ^ y,
+            _ => unreachable!("arith op"),
+        };
+        Ok(self.int_value(v))
+    }
+
+    /// Python truth.
+    pub(crate) fn truthy(&mut self, v: Value) -> Res<bool> {
+        Ok(match v {
+            Value::Null | Value::None => false,
+            Value::Bool(b) => b,
+            Value::Int(i) => i != 0,
+            Value::Float(f) => f != 0.0,
+            Value::Obj(o) => match self.heap.get(o) {
+                Obj::Str(s) => !s.is_empty(),
+                Obj::BigInt(b) => !b.is_zero(),
+                Obj::List(l) => !l.is_empty(),
+                Obj::Tuple(t) => !t.is_empty(),
+                Obj::Dict(d) | Obj::Set(d) => !d.is_empty(),
+                Obj::Range { start, stop, step } => range_len(*start, *stop, *step) > 0,
+                Obj::Instance(i) => {
+                    if let Some(p) = i.payload {
+                        return self.truthy(p);
+                    }
+                    true
+                }
+                _ => true,
+            },
+        })
+    }
+
+    /// `is`.
+    #[must_use]
+    pub fn is(&self, a: Value, b: Value) -> bool {
+        match (a, b) {
+            (Value::Obj(x), Value::Obj(y)) => x == y,
+            (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
+            (Value::Int(x), Value::Int(y)) => x == y && (-5..=256).contains(&x),
+            _ => a == b,
+        }
+    }
+
+    /// The hashable form of a key, or TypeError.
+    pub fn hkey(&mut self, v: Value) -> Res<HKey> {
+        Ok(match v {
+            Value::Null | Value::None => HKey::None,
+            Value::Bool(b) => HKey::Int(i64::from(b)),
+            Value::Int(i) => HKey::Int(i),
+            Value::Float(f) => {
+                if f.fract() == 0.0 && f.abs() < 9.2e18 {
+                    HKey::Int(f as i64)
+                } else {
+                    HKey::Float(f.to_bits())
+                }
+            }
+            Value::Obj(o) => match self.heap.get(o) {
+                Obj::Str(s) => HKey::Str(s.clone()),
+                Obj::BigInt(b) => HKey::BigInt(Rc::from(b.to_string().as_str())),
+                Obj::Tuple(t) => {
+                    let t = t.clone();
+                    let mut keys = Vec::with_capacity(t.len());
+                    for x in t.iter() {
+                        keys.push(self.hkey(*x)?);
+                    }
+                    HKey::Tuple(keys.into())
+                }
+                Obj::List(_) | Obj::Dict(_) | Obj::Set(_) => {
+                    let tn = self.type_name(v);
+                    return Err(self.raise("TypeError", format!("unhashable type: '{tn}'")));
+                }
+                _ => HKey::id(o),
+            },
+        })
+    }
+
+    /// Equality.
+    pub(crate) fn eq(&mut self, a: Value, b: Value) -> Res<bool> {
+        if let (Some(x), Some(y)) = (self.num(a), self.num(b)) {
+            return Ok(match (x, y) {
+                (Num::I(p), Num::I(q)) => p == q,
+                (Num::F(p), q) | (q, Num::F(p)) => p == Self::float_of(&q),
+                (p, q) => Self::big(&p) == Self::big(&q),
+            });
+        }
+        match (a, b) {
+            (Value::Obj(x), Value::Obj(y)) => {
+                if x == y {
+                    return Ok(true);
+                }
+                match (self.heap.get(x), self.heap.get(y)) {
+                    (Obj::Str(p), Obj::Str(q)) => Ok(p == q),
+                    (Obj::List(p), Obj::List(q)) => {
+                        let (p, q) = (p.clone(), q.clone());
+                        self.seq_eq(&p, &q)
+                    }
+                    (Obj::Tuple(p), Obj::Tuple(q)) => {
+                        let (p, q) = (p.to_vec(), q.to_vec());
+                        self.seq_eq(&p, &q)
+                    }
+                    (Obj::Dict(p), Obj::Dict(q)) => {
+                        if p.len() != q.len() {
+                            return Ok(false);
+                        }
+                        let (p, q) = (p.clone(), q.clone());
+                        for (h, _, v) in p.iter() {
+                            match q.get(h) {
+                                Some(w) => {
+                                    if !self.eq(v, w)? {
+                                        return Ok(false);
+                                    }
+                                }
+                                None => return Ok(false),
+                            }
+                        }
+                        Ok(true)
+                    }
+                    (Obj::Set(p), Obj::Set(q)) => Ok(p.len() == q.len() && p.iter().all(|(h, _, _)| q.contains(h))),
+                    (Obj::Range { start: a1, stop: b1, step: c1 }, Obj::Range { start: a2, stop: b2, step: c2 }) => {
+                        Ok((a1, b1, c1) == (a2, b2, c2))
+                    }
+                    _ => Ok(false),
+                }
+            }
+            (Value::None, Value::None) | (Value::Null, Value::Null) => Ok(true),
+            _ => Ok(false),
+        }
+    }
+
+    fn seq_eq(&mut self, p: &[Value], q: &[Value]) -> Res<bool> {
+        if p.len() != q.len() {
+            return Ok(false);
+        }
+        for (x, y) in p.iter().zip(q) {
+            if !self.eq(*x, *y)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Ordering: `Some(Less|Equal|Greater)` or TypeError.
+    pub(crate) fn cmp(&mut self, a: Value, b: Value, sym: &str) -> Res<std::cmp::Ordering> {
+        use std::cmp::Ordering;
+        if let (Some(x), Some(y)) = (self.num(a), self.num(b)) {
+            return Ok(match (x, y) {
+                (Num::I(p), Num::I(q)) => p.cmp(&q),
+                (Num::F(p), q) => p.partial_cmp(&Self::float_of(&q)).unwrap_or(Ordering::Equal),
+                (p, Num::F(q)) => Self::float_of(&p).partial_cmp(&q).unwrap_or(Ordering::Equal),
+                (p, q) => Self::big(&p).cmp(&Self::big(&q)),
+            });
+        }
+        if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
+            match (self.heap.get(x), self.heap.get(y)) {
+                (Obj::Str(p), Obj::Str(q)) => return Ok(p.cmp(q)),
+                (Obj::List(p), Obj::List(q)) => {
+                    let (p, q) = (p.clone(), q.clone());
+                    return self.seq_cmp(&p, &q, sym);
+                }
+                (Obj::Tuple(p), Obj::Tuple(q)) => {
+                    let (p, q) = (p.to_vec(), q.to_vec());
+                    return self.seq_cmp(&p, &q, sym);
+                }
+                _ => {}
+            }
+        }
+        let (ln, rn) = (self.type_name(a), self.type_name(b));
+        Err(self.raise("TypeError", format!("'{sym}' not supported between instances of '{ln}' and '{rn}'")))
+    }
+
+    fn seq_cmp(&mut self, p: &[Value], q: &[Value], sym: &str) -> Res<std::cmp::Ordering> {
+        for (x, y) in p.iter().zip(q) {
+            if !self.eq(*x, *y)? {
+                return self.cmp(*x, *y, sym);
+            }
+        }
+        Ok(p.len().cmp(&q.len()))
+    }
+
+    pub(crate) fn compare(&mut self, op: u32, l: Value, r: Value) -> Res<Value> {
+        use std::cmp::Ordering::*;
+        let sym = gilsim_compiler::bytecode::COMPARE_OPS[op as usize];
+        let v = match op {
+            2 => self.eq(l, r)?,
+            3 => !self.eq(l, r)?,
+            0 => self.cmp(l, r, sym)? == Less,
+            1 => self.cmp(l, r, sym)? != Greater,
+            4 => self.cmp(l, r, sym)? == Greater,
+            _ => self.cmp(l, r, sym)? != Less,
+        };
+        Ok(Value::Bool(v))
+    }
+
+    pub(crate) fn contains(&mut self, container: Value, item: Value) -> Res<bool> {
+        let Value::Obj(o) = container else {
+            let tn = self.type_name(container);
+            return Err(self.raise("TypeError", format!("argument of type '{tn}' is not iterable")));
+        };
+        match self.heap.get(o) {
+            Obj::Dict(_) | Obj::Set(_) => {
+                let k = self.hkey(item)?;
+                match self.heap.get(o) {
+                    Obj::Dict(d) | Obj::Set(d) => Ok(d.contains(&k)),
+                    _ => Ok(false),
+                }
+            }
+            Obj::Str(s) => {
+                let s = s.clone();
+                match item {
+                    Value::Obj(i) => match self.heap.get(i) {
+                        Obj::Str(sub) => Ok(s.contains(&**sub)),
+                        _ => Err(self.raise("TypeError", "'in <string>' requires string as left operand")),
+                    },
+                    _ => Err(self.raise("TypeError", "'in <string>' requires string as left operand")),
+                }
+            }
+            _ => {
+                let items = self.iterate_all(container)?;
+                for x in items {
+                    if self.eq(x, item)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// `iter(v)`.
+    pub(crate) fn get_iter(&mut self, v: Value) -> Res<Value> {
+        let Value::Obj(o) = v else {
+            let tn = self.type_name(v);
+            return Err(self.raise("TypeError", format!("'{tn}' object is not iterable")));
+        };
+        let state = match self.heap.get(o) {
+            Obj::Range { start, stop, step } => IterState::Range { next: *start, stop: *stop, step: *step },
+            Obj::List(_) | Obj::Tuple(_) | Obj::Str(_) => IterState::Seq { seq: o, index: 0 },
+            Obj::Dict(d) => IterState::DictKeys { dict: o, index: 0, len: d.len() },
+            Obj::Set(d) => {
+                let items: Vec<Value> = d.iter().map(|(_, k, _)| k).collect();
+                IterState::Values { items: items.into(), index: 0 }
+            }
+            Obj::Iter(_) | Obj::Generator(_) => return Ok(v),
+            Obj::Instance(i) => {
+                if let Some(p) = i.payload {
+                    return self.get_iter(p);
+                }
+                let tn = self.type_name(v);
+                return Err(self.unsupported(format!("iterating over a '{tn}' object (a class with __iter__)")));
+            }
+            _ => {
+                let tn = self.type_name(v);
+                return Err(self.raise("TypeError", format!("'{tn}' object is not iterable")));
+            }
+        };
+        Ok(Value::Obj(self.heap.alloc(Obj::Iter(state))))
+    }
+
+    /// `next(it)`: `Ok(None)` when exhausted. Generators are resumed by pushing their frame;
+    /// then `Ok(Some(Value::Null))` is returned and the value arrives on the stack.
+    pub(crate) fn next(&mut self, it: Value) -> Res<Option<Value>> {
+        let Value::Obj(o) = it else { return Ok(None) };
+        if let Obj::Generator(g) = self.heap.get_mut(o) {
+            let Some(mut frame) = g.frame.take() else { return Ok(None) };
+            g.running = true;
+            if frame.pc > 0 {
+                frame.stack.push(Value::None); // the value of the `yield` expression
+            }
+            frame.on_return = crate::machine::OnReturn::Push;
+            frame.generator = Some(o);
+            self.push_frame(*frame)?;
+            return Ok(Some(Value::Null));
+        }
+        let Obj::Iter(state) = self.heap.get(o) else { return Ok(None) };
+        let state = state.clone();
+        let (out, new_state) = match state {
+            IterState::Range { next, stop, step } => {
+                if (step > 0 && next < stop) || (step < 0 && next > stop) {
+                    (Some(Value::Int(next)), IterState::Range { next: next + step, stop, step })
+                } else {
+                    (None, IterState::Range { next, stop, step })
+                }
+            }
+            IterState::Seq { seq, index } => {
+                let v = match self.heap.get(seq) {
+                    Obj::List(l) => l.get(index).copied(),
+                    Obj::Tuple(t) => t.get(index).copied(),
+                    Obj::Str(s) => {
+                        let c = s.chars().nth(index);
+                        match c {
+                            Some(c) => Some(self.new_str(c.to_string())),
+                            None => None,
+                        }
+                    }
+                    _ => None,
+                };
+                (v, IterState::Seq { seq, index: index + 1 })
+            }
+            IterState::Values { items, index } => (items.get(index).copied(), IterState::Values { items, index: index + 1 }),
+            IterState::DictKeys { dict, index, len } => {
+                let (cur_len, item) = match self.heap.get(dict) {
+                    Obj::Dict(d) => (d.len(), d.get_index(index)),
+                    _ => (0, None),
+                };
+                if cur_len != len {
+                    return Err(self.raise("RuntimeError", "dictionary changed size during iteration"));
+                }
+                (item.map(|(k, _)| k), IterState::DictKeys { dict, index: index + 1, len })
+            }
+            IterState::Enumerate { inner, count } => match self.next(Value::Obj(inner))? {
+                Some(v) => {
+                    let t = self.heap.alloc(Obj::Tuple(vec![Value::Int(count), v].into()));
+                    (Some(Value::Obj(t)), IterState::Enumerate { inner, count: count + 1 })
+                }
+                None => (None, IterState::Enumerate { inner, count }),
+            },
+            IterState::Zip { inners } => {
+                let mut items = Vec::with_capacity(inners.len());
+                let mut done = false;
+                for i in &inners {
+                    match self.next(Value::Obj(*i))? {
+                        Some(v) => items.push(v),
+                        None => {
+                            done = true;
+                            break;
+                        }
+                    }
+                }
+                if done {
+                    (None, IterState::Zip { inners })
+                } else {
+                    let t = self.heap.alloc(Obj::Tuple(items.into()));
+                    (Some(Value::Obj(t)), IterState::Zip { inners })
+                }
+            }
+            IterState::Reversed { seq, left } => {
+                if left == 0 {
+                    (None, IterState::Reversed { seq, left })
+                } else {
+                    let v = match self.heap.get(seq) {
+                        Obj::List(l) => l.get(left - 1).copied(),
+                        Obj::Tuple(t) => t.get(left - 1).copied(),
+                        _ => None,
+                    };
+                    (v, IterState::Reversed { seq, left: left - 1 })
+                }
+            }
+        };
+        *self.heap.get_mut(o) = Obj::Iter(new_state);
+        Ok(out)
+    }
+
+    /// All items of an iterable (for natives that consume one in a single C call).
+    pub(crate) fn iterate_all(&mut self, v: Value) -> Res<Vec<Value>> {
+        if let Value::Obj(o) = v {
+            match self.heap.get(o) {
+                Obj::List(l) => return Ok(l.clone()),
+                Obj::Tuple(t) => return Ok(t.to_vec()),
+                Obj::Generator(_) => {
+                    return Err(self.unsupported(
+                        "passing a generator to a builtin; gilsim runs generators in `for` loops only for now (use a list comprehension)",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let it = self.get_iter(v)?;
+        let mut out = Vec::new();
+        while let Some(x) = self.next(it)? {
+            out.push(x);
+            if out.len() > self.limits.max_objects {
+                return Err(self.raise("MemoryError", ""));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Items of a list or tuple.
+    pub(crate) fn seq_items(&mut self, v: Value) -> Res<Vec<Value>> {
+        self.iterate_all(v)
+    }
+
+    pub(crate) fn new_dict_value(&mut self) -> Value {
+        Value::Obj(self.heap.alloc(Obj::Dict(Dict::new())))
+    }
+
+    pub(crate) fn new_set(&mut self, items: &[Value]) -> Res<Value> {
+        let mut d = Dict::new();
+        for v in items {
+            let k = self.hkey(*v)?;
+            d.insert(k, *v, Value::None);
+        }
+        Ok(Value::Obj(self.heap.alloc(Obj::Set(d))))
+    }
+
+    pub(crate) fn set_add(&mut self, set: Value, v: Value) -> Res<()> {
+        let k = self.hkey(v)?;
+        if let Value::Obj(o) = set {
+            if let Obj::Set(d) = self.heap.get_mut(o) {
+                d.insert(k, v, Value::None);
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn dict_items(&mut self, d: Value) -> Res<Vec<(Value, Value)>> {
+        if let Value::Obj(o) = d {
+            if let Obj::Dict(dd) = self.heap.get(o) {
+                return Ok(dd.iter().map(|(_, k, v)| (k, v)).collect());
+            }
+        }
+        let tn = self.type_name(d);
+        Err(self.raise("TypeError", format!("'{tn}' object is not a mapping")))
+    }
+
+    pub(crate) fn dict_update(&mut self, target: Value, src: Value) -> Res<()> {
+        let items = self.dict_items(src)?;
+        for (k, v) in items {
+            self.setitem(target, k, v)?;
+        }
+        Ok(())
+    }
+
+    fn index_of(&mut self, len: usize, k: Value) -> Res<Option<usize>> {
+        let i = match k {
+            Value::Int(i) => i,
+            Value::Bool(b) => i64::from(b),
+            _ => return Ok(None),
+        };
+        let i = if i < 0 { i + len as i64 } else { i };
+        Ok(if i < 0 || i >= len as i64 { None } else { Some(i as usize) })
+    }
+
+    /// `o[k]`.
+    pub(crate) fn getitem(&mut self, o: Value, k: Value) -> Res<Value> {
+        let Value::Obj(id) = o else {
+            let tn = self.type_name(o);
+            return Err(self.raise("TypeError", format!("'{tn}' object is not subscriptable")));
+        };
+        if let Value::Obj(ko) = k {
+            if let Obj::Slice(a, b, c) = *self.heap.get(ko) {
+                return self.get_slice(id, a, b, c);
+            }
+        }
+        let v = match self.heap.get(id) {
+            Obj::List(l) => {
+                let len = l.len();
+                if !matches!(k, Value::Int(_) | Value::Bool(_)) {
+                    let tn = self.type_name(k);
+                    return Err(self.raise("TypeError", format!("list indices must be integers or slices, not {tn}")));
+                }
+                match self.index_of(len, k)? {
+                    Some(i) => match self.heap.get(id) {
+                        Obj::List(l) => l[i],
+                        _ => Value::None,
+                    },
+                    None => return Err(self.raise("IndexError", "list index out of range")),
+                }
+            }
+            Obj::Tuple(t) => {
+                let len = t.len();
+                match self.index_of(len, k)? {
+                    Some(i) => match self.heap.get(id) {
+                        Obj::Tuple(t) => t[i],
+                        _ => Value::None,
+                    },
+                    None => return Err(self.raise("IndexError", "tuple index out of range")),
+                }
+            }
+            Obj::Str(s) => {
+                let chars: Vec<char> = s.chars().collect();
+                match self.index_of(chars.len(), k)? {
+                    Some(i) => self.new_str(chars[i].to_string()),
+                    None => return Err(self.raise("IndexError", "string index out of range")),
+                }
+            }
+            Obj::Dict(_) => {
+                let h = self.hkey(k)?;
+                let found = match self.heap.get(id) {
+                    Obj::Dict(d) => d.get(&h),
+                    _ => None,
+                };
+                match found {
+                    Some(v) => v,
+                    None => {
+                        let e = self.types.exc["KeyError"];
+                        return Err(crate::machine::Flow::Raise(self.exc_instance(e, vec![k])));
+                    }
+                }
+            }
+            Obj::Range { start, stop, step } => {
+                let (start, stop, step) = (*start, *stop, *step);
+                let len = range_len(start, stop, step);
+                match self.index_of(len as usize, k)? {
+                    Some(i) => Value::Int(start + step * i as i64),
+                    None => return Err(self.raise("IndexError", "range object index out of range")),
+                }
+            }
+            Obj::Instance(i) if i.payload.is_some() => {
+                let p = i.payload.expect("payload");
+                return self.getitem(p, k);
+            }
+            _ => {
+                let tn = self.type_name(o);
+                return Err(self.raise("TypeError", format!("'{tn}' object is not subscriptable")));
+            }
+        };
+        if !self.observers.is_empty() {
+            self.observe_item(id, k, v, false);
+        }
+        Ok(v)
+    }
+
+    fn observe_item(&mut self, id: ObjId, k: Value, v: Value, write: bool) {
+        let key = self.repr_of(k);
+        let site = self.site_prev();
+        let loc = crate::observer::Location::Item { obj: id, key };
+        for o in &mut self.observers {
+            if write {
+                o.on_write(site, &loc, v);
+            } else {
+                o.on_read(site, &loc, v);
+            }
+        }
+    }
+
+    fn slice_indices(&mut self, len: usize, a: Value, b: Value, c: Value) -> Res<Vec<usize>> {
+        let step = match c {
+            Value::None => 1,
+            Value::Int(s) => s,
+            _ => return Err(self.raise("TypeError", "slice indices must be integers or None")),
+        };
+        if step == 0 {
+            return Err(self.raise("ValueError", "slice step cannot be zero"));
+        }
+        let len = len as i64;
+        let norm = |v: Value, default: i64| -> Option<i64> {
+            match v {
+                Value::None => Some(default),
+                Value::Int(i) => Some(if i < 0 { i + len } else { i }),
+                _ => None,
+            }
+        };
+        let (lo_d, hi_d) = if step > 0 { (0, len) } else { (len - 1, -1) };
+        let (Some(mut lo), Some(mut hi)) = (norm(a, lo_d), norm(b, hi_d)) else {
+            return Err(self.raise("TypeError", "slice indices must be integers or None"));
+        };
+        if step > 0 {
+            lo = lo.clamp(0, len);
+            hi = hi.clamp(0, len);
+        } else {
+            lo = lo.clamp(-1, len - 1);
+            hi = hi.clamp(-1, len - 1);
+        }
+        let mut out = Vec::new();
+        let mut i = lo;
+        while (step > 0 && i < hi) || (step < 0 && i > hi) {
+            out.push(i as usize);
+            i += step;
+        }
+        Ok(out)
+    }
+
+    fn get_slice(&mut self, id: ObjId, a: Value, b: Value, c: Value) -> Res<Value> {
+        match self.heap.get(id) {
+            Obj::List(l) => {
+                let l = l.clone();
+                let idx = self.slice_indices(l.len(), a, b, c)?;
+                let v: Vec<Value> = idx.iter().map(|i| l[*i]).collect();
+                Ok(Value::Obj(self.heap.alloc(Obj::List(v))))
+            }
+            Obj::Tuple(t) => {
+                let t = t.clone();
+                let idx = self.slice_indices(t.len(), a, b, c)?;
+                let v: Vec<Value> = idx.iter().map(|i| t[*i]).collect();
+                Ok(Value::Obj(self.heap.alloc(Obj::Tuple(v.into()))))
+            }
+            Obj::Str(s) => {
+                let chars: Vec<char> = s.chars().collect();
+                let idx = self.slice_indices(chars.len(), a, b, c)?;
+                let v: String = idx.iter().map(|i| chars[*i]).collect();
+                Ok(self.new_str(v))
+            }
+            _ => Err(self.raise("TypeError", "object is not subscriptable")),
+        }
+    }
+
+    /// `o[k] = v`.
+    pub(crate) fn setitem(&mut self, o: Value, k: Value, v: Value) -> Res<()> {
+        let Value::Obj(id) = o else {
+            let tn = self.type_name(o);
+            return Err(self.raise("TypeError", format!("'{tn}' object does not support item assignment")));
+        };
+        match self.heap.get(id) {
+            Obj::Dict(_) => {
+                let h = self.hkey(k)?;
+                if let Obj::Dict(d) = self.heap.get_mut(id) {
+                    d.insert(h, k, v);
+                }
+            }
+            Obj::List(l) => {
+                let len = l.len();
+                if let Value::Obj(ko) = k {
+                    if let Obj::Slice(a, b, c) = *self.heap.get(ko) {
+                        let idx = self.slice_indices(len, a, b, c)?;
+                        let new = self.iterate_all(v)?;
+                        if let (Value::None, true) = (c, true) {
+                            let (lo, hi) = match (idx.first(), idx.last()) {
+                                (Some(f), Some(l)) => (*f, *l + 1),
+                                _ => {
+                                    let lo = self.slice_indices(len, a, Value::None, Value::None)?.first().copied().unwrap_or(len);
+                                    (lo, lo)
+                                }
+                            };
+                            if let Obj::List(l) = self.heap.get_mut(id) {
+                                l.splice(lo..hi, new);
+                            }
+                            return Ok(());
+                        }
+                        return Err(self.unsupported("assigning to an extended slice"));
+                    }
+                }
+                match self.index_of(len, k)? {
+                    Some(i) => {
+                        if let Obj::List(l) = self.heap.get_mut(id) {
+                            l[i] = v;
+                        }
+                    }
+                    None => return Err(self.raise("IndexError", "list assignment index out of range")),
+                }
+            }
+            Obj::Instance(i) if i.payload.is_some() => {
+                let p = i.payload.expect("payload");
+                return self.setitem(p, k, v);
+            }
+            _ => {
+                let tn = self.type_name(o);
+                return Err(self.raise("TypeError", format!("'{tn}' object does not support item assignment")));
+            }
+        }
+        if !self.observers.is_empty() {
+            self.observe_item(id, k, v, true);
+        }
+        Ok(())
+    }
+
+    /// `del o[k]`.
+    pub(crate) fn delitem(&mut self, o: Value, k: Value) -> Res<()> {
+        let Value::Obj(id) = o else {
+            return Err(self.raise("TypeError", "object does not support item deletion"));
+        };
+        match self.heap.get(id) {
+            Obj::Dict(_) => {
+                let h = self.hkey(k)?;
+                let removed = match self.heap.get_mut(id) {
+                    Obj::Dict(d) => d.remove(&h).is_some(),
+                    _ => false,
+                };
+                if !removed {
+                    let e = self.types.exc["KeyError"];
+                    return Err(crate::machine::Flow::Raise(self.exc_instance(e, vec![k])));
+                }
+            }
+            Obj::List(l) => {
+                let len = l.len();
+                if let Value::Obj(ko) = k {
+                    if let Obj::Slice(a, b, c) = *self.heap.get(ko) {
+                        let mut idx = self.slice_indices(len, a, b, c)?;
+                        idx.sort_unstable();
+                        if let Obj::List(l) = self.heap.get_mut(id) {
+                            for i in idx.into_iter().rev() {
+                                l.remove(i);
+                            }
+                        }
+                        return Ok(());
+                    }
+                }
+                match self.index_of(len, k)? {
+                    Some(i) => {
+                        if let Obj::List(l) = self.heap.get_mut(id) {
+                            l.remove(i);
+                        }
+                    }
+                    None => return Err(self.raise("IndexError", "list assignment index out of range")),
+                }
+            }
+            _ => return Err(self.raise("TypeError", "object does not support item deletion")),
+        }
+        Ok(())
+    }
+
+    /// `str(v)` for values whose `str` needs no Python code.
+    pub fn str_of(&mut self, v: Value) -> String {
+        if let Value::Obj(o) = v {
+            match self.heap.get(o) {
+                Obj::Str(s) => return s.to_string(),
+                Obj::Instance(i) => {
+                    let base = self.types.exc["BaseException"];
+                    if self.is_subclass(i.class, base) {
+                        let args = self.exc_args(v);
+                        return match args.len() {
+                            0 => String::new(),
+                            1 => self.str_of(args[0]),
+                            _ => {
+                                let t = Value::Obj(self.heap.alloc(Obj::Tuple(args.into())));
+                                self.repr_of(t)
+                            }
+                        };
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.repr_of(v)
+    }
+
+    /// `repr(v)`.
+    pub fn repr_of(&mut self, v: Value) -> String {
+        let mut seen = Vec::new();
+        self.repr_inner(v, &mut seen)
+    }
+
+    fn repr_inner(&mut self, v: Value, seen: &mut Vec<ObjId>) -> String {
+        match v {
+            Value::Null => "<NULL>".into(),
+            Value::None => "None".into(),
+            Value::Bool(true) => "True".into(),
+            Value::Bool(false) => "False".into(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => gilsim_compiler::dis::float_repr(f),
+            Value::Obj(o) => {
+                if seen.contains(&o) {
+                    return match self.heap.get(o) {
+                        Obj::List(_) => "[...]".into(),
+                        Obj::Dict(_) => "{...}".into(),
+                        _ => "...".into(),
+                    };
+                }
+                match self.heap.get(o).clone() {
+                    Obj::Str(s) => gilsim_compiler::dis::str_repr(&s),
+                    Obj::BigInt(b) => b.to_string(),
+                    Obj::List(l) => {
+                        seen.push(o);
+                        let parts: Vec<String> = l.iter().map(|x| self.repr_inner(*x, seen)).collect();
+                        seen.pop();
+                        format!("[{}]", parts.join(", "))
+                    }
+                    Obj::Tuple(t) => {
+                        seen.push(o);
+                        let parts: Vec<String> = t.iter().map(|x| self.repr_inner(*x, seen)).collect();
+                        seen.pop();
+                        if parts.len() == 1 { format!("({},)", parts[0]) } else { format!("({})", parts.join(", ")) }
+                    }
+                    Obj::Dict(d) => {
+                        seen.push(o);
+                        let parts: Vec<String> = d
+                            .iter()
+                            .map(|(_, k, v)| format!("{}: {}", self.repr_inner(k, seen), self.repr_inner(v, seen)))
+                            .collect();
+                        seen.pop();
+                        format!("{{{}}}", parts.join(", "))
+                    }
+                    Obj::Set(d) => {
+                        if d.is_empty() {
+                            return "set()".into();
+                        }
+                        let parts: Vec<String> = d.iter().map(|(_, k, _)| self.repr_inner(k, seen)).collect();
+                        format!("{{{}}}", parts.join(", "))
+                    }
+                    Obj::Function(f) => format!("<function {} at 0x{:012x}>", f.qualname, 0x7f00_0000_0000u64 + u64::from(o.0) * 16),
+                    Obj::Class(c) => {
+                        let module = if c.builtin != TypeTag::Object && c.dict.get_str("__module__").is_none() {
+                            "builtins".to_string()
+                        } else {
+                            c.dict.get_str("__module__").map_or_else(|| "__main__".to_string(), |m| self.str_of(m))
+                        };
+                        if module == "builtins" { format!("<class '{}'>", c.qualname) } else { format!("<class '{module}.{}'>", c.qualname) }
+                    }
+                    Obj::Instance(i) => {
+                        let base = self.types.exc["BaseException"];
+                        if self.is_subclass(i.class, base) {
+                            let name = self.class_name(i.class);
+                            let args = self.exc_args(v);
+                            let parts: Vec<String> = args.iter().map(|x| self.repr_inner(*x, seen)).collect();
+                            return format!("{name}({})", parts.join(", "));
+                        }
+                        if let Some(p) = i.payload {
+                            return self.repr_inner(p, seen);
+                        }
+                        let name = match self.heap.get(i.class) {
+                            Obj::Class(c) => c.qualname.clone(),
+                            _ => Rc::from("?"),
+                        };
+                        let module = match self.heap.get(i.class) {
+                            Obj::Class(c) => c.dict.get_str("__module__"),
+                            _ => None,
+                        };
+                        let module = module.map_or_else(|| "__main__".to_string(), |m| self.str_of(m));
+                        format!("<{module}.{name} object at 0x{:012x}>", 0x7f00_0000_0000u64 + u64::from(o.0) * 16)
+                    }
+                    Obj::Range { start, stop, step } => {
+                        if step == 1 { format!("range({start}, {stop})") } else { format!("range({start}, {stop}, {step})") }
+                    }
+                    Obj::Module(m) => format!("<module '{}'>", m.name),
+                    Obj::Lock(l) => {
+                        let state = if l.owner.is_some() { "locked" } else { "unlocked" };
+                        if l.reentrant {
+                            format!("<{state} _thread.RLock object owner={} count={}>", l.owner.unwrap_or(0), l.count)
+                        } else {
+                            format!("<{state} _thread.lock object at 0x{:012x}>", 0x7f00_0000_0000u64 + u64::from(o.0) * 16)
+                        }
+                    }
+                    Obj::Native(n) => format!("<built-in function {}>", n.id.name()),
+                    Obj::Method { func, .. } => {
+                        let f = self.repr_inner(func, seen);
+                        format!("<bound method {}>", f.trim_start_matches("<function ").trim_end_matches('>'))
+                    }
+                    Obj::Generator(g) => format!("<generator object {} at 0x{:012x}>", g.name, 0x7f00_0000_0000u64 + u64::from(o.0) * 16),
+                    Obj::Slice(a, b, c) => {
+                        format!("slice({}, {}, {})", self.repr_inner(a, seen), self.repr_inner(b, seen), self.repr_inner(c, seen))
+                    }
+                    Obj::Cell(_) => "<cell>".into(),
+                    Obj::Iter(_) => "<iterator object>".into(),
+                    Obj::Wrapper(..) => "<descriptor>".into(),
+                    Obj::Super { .. } => "<super object>".into(),
+                }
+            }
+        }
+    }
+
+    /// FORMAT_VALUE: f-string conversion and format spec.
+    pub(crate) fn format_value(&mut self, v: Value, conv: u32, spec: Option<Value>) -> Res<Value> {
+        let v = match conv {
+            2 => {
+                let s = self.repr_of(v);
+                self.new_str(s)
+            }
+            1 => {
+                let s = self.str_of(v);
+                self.new_str(s)
+            }
+            3 => {
+                let s = self.repr_of(v);
+                self.new_str(s)
+            }
+            _ => v,
+        };
+        let spec = match spec {
+            Some(s) => self.str_of(s),
+            None => String::new(),
+        };
+        let out = self.format_with_spec(v, &spec)?;
+        Ok(self.new_str(out))
+    }
+
+    /// `format(v, spec)` for the common specs (width, alignment, fill, sign, `,`/`_`, precision,
+    /// and the types d, f, e, %, s, x, b, o).
+    pub(crate) fn format_with_spec(&mut self, v: Value, spec: &str) -> Res<String> {
+        if spec.is_empty() {
+            return Ok(self.str_of(v));
+        }
+        let Some(p) = crate::format::parse_spec(spec) else {
+            return Err(self.raise("ValueError", format!("Invalid format specifier '{spec}'")));
+        };
+        let body = match (p.ty, v) {
+            (None | Some('s'), Value::Obj(o)) if matches!(self.heap.get(o), Obj::Str(_)) => {
+                let s = self.str_of(v);
+                match p.precision {
+                    Some(n) => s.chars().take(n).collect(),
+                    None => s,
+                }
+            }
+            (ty, _) => {
+                let num = match self.num(v) {
+                    Some(n) => n,
+                    None => {
+                        let tn = self.type_name(v);
+                        return Err(self.raise("TypeError", format!("unsupported format string passed to {tn}.__format__")));
+                    }
+                };
+                match (ty, &num) {
+                    (None | Some('d' | 'n'), Num::I(_) | Num::B(_)) => crate::format::group(&Self::big(&num).to_string(), p.grouping),
+                    (Some('x'), _) => format!("{:x}", Self::big(&num)),
+                    (Some('X'), _) => format!("{:X}", Self::big(&num)),
+                    (Some('b'), _) => format!("{:b}", Self::big(&num)),
+                    (Some('o'), _) => format!("{:o}", Self::big(&num)),
+                    (Some('f' | 'F'), _) => {
+                        let s = format!("{:.*}", p.precision.unwrap_or(6), Self::float_of(&num));
+                        crate::format::group(&s, p.grouping)
+                    }
+                    (Some('e'), _) => crate::format::exp(Self::float_of(&num), p.precision.unwrap_or(6)),
+                    (Some('%'), _) => format!("{:.*}%", p.precision.unwrap_or(6), Self::float_of(&num) * 100.0),
+                    (None | Some('g'), Num::F(f)) => match p.precision {
+                        Some(n) => crate::format::general(*f, n),
+                        None => gilsim_compiler::dis::float_repr(*f),
+                    },
+                    _ => {
+                        return Err(self.raise("ValueError", format!("Unknown format code for object: '{spec}'")));
+                    }
+                }
+            }
+        };
+        Ok(crate::format::pad(&body, &p))
+    }
+
+    /// `fmt % args`.
+    pub(crate) fn percent_format(&mut self, fmt: &str, args: Value) -> Res<String> {
+        let items = match args {
+            Value::Obj(o) if matches!(self.heap.get(o), Obj::Tuple(_)) => self.seq_items(args)?,
+            other => vec![other],
+        };
+        let mut out = String::new();
+        let mut it = items.into_iter();
+        let mut chars = fmt.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            let mut spec = String::new();
+            while let Some(&n) = chars.peek() {
+                chars.next();
+                if n.is_ascii_alphabetic() || n == '%' {
+                    spec.push(n);
+                    break;
+                }
+                spec.push(n);
+            }
+            let ty = spec.pop().unwrap_or('s');
+            if ty == '%' {
+                out.push('%');
+                continue;
+            }
+            let Some(v) = it.next() else {
+                return Err(self.raise("TypeError", "not enough arguments for format string"));
+            };
+            let text = match ty {
+                's' => self.str_of(v),
+                'r' => self.repr_of(v),
+                'd' | 'i' => {
+                    let iv = match self.num(v) {
+                        Some(Num::F(f)) => self.int_value(BigInt::from(f.trunc() as i64)),
+                        Some(n) => self.int_value(Self::big(&n)),
+                        None => return Err(self.raise("TypeError", "%d format: a number is required")),
+                    };
+                    self.str_of(iv)
+                }
+                'f' | 'x' | 'e' => {
+                    let prec = spec.split_once('.').map(|(_, p)| p.to_string());
+                    let s = match prec {
+                        Some(p) => format!(".{p}{ty}"),
+                        None => ty.to_string(),
+                    };
+                    self.format_with_spec(v, &s)?
+                }
+                _ => return Err(self.raise("ValueError", format!("unsupported format character '{ty}'"))),
+            };
+            let width: String = spec.chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
+            let padded = match width.parse::<i64>() {
+                Ok(w) if w < 0 => format!("{text:<width$}", width = (-w) as usize),
+                Ok(w) => format!("{text:>width$}", width = w as usize),
+                Err(_) => text,
+            };
+            out.push_str(&padded);
+        }
+        if it.next().is_some() {
+            return Err(self.raise("TypeError", "not all arguments converted during string formatting"));
+        }
+        Ok(out)
+    }
+}
+
+/// Number of items of a range.
+#[must_use]
+pub fn range_len(start: i64, stop: i64, step: i64) -> i64 {
+    if step > 0 && start < stop {
+        (stop - start + step - 1) / step
+    } else if step < 0 && start > stop {
+        (start - stop - step - 1) / (-step)
+    } else {
+        0
+    }
+}
+
+fn op_symbol(op: Op) -> &'static str {
+    use Op::*;
+    match op {
+        BINARY_ADD | INPLACE_ADD => "+",
+        BINARY_SUBTRACT | INPLACE_SUBTRACT => "-",
+        BINARY_MULTIPLY | INPLACE_MULTIPLY => "*",
+        BINARY_TRUE_DIVIDE | INPLACE_TRUE_DIVIDE => "/",
+        BINARY_FLOOR_DIVIDE | INPLACE_FLOOR_DIVIDE => "//",
+        BINARY_MODULO | INPLACE_MODULO => "%",
+        BINARY_POWER | INPLACE_POWER => "** or pow()",
+        BINARY_LSHIFT | INPLACE_LSHIFT => "<<",
+        BINARY_RSHIFT | INPLACE_RSHIFT => ">>",
+        BINARY_AND | INPLACE_AND => "&",
+        BINARY_OR | INPLACE_OR => "|",
+        BINARY_XOR | INPLACE_XOR => "^",
+        _ => "?",
+    }
+}

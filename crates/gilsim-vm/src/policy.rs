@@ -1,0 +1,339 @@
+//! Switch policies: at each check point, keep running or switch, and to whom.
+//!
+//! The profile decides *where* a switch may happen; a policy decides *whether* and *to whom*.
+//! Each policy is a small type implementing [`Policy`]; replay of a recorded schedule is just
+//! another policy. Policies draw randomness only from the scheduling stream they are given.
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+/// What the scheduler knows at a decision.
+#[derive(Clone, Copy, Debug)]
+pub struct SchedView<'a> {
+    /// The running thread.
+    pub current: u32,
+    /// Runnable threads other than the running one, ascending ids.
+    pub others: &'a [u32],
+    /// Virtual time, nanoseconds.
+    pub now_ns: u64,
+    /// When the running thread took the GIL.
+    pub held_since_ns: u64,
+    /// The earliest time one of `others` started waiting for the GIL.
+    pub waiting_since_ns: u64,
+    /// Check points the running thread passed since it took the GIL.
+    pub checks_since_switch: u64,
+    /// Instructions the running thread completed since it took the GIL.
+    pub instrs_since_switch: u64,
+    /// `sys.getswitchinterval()` in nanoseconds.
+    pub switch_interval_ns: u64,
+    /// `sys.getcheckinterval()` (2.7 ticks).
+    pub check_interval: u64,
+    /// The source line of the next instruction of the running thread.
+    pub next_line: u32,
+    /// Whether the running thread sits at a check point right now.
+    pub at_check_point: bool,
+}
+
+/// Why the running thread gave up the GIL without a policy decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GiveUp {
+    /// It blocked (lock, join, queue, event).
+    Blocked,
+    /// It went to sleep.
+    Sleep,
+    /// It waits for simulated I/O.
+    Io,
+    /// It finished.
+    Exit,
+}
+
+/// A policy's answer at a check point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Keep running the current thread.
+    Continue,
+    /// Switch to this thread.
+    SwitchTo(u32),
+}
+
+/// An error a policy reports (a hand-written schedule that cannot be followed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyError(pub String);
+
+/// A switch policy.
+pub trait Policy {
+    /// At a check point of the running thread, with other runnable threads present: keep
+    /// running or switch.
+    ///
+    /// # Errors
+    /// Only a replayed schedule fails, when it cannot be followed.
+    fn at_check_point(&mut self, v: &SchedView<'_>, rng: &mut ChaCha8Rng) -> Result<Decision, PolicyError>;
+
+    /// The running thread gave up the GIL (`why`), or a thread must be picked at start: choose
+    /// who runs next among `candidates` (non-empty, ascending; includes the previous thread
+    /// when it is still runnable, e.g. after `sleep(0)`).
+    ///
+    /// # Errors
+    /// Only a replayed schedule fails, when it cannot be followed.
+    fn choose(&mut self, v: &SchedView<'_>, candidates: &[u32], why: GiveUp, rng: &mut ChaCha8Rng) -> Result<u32, PolicyError>;
+
+    /// The resolved policy string stored in the run record (`slice:5ms`).
+    fn describe(&self) -> String;
+
+    /// Whether the policy counts instructions ([`Policy::on_completed`] must be called).
+    fn wants_instruction_counts(&self) -> bool {
+        false
+    }
+
+    /// One instruction of `thread` completed (replay counts them).
+    fn on_completed(&mut self, _thread: u32) {}
+
+    /// Whether the policy wants a switch right now, at a position that is not a check point
+    /// (a hand-written schedule asking for the impossible).
+    fn switch_overdue(&self, _v: &SchedView<'_>) -> bool {
+        false
+    }
+
+    /// Whether a replayed schedule was followed to its end.
+    fn schedule_finished(&self) -> bool {
+        true
+    }
+}
+
+/// Parses a policy string.
+///
+/// # Errors
+/// A message saying what the accepted forms are.
+pub fn parse_policy(text: &str) -> Result<Box<dyn Policy>, String> {
+    let text = text.trim();
+    let (name, rest) = text.split_once(':').unwrap_or((text, ""));
+    let bad = || {
+        format!(
+            "unknown policy `{text}`; use every:N, every:N:random, ticks:N, slice:5ms, io or random:P"
+        )
+    };
+    match name {
+        "every" => {
+            let (n, random) = match rest.split_once(':') {
+                Some((n, "random")) => (n, true),
+                Some(_) => return Err(bad()),
+                None => (rest, false),
+            };
+            let n: u64 = n.parse().map_err(|_| format!("every:N needs a whole number N ≥ 1, not `{n}`"))?;
+            if n == 0 {
+                return Err("every:N needs N ≥ 1".into());
+            }
+            Ok(Box::new(Every { n, random, budget: None }))
+        }
+        "ticks" => {
+            let n: u64 = rest.parse().map_err(|_| format!("ticks:N needs a whole number N ≥ 1, not `{rest}`"))?;
+            if n == 0 {
+                return Err("ticks:N needs N ≥ 1".into());
+            }
+            Ok(Box::new(Ticks { n }))
+        }
+        "slice" => {
+            let ns = parse_duration(rest)?;
+            Ok(Box::new(Slice { interval_ns: Some(ns), jitter: None }))
+        }
+        "io" => Ok(Box::new(Io)),
+        "random" => {
+            let p: f64 = rest.parse().map_err(|_| format!("random:P needs a probability between 0 and 1, not `{rest}`"))?;
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!("random:P needs a probability between 0 and 1, not {p}"));
+            }
+            Ok(Box::new(RandomP { p }))
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// Parses `5ms`, `100us`, `1s`, `250ns` into nanoseconds.
+///
+/// # Errors
+/// When the text is not a number followed by ns, us, ms or s.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (num, mult) = if let Some(n) = t.strip_suffix("ns") {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix("us").or_else(|| t.strip_suffix("µs")) {
+        (n, 1e3)
+    } else if let Some(n) = t.strip_suffix("ms") {
+        (n, 1e6)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1e9)
+    } else {
+        return Err(format!("a duration needs a unit (ns, us, ms, s): `{t}`"));
+    };
+    let v: f64 = num.trim().parse().map_err(|_| format!("not a duration: `{t}`"))?;
+    if !(v > 0.0) || !v.is_finite() {
+        return Err(format!("a duration must be positive: `{t}`"));
+    }
+    Ok((v * mult).round().max(1.0) as u64)
+}
+
+fn pick(rng: &mut ChaCha8Rng, from: &[u32]) -> u32 {
+    from[rng.gen_range(0..from.len())]
+}
+
+/// Next thread after `current` in id order, wrapping.
+fn round_robin(current: u32, candidates: &[u32]) -> u32 {
+    candidates.iter().copied().find(|&c| c > current).unwrap_or(candidates[0])
+}
+
+/// `every:N` (`:random`): preempt after N check points, next thread round-robin (or random).
+pub struct Every {
+    n: u64,
+    random: bool,
+    budget: Option<u64>,
+}
+
+impl Policy for Every {
+    fn at_check_point(&mut self, v: &SchedView<'_>, rng: &mut ChaCha8Rng) -> Result<Decision, PolicyError> {
+        let budget = *self.budget.get_or_insert_with(|| if self.random { rng.gen_range(1..=self.n) } else { self.n });
+        if v.checks_since_switch >= budget {
+            self.budget = None;
+            let next = if self.random { pick(rng, v.others) } else { round_robin(v.current, v.others) };
+            return Ok(Decision::SwitchTo(next));
+        }
+        Ok(Decision::Continue)
+    }
+    fn choose(&mut self, v: &SchedView<'_>, c: &[u32], _why: GiveUp, rng: &mut ChaCha8Rng) -> Result<u32, PolicyError> {
+        self.budget = None;
+        Ok(if self.random { pick(rng, c) } else { round_robin(v.current, c) })
+    }
+    fn describe(&self) -> String {
+        if self.random { format!("every:{}:random", self.n) } else { format!("every:{}", self.n) }
+    }
+}
+
+/// `ticks:N`: CPython 2.7. Every N ticks the holder releases and re-takes the GIL; a seeded draw
+/// (the OS) decides who gets it, often the same thread again. `sys.setcheckinterval` changes N.
+pub struct Ticks {
+    n: u64,
+}
+
+impl Policy for Ticks {
+    fn at_check_point(&mut self, v: &SchedView<'_>, rng: &mut ChaCha8Rng) -> Result<Decision, PolicyError> {
+        let n = if v.check_interval > 0 { v.check_interval } else { self.n };
+        if v.checks_since_switch > 0 && v.checks_since_switch % n == 0 {
+            // The releasing thread is already running and usually wins the race again.
+            if rng.gen_bool(0.5) {
+                return Ok(Decision::Continue);
+            }
+            return Ok(Decision::SwitchTo(pick(rng, v.others)));
+        }
+        Ok(Decision::Continue)
+    }
+    fn choose(&mut self, _v: &SchedView<'_>, c: &[u32], _why: GiveUp, rng: &mut ChaCha8Rng) -> Result<u32, PolicyError> {
+        Ok(pick(rng, c))
+    }
+    fn describe(&self) -> String {
+        format!("ticks:{}", self.n)
+    }
+}
+
+/// `slice:D`: CPython 3.2+. A waiting thread raises a drop request after the switch interval;
+/// the holder yields at its next check point and the GIL goes to a waiter (seeded choice). The
+/// interval gets a small jitter, drawn once per slice.
+pub struct Slice {
+    interval_ns: Option<u64>,
+    jitter: Option<(u64, u64)>,
+}
+
+impl Slice {
+    /// The slice policy with the program's own switch interval (`sys.setswitchinterval`).
+    #[must_use]
+    pub fn profile_default() -> Self {
+        Slice { interval_ns: None, jitter: None }
+    }
+}
+
+impl Policy for Slice {
+    fn at_check_point(&mut self, v: &SchedView<'_>, rng: &mut ChaCha8Rng) -> Result<Decision, PolicyError> {
+        let interval = v.switch_interval_ns;
+        let start = v.held_since_ns.max(v.waiting_since_ns);
+        let deadline = match self.jitter {
+            Some((s, d)) if s == start => d,
+            _ => {
+                // The waiter's timed wait wakes a little late: up to +10% of the interval.
+                let extra = rng.gen_range(0..=interval / 10);
+                let d = start.saturating_add(interval).saturating_add(extra);
+                self.jitter = Some((start, d));
+                d
+            }
+        };
+        if v.now_ns >= deadline {
+            self.jitter = None;
+            return Ok(Decision::SwitchTo(pick(rng, v.others)));
+        }
+        Ok(Decision::Continue)
+    }
+    fn choose(&mut self, _v: &SchedView<'_>, c: &[u32], _why: GiveUp, rng: &mut ChaCha8Rng) -> Result<u32, PolicyError> {
+        self.jitter = None;
+        Ok(pick(rng, c))
+    }
+    fn describe(&self) -> String {
+        match self.interval_ns {
+            Some(ns) => format!("slice:{}", format_duration(ns)),
+            None => "slice:5ms".into(),
+        }
+    }
+}
+
+impl Slice {
+    /// The interval this policy was given on the command line, if any.
+    #[must_use]
+    pub fn fixed_interval(&self) -> Option<u64> {
+        self.interval_ns
+    }
+}
+
+/// Formats nanoseconds the way `slice:` accepts them.
+#[must_use]
+pub fn format_duration(ns: u64) -> String {
+    if ns % 1_000_000_000 == 0 {
+        format!("{}s", ns / 1_000_000_000)
+    } else if ns % 1_000_000 == 0 {
+        format!("{}ms", ns / 1_000_000)
+    } else if ns % 1_000 == 0 {
+        format!("{}us", ns / 1_000)
+    } else {
+        format!("{ns}ns")
+    }
+}
+
+/// `io`: cooperative; switch only when the running thread blocks.
+pub struct Io;
+
+impl Policy for Io {
+    fn at_check_point(&mut self, _v: &SchedView<'_>, _rng: &mut ChaCha8Rng) -> Result<Decision, PolicyError> {
+        Ok(Decision::Continue)
+    }
+    fn choose(&mut self, v: &SchedView<'_>, c: &[u32], _why: GiveUp, _rng: &mut ChaCha8Rng) -> Result<u32, PolicyError> {
+        Ok(round_robin(v.current, c))
+    }
+    fn describe(&self) -> String {
+        "io".into()
+    }
+}
+
+/// `random:P`: at each check point switch with probability P to a random other thread.
+pub struct RandomP {
+    p: f64,
+}
+
+impl Policy for RandomP {
+    fn at_check_point(&mut self, v: &SchedView<'_>, rng: &mut ChaCha8Rng) -> Result<Decision, PolicyError> {
+        if rng.gen_bool(self.p) {
+            return Ok(Decision::SwitchTo(pick(rng, v.others)));
+        }
+        Ok(Decision::Continue)
+    }
+    fn choose(&mut self, _v: &SchedView<'_>, c: &[u32], _why: GiveUp, rng: &mut ChaCha8Rng) -> Result<u32, PolicyError> {
+        Ok(pick(rng, c))
+    }
+    fn describe(&self) -> String {
+        format!("random:{}", self.p)
+    }
+}

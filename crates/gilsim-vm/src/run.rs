@@ -1,0 +1,231 @@
+//! One-call runs: compile, configure, run, and collect the record.
+
+use crate::machine::{Limits, Machine, RunEnd, Status};
+use crate::policy::{Policy, parse_policy};
+use crate::record::{Config, Findings, Outcome, RunRecord, Stats, FORMAT_VERSION, source_hash};
+use crate::schedule::{Replay, Schedule};
+use crate::trace::{Item, Tracer};
+use crate::value::{Obj, Value};
+use gilsim_compiler::{CompileError, Profile, Program};
+use std::collections::BTreeMap;
+
+/// Everything that determines a run.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// The file name as the user gave it.
+    pub file: String,
+    /// The profile.
+    pub profile: Profile,
+    /// The policy string (`None`: the profile's default).
+    pub policy: Option<String>,
+    /// The seed.
+    pub seed: u64,
+    /// Defines already applied to the source (recorded).
+    pub defines: Vec<(String, String)>,
+    /// Limits.
+    pub limits: Limits,
+    /// A schedule to follow first.
+    pub schedule: Option<Schedule>,
+    /// Trace: `None` off, `Some(None)` all rows, `Some(Some(w))` a window of w rows per switch.
+    pub trace: Option<Option<usize>>,
+}
+
+/// What a run produced.
+pub struct RunResult {
+    /// The record.
+    pub record: RunRecord,
+    /// The program's stdout bytes.
+    pub stdout: Vec<u8>,
+    /// The program's stderr bytes (tracebacks).
+    pub stderr: Vec<u8>,
+    /// How it ended.
+    pub end: RunEnd,
+    /// Trace items, if requested.
+    pub trace: Vec<Item>,
+    /// The machine after the run (for renderers that need code and names).
+    pub machine: Machine,
+}
+
+/// Errors before the run starts.
+#[derive(Debug)]
+pub enum SetupError {
+    /// The program does not compile.
+    Compile(CompileError),
+    /// A bad `--policy` or schedule.
+    Usage(String),
+}
+
+/// Compiles `source` and runs it.
+///
+/// # Errors
+/// A compile error or a bad policy; a Python exception is an outcome, not an error.
+pub fn run_source(source: &str, cfg: &RunConfig) -> Result<RunResult, SetupError> {
+    let program = gilsim_compiler::compile(source, &cfg.file, &cfg.profile).map_err(SetupError::Compile)?;
+    run_program(program, cfg)
+}
+
+/// Builds the policy for a config.
+///
+/// # Errors
+/// A message for a bad policy string.
+pub fn make_policy(cfg: &RunConfig) -> Result<Box<dyn Policy>, String> {
+    let text = cfg.policy.clone().unwrap_or_else(|| cfg.profile.default_policy().to_string());
+    let base = parse_policy(&text)?;
+    Ok(match &cfg.schedule {
+        Some(s) => Box::new(Replay::new(s.clone(), base)),
+        None => base,
+    })
+}
+
+/// Runs a compiled program.
+///
+/// # Errors
+/// A bad policy string.
+pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, SetupError> {
+    let policy = make_policy(cfg).map_err(SetupError::Usage)?;
+    let describe = policy.describe();
+    let hash = source_hash(&program.source);
+    let mut m = Machine::new(program, cfg.profile, policy, cfg.seed, cfg.limits);
+    if let Some(ns) = describe.strip_prefix("slice:").and_then(|d| crate::policy::parse_duration(d).ok()) {
+        m.switch_interval_ns = ns;
+    }
+    if let Some(w) = cfg.trace {
+        m.tracer = Some(Tracer::new(w));
+    }
+    let mut end = m.run();
+    if end.status == Status::Finished && !m.policy.schedule_finished() && cfg.schedule.is_some() {
+        end.detail.push("the program ended before the schedule was used up".into());
+    }
+    let trace = match m.tracer.as_mut() {
+        Some(t) => {
+            t.finish();
+            std::mem::take(&mut t.items)
+        }
+        None => Vec::new(),
+    };
+    let globals = globals_data(&mut m);
+    const CAP: usize = 64 * 1024;
+    let stdout_text = String::from_utf8_lossy(&m.stdout).to_string();
+    let truncated = stdout_text.len() > CAP;
+    let mut shown = stdout_text;
+    if truncated {
+        let mut cut = CAP;
+        while !shown.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        shown.truncate(cut);
+    }
+    let record = RunRecord {
+        format_version: FORMAT_VERSION,
+        config: Config {
+            file: cfg.file.clone(),
+            source_hash: hash,
+            profile: cfg.profile.name().to_string(),
+            policy: describe,
+            seed: cfg.seed,
+            defines: cfg.defines.clone(),
+            max_steps: cfg.limits.max_steps,
+        },
+        schedule: m.recorder.schedule().to_string(),
+        outcome: Outcome {
+            status: status_name(&end.status).to_string(),
+            exit_code: end.exit_code,
+            stdout: shown,
+            stdout_truncated: truncated,
+            globals,
+            detail: end.detail.clone(),
+        },
+        stats: Stats { steps: m.steps, switches: m.switches, virtual_ns: m.now, threads: m.threads.len() as u32 },
+        findings: Findings::default(),
+    };
+    Ok(RunResult { record, stdout: std::mem::take(&mut m.stdout), stderr: std::mem::take(&mut m.stderr), end, trace, machine: m })
+}
+
+/// The record's name for a status.
+#[must_use]
+pub fn status_name(s: &Status) -> &'static str {
+    match s {
+        Status::Finished => "finished",
+        Status::Exception => "exception",
+        Status::Deadlock => "deadlock",
+        Status::StepLimit => "step_limit",
+        Status::Unsupported => "unsupported",
+        Status::ScheduleError => "schedule_error",
+    }
+}
+
+/// Final module globals as plain data: data values only (no modules, functions, classes).
+pub fn globals_data(m: &mut Machine) -> BTreeMap<String, serde_json::Value> {
+    let main = m.main_module;
+    let items: Vec<(String, Value)> = match m.heap.get(main) {
+        Obj::Module(md) => md
+            .dict
+            .iter()
+            .filter_map(|(k, _, v)| match k {
+                crate::dict::HKey::Str(s) if !s.starts_with("__") => Some((s.to_string(), v)),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut out = BTreeMap::new();
+    for (k, v) in items {
+        if let Some(d) = data_of(m, v, 0) {
+            out.insert(k, d);
+        }
+    }
+    out
+}
+
+fn data_of(m: &mut Machine, v: Value, depth: usize) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    if depth > 8 {
+        return Some(J::String("…".into()));
+    }
+    Some(match v {
+        Value::None | Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(b),
+        Value::Int(i) => J::from(i),
+        Value::Float(f) => J::String(gilsim_compiler::dis::float_repr(f)),
+        Value::Obj(o) => match m.heap.get(o).clone() {
+            Obj::Str(s) => J::String(s.to_string()),
+            Obj::BigInt(b) => J::String(b.to_string()),
+            Obj::List(l) => J::Array(l.iter().filter_map(|x| data_of(m, *x, depth + 1)).collect()),
+            Obj::Tuple(t) => J::Array(t.iter().filter_map(|x| data_of(m, *x, depth + 1)).collect()),
+            Obj::Dict(d) => {
+                let mut map = serde_json::Map::new();
+                for (_, k, val) in d.iter() {
+                    let key = m.repr_of(k);
+                    if let Some(j) = data_of(m, val, depth + 1) {
+                        map.insert(key, j);
+                    }
+                }
+                J::Object(map)
+            }
+            Obj::Set(d) => {
+                let mut items: Vec<String> = d.iter().map(|(_, k, _)| k).collect::<Vec<_>>().into_iter().map(|k| m.repr_of(k)).collect();
+                items.sort();
+                J::Array(items.into_iter().map(J::String).collect())
+            }
+            Obj::Instance(i) => {
+                let cls = m.class_name(i.class);
+                let mut map = serde_json::Map::new();
+                map.insert("__class__".into(), J::String(cls.to_string()));
+                for (k, _, val) in i.dict.iter() {
+                    if let crate::dict::HKey::Str(s) = k {
+                        if s.starts_with('_') {
+                            continue;
+                        }
+                        if let Some(j) = data_of(m, val, depth + 1) {
+                            map.insert(s.to_string(), j);
+                        }
+                    }
+                }
+                J::Object(map)
+            }
+            Obj::Lock(l) => J::String(if l.owner.is_some() { "<locked lock>".into() } else { "<unlocked lock>".into() }),
+            Obj::Range { .. } => J::String(m.repr_of(v)),
+            _ => return None,
+        },
+    })
+}

@@ -1,0 +1,253 @@
+//! Schedules: the decisions of a run as compact, hand-editable text, and the replay policy.
+//!
+//! `0:120 1:3 2:57 1@8` reads: thread 0 completes 120 instructions, then thread 1 completes 3,
+//! thread 2 completes 57, then thread 1 runs until it is about to execute line 8. An instruction
+//! that blocks (a contended `acquire`) does not complete. When the schedule runs out, the run
+//! continues under its policy.
+
+use crate::policy::{Decision, GiveUp, Policy, PolicyError, SchedView};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How long one entry lets its thread run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Until {
+    /// This many completed instructions.
+    Instructions(u64),
+    /// Until the thread is about to execute an instruction of this line.
+    Line(u32),
+}
+
+/// One schedule entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    /// The thread that runs.
+    pub thread: u32,
+    /// How long.
+    pub until: Until,
+}
+
+/// A schedule.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Schedule(pub Vec<Segment>);
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, s) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            match s.until {
+                Until::Instructions(n) => write!(f, "{}:{}", s.thread, n)?,
+                Until::Line(l) => write!(f, "{}@{}", s.thread, l)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Schedule {
+    /// Parses schedule text.
+    ///
+    /// # Errors
+    /// A message naming the entry that is not `T:N` or `T@LINE`.
+    pub fn parse(text: &str) -> Result<Schedule, String> {
+        let mut out = Vec::new();
+        for (i, tok) in text.split_whitespace().enumerate() {
+            let bad = || format!("schedule entry {} `{tok}` is not THREAD:INSTRUCTIONS or THREAD@LINE (e.g. `0:120 1@8`)", i + 1);
+            let seg = if let Some((t, n)) = tok.split_once(':') {
+                Segment { thread: t.parse().map_err(|_| bad())?, until: Until::Instructions(n.parse().map_err(|_| bad())?) }
+            } else if let Some((t, l)) = tok.split_once('@') {
+                Segment { thread: t.parse().map_err(|_| bad())?, until: Until::Line(l.parse().map_err(|_| bad())?) }
+            } else {
+                return Err(bad());
+            };
+            out.push(seg);
+        }
+        Ok(Schedule(out))
+    }
+}
+
+/// Records the schedule a run actually followed.
+#[derive(Clone, Debug, Default)]
+pub struct Recorder {
+    segments: Vec<(u32, u64)>,
+    boundary: bool,
+}
+
+impl Recorder {
+    /// Counts one completed instruction of `thread`.
+    #[inline]
+    pub fn completed(&mut self, thread: u32) {
+        match self.segments.last_mut() {
+            Some((t, n)) if *t == thread && !self.boundary => *n += 1,
+            _ => {
+                self.segments.push((thread, 1));
+                self.boundary = false;
+            }
+        }
+    }
+
+    /// Ends the current entry: the next instruction starts a new one, even on the same thread
+    /// (a thread that slept and was picked again).
+    pub fn boundary(&mut self) {
+        self.boundary = true;
+    }
+
+    /// The schedule so far.
+    #[must_use]
+    pub fn schedule(&self) -> Schedule {
+        Schedule(
+            self.segments
+                .iter()
+                .map(|&(thread, n)| Segment { thread, until: Until::Instructions(n) })
+                .collect(),
+        )
+    }
+}
+
+/// Follows a schedule, then hands over to a fallback policy.
+pub struct Replay {
+    schedule: Schedule,
+    pos: usize,
+    done_in_segment: u64,
+    fallback: Box<dyn Policy>,
+}
+
+impl Replay {
+    /// Replays `schedule`, then continues under `fallback`.
+    #[must_use]
+    pub fn new(schedule: Schedule, fallback: Box<dyn Policy>) -> Self {
+        Replay { schedule, pos: 0, done_in_segment: 0, fallback }
+    }
+
+    /// Whether the whole schedule was followed.
+    #[must_use]
+    pub fn finished(&self) -> bool {
+        self.pos >= self.schedule.0.len()
+    }
+
+    fn current(&self) -> Option<Segment> {
+        self.schedule.0.get(self.pos).copied()
+    }
+
+    /// Counts a completed instruction of `thread` (called by the machine).
+    pub fn completed(&mut self, thread: u32) {
+        if let Some(seg) = self.current() {
+            if seg.thread == thread {
+                self.done_in_segment += 1;
+            }
+        }
+    }
+
+    fn segment_done(&self, seg: Segment, v: &SchedView<'_>) -> bool {
+        match seg.until {
+            Until::Instructions(n) => self.done_in_segment >= n,
+            Until::Line(l) => v.next_line == l,
+        }
+    }
+
+    fn advance(&mut self) {
+        self.pos += 1;
+        self.done_in_segment = 0;
+    }
+
+    /// The error for a switch asked where none is possible; called by the machine when an
+    /// entry is complete at a position that is not a check point.
+    #[must_use]
+    pub fn pending_switch(&self, v: &SchedView<'_>) -> bool {
+        match self.current() {
+            Some(seg) if seg.thread == v.current => self.segment_done(seg, v) && self.pos + 1 < self.schedule.0.len(),
+            _ => false,
+        }
+    }
+}
+
+impl Policy for Replay {
+    fn at_check_point(&mut self, v: &SchedView<'_>, rng: &mut ChaCha8Rng) -> Result<Decision, PolicyError> {
+        let Some(seg) = self.current() else { return self.fallback.at_check_point(v, rng) };
+        if seg.thread != v.current {
+            return Err(PolicyError(format!(
+                "schedule entry {} wants thread {} but thread {} is running",
+                self.pos + 1,
+                seg.thread,
+                v.current
+            )));
+        }
+        if !self.segment_done(seg, v) {
+            return Ok(Decision::Continue);
+        }
+        self.advance();
+        match self.current() {
+            None => Ok(Decision::Continue),
+            Some(next) if next.thread == v.current => Ok(Decision::Continue),
+            Some(next) => {
+                if v.others.contains(&next.thread) {
+                    Ok(Decision::SwitchTo(next.thread))
+                } else {
+                    Err(PolicyError(format!(
+                        "schedule entry {} asks for thread {}, which cannot run here (it is blocked, finished or not started)",
+                        self.pos + 1,
+                        next.thread
+                    )))
+                }
+            }
+        }
+    }
+
+    fn choose(&mut self, v: &SchedView<'_>, c: &[u32], why: GiveUp, rng: &mut ChaCha8Rng) -> Result<u32, PolicyError> {
+        // The thread that stopped ends its entry here.
+        if let Some(seg) = self.current() {
+            if seg.thread == v.current {
+                if let Until::Instructions(n) = seg.until {
+                    if self.done_in_segment != n {
+                        let how = match why {
+                            GiveUp::Blocked => "blocked",
+                            GiveUp::Sleep => "slept",
+                            GiveUp::Io => "waited for I/O",
+                            GiveUp::Exit => "finished",
+                        };
+                        return Err(PolicyError(format!(
+                            "schedule entry {} gives thread {} {} instructions, but it {how} after {}",
+                            self.pos + 1,
+                            seg.thread,
+                            n,
+                            self.done_in_segment
+                        )));
+                    }
+                }
+                self.advance();
+            }
+        }
+        match self.current() {
+            None => self.fallback.choose(v, c, why, rng),
+            Some(seg) if c.contains(&seg.thread) => Ok(seg.thread),
+            Some(seg) => Err(PolicyError(format!(
+                "schedule entry {} asks for thread {}, which cannot run here (it is blocked, finished or not started)",
+                self.pos + 1,
+                seg.thread
+            ))),
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.fallback.describe()
+    }
+
+    fn wants_instruction_counts(&self) -> bool {
+        true
+    }
+
+    fn on_completed(&mut self, thread: u32) {
+        self.completed(thread);
+    }
+
+    fn switch_overdue(&self, v: &SchedView<'_>) -> bool {
+        self.pending_switch(v)
+    }
+
+    fn schedule_finished(&self) -> bool {
+        self.finished()
+    }
+}
