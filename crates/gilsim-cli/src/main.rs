@@ -95,12 +95,17 @@ fn parse_defines(raw: &[String]) -> anyhow::Result<Vec<(String, String)>> {
 
 fn read_source(file: &str) -> anyhow::Result<String> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
-    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{file} is not UTF-8 text; gilsim runs Python source files"))
+    String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{file} is not UTF-8 text; gilsim runs Python source files"))
 }
 
 fn real_main(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        Command::Dis { file, python, define } => {
+        Command::Dis {
+            file,
+            python,
+            define,
+        } => {
             let profile = Profile::parse(&python).map_err(anyhow::Error::msg)?;
             let source = read_source(&file)?;
             let defines = parse_defines(&define)?;
@@ -118,11 +123,14 @@ fn real_main(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Run(args) => run_cmd(&args, None),
         Command::Replay { record } => {
-            let text = std::fs::read_to_string(&record).with_context(|| format!("cannot read {record}"))?;
+            let text = std::fs::read_to_string(&record)
+                .with_context(|| format!("cannot read {record}"))?;
             let rec: RunRecord = match serde_json::from_str(&text) {
                 Ok(r) => r,
                 Err(e) => {
-                    eprintln!("gilsim: {record} is not a gilsim run record ({e}); record one with `gilsim run FILE --json {record}`");
+                    eprintln!(
+                        "gilsim: {record} is not a gilsim run record ({e}); record one with `gilsim run FILE --json {record}`"
+                    );
                     return Ok(2);
                 }
             };
@@ -131,7 +139,12 @@ fn real_main(cli: Cli) -> anyhow::Result<u8> {
                 python: rec.config.profile.clone(),
                 policy: Some(rec.config.policy.clone()),
                 seed: rec.config.seed,
-                define: rec.config.defines.iter().map(|(n, v)| format!("{n}={v}")).collect(),
+                define: rec
+                    .config
+                    .defines
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect(),
                 max_steps: rec.config.max_steps,
                 schedule: Some(rec.schedule.clone()),
                 trace: None,
@@ -166,7 +179,10 @@ fn run_cmd(args: &RunArgs, expected: Option<RunRecord>) -> anyhow::Result<u8> {
         policy: args.policy.clone(),
         seed: args.seed,
         defines,
-        limits: Limits { max_steps: args.max_steps, ..Limits::default() },
+        limits: Limits {
+            max_steps: args.max_steps,
+            ..Limits::default()
+        },
         schedule,
         trace,
     };

@@ -17,7 +17,11 @@ pub fn compile_error(file: &str, source: &str, e: &CompileError) -> u8 {
     };
     let title = format!("{kind}: {}", e.message);
     let origin = format!("{file}:{}:{}", e.line, e.col);
-    let end = if e.end > e.start { e.end.min(source.len()) } else { (e.start + 1).min(source.len()) };
+    let end = if e.end > e.start {
+        e.end.min(source.len())
+    } else {
+        (e.start + 1).min(source.len())
+    };
     let hint = e.hint.clone().unwrap_or_default();
     let mut msg = Level::Error.title(&title);
     if e.kind != gilsim_compiler::ErrorKind::Define {
@@ -26,7 +30,11 @@ pub fn compile_error(file: &str, source: &str, e: &CompileError) -> u8 {
                 .line_start(1)
                 .origin(&origin)
                 .fold(true)
-                .annotation(Level::Error.span(e.start.min(source.len())..end).label("here")),
+                .annotation(
+                    Level::Error
+                        .span(e.start.min(source.len())..end)
+                        .label("here"),
+                ),
         );
     }
     if !hint.is_empty() {
@@ -55,7 +63,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -67,7 +75,10 @@ fn thousands(n: u64) -> String {
 pub fn report(r: &RunResult, source: &str) -> String {
     let rec = &r.record;
     let mut out = String::new();
-    let _ = writeln!(out, "── gilsim ─────────────────────────────────────────────");
+    let _ = writeln!(
+        out,
+        "── gilsim ─────────────────────────────────────────────"
+    );
     let _ = writeln!(
         out,
         "profile CPython {} · policy {} · seed {}",
@@ -84,20 +95,29 @@ pub fn report(r: &RunResult, source: &str) -> String {
     let outcome = match r.end.status {
         Status::Finished => format!("finished, exit code {}", r.end.exit_code),
         Status::Exception => "the main thread raised an exception (exit code 1)".to_string(),
-        Status::Deadlock => "deadlock: every live thread is blocked forever (exit code 3)".to_string(),
+        Status::Deadlock => {
+            "deadlock: every live thread is blocked forever (exit code 3)".to_string()
+        }
         Status::StepLimit => format!(
             "stopped at the step limit of {} instructions (exit code 4); raise it with --max-steps",
             thousands(rec.config.max_steps)
         ),
-        Status::Unsupported => "stopped: the program uses something gilsim does not support (exit code 2)".to_string(),
-        Status::ScheduleError => "stopped: the schedule could not be followed (exit code 5)".to_string(),
+        Status::Unsupported => {
+            "stopped: the program uses something gilsim does not support (exit code 2)".to_string()
+        }
+        Status::ScheduleError => {
+            "stopped: the schedule could not be followed (exit code 5)".to_string()
+        }
     };
     let _ = writeln!(out, "outcome: {outcome}");
     for d in &r.end.detail {
         let _ = writeln!(out, "  {d}");
     }
     if let (Status::Unsupported, Some((line, col))) = (&r.end.status, r.end.location) {
-        let text = source.lines().nth(line.saturating_sub(1) as usize).unwrap_or("");
+        let text = source
+            .lines()
+            .nth(line.saturating_sub(1) as usize)
+            .unwrap_or("");
         let _ = writeln!(out, "  --> {}:{line}:{col}", rec.config.file);
         let _ = writeln!(out, "   | {text}");
         let _ = writeln!(out, "   | {}^", " ".repeat(col.saturating_sub(1) as usize));
@@ -112,7 +132,10 @@ pub fn trace(r: &RunResult) -> String {
     let lanes = nthreads <= 4;
     let width = 30;
     let mut out = String::new();
-    let _ = writeln!(out, "── trace (thread lanes) ────────────────────────────────");
+    let _ = writeln!(
+        out,
+        "── trace (thread lanes) ────────────────────────────────"
+    );
     if lanes {
         let mut header = String::from("    step  ");
         for t in &m.threads {
@@ -127,7 +150,11 @@ pub fn trace(r: &RunResult) -> String {
                 let code = &unit.codes[row.code as usize].obj;
                 let ins = code.instrs[row.pc as usize];
                 let line = code.lines[row.pc as usize];
-                let where_ = if unit.bundled { format!("{}:{line}", unit.program.filename) } else { format!("L{line}") };
+                let where_ = if unit.bundled {
+                    format!("{}:{line}", unit.program.filename)
+                } else {
+                    format!("L{line}")
+                };
                 let arg = arg_text(code, ins);
                 let cell = format!("{where_} {}{arg}", ins.op.name());
                 if lanes {
@@ -137,8 +164,14 @@ pub fn trace(r: &RunResult) -> String {
                     let _ = writeln!(out, "{:>8}  T{:<4} {cell}", row.step, row.thread);
                 }
             }
-            Item::Switch { from, to, reason, .. } => {
-                let _ = writeln!(out, "          ── switch T{from} → T{to}: {} ──", reason.describe());
+            Item::Switch {
+                from, to, reason, ..
+            } => {
+                let _ = writeln!(
+                    out,
+                    "          ── switch T{from} → T{to}: {} ──",
+                    reason.describe()
+                );
             }
             Item::Gap(n) => {
                 let _ = writeln!(out, "          … {} instructions …", thousands(*n));
@@ -155,7 +188,11 @@ fn arg_text(code: &gilsim_compiler::CodeObject, ins: gilsim_compiler::Instr) -> 
         ArgKind::Name => format!(" {}", code.names[a]),
         ArgKind::Local => format!(" {}", code.varnames[a]),
         ArgKind::Free => {
-            let n = if a < code.cellvars.len() { &code.cellvars[a] } else { &code.freevars[a - code.cellvars.len()] };
+            let n = if a < code.cellvars.len() {
+                &code.cellvars[a]
+            } else {
+                &code.freevars[a - code.cellvars.len()]
+            };
             format!(" {n}")
         }
         ArgKind::Const => match &code.consts[a] {
@@ -171,7 +208,13 @@ fn arg_text(code: &gilsim_compiler::CodeObject, ins: gilsim_compiler::Instr) -> 
 fn short_const(c: &gilsim_compiler::Const) -> String {
     match c {
         gilsim_compiler::Const::None => "None".into(),
-        gilsim_compiler::Const::Bool(b) => if *b { "True".into() } else { "False".into() },
+        gilsim_compiler::Const::Bool(b) => {
+            if *b {
+                "True".into()
+            } else {
+                "False".into()
+            }
+        }
         gilsim_compiler::Const::Int(i) => i.to_string(),
         gilsim_compiler::Const::Str(s) => gilsim_compiler::dis::str_repr(s),
         gilsim_compiler::Const::Float(f) => gilsim_compiler::dis::float_repr(*f),
@@ -191,10 +234,16 @@ pub fn first_difference(a: &RunRecord, b: &RunRecord) -> Option<String> {
         return Some("the schedule followed differs".into());
     }
     if a.outcome.status != b.outcome.status {
-        return Some(format!("outcome.status was {} and is now {}", a.outcome.status, b.outcome.status));
+        return Some(format!(
+            "outcome.status was {} and is now {}",
+            a.outcome.status, b.outcome.status
+        ));
     }
     if a.outcome.exit_code != b.outcome.exit_code {
-        return Some(format!("outcome.exit_code was {} and is now {}", a.outcome.exit_code, b.outcome.exit_code));
+        return Some(format!(
+            "outcome.exit_code was {} and is now {}",
+            a.outcome.exit_code, b.outcome.exit_code
+        ));
     }
     if a.outcome.stdout != b.outcome.stdout {
         return Some("outcome.stdout differs".into());
@@ -203,7 +252,10 @@ pub fn first_difference(a: &RunRecord, b: &RunRecord) -> Option<String> {
         return Some("outcome.globals differ".into());
     }
     if a.stats != b.stats {
-        return Some(format!("stats differ: recorded {:?}, now {:?}", a.stats, b.stats));
+        return Some(format!(
+            "stats differ: recorded {:?}, now {:?}",
+            a.stats, b.stats
+        ));
     }
     if a.findings != b.findings {
         return Some("findings differ".into());

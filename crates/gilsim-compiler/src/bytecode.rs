@@ -181,8 +181,12 @@ impl Op {
                 ArgKind::Free
             }
             FOR_ITER | JUMP_FORWARD | SETUP_FINALLY | SETUP_WITH => ArgKind::JumpRel,
-            JUMP_ABSOLUTE | JUMP_IF_FALSE_OR_POP | JUMP_IF_TRUE_OR_POP | POP_JUMP_IF_FALSE
-            | POP_JUMP_IF_TRUE | JUMP_IF_NOT_EXC_MATCH => ArgKind::JumpAbs,
+            JUMP_ABSOLUTE
+            | JUMP_IF_FALSE_OR_POP
+            | JUMP_IF_TRUE_OR_POP
+            | POP_JUMP_IF_FALSE
+            | POP_JUMP_IF_TRUE
+            | JUMP_IF_NOT_EXC_MATCH => ArgKind::JumpAbs,
             COMPARE_OP => ArgKind::Compare,
             FORMAT_VALUE => ArgKind::Format,
             MAKE_FUNCTION => ArgKind::MakeFunction,

@@ -145,7 +145,12 @@ fn const_of(e: &Expr) -> Option<Const> {
             Const::Float(f) => Some(Const::Float(-f)),
             _ => None,
         },
-        Expr::Tuple(t) => t.elts.iter().map(const_of).collect::<Option<Vec<_>>>().map(Const::Tuple),
+        Expr::Tuple(t) => t
+            .elts
+            .iter()
+            .map(const_of)
+            .collect::<Option<Vec<_>>>()
+            .map(Const::Tuple),
         _ => None,
     }
 }
@@ -169,7 +174,14 @@ fn ends_in_return(instrs: &[Instr]) -> bool {
 impl Compiler<'_> {
     // ----- units, labels, emission -----
 
-    fn enter_unit(&mut self, scope: usize, name: String, qualname: String, kind: CodeKind, line: u32) {
+    fn enter_unit(
+        &mut self,
+        scope: usize,
+        name: String,
+        qualname: String,
+        kind: CodeKind,
+        line: u32,
+    ) {
         let id = self.codes.len() as CodeId;
         self.codes.push(None);
         let s = &self.table.scopes[scope];
@@ -316,7 +328,10 @@ impl Compiler<'_> {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
-        let col = self.source.get(start..offset).map_or(0, |s| s.chars().count());
+        let col = self
+            .source
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count());
         (line as u32 + 1, col as u32 + 1)
     }
 
@@ -354,7 +369,11 @@ impl Compiler<'_> {
         if let Some(i) = code.cellvars.iter().position(|c| c == name) {
             return i as u32;
         }
-        let i = code.freevars.iter().position(|c| c == name).expect("free var");
+        let i = code
+            .freevars
+            .iter()
+            .position(|c| c == name)
+            .expect("free var");
         (code.cellvars.len() + i) as u32
     }
 
@@ -403,15 +422,14 @@ impl Compiler<'_> {
 
     fn module_body(&mut self, body: &[Stmt]) -> R {
         let mut rest = body;
-        if let Some(Stmt::Expr(e)) = body.first() {
-            if let Expr::StringLiteral(s) = &*e.value {
+        if let Some(Stmt::Expr(e)) = body.first()
+            && let Expr::StringLiteral(s) = &*e.value {
                 let old = self.set_loc(e.range);
                 self.load_const(Const::Str(s.value.to_str().to_string()));
                 self.nameop("__doc__", ast::ExprContext::Store);
                 self.restore_loc(old);
                 rest = &body[1..];
             }
-        }
         for s in rest {
             self.stmt(s)?;
         }
@@ -550,7 +568,11 @@ impl Compiler<'_> {
                     ));
                 }
                 self.load_const(Const::Int(0));
-                let names = i.names.iter().map(|a| Const::Str(a.name.as_str().to_string())).collect();
+                let names = i
+                    .names
+                    .iter()
+                    .map(|a| Const::Str(a.name.as_str().to_string()))
+                    .collect();
                 self.load_const(Const::Tuple(names));
                 let mi = self.name_idx(&module);
                 self.emit(Op::IMPORT_NAME, mi);
@@ -574,8 +596,12 @@ impl Compiler<'_> {
             }
             Stmt::Break(b) => self.break_continue(b.range, true),
             Stmt::Continue(b) => self.break_continue(b.range, false),
-            Stmt::Match(m) => Err(self.unsupported(m.range, "`match` statements", "use `if`/`elif`")),
-            Stmt::TypeAlias(t) => Err(self.unsupported(t.range, "`type` aliases", "remove the alias")),
+            Stmt::Match(m) => {
+                Err(self.unsupported(m.range, "`match` statements", "use `if`/`elif`"))
+            }
+            Stmt::TypeAlias(t) => {
+                Err(self.unsupported(t.range, "`type` aliases", "remove the alias"))
+            }
             Stmt::IpyEscapeCommand(t) => Err(self.syntax(t.range, "invalid syntax")),
         }
     }
@@ -593,7 +619,11 @@ impl Compiler<'_> {
             }
         }
         let Some((loop_block, cont, brk)) = target else {
-            let what = if is_break { "'break' outside loop" } else { "'continue' not properly in loop" };
+            let what = if is_break {
+                "'break' outside loop"
+            } else {
+                "'continue' not properly in loop"
+            };
             return Err(self.syntax(range, what));
         };
         self.unwind_blocks(&unwind, false)?;
@@ -689,7 +719,10 @@ impl Compiler<'_> {
     }
 
     fn return_stmt(&mut self, r: &ast::StmtReturn) -> R {
-        if !matches!(self.scope_kind(), ScopeKind::Function | ScopeKind::Comprehension) {
+        if !matches!(
+            self.scope_kind(),
+            ScopeKind::Function | ScopeKind::Comprehension
+        ) {
             return Err(self.syntax(r.range, "'return' outside function"));
         }
         let preserve = r.value.as_ref().is_some_and(|v| const_of(v).is_none());
@@ -733,8 +766,8 @@ impl Compiler<'_> {
 
     fn assign(&mut self, a: &ast::StmtAssign) -> R {
         // 3.9 swaps `a, b = b, a` with ROT_TWO / ROT_THREE instead of a tuple.
-        if a.targets.len() == 1 {
-            if let (Expr::Tuple(tt), Expr::Tuple(vt)) = (&a.targets[0], &*a.value) {
+        if a.targets.len() == 1
+            && let (Expr::Tuple(tt), Expr::Tuple(vt)) = (&a.targets[0], &*a.value) {
                 let n = tt.elts.len();
                 let starred = |v: &[Expr]| v.iter().any(|e| matches!(e, Expr::Starred(_)));
                 if (n == 2 || n == 3)
@@ -758,7 +791,6 @@ impl Compiler<'_> {
                     return Ok(());
                 }
             }
-        }
         self.expr(&a.value)?;
         for (i, t) in a.targets.iter().enumerate() {
             if i + 1 < a.targets.len() {
@@ -805,7 +837,12 @@ impl Compiler<'_> {
         match star {
             None => self.emit(Op::UNPACK_SEQUENCE, elts.len() as u32),
             Some(i) => {
-                if elts.iter().filter(|e| matches!(e, Expr::Starred(_))).count() > 1 {
+                if elts
+                    .iter()
+                    .filter(|e| matches!(e, Expr::Starred(_)))
+                    .count()
+                    > 1
+                {
                     return Err(self.syntax(range, "multiple starred expressions in assignment"));
                 }
                 let after = elts.len() - i - 1;
@@ -823,7 +860,11 @@ impl Compiler<'_> {
 
     fn aug_assign(&mut self, a: &ast::StmtAugAssign) -> R {
         let Some(op) = binop(a.op, true) else {
-            return Err(self.unsupported(a.range, "the `@=` operator", "use a plain function call"));
+            return Err(self.unsupported(
+                a.range,
+                "the `@=` operator",
+                "use a plain function call",
+            ));
         };
         match &*a.target {
             Expr::Name(n) => {
@@ -852,7 +893,11 @@ impl Compiler<'_> {
                 self.emit(Op::ROT_THREE, 0);
                 self.emit(Op::STORE_SUBSCR, 0);
             }
-            other => return Err(self.syntax(other.range(), "illegal expression for augmented assignment")),
+            other => {
+                return Err(
+                    self.syntax(other.range(), "illegal expression for augmented assignment")
+                );
+            }
         }
         Ok(())
     }
@@ -864,7 +909,10 @@ impl Compiler<'_> {
         self.expr(&f.iter)?;
         self.emit(Op::GET_ITER, 0);
         self.bind(start);
-        self.u().fblocks.push(FBlock::ForLoop { cont: start, brk: end });
+        self.u().fblocks.push(FBlock::ForLoop {
+            cont: start,
+            brk: end,
+        });
         self.emit_jump(Op::FOR_ITER, cleanup);
         self.store_target(&f.target)?;
         self.body(&f.body)?;
@@ -885,7 +933,10 @@ impl Compiler<'_> {
         let end = self.new_label();
         let anchor = self.new_label();
         self.bind(top);
-        self.u().fblocks.push(FBlock::WhileLoop { cont: top, brk: end });
+        self.u().fblocks.push(FBlock::WhileLoop {
+            cont: top,
+            brk: end,
+        });
         if truth.is_none() {
             self.jump_if(&w.test, anchor, false)?;
         }
@@ -905,7 +956,13 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn if_chain(&mut self, test: &Expr, body: &[Stmt], rest: &[ast::ElifElseClause], end: Label) -> R {
+    fn if_chain(
+        &mut self,
+        test: &Expr,
+        body: &[Stmt],
+        rest: &[ast::ElifElseClause],
+        end: Label,
+    ) -> R {
         match const_truth(test) {
             Some(true) => return self.body(body),
             Some(false) => return self.else_part(rest, end),
@@ -924,7 +981,9 @@ impl Compiler<'_> {
     }
 
     fn else_part(&mut self, rest: &[ast::ElifElseClause], end: Label) -> R {
-        let Some(first) = rest.first() else { return Ok(()) };
+        let Some(first) = rest.first() else {
+            return Ok(());
+        };
         match &first.test {
             Some(t) => {
                 let (line, col) = self.line_col(t.range().start().to_usize());
@@ -946,7 +1005,11 @@ impl Compiler<'_> {
             }
             Expr::BoolOp(b) => {
                 let is_or = matches!(b.op, ast::BoolOp::Or);
-                let next2 = if is_or == cond { target } else { self.new_label() };
+                let next2 = if is_or == cond {
+                    target
+                } else {
+                    self.new_label()
+                };
                 let n = b.values.len();
                 for v in &b.values[..n - 1] {
                     self.jump_if(v, next2, is_or)?;
@@ -959,7 +1022,11 @@ impl Compiler<'_> {
             }
             _ => {
                 self.expr(e)?;
-                let op = if cond { Op::POP_JUMP_IF_TRUE } else { Op::POP_JUMP_IF_FALSE };
+                let op = if cond {
+                    Op::POP_JUMP_IF_TRUE
+                } else {
+                    Op::POP_JUMP_IF_FALSE
+                };
                 self.emit_jump(op, target);
                 Ok(())
             }
@@ -1006,7 +1073,9 @@ impl Compiler<'_> {
         let end = self.new_label();
         let exit = self.new_label();
         self.emit_jump(Op::SETUP_FINALLY, end);
-        self.u().fblocks.push(FBlock::FinallyTry { body: t.finalbody.to_vec() });
+        self.u().fblocks.push(FBlock::FinallyTry {
+            body: t.finalbody.to_vec(),
+        });
         if t.handlers.is_empty() {
             self.body(&t.body)?;
         } else {
@@ -1061,7 +1130,9 @@ impl Compiler<'_> {
                 self.nameop(&name, ast::ExprContext::Store);
                 self.emit(Op::POP_TOP, 0);
                 self.emit_jump(Op::SETUP_FINALLY, cleanup_end);
-                self.u().fblocks.push(FBlock::HandlerCleanup { name: Some(name.clone()) });
+                self.u().fblocks.push(FBlock::HandlerCleanup {
+                    name: Some(name.clone()),
+                });
                 self.body(&h.body)?;
                 self.u().fblocks.pop();
                 self.emit(Op::POP_BLOCK, 0);
@@ -1096,7 +1167,9 @@ impl Compiler<'_> {
     // ----- functions and classes -----
 
     fn qualname(&self, name: &str) -> String {
-        let Some(u) = self.units.last() else { return name.to_string() };
+        let Some(u) = self.units.last() else {
+            return name.to_string();
+        };
         match self.table.scopes[u.scope].kind {
             ScopeKind::Module => name.to_string(),
             ScopeKind::Class => format!("{}.{name}", u.code.qualname),
@@ -1105,7 +1178,9 @@ impl Compiler<'_> {
     }
 
     fn child_scope(&self, key: TextRange) -> usize {
-        self.table.scope_at(key.start().to_u32()).expect("scope analysed")
+        self.table
+            .scope_at(key.start().to_u32())
+            .expect("scope analysed")
     }
 
     /// Pushes the defaults and the closure of a function about to be made; returns the flags.
@@ -1119,7 +1194,11 @@ impl Compiler<'_> {
                 .filter_map(|a| a.default.as_deref())
                 .collect();
             if !defaults.is_empty() {
-                if let Some(consts) = defaults.iter().map(|d| const_of(d)).collect::<Option<Vec<_>>>() {
+                if let Some(consts) = defaults
+                    .iter()
+                    .map(|d| const_of(d))
+                    .collect::<Option<Vec<_>>>()
+                {
                     self.load_const(Const::Tuple(consts));
                 } else {
                     for d in &defaults {
@@ -1138,7 +1217,10 @@ impl Compiler<'_> {
                 for (_, d) in &kw {
                     self.expr(d)?;
                 }
-                let keys = kw.iter().map(|(n, _)| Const::Str((*n).to_string())).collect();
+                let keys = kw
+                    .iter()
+                    .map(|(n, _)| Const::Str((*n).to_string()))
+                    .collect();
                 self.load_const(Const::Tuple(keys));
                 self.emit(Op::BUILD_CONST_KEY_MAP, kw.len() as u32);
                 flags |= 2;
@@ -1150,10 +1232,12 @@ impl Compiler<'_> {
                 // The class body provides `__class__` from its own cell.
                 let idx = {
                     let code = &self.u().code;
-                    code.cellvars
-                        .iter()
-                        .position(|c| c == name)
-                        .or_else(|| code.freevars.iter().position(|c| c == name).map(|i| i + code.cellvars.len()))
+                    code.cellvars.iter().position(|c| c == name).or_else(|| {
+                        code.freevars
+                            .iter()
+                            .position(|c| c == name)
+                            .map(|i| i + code.cellvars.len())
+                    })
                 };
                 let Some(idx) = idx else {
                     unreachable!("free variable {name} not provided by the enclosing scope")
@@ -1177,7 +1261,11 @@ impl Compiler<'_> {
 
     fn function_def(&mut self, f: &ast::StmtFunctionDef) -> R {
         if f.is_async {
-            return Err(self.unsupported(f.range, "`async def`", "use threads: this is a lesson about threading"));
+            return Err(self.unsupported(
+                f.range,
+                "`async def`",
+                "use threads: this is a lesson about threading",
+            ));
         }
         if f.type_params.is_some() {
             return Err(self.unsupported(f.range, "type parameters", "remove the `[T]` list"));
@@ -1189,12 +1277,21 @@ impl Compiler<'_> {
         let flags = self.function_prelude(Some(&f.parameters), scope)?;
         let name = f.name.as_str().to_string();
         let qualname = self.qualname(&name);
-        let first_line = f
-            .decorator_list
-            .first()
-            .map_or(self.u().line, |d| self.line_col(d.range.start().to_usize()).0);
-        let kind = if self.table.scopes[scope].is_generator { CodeKind::Generator } else { CodeKind::Function };
-        self.enter_unit(scope, name.clone(), qualname.clone(), kind, self.line_col(f.range.start().to_usize()).0);
+        let first_line = f.decorator_list.first().map_or(self.u().line, |d| {
+            self.line_col(d.range.start().to_usize()).0
+        });
+        let kind = if self.table.scopes[scope].is_generator {
+            CodeKind::Generator
+        } else {
+            CodeKind::Function
+        };
+        self.enter_unit(
+            scope,
+            name.clone(),
+            qualname.clone(),
+            kind,
+            self.line_col(f.range.start().to_usize()).0,
+        );
         self.u().code.first_line = first_line;
         self.set_params(&f.parameters);
         // co_consts[0] is the docstring or None.
@@ -1240,13 +1337,12 @@ impl Compiler<'_> {
         self.load_const(Const::Str(qualname.clone()));
         self.nameop("__qualname__", ast::ExprContext::Store);
         let mut body: &[Stmt] = &c.body;
-        if let Some(Stmt::Expr(e)) = body.first() {
-            if let Expr::StringLiteral(s) = &*e.value {
+        if let Some(Stmt::Expr(e)) = body.first()
+            && let Expr::StringLiteral(s) = &*e.value {
                 self.load_const(Const::Str(s.value.to_str().to_string()));
                 self.nameop("__doc__", ast::ExprContext::Store);
                 body = &body[1..];
             }
-        }
         self.body(body)?;
         if self.table.scopes[scope].needs_class_cell {
             let idx = self.deref_idx("__class__");
@@ -1267,11 +1363,19 @@ impl Compiler<'_> {
         let mut n = 2;
         if let Some(args) = &c.arguments {
             if let Some(k) = args.keywords.first() {
-                return Err(self.unsupported(k.range, "class keywords such as `metaclass=`", "use a plain base class"));
+                return Err(self.unsupported(
+                    k.range,
+                    "class keywords such as `metaclass=`",
+                    "use a plain base class",
+                ));
             }
             for a in &args.args {
                 if matches!(a, Expr::Starred(_)) {
-                    return Err(self.unsupported(a.range(), "starred base classes", "list the bases"));
+                    return Err(self.unsupported(
+                        a.range(),
+                        "starred base classes",
+                        "list the bases",
+                    ));
                 }
                 self.expr(a)?;
                 n += 1;
@@ -1314,12 +1418,18 @@ impl Compiler<'_> {
                 self.nameop(n.id.as_str(), ast::ExprContext::Load);
                 Ok(())
             }
-            Expr::NumberLiteral(n) => Err(self.unsupported(n.range, "complex numbers", "use floats")),
+            Expr::NumberLiteral(n) => {
+                Err(self.unsupported(n.range, "complex numbers", "use floats"))
+            }
             Expr::BytesLiteral(b) => Err(self.unsupported(b.range, "bytes literals", "use a str")),
             Expr::FString(f) => self.fstring(f),
             Expr::BinOp(b) => {
                 let Some(op) = binop(b.op, false) else {
-                    return Err(self.unsupported(b.range, "the `@` operator", "use a function call"));
+                    return Err(self.unsupported(
+                        b.range,
+                        "the `@` operator",
+                        "use a function call",
+                    ));
                 };
                 self.expr(&b.left)?;
                 self.expr(&b.right)?;
@@ -1339,7 +1449,11 @@ impl Compiler<'_> {
             }
             Expr::BoolOp(b) => {
                 let end = self.new_label();
-                let op = if matches!(b.op, ast::BoolOp::And) { Op::JUMP_IF_FALSE_OR_POP } else { Op::JUMP_IF_TRUE_OR_POP };
+                let op = if matches!(b.op, ast::BoolOp::And) {
+                    Op::JUMP_IF_FALSE_OR_POP
+                } else {
+                    Op::JUMP_IF_TRUE_OR_POP
+                };
                 let n = b.values.len();
                 for v in &b.values[..n - 1] {
                     self.expr(v)?;
@@ -1400,7 +1514,13 @@ impl Compiler<'_> {
                 let flags = self.function_prelude(l.parameters.as_deref(), scope)?;
                 let qualname = self.qualname("<lambda>");
                 let line = self.u().line;
-                self.enter_unit(scope, "<lambda>".into(), qualname.clone(), CodeKind::Function, line);
+                self.enter_unit(
+                    scope,
+                    "<lambda>".into(),
+                    qualname.clone(),
+                    CodeKind::Function,
+                    line,
+                );
                 if let Some(p) = &l.parameters {
                     self.set_params(p);
                 }
@@ -1413,15 +1533,30 @@ impl Compiler<'_> {
                 self.emit(Op::MAKE_FUNCTION, flags);
                 Ok(())
             }
-            Expr::ListComp(c) => self.comprehension(c.range, "<listcomp>", &c.generators, Comp::List(&c.elt)),
-            Expr::SetComp(c) => self.comprehension(c.range, "<setcomp>", &c.generators, Comp::Set(&c.elt)),
+            Expr::ListComp(c) => {
+                self.comprehension(c.range, "<listcomp>", &c.generators, Comp::List(&c.elt))
+            }
+            Expr::SetComp(c) => {
+                self.comprehension(c.range, "<setcomp>", &c.generators, Comp::Set(&c.elt))
+            }
             Expr::DictComp(c) => {
                 let Some(k) = &c.key else {
-                    return Err(self.unsupported(c.range, "`**` in a dict comprehension", "build the dict in a loop"));
+                    return Err(self.unsupported(
+                        c.range,
+                        "`**` in a dict comprehension",
+                        "build the dict in a loop",
+                    ));
                 };
-                self.comprehension(c.range, "<dictcomp>", &c.generators, Comp::Dict(k, &c.value))
+                self.comprehension(
+                    c.range,
+                    "<dictcomp>",
+                    &c.generators,
+                    Comp::Dict(k, &c.value),
+                )
             }
-            Expr::Generator(c) => self.comprehension(c.range, "<genexpr>", &c.generators, Comp::Gen(&c.elt)),
+            Expr::Generator(c) => {
+                self.comprehension(c.range, "<genexpr>", &c.generators, Comp::Gen(&c.elt))
+            }
             Expr::Named(n) => {
                 self.expr(&n.value)?;
                 self.emit(Op::DUP_TOP, 0);
@@ -1438,12 +1573,23 @@ impl Compiler<'_> {
                 self.emit(Op::YIELD_VALUE, 0);
                 Ok(())
             }
-            Expr::YieldFrom(y) => Err(self.unsupported(y.range, "`yield from`", "loop and `yield` each item")),
-            Expr::Await(a) => Err(self.unsupported(a.range, "`await`", "use threads: this is a lesson about threading")),
-            Expr::TString(t) => Err(self.unsupported(t.range, "template strings", "use an f-string")),
+            Expr::YieldFrom(y) => {
+                Err(self.unsupported(y.range, "`yield from`", "loop and `yield` each item"))
+            }
+            Expr::Await(a) => Err(self.unsupported(
+                a.range,
+                "`await`",
+                "use threads: this is a lesson about threading",
+            )),
+            Expr::TString(t) => {
+                Err(self.unsupported(t.range, "template strings", "use an f-string"))
+            }
             Expr::Starred(s) => Err(self.syntax(s.range, "can't use starred expression here")),
             Expr::IpyEscapeCommand(i) => Err(self.syntax(i.range, "invalid syntax")),
-            Expr::StringLiteral(_) | Expr::BooleanLiteral(_) | Expr::NoneLiteral(_) | Expr::EllipsisLiteral(_) => {
+            Expr::StringLiteral(_)
+            | Expr::BooleanLiteral(_)
+            | Expr::NoneLiteral(_)
+            | Expr::EllipsisLiteral(_) => {
                 unreachable!("constants are folded above")
             }
         }
@@ -1547,7 +1693,11 @@ impl Compiler<'_> {
         let has_unpack = d.items.iter().any(|i| i.key.is_none());
         if !has_unpack {
             let n = d.items.len();
-            let keys = d.items.iter().map(|i| i.key.as_ref().and_then(const_of)).collect::<Option<Vec<_>>>();
+            let keys = d
+                .items
+                .iter()
+                .map(|i| i.key.as_ref().and_then(const_of))
+                .collect::<Option<Vec<_>>>();
             if let (Some(keys), true) = (keys, n > 1) {
                 for it in &d.items {
                     self.expr(&it.value)?;
@@ -1658,8 +1808,8 @@ impl Compiler<'_> {
         let args = &c.arguments;
         let has_star = args.args.iter().any(|a| matches!(a, Expr::Starred(_)));
         let has_kwsplat = args.keywords.iter().any(|k| k.arg.is_none());
-        if let Expr::Attribute(a) = &*c.func {
-            if !has_star && args.keywords.is_empty() {
+        if let Expr::Attribute(a) = &*c.func
+            && !has_star && args.keywords.is_empty() {
                 self.expr(&a.value)?;
                 let ni = self.name_idx(a.attr.as_str());
                 self.emit(Op::LOAD_METHOD, ni);
@@ -1669,7 +1819,6 @@ impl Compiler<'_> {
                 self.emit(Op::CALL_METHOD, args.args.len() as u32);
                 return Ok(());
             }
-        }
         self.expr(&c.func)?;
         if has_star || has_kwsplat {
             // Positional arguments as one tuple.
@@ -1726,23 +1875,42 @@ impl Compiler<'_> {
             let mut names = Vec::new();
             for k in &args.keywords {
                 self.expr(&k.value)?;
-                names.push(Const::Str(k.arg.as_ref().expect("keyword").as_str().to_string()));
+                names.push(Const::Str(
+                    k.arg.as_ref().expect("keyword").as_str().to_string(),
+                ));
             }
             self.load_const(Const::Tuple(names));
-            self.emit(Op::CALL_FUNCTION_KW, (args.args.len() + args.keywords.len()) as u32);
+            self.emit(
+                Op::CALL_FUNCTION_KW,
+                (args.args.len() + args.keywords.len()) as u32,
+            );
         }
         Ok(())
     }
 
-    fn comprehension(&mut self, range: TextRange, name: &str, gens: &[ast::Comprehension], kind: Comp<'_>) -> R {
+    fn comprehension(
+        &mut self,
+        range: TextRange,
+        name: &str,
+        gens: &[ast::Comprehension],
+        kind: Comp<'_>,
+    ) -> R {
         if gens.iter().any(|g| g.is_async) {
-            return Err(self.unsupported(range, "async comprehensions", "use a plain comprehension"));
+            return Err(self.unsupported(
+                range,
+                "async comprehensions",
+                "use a plain comprehension",
+            ));
         }
         let scope = self.child_scope(range);
         let flags = self.function_prelude(None, scope)?;
         let qualname = self.qualname(name);
         let line = self.u().line;
-        let code_kind = if matches!(kind, Comp::Gen(_)) { CodeKind::Generator } else { CodeKind::Function };
+        let code_kind = if matches!(kind, Comp::Gen(_)) {
+            CodeKind::Generator
+        } else {
+            CodeKind::Function
+        };
         self.enter_unit(scope, name.to_string(), qualname.clone(), code_kind, line);
         self.u().code.argcount = 1;
         match kind {
@@ -1824,7 +1992,9 @@ enum Comp<'a> {
 fn same_const(a: &Const, b: &Const) -> bool {
     match (a, b) {
         (Const::Float(x), Const::Float(y)) => x.to_bits() == y.to_bits(),
-        (Const::Tuple(x), Const::Tuple(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_const(p, q)),
+        (Const::Tuple(x), Const::Tuple(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_const(p, q))
+        }
         _ => a == b,
     }
 }

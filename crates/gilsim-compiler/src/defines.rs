@@ -12,44 +12,78 @@ pub fn apply_defines(source: &str, defines: &[(String, String)]) -> Result<Strin
     let mut src = source.to_string();
     for (name, value) in defines {
         let parsed = ruff_python_parser::parse_expression(value).map_err(|_| {
-            CompileError::at(ErrorKind::Define, &src, 0, 0,
+            CompileError::at(
+                ErrorKind::Define,
+                &src,
+                0,
+                0,
                 format!("-D {name}={value}: the value is not a Python literal"),
-                Some(format!("write a number, a string in quotes or True/False, e.g. -D {name}=10")))
+                Some(format!(
+                    "write a number, a string in quotes or True/False, e.g. -D {name}=10"
+                )),
+            )
         })?;
         if !is_literal(parsed.syntax().body.as_ref()) {
-            return Err(CompileError::at(ErrorKind::Define, &src, 0, 0,
+            return Err(CompileError::at(
+                ErrorKind::Define,
+                &src,
+                0,
+                0,
                 format!("-D {name}={value}: the value is not a Python literal"),
-                Some(format!("write a number, a string in quotes or True/False, e.g. -D {name}=10"))));
+                Some(format!(
+                    "write a number, a string in quotes or True/False, e.g. -D {name}=10"
+                )),
+            ));
         }
         let module = ruff_python_parser::parse_module(&src).map_err(|e| {
-            CompileError::at(ErrorKind::Syntax, &src, e.location.start().to_usize(), e.location.end().to_usize(),
-                format!("invalid syntax: {}", e.error), None)
+            CompileError::at(
+                ErrorKind::Syntax,
+                &src,
+                e.location.start().to_usize(),
+                e.location.end().to_usize(),
+                format!("invalid syntax: {}", e.error),
+                None,
+            )
         })?;
         let mut found = None;
         for stmt in &module.syntax().body {
-            if let Stmt::Assign(a) = stmt {
-                if a.targets.len() == 1
+            if let Stmt::Assign(a) = stmt
+                && a.targets.len() == 1
                     && matches!(&a.targets[0], Expr::Name(n) if n.id.as_str() == name)
                     && is_literal(&a.value)
                 {
                     found = Some(a.value.range());
                     break;
                 }
-            }
         }
         let Some(range) = found else {
-            return Err(CompileError::at(ErrorKind::Define, &src, 0, 0,
-                format!("-D {name}={value}: the program has no top-level line `{name} = <literal>` to rewrite"),
-                Some(format!("add a line such as `{name} = 10` at the top of the file, or check the spelling"))));
+            return Err(CompileError::at(
+                ErrorKind::Define,
+                &src,
+                0,
+                0,
+                format!(
+                    "-D {name}={value}: the program has no top-level line `{name} = <literal>` to rewrite"
+                ),
+                Some(format!(
+                    "add a line such as `{name} = 10` at the top of the file, or check the spelling"
+                )),
+            ));
         };
-        src.replace_range(range.start().to_usize()..range.end().to_usize(), value.trim());
+        src.replace_range(
+            range.start().to_usize()..range.end().to_usize(),
+            value.trim(),
+        );
     }
     Ok(src)
 }
 
 fn is_literal(e: &Expr) -> bool {
     match e {
-        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::BooleanLiteral(_) | Expr::NoneLiteral(_) => true,
+        Expr::NumberLiteral(_)
+        | Expr::StringLiteral(_)
+        | Expr::BooleanLiteral(_)
+        | Expr::NoneLiteral(_) => true,
         Expr::UnaryOp(u) => matches!(&*u.operand, Expr::NumberLiteral(_)),
         Expr::Tuple(t) => t.elts.iter().all(is_literal),
         Expr::List(t) => t.elts.iter().all(is_literal),

@@ -29,8 +29,10 @@ pub fn switch_mark(profile: &Profile, code: &CodeObject, i: usize) -> SwitchMark
         return SwitchMark::No;
     }
     let mut successors = Vec::with_capacity(2);
-    if !matches!(instr.op, Op::JUMP_ABSOLUTE | Op::JUMP_FORWARD | Op::RETURN_VALUE | Op::RERAISE | Op::RAISE_VARARGS)
-    {
+    if !matches!(
+        instr.op,
+        Op::JUMP_ABSOLUTE | Op::JUMP_FORWARD | Op::RETURN_VALUE | Op::RERAISE | Op::RAISE_VARARGS
+    ) {
         successors.push(i + 1);
     }
     if instr.op.is_jump() && instr.op != Op::SETUP_FINALLY && instr.op != Op::SETUP_WITH {
@@ -42,7 +44,11 @@ pub fn switch_mark(profile: &Profile, code: &CodeObject, i: usize) -> SwitchMark
     }
     let checked = successors
         .iter()
-        .filter(|&&s| code.instrs.get(s).is_some_and(|n| !profile.skips_check_before(n.op)))
+        .filter(|&&s| {
+            code.instrs
+                .get(s)
+                .is_some_and(|n| !profile.skips_check_before(n.op))
+        })
         .count();
     match (after, checked) {
         (_, 0) => SwitchMark::No,
@@ -98,8 +104,16 @@ pub fn float_repr(f: f64) -> String {
     if let Some(pos) = s.find('e') {
         let (mant, exp) = s.split_at(pos);
         let exp = &exp[1..];
-        let (sign, digits) = if let Some(d) = exp.strip_prefix('-') { ("-", d) } else { ("+", exp) };
-        let digits = if digits.len() < 2 { format!("0{digits}") } else { digits.to_string() };
+        let (sign, digits) = if let Some(d) = exp.strip_prefix('-') {
+            ("-", d)
+        } else {
+            ("+", exp)
+        };
+        let digits = if digits.len() < 2 {
+            format!("0{digits}")
+        } else {
+            digits.to_string()
+        };
         return format!("{mant}e{sign}{digits}");
     }
     let abs = f.abs();
@@ -113,15 +127,27 @@ pub fn float_repr(f: f64) -> String {
 fn float_repr_from_exp(e: &str) -> String {
     let (mant, exp) = e.split_at(e.find('e').unwrap_or(e.len()));
     let exp = exp.trim_start_matches('e');
-    let (sign, digits) = if let Some(d) = exp.strip_prefix('-') { ("-", d) } else { ("+", exp) };
-    let digits = if digits.len() < 2 { format!("0{digits}") } else { digits.to_string() };
+    let (sign, digits) = if let Some(d) = exp.strip_prefix('-') {
+        ("-", d)
+    } else {
+        ("+", exp)
+    };
+    let digits = if digits.len() < 2 {
+        format!("0{digits}")
+    } else {
+        digits.to_string()
+    };
     format!("{mant}e{sign}{digits}")
 }
 
 /// `repr()` of a str as CPython prints it.
 #[must_use]
 pub fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for ch in s.chars() {
@@ -204,10 +230,18 @@ pub fn dis_code(program: &Program, profile: &Profile, code: &CodeObject) -> Stri
         }
     }
     let max_line = code.lines.iter().copied().max().unwrap_or(0);
-    let width = if max_line >= 1000 { max_line.to_string().len() } else { 3 };
+    let width = if max_line >= 1000 {
+        max_line.to_string().len()
+    } else {
+        3
+    };
     let mut out = String::new();
     if profile.checks_on_frame_entry() && code.kind != crate::bytecode::CodeKind::Module {
-        let _ = writeln!(out, "{:width$}    ⇄ (a switch may also happen on entry, before offset 0)", "");
+        let _ = writeln!(
+            out,
+            "{:width$}    ⇄ (a switch may also happen on entry, before offset 0)",
+            ""
+        );
     }
     for (i, ins) in code.instrs.iter().enumerate() {
         let starts = code.line_starts[i];
@@ -235,7 +269,7 @@ pub fn dis_code(program: &Program, profile: &Profile, code: &CodeObject) -> Stri
             SwitchMark::No => {}
             SwitchMark::Yes => {
                 pad_to(&mut row, 60);
-                row.push_str("⇄");
+                row.push('⇄');
             }
             SwitchMark::Sometimes => {
                 pad_to(&mut row, 60);

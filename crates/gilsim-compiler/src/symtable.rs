@@ -200,7 +200,12 @@ impl SymbolTable {
         }
         let child_enclosing: IndexSet<String> = match kind {
             ScopeKind::Module => IndexSet::new(),
-            ScopeKind::Class => enclosing.clone(),
+            ScopeKind::Class => {
+                // Methods see the implicit `__class__` cell of their class (for `super()`).
+                let mut e = enclosing.clone();
+                e.insert("__class__".to_string());
+                e
+            }
             _ => {
                 let mut e = enclosing.clone();
                 for (name, flags) in &symbols {
@@ -454,7 +459,10 @@ impl Builder {
                     self.mark(n.as_str(), GLOBAL);
                     // CPython also marks the module's own symbol: the module then reaches it
                     // with LOAD_GLOBAL / STORE_GLOBAL.
-                    *self.scopes[0].symbols.entry(n.as_str().to_string()).or_insert(0) |= GLOBAL;
+                    *self.scopes[0]
+                        .symbols
+                        .entry(n.as_str().to_string())
+                        .or_insert(0) |= GLOBAL;
                 }
             }
             Stmt::Nonlocal(g) => {

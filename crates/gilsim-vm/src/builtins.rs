@@ -62,14 +62,24 @@ impl NativeId {
     /// Whether this native is a method that takes its receiver as first argument.
     #[must_use]
     pub fn is_method(self) -> bool {
-        matches!(self, NativeId::LockAcquire | NativeId::LockRelease | NativeId::LockLocked | NativeId::LockEnter | NativeId::LockExit)
+        matches!(
+            self,
+            NativeId::LockAcquire
+                | NativeId::LockRelease
+                | NativeId::LockLocked
+                | NativeId::LockEnter
+                | NativeId::LockExit
+        )
     }
 }
 
 /// Whether `name` is a module gilsim provides (missing attributes are "not yet", not typos).
 #[must_use]
 pub fn is_gilsim_module(name: &str) -> bool {
-    matches!(name, "threading" | "time" | "sys" | "random" | "requests" | "_thread")
+    matches!(
+        name,
+        "threading" | "time" | "sys" | "random" | "requests" | "_thread"
+    )
 }
 
 const EXCEPTIONS: &[(&str, &str)] = &[
@@ -103,11 +113,10 @@ const EXCEPTIONS: &[(&str, &str)] = &[
 
 fn class_obj(m: &mut Machine, name: &str, bases: Vec<ObjId>, tag: TypeTag) -> ObjId {
     let mut mro = Vec::new();
-    if let Some(b) = bases.first() {
-        if let Obj::Class(c) = m.heap.get(*b) {
+    if let Some(b) = bases.first()
+        && let Obj::Class(c) = m.heap.get(*b) {
             mro = c.mro.clone();
         }
-    }
     let id = m.heap.alloc(Obj::Class(Box::new(Class {
         name: Rc::from(name),
         qualname: Rc::from(name),
@@ -140,28 +149,62 @@ pub fn install(m: &mut Machine) {
     let b = class_obj(m, "bool", vec![int], T::Bool);
     m.types.by_tag.insert(T::Bool, b);
     for (tag, name) in [
-        (T::Type, "type"), (T::NoneType, "NoneType"), (T::Float, "float"), (T::Str, "str"), (T::List, "list"),
-        (T::Tuple, "tuple"), (T::Dict, "dict"), (T::Set, "set"), (T::Range, "range"), (T::Function, "function"),
-        (T::BuiltinFunction, "builtin_function_or_method"), (T::Method, "method"), (T::Module, "module"),
-        (T::Iterator, "iterator"), (T::Slice, "slice"), (T::Lock, "lock"), (T::RLock, "RLock"), (T::Cell, "cell"),
-        (T::Generator, "generator"), (T::Property, "property"), (T::StaticMethod, "staticmethod"),
-        (T::ClassMethod, "classmethod"), (T::Super, "super"), (T::NotImplementedType, "NotImplementedType"),
+        (T::Type, "type"),
+        (T::NoneType, "NoneType"),
+        (T::Float, "float"),
+        (T::Str, "str"),
+        (T::List, "list"),
+        (T::Tuple, "tuple"),
+        (T::Dict, "dict"),
+        (T::Set, "set"),
+        (T::Range, "range"),
+        (T::Function, "function"),
+        (T::BuiltinFunction, "builtin_function_or_method"),
+        (T::Method, "method"),
+        (T::Module, "module"),
+        (T::Iterator, "iterator"),
+        (T::Slice, "slice"),
+        (T::Lock, "lock"),
+        (T::RLock, "RLock"),
+        (T::Cell, "cell"),
+        (T::Generator, "generator"),
+        (T::Property, "property"),
+        (T::StaticMethod, "staticmethod"),
+        (T::ClassMethod, "classmethod"),
+        (T::Super, "super"),
+        (T::NotImplementedType, "NotImplementedType"),
     ] {
         let c = class_obj(m, name, vec![object], tag);
         m.types.by_tag.insert(tag, c);
     }
     for (name, base) in EXCEPTIONS {
-        let bases = if base.is_empty() { vec![object] } else { vec![m.types.exc[base]] };
+        let bases = if base.is_empty() {
+            vec![object]
+        } else {
+            vec![m.types.exc[base]]
+        };
         let c = class_obj(m, name, bases, T::BaseException);
         m.types.exc.insert(name, c);
     }
-    m.types.by_tag.insert(T::BaseException, m.types.exc["BaseException"]);
+    m.types
+        .by_tag
+        .insert(T::BaseException, m.types.exc["BaseException"]);
     let builtins = m.new_module("builtins");
     m.builtins = builtins;
     for (tag, name) in [
-        (T::Object, "object"), (T::Int, "int"), (T::Bool, "bool"), (T::Float, "float"), (T::Str, "str"),
-        (T::List, "list"), (T::Tuple, "tuple"), (T::Dict, "dict"), (T::Set, "set"), (T::Type, "type"),
-        (T::Property, "property"), (T::StaticMethod, "staticmethod"), (T::ClassMethod, "classmethod"),
+        (T::Object, "object"),
+        (T::Int, "int"),
+        (T::Bool, "bool"),
+        (T::Float, "float"),
+        (T::Str, "str"),
+        (T::List, "list"),
+        (T::Tuple, "tuple"),
+        (T::Dict, "dict"),
+        (T::Set, "set"),
+        (T::Type, "type"),
+        (T::Property, "property"),
+        (T::StaticMethod, "staticmethod"),
+        (T::ClassMethod, "classmethod"),
     ] {
         let c = m.types.by_tag[&tag];
         set(m, builtins, name, Value::Obj(c));
@@ -173,31 +216,72 @@ pub fn install(m: &mut Machine) {
         set(m, builtins, name, Value::Obj(c));
     }
     for id in [
-        NativeId::Print, NativeId::Len, NativeId::Repr, NativeId::Isinstance, NativeId::Issubclass,
-        NativeId::Hasattr, NativeId::Getattr, NativeId::Setattr, NativeId::Sum, NativeId::Min, NativeId::Max,
-        NativeId::Abs, NativeId::Sorted, NativeId::Enumerate, NativeId::Zip, NativeId::Reversed, NativeId::Iter,
-        NativeId::Next, NativeId::Id, NativeId::Any, NativeId::All, NativeId::Round, NativeId::Divmod,
-        NativeId::Super, NativeId::Callable, NativeId::Format, NativeId::Ord, NativeId::Chr, NativeId::Hash,
+        NativeId::Print,
+        NativeId::Len,
+        NativeId::Repr,
+        NativeId::Isinstance,
+        NativeId::Issubclass,
+        NativeId::Hasattr,
+        NativeId::Getattr,
+        NativeId::Setattr,
+        NativeId::Sum,
+        NativeId::Min,
+        NativeId::Max,
+        NativeId::Abs,
+        NativeId::Sorted,
+        NativeId::Enumerate,
+        NativeId::Zip,
+        NativeId::Reversed,
+        NativeId::Iter,
+        NativeId::Next,
+        NativeId::Id,
+        NativeId::Any,
+        NativeId::All,
+        NativeId::Round,
+        NativeId::Divmod,
+        NativeId::Super,
+        NativeId::Callable,
+        NativeId::Format,
+        NativeId::Ord,
+        NativeId::Chr,
+        NativeId::Hash,
     ] {
         let v = m.native(id, None);
         set(m, builtins, id.name(), v);
     }
     let thread = m.new_module("_thread");
     for id in [
-        NativeId::ThreadAllocateLock, NativeId::ThreadRLock, NativeId::ThreadNewIdent, NativeId::ThreadDefaultName,
-        NativeId::ThreadStart, NativeId::ThreadJoin, NativeId::ThreadExcepthook, NativeId::ThreadIsAlive,
-        NativeId::ThreadCurrent, NativeId::ThreadGetIdent, NativeId::ThreadActiveCount,
+        NativeId::ThreadAllocateLock,
+        NativeId::ThreadRLock,
+        NativeId::ThreadNewIdent,
+        NativeId::ThreadDefaultName,
+        NativeId::ThreadStart,
+        NativeId::ThreadJoin,
+        NativeId::ThreadExcepthook,
+        NativeId::ThreadIsAlive,
+        NativeId::ThreadCurrent,
+        NativeId::ThreadGetIdent,
+        NativeId::ThreadActiveCount,
     ] {
         let v = m.native(id, None);
         set(m, thread, id.name(), v);
     }
     let time = m.new_module("time");
-    for id in [NativeId::TimeSleep, NativeId::TimeTime, NativeId::TimePerfCounter, NativeId::TimeMonotonic] {
+    for id in [
+        NativeId::TimeSleep,
+        NativeId::TimeTime,
+        NativeId::TimePerfCounter,
+        NativeId::TimeMonotonic,
+    ] {
         let v = m.native(id, None);
         set(m, time, id.name(), v);
     }
     let sys = m.new_module("sys");
-    for id in [NativeId::SysSetSwitchInterval, NativeId::SysGetSwitchInterval, NativeId::SysExit] {
+    for id in [
+        NativeId::SysSetSwitchInterval,
+        NativeId::SysGetSwitchInterval,
+        NativeId::SysExit,
+    ] {
         let v = m.native(id, None);
         set(m, sys, id.name(), v);
     }
@@ -206,8 +290,12 @@ pub fn install(m: &mut Machine) {
     set(m, sys, "version", vs);
     let random = m.new_module("random");
     for id in [
-        NativeId::RandomRandom, NativeId::RandomRandint, NativeId::RandomChoice, NativeId::RandomUniform,
-        NativeId::RandomShuffle, NativeId::RandomSeed,
+        NativeId::RandomRandom,
+        NativeId::RandomRandint,
+        NativeId::RandomChoice,
+        NativeId::RandomUniform,
+        NativeId::RandomShuffle,
+        NativeId::RandomSeed,
     ] {
         let v = m.native(id, None);
         set(m, random, id.name(), v);
@@ -298,7 +386,13 @@ pub fn builtin_attr(m: &mut Machine, o: Value, name: &str) -> Res<Option<Value>>
 }
 
 /// Constructs a value of a builtin type (`int("3")`, `list(x)`, `dict(a=1)`).
-pub(crate) fn construct_builtin(m: &mut Machine, cls: ObjId, tag: TypeTag, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Res<Option<Value>> {
+pub(crate) fn construct_builtin(
+    m: &mut Machine,
+    cls: ObjId,
+    tag: TypeTag,
+    args: Vec<Value>,
+    kwargs: Vec<(String, Value)>,
+) -> Res<Option<Value>> {
     use TypeTag as T;
     let a0 = args.first().copied();
     let v = match tag {
@@ -312,7 +406,9 @@ pub(crate) fn construct_builtin(m: &mut Machine, cls: ObjId, tag: TypeTag, args:
             None => Value::Int(0),
             Some(Value::Float(f)) => {
                 if !f.is_finite() {
-                    return Err(m.raise("OverflowError", "cannot convert float infinity to integer"));
+                    return Err(
+                        m.raise("OverflowError", "cannot convert float infinity to integer")
+                    );
                 }
                 m.int_value(num_bigint::BigInt::from(f.trunc() as i64))
             }
@@ -321,11 +417,16 @@ pub(crate) fn construct_builtin(m: &mut Machine, cls: ObjId, tag: TypeTag, args:
             Some(v) => {
                 let s = m.str_of(v);
                 match s.trim().replace('_', "").parse::<num_bigint::BigInt>() {
-                    Ok(b) if matches!(v, Value::Obj(o) if matches!(m.heap.get(o), Obj::Str(_))) => m.int_value(b),
+                    Ok(b) if matches!(v, Value::Obj(o) if matches!(m.heap.get(o), Obj::Str(_))) => {
+                        m.int_value(b)
+                    }
                     Ok(_) => v,
                     Err(_) => {
                         let r = m.repr_of(v);
-                        return Err(m.raise("ValueError", format!("invalid literal for int() with base 10: {r}")));
+                        return Err(m.raise(
+                            "ValueError",
+                            format!("invalid literal for int() with base 10: {r}"),
+                        ));
                     }
                 }
             }
@@ -341,7 +442,10 @@ pub(crate) fn construct_builtin(m: &mut Machine, cls: ObjId, tag: TypeTag, args:
                     Ok(f) => Value::Float(f),
                     Err(_) => {
                         let r = m.repr_of(v);
-                        return Err(m.raise("ValueError", format!("could not convert string to float: {r}")));
+                        return Err(m.raise(
+                            "ValueError",
+                            format!("could not convert string to float: {r}"),
+                        ));
                     }
                 }
             }
@@ -388,7 +492,10 @@ pub(crate) fn construct_builtin(m: &mut Machine, cls: ObjId, tag: TypeTag, args:
                     for pair in m.iterate_all(src)? {
                         let kv = m.iterate_all(pair)?;
                         if kv.len() != 2 {
-                            return Err(m.raise("ValueError", "dictionary update sequence element has wrong length"));
+                            return Err(m.raise(
+                                "ValueError",
+                                "dictionary update sequence element has wrong length",
+                            ));
                         }
                         m.setitem(d, kv[0], kv[1])?;
                     }
@@ -430,7 +537,10 @@ fn to_int(m: &mut Machine, v: Value, what: &str) -> Res<i64> {
         Value::Bool(b) => Ok(i64::from(b)),
         _ => {
             let tn = m.type_name(v);
-            Err(m.raise("TypeError", format!("{what}: '{tn}' object cannot be interpreted as an integer")))
+            Err(m.raise(
+                "TypeError",
+                format!("{what}: '{tn}' object cannot be interpreted as an integer"),
+            ))
         }
     }
 }
@@ -465,7 +575,14 @@ fn lock_of(m: &Machine, v: Value) -> Option<ObjId> {
 }
 
 /// Calls a native. `args` includes the receiver first when `bound`.
-pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec<Value>, kwargs: Vec<(String, Value)>, on_return: OnReturn) -> Res<Option<Value>> {
+pub(crate) fn call_native(
+    m: &mut Machine,
+    id: NativeId,
+    _bound: bool,
+    args: Vec<Value>,
+    kwargs: Vec<(String, Value)>,
+    on_return: OnReturn,
+) -> Res<Option<Value>> {
     use NativeId as N;
     let a0 = arg(&args, 0);
     let a1 = arg(&args, 1);
@@ -512,7 +629,10 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
             Value::Int(n)
         }
         N::Range => {
-            let ints: Vec<i64> = args.iter().map(|v| to_int(m, *v, "range()")).collect::<Result<_, _>>()?;
+            let ints: Vec<i64> = args
+                .iter()
+                .map(|v| to_int(m, *v, "range()"))
+                .collect::<Result<_, _>>()?;
             let (start, stop, step) = match ints.as_slice() {
                 [stop] => (0, *stop, 1),
                 [start, stop] => (*start, *stop, 1),
@@ -529,18 +649,21 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
             m.new_str(s)
         }
         N::Isinstance | N::Issubclass => {
-            let cls = if id == N::Isinstance { m.class_of(a0) } else { a0.obj().unwrap_or(ObjId(0)) };
+            let cls = if id == N::Isinstance {
+                m.class_of(a0)
+            } else {
+                a0.obj().unwrap_or(ObjId(0))
+            };
             let targets = match a1 {
                 Value::Obj(o) if matches!(m.heap.get(o), Obj::Tuple(_)) => m.seq_items(a1)?,
                 other => vec![other],
             };
             let mut found = false;
             for t in targets {
-                if let Value::Obj(tc) = t {
-                    if m.is_subclass(cls, tc) {
+                if let Value::Obj(tc) = t
+                    && m.is_subclass(cls, tc) {
                         found = true;
                     }
-                }
             }
             Value::Bool(found)
         }
@@ -591,7 +714,11 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
             acc
         }
         N::Min | N::Max => {
-            let items = if args.len() == 1 { m.iterate_all(a0)? } else { args.clone() };
+            let items = if args.len() == 1 {
+                m.iterate_all(a0)?
+            } else {
+                args.clone()
+            };
             if kw(&kwargs, "key").is_some() {
                 return Err(m.unsupported("min()/max() with key= (write a loop)"));
             }
@@ -601,7 +728,11 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
                     None => x,
                     Some(b) => {
                         let ord = m.cmp(x, b, if id == N::Min { "<" } else { ">" })?;
-                        let better = if id == N::Min { ord == std::cmp::Ordering::Less } else { ord == std::cmp::Ordering::Greater };
+                        let better = if id == N::Min {
+                            ord == std::cmp::Ordering::Less
+                        } else {
+                            ord == std::cmp::Ordering::Greater
+                        };
                         if better { x } else { b }
                     }
                 });
@@ -610,7 +741,12 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
                 Some(b) => b,
                 None => match kw(&kwargs, "default") {
                     Some(d) => d,
-                    None => return Err(m.raise("ValueError", format!("{}() arg is an empty sequence", id.name()))),
+                    None => {
+                        return Err(m.raise(
+                            "ValueError",
+                            format!("{}() arg is an empty sequence", id.name()),
+                        ));
+                    }
                 },
             }
         }
@@ -632,9 +768,18 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
         }
         N::Enumerate => {
             let inner = m.get_iter(a0)?;
-            let start = if args.len() > 1 { to_int(m, a1, "enumerate")? } else { 0 };
-            let Value::Obj(inner) = inner else { unreachable!() };
-            Value::Obj(m.heap.alloc(Obj::Iter(IterState::Enumerate { inner, count: start })))
+            let start = if args.len() > 1 {
+                to_int(m, a1, "enumerate")?
+            } else {
+                0
+            };
+            let Value::Obj(inner) = inner else {
+                unreachable!()
+            };
+            Value::Obj(m.heap.alloc(Obj::Iter(IterState::Enumerate {
+                inner,
+                count: start,
+            })))
         }
         N::Zip => {
             let mut inners = Vec::new();
@@ -649,7 +794,10 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
             let items = m.iterate_all(a0)?;
             let n = items.len();
             let seq = m.heap.alloc(Obj::List(items));
-            Value::Obj(m.heap.alloc(Obj::Iter(IterState::Reversed { seq, left: n })))
+            Value::Obj(
+                m.heap
+                    .alloc(Obj::Iter(IterState::Reversed { seq, left: n })),
+            )
         }
         N::Iter => m.get_iter(a0)?,
         N::Next => match m.native_next(a0)? {
@@ -685,12 +833,20 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
                 let n = to_int(m, a1, "round")?;
                 let p = 10f64.powi(n as i32);
                 let x = f * p;
-                let r = if (x - x.trunc()).abs() == 0.5 { 2.0 * (x / 2.0).round() } else { x.round() };
+                let r = if (x - x.trunc()).abs() == 0.5 {
+                    2.0 * (x / 2.0).round()
+                } else {
+                    x.round()
+                };
                 Value::Float(r / p)
             } else if let Value::Int(i) = a0 {
                 Value::Int(i)
             } else {
-                let r = if (f - f.trunc()).abs() == 0.5 { 2.0 * (f / 2.0).round() } else { f.round() };
+                let r = if (f - f.trunc()).abs() == 0.5 {
+                    2.0 * (f / 2.0).round()
+                } else {
+                    f.round()
+                };
                 Value::Int(r as i64)
             }
         }
@@ -702,12 +858,19 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
         N::Super => {
             if !args.is_empty() {
                 let class = a0.obj().unwrap_or(ObjId(0));
-                Value::Obj(m.heap.alloc(Obj::Super { class, receiver: a1 }))
+                Value::Obj(m.heap.alloc(Obj::Super {
+                    class,
+                    receiver: a1,
+                }))
             } else {
                 // Zero-argument super(): the __class__ cell and the first argument of the caller.
                 let f = m.fr();
                 let co = &f.code.obj;
-                let cell_idx = co.freevars.iter().position(|n| n == "__class__").map(|i| i + co.cellvars.len());
+                let cell_idx = co
+                    .freevars
+                    .iter()
+                    .position(|n| n == "__class__")
+                    .map(|i| i + co.cellvars.len());
                 let receiver = f.locals.first().copied();
                 let (Some(ci), Some(receiver)) = (cell_idx, receiver) else {
                     return Err(m.raise("RuntimeError", "super(): no arguments"));
@@ -720,14 +883,22 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
                 Value::Obj(m.heap.alloc(Obj::Super { class, receiver }))
             }
         }
-        N::Callable => Value::Bool(matches!(a0, Value::Obj(o) if matches!(m.heap.get(o), Obj::Function(_) | Obj::Native(_) | Obj::Class(_) | Obj::Method { .. }))),
+        N::Callable => Value::Bool(
+            matches!(a0, Value::Obj(o) if matches!(m.heap.get(o), Obj::Function(_) | Obj::Native(_) | Obj::Class(_) | Obj::Method { .. })),
+        ),
         N::Format => {
-            let spec = if args.len() > 1 { m.str_of(a1) } else { String::new() };
+            let spec = if args.len() > 1 {
+                m.str_of(a1)
+            } else {
+                String::new()
+            };
             let s = m.format_with_spec(a0, &spec)?;
             m.new_str(s)
         }
         N::Ord => match str_arg(m, a0) {
-            Some(s) if s.chars().count() == 1 => Value::Int(i64::from(s.chars().next().map_or(0, |c| c as u32))),
+            Some(s) if s.chars().count() == 1 => {
+                Value::Int(i64::from(s.chars().next().map_or(0, |c| c as u32)))
+            }
             _ => return Err(m.raise("TypeError", "ord() expected a character")),
         },
         N::Chr => {
@@ -763,7 +934,12 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
                 fo,
                 Vec::new(),
                 Vec::new(),
-                OnReturn::BuildClass { name: Rc::from(name.as_str()), qualname, bases, ns },
+                OnReturn::BuildClass {
+                    name: Rc::from(name.as_str()),
+                    qualname,
+                    bases,
+                    ns,
+                },
             )?;
             frame.names = Some(ns);
             m.push_frame(frame)?;
@@ -771,24 +947,25 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
         }
         // ----- list -----
         N::ListAppend => {
-            if let Value::Obj(o) = a0 {
-                if let Obj::List(l) = m.heap.get_mut(o) {
+            if let Value::Obj(o) = a0
+                && let Obj::List(l) = m.heap.get_mut(o) {
                     l.push(a1);
                 }
-            }
             Value::None
         }
         N::ListExtend => {
             let items = m.iterate_all(a1)?;
-            if let Value::Obj(o) = a0 {
-                if let Obj::List(l) = m.heap.get_mut(o) {
+            if let Value::Obj(o) = a0
+                && let Obj::List(l) = m.heap.get_mut(o) {
                     l.extend(items);
                 }
-            }
             Value::None
         }
         N::ListPop => {
-            if let (Value::Obj(o), true) = (a0, matches!(a0, Value::Obj(o) if matches!(m.heap.get(o), Obj::Dict(_)))) {
+            if let (Value::Obj(o), true) = (
+                a0,
+                matches!(a0, Value::Obj(o) if matches!(m.heap.get(o), Obj::Dict(_))),
+            ) {
                 let _ = o;
             }
             let Value::Obj(o) = a0 else { unreachable!() };
@@ -799,7 +976,11 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
             if len == 0 {
                 return Err(m.raise("IndexError", "pop from empty list"));
             }
-            let idx = if args.len() > 1 { to_int(m, a1, "pop")? } else { -1 };
+            let idx = if args.len() > 1 {
+                to_int(m, a1, "pop")?
+            } else {
+                -1
+            };
             let i = if idx < 0 { idx + len as i64 } else { idx };
             if i < 0 || i >= len as i64 {
                 return Err(m.raise("IndexError", "pop index out of range"));
@@ -812,13 +993,12 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
         N::ListInsert => {
             let i = to_int(m, a1, "insert")?;
             let v = arg(&args, 2);
-            if let Value::Obj(o) = a0 {
-                if let Obj::List(l) = m.heap.get_mut(o) {
+            if let Value::Obj(o) = a0
+                && let Obj::List(l) = m.heap.get_mut(o) {
                     let len = l.len() as i64;
                     let i = if i < 0 { (i + len).max(0) } else { i.min(len) };
                     l.insert(i as usize, v);
                 }
-            }
             Value::None
         }
         N::ListRemove | N::ListIndex | N::ListCount => {
@@ -844,11 +1024,10 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
                 },
                 _ => match pos {
                     Some(p) => {
-                        if let Value::Obj(o) = a0 {
-                            if let Obj::List(l) = m.heap.get_mut(o) {
+                        if let Value::Obj(o) = a0
+                            && let Obj::List(l) = m.heap.get_mut(o) {
                                 l.remove(p);
                             }
-                        }
                         Value::None
                     }
                     None => return Err(m.raise("ValueError", "list.remove(x): x not in list")),
@@ -864,19 +1043,17 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
             if matches!(kw(&kwargs, "reverse"), Some(Value::Bool(true))) {
                 items.reverse();
             }
-            if let Value::Obj(o) = a0 {
-                if let Obj::List(l) = m.heap.get_mut(o) {
+            if let Value::Obj(o) = a0
+                && let Obj::List(l) = m.heap.get_mut(o) {
                     *l = items;
                 }
-            }
             Value::None
         }
         N::ListReverse => {
-            if let Value::Obj(o) = a0 {
-                if let Obj::List(l) = m.heap.get_mut(o) {
+            if let Value::Obj(o) = a0
+                && let Obj::List(l) = m.heap.get_mut(o) {
                     l.reverse();
                 }
-            }
             Value::None
         }
         N::ListClear => {
@@ -913,7 +1090,10 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
             let items: Vec<Value> = match id {
                 N::DictKeys => pairs.iter().map(|p| p.0).collect(),
                 N::DictValues => pairs.iter().map(|p| p.1).collect(),
-                _ => pairs.iter().map(|p| Value::Obj(m.heap.alloc(Obj::Tuple(vec![p.0, p.1].into())))).collect(),
+                _ => pairs
+                    .iter()
+                    .map(|p| Value::Obj(m.heap.alloc(Obj::Tuple(vec![p.0, p.1].into()))))
+                    .collect(),
             };
             Value::Obj(m.heap.alloc(Obj::List(items)))
         }
@@ -959,11 +1139,10 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
             Value::None
         }
         N::DictClear => {
-            if let Value::Obj(o) = a0 {
-                if let Obj::Dict(d) = m.heap.get_mut(o) {
+            if let Value::Obj(o) = a0
+                && let Obj::Dict(d) = m.heap.get_mut(o) {
                     d.clear();
                 }
-            }
             Value::None
         }
         N::DictCopy => {
@@ -981,7 +1160,10 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
                     Some(s) => parts.push(s.to_string()),
                     None => {
                         let tn = m.type_name(*x);
-                        return Err(m.raise("TypeError", format!("sequence item {i}: expected str instance, {tn} found")));
+                        return Err(m.raise(
+                            "TypeError",
+                            format!("sequence item {i}: expected str instance, {tn} found"),
+                        ));
                     }
                 }
             }
@@ -999,7 +1181,11 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
         N::StrStrip | N::StrLstrip | N::StrRstrip | N::StrUpper | N::StrLower | N::StrTitle => {
             let s = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
             let chars: Option<Vec<char>> = str_arg(m, a1).map(|c| c.chars().collect());
-            let is_strip = |c: char| chars.as_ref().map_or(c.is_whitespace(), |cs| cs.contains(&c));
+            let is_strip = |c: char| {
+                chars
+                    .as_ref()
+                    .map_or(c.is_whitespace(), |cs| cs.contains(&c))
+            };
             let out = match id {
                 N::StrStrip => s.trim_matches(is_strip).to_string(),
                 N::StrLstrip => s.trim_start_matches(is_strip).to_string(),
@@ -1010,7 +1196,9 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
                     .split(' ')
                     .map(|w| {
                         let mut c = w.chars();
-                        c.next().map_or(String::new(), |f| f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase())
+                        c.next().map_or(String::new(), |f| {
+                            f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase()
+                        })
                     })
                     .collect::<Vec<_>>()
                     .join(" "),
@@ -1026,7 +1214,9 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
         }
         N::StrStartswith | N::StrEndswith | N::StrFind | N::StrCount => {
             let s = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
-            let Some(p) = str_arg(m, a1) else { return Err(m.raise("TypeError", "expected a str")) };
+            let Some(p) = str_arg(m, a1) else {
+                return Err(m.raise("TypeError", "expected a str"));
+            };
             match id {
                 N::StrStartswith => Value::Bool(s.starts_with(&*p)),
                 N::StrEndswith => Value::Bool(s.ends_with(&*p)),
@@ -1084,11 +1274,16 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
         }
         // ----- locks -----
         N::ThreadAllocateLock | N::ThreadRLock => {
-            let st = LockState { reentrant: id == N::ThreadRLock, ..LockState::default() };
+            let st = LockState {
+                reentrant: id == N::ThreadRLock,
+                ..LockState::default()
+            };
             Value::Obj(m.heap.alloc(Obj::Lock(st)))
         }
         N::LockAcquire | N::LockEnter => {
-            let Some(lock) = lock_of(m, a0) else { return Err(m.raise("TypeError", "not a lock")) };
+            let Some(lock) = lock_of(m, a0) else {
+                return Err(m.raise("TypeError", "not a lock"));
+            };
             let blocking = match (id, kw(&kwargs, "blocking").or(args.get(1).copied())) {
                 (N::LockAcquire, Some(v)) => m.truthy(v)?,
                 _ => true,
@@ -1096,14 +1291,20 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
             let timeout = match (id, kw(&kwargs, "timeout").or(args.get(2).copied())) {
                 (N::LockAcquire, Some(v)) if v != Value::None => {
                     let t = to_float(m, v)?;
-                    if t < 0.0 { None } else { Some((t * 1e9) as u64) }
+                    if t < 0.0 {
+                        None
+                    } else {
+                        Some((t * 1e9) as u64)
+                    }
                 }
                 _ => None,
             };
             return acquire(m, lock, blocking, timeout, id == N::LockEnter);
         }
         N::LockRelease | N::LockExit => {
-            let Some(lock) = lock_of(m, a0) else { return Err(m.raise("TypeError", "not a lock")) };
+            let Some(lock) = lock_of(m, a0) else {
+                return Err(m.raise("TypeError", "not a lock"));
+            };
             let me = m.current;
             let site = m.site_prev();
             let (ok, now_free, reentrant) = match m.heap.get_mut(lock) {
@@ -1121,7 +1322,11 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
                 _ => (false, false, false),
             };
             if !ok {
-                let msg = if reentrant { "cannot release un-acquired lock" } else { "release unlocked lock" };
+                let msg = if reentrant {
+                    "cannot release un-acquired lock"
+                } else {
+                    "release unlocked lock"
+                };
                 return Err(m.raise("RuntimeError", msg));
             }
             if now_free {
@@ -1130,10 +1335,16 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
                 }
                 m.wake_lock_waiters(lock);
             }
-            if id == N::LockExit { Value::Bool(false) } else { Value::None }
+            if id == N::LockExit {
+                Value::Bool(false)
+            } else {
+                Value::None
+            }
         }
         N::LockLocked => {
-            let Some(lock) = lock_of(m, a0) else { return Err(m.raise("TypeError", "not a lock")) };
+            let Some(lock) = lock_of(m, a0) else {
+                return Err(m.raise("TypeError", "not a lock"));
+            };
             Value::Bool(matches!(m.heap.get(lock), Obj::Lock(l) if l.owner.is_some()))
         }
         // ----- _thread -----
@@ -1173,7 +1384,16 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
             let Value::Obj(fobj) = f else { unreachable!() };
             let cur = m.current;
             m.current = tid;
-            let frame = m.function_frame(fobj, if recv == Value::Null { Vec::new() } else { vec![recv] }, Vec::new(), OnReturn::ThreadExit);
+            let frame = m.function_frame(
+                fobj,
+                if recv == Value::Null {
+                    Vec::new()
+                } else {
+                    vec![recv]
+                },
+                Vec::new(),
+                OnReturn::ThreadExit,
+            );
             m.current = cur;
             let frame = frame?;
             let now = m.now;
@@ -1196,7 +1416,10 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
             if tid == m.current {
                 return Err(m.raise("RuntimeError", "cannot join current thread"));
             }
-            let done = m.threads.get(tid as usize).is_none_or(|t| t.state == ThreadState::Done);
+            let done = m
+                .threads
+                .get(tid as usize)
+                .is_none_or(|t| t.state == ThreadState::Done);
             if done {
                 let site = m.site_prev();
                 for o in &mut m.observers {
@@ -1217,7 +1440,11 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
         }
         N::ThreadIsAlive => {
             let tid = to_int(m, a0, "is_alive")? as u32;
-            Value::Bool(m.threads.get(tid as usize).is_some_and(|t| t.started && t.state != ThreadState::Done))
+            Value::Bool(
+                m.threads
+                    .get(tid as usize)
+                    .is_some_and(|t| t.started && t.state != ThreadState::Done),
+            )
         }
         N::ThreadCurrent => {
             let cur = m.current as usize;
@@ -1228,7 +1455,12 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
             obj
         }
         N::ThreadGetIdent => Value::Int(i64::from(m.current)),
-        N::ThreadActiveCount => Value::Int(m.threads.iter().filter(|t| t.started && t.state != ThreadState::Done).count() as i64),
+        N::ThreadActiveCount => Value::Int(
+            m.threads
+                .iter()
+                .filter(|t| t.started && t.state != ThreadState::Done)
+                .count() as i64,
+        ),
         // ----- time -----
         N::TimeSleep => {
             let secs = to_float(m, a0)?;
@@ -1255,7 +1487,11 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
         N::SysGetSwitchInterval => Value::Float(m.switch_interval_ns as f64 / 1e9),
         N::SysExit => {
             let cls = m.types.exc["SystemExit"];
-            let a = if args.is_empty() { Vec::new() } else { vec![a0] };
+            let a = if args.is_empty() {
+                Vec::new()
+            } else {
+                vec![a0]
+            };
             return Err(Flow::Raise(m.exc_instance(cls, a)));
         }
         // ----- random -----
@@ -1268,7 +1504,14 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
         N::RandomRandint => {
             let (a, b) = (to_int(m, a0, "randint")?, to_int(m, a1, "randint")?);
             if b < a {
-                return Err(m.raise("ValueError", format!("empty range for randrange() ({a}, {}, {})", b + 1, b + 1 - a)));
+                return Err(m.raise(
+                    "ValueError",
+                    format!(
+                        "empty range for randrange() ({a}, {}, {})",
+                        b + 1,
+                        b + 1 - a
+                    ),
+                ));
             }
             Value::Int(m.streams.program.gen_range(a..=b))
         }
@@ -1303,7 +1546,9 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
             let latency_ms = m.streams.io.gen_range(20..=200);
             let status = if m.streams.io.gen_bool(0.9) { 200 } else { 503 };
             let elapsed = Value::Float(f64::from(latency_ms) / 1000.0);
-            let t = m.heap.alloc(Obj::Tuple(vec![Value::Int(status), elapsed].into()));
+            let t = m
+                .heap
+                .alloc(Obj::Tuple(vec![Value::Int(status), elapsed].into()));
             let until = m.now + u64::from(latency_ms as u32) * 1_000_000;
             m.th().wake_value = Some(Value::Obj(t));
             return Err(Flow::Block(Wait::Io { until }));
@@ -1313,7 +1558,13 @@ pub(crate) fn call_native(m: &mut Machine, id: NativeId, _bound: bool, args: Vec
 }
 
 /// `lock.acquire()`: succeeds, fails, or blocks the thread.
-fn acquire(m: &mut Machine, lock: ObjId, blocking: bool, timeout: Option<u64>, _enter: bool) -> Res<Option<Value>> {
+fn acquire(
+    m: &mut Machine,
+    lock: ObjId,
+    blocking: bool,
+    timeout: Option<u64>,
+    _enter: bool,
+) -> Res<Option<Value>> {
     let me = m.current;
     let site = m.site_prev();
     let here = m.tb_here();
@@ -1322,7 +1573,10 @@ fn acquire(m: &mut Machine, lock: ObjId, blocking: bool, timeout: Option<u64>, _
             None => {
                 l.owner = Some(me);
                 l.count = 1;
-                l.acquired_at = Some(crate::value::TbEntry { pc: here.pc.saturating_sub(1), ..here });
+                l.acquired_at = Some(crate::value::TbEntry {
+                    pc: here.pc.saturating_sub(1),
+                    ..here
+                });
                 true
             }
             Some(o) if o == me && l.reentrant => {
@@ -1363,7 +1617,12 @@ fn sort_values(m: &mut Machine, items: &mut [Value]) -> Res<()> {
     Ok(())
 }
 
-fn str_format(m: &mut Machine, fmt: &str, args: &[Value], kwargs: &[(String, Value)]) -> Res<String> {
+fn str_format(
+    m: &mut Machine,
+    fmt: &str,
+    args: &[Value],
+    kwargs: &[(String, Value)],
+) -> Res<String> {
     let mut out = String::new();
     let mut auto = 0;
     let mut chars = fmt.chars().peekable();
@@ -1386,7 +1645,9 @@ fn str_format(m: &mut Machine, fmt: &str, args: &[Value], kwargs: &[(String, Val
                     field.push(n);
                 }
                 let (name, spec) = field.split_once(':').unwrap_or((&field, ""));
-                let (name, conv) = name.split_once('!').map_or((name, None), |(a, b)| (a, Some(b)));
+                let (name, conv) = name
+                    .split_once('!')
+                    .map_or((name, None), |(a, b)| (a, Some(b)));
                 let v = if name.is_empty() {
                     auto += 1;
                     args.get(auto - 1).copied()
@@ -1396,7 +1657,13 @@ fn str_format(m: &mut Machine, fmt: &str, args: &[Value], kwargs: &[(String, Val
                     kw(kwargs, name)
                 };
                 let Some(v) = v else {
-                    return Err(m.raise("IndexError", format!("Replacement index {} out of range for positional args tuple", auto.saturating_sub(1))));
+                    return Err(m.raise(
+                        "IndexError",
+                        format!(
+                            "Replacement index {} out of range for positional args tuple",
+                            auto.saturating_sub(1)
+                        ),
+                    ));
                 };
                 let v = if conv == Some("r") {
                     let r = m.repr_of(v);

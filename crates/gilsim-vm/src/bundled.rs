@@ -14,7 +14,10 @@ pub fn source(name: &str) -> Option<&'static str> {
 /// Modules a scenario may import that gilsim does not simulate yet.
 #[must_use]
 pub fn planned(name: &str) -> bool {
-    matches!(name, "queue" | "concurrent" | "concurrent.futures" | "logging")
+    matches!(
+        name,
+        "queue" | "concurrent" | "concurrent.futures" | "logging"
+    )
 }
 
 const THREADING: &str = r#"import _thread

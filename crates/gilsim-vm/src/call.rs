@@ -11,7 +11,13 @@ use std::rc::Rc;
 impl Machine {
     /// A call made by a CALL_* instruction: on completion the callable and arguments (`drop`
     /// values) leave the stack and the result is pushed; a Python callee gets a frame.
-    pub(crate) fn call_from_stack(&mut self, func: Value, args: Vec<Value>, kwargs: Vec<(String, Value)>, drop: usize) -> Res<()> {
+    pub(crate) fn call_from_stack(
+        &mut self,
+        func: Value,
+        args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+        drop: usize,
+    ) -> Res<()> {
         if let Some(v) = self.th().resume.take() {
             let s = &mut self.fr().stack;
             s.truncate(s.len() - drop);
@@ -36,7 +42,13 @@ impl Machine {
     }
 
     /// Calls a value whose result is pushed on the running frame's stack when it is ready.
-    pub(crate) fn call_value(&mut self, func: Value, args: Vec<Value>, kwargs: Vec<(String, Value)>, on_return: OnReturn) -> Res<()> {
+    pub(crate) fn call_value(
+        &mut self,
+        func: Value,
+        args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+        on_return: OnReturn,
+    ) -> Res<()> {
         if let Some(v) = self.call_native_or_frame(func, args, kwargs, on_return)? {
             self.fr().stack.push(v);
         }
@@ -45,18 +57,29 @@ impl Machine {
 
     /// Calls `func`: natives complete now (`Some(result)`), Python functions push a frame whose
     /// return value is handled by `on_return` (`None`).
-    pub(crate) fn call_native_or_frame(&mut self, func: Value, mut args: Vec<Value>, kwargs: Vec<(String, Value)>, on_return: OnReturn) -> Res<Option<Value>> {
+    pub(crate) fn call_native_or_frame(
+        &mut self,
+        func: Value,
+        mut args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+        on_return: OnReturn,
+    ) -> Res<Option<Value>> {
         let Value::Obj(o) = func else {
             let tn = self.type_name(func);
             return Err(self.raise("TypeError", format!("'{tn}' object is not callable")));
         };
         match self.heap.get(o) {
             Obj::Function(f) => {
-                let is_gen = self.units[f.unit as usize].codes[f.code as usize].obj.kind == gilsim_compiler::CodeKind::Generator;
+                let is_gen = self.units[f.unit as usize].codes[f.code as usize].obj.kind
+                    == gilsim_compiler::CodeKind::Generator;
                 let name = f.name.clone();
                 let frame = self.function_frame(o, args, kwargs, on_return)?;
                 if is_gen {
-                    let g = self.heap.alloc(Obj::Generator(Box::new(Generator { frame: Some(Box::new(frame)), running: false, name })));
+                    let g = self.heap.alloc(Obj::Generator(Box::new(Generator {
+                        frame: Some(Box::new(frame)),
+                        running: false,
+                        name,
+                    })));
                     return Ok(Some(Value::Obj(g)));
                 }
                 self.push_frame(frame)?;
@@ -72,7 +95,14 @@ impl Machine {
                 if let Some(r) = n.receiver {
                     args.insert(0, r);
                 }
-                crate::builtins::call_native(self, n.id, n.receiver.is_some(), args, kwargs, on_return)
+                crate::builtins::call_native(
+                    self,
+                    n.id,
+                    n.receiver.is_some(),
+                    args,
+                    kwargs,
+                    on_return,
+                )
             }
             Obj::Class(c) => {
                 let builtin = c.builtin;
@@ -81,7 +111,14 @@ impl Machine {
                 let init = self.class_lookup(o, &HKey::Str(Rc::from("__init__")));
                 let py_init = init.filter(|v| self.is_python_function(*v));
                 if is_exc {
-                    let inst = self.exc_instance(o, if py_init.is_some() { Vec::new() } else { args.clone() });
+                    let inst = self.exc_instance(
+                        o,
+                        if py_init.is_some() {
+                            Vec::new()
+                        } else {
+                            args.clone()
+                        },
+                    );
                     if let Some(init) = py_init {
                         args.insert(0, inst);
                         let Value::Obj(fo) = init else { unreachable!() };
@@ -97,7 +134,13 @@ impl Machine {
                 let payload = if builtin == TypeTag::Object {
                     None
                 } else {
-                    crate::builtins::construct_builtin(self, self.type_obj(builtin), builtin, Vec::new(), Vec::new())?
+                    crate::builtins::construct_builtin(
+                        self,
+                        self.type_obj(builtin),
+                        builtin,
+                        Vec::new(),
+                        Vec::new(),
+                    )?
                 };
                 let inst = Value::Obj(self.heap.alloc(Obj::Instance(Box::new(Instance {
                     class: o,
@@ -115,7 +158,9 @@ impl Machine {
                     _ => {
                         if !args.is_empty() || !kwargs.is_empty() {
                             let name = self.class_name(o);
-                            return Err(self.raise("TypeError", format!("{name}() takes no arguments")));
+                            return Err(
+                                self.raise("TypeError", format!("{name}() takes no arguments"))
+                            );
                         }
                         Ok(Some(inst))
                     }
@@ -166,15 +211,17 @@ impl Machine {
                     let own = inst.dict.get(&key);
                     let payload = inst.payload;
                     let from_class = self.class_lookup(cls, &key);
-                    if let Some(Value::Obj(p)) = from_class {
-                        if let Obj::Wrapper(TypeTag::Property, fget) = self.heap.get(p) {
+                    if let Some(Value::Obj(p)) = from_class
+                        && let Obj::Wrapper(TypeTag::Property, fget) = self.heap.get(p) {
                             return Ok(Attr::Call(*fget, vec![o]));
                         }
-                    }
                     if let Some(v) = own {
                         if !self.observers.is_empty() {
                             let site = self.site_prev();
-                            let loc = Location::Attr { obj: id, name: n.clone() };
+                            let loc = Location::Attr {
+                                obj: id,
+                                name: n.clone(),
+                            };
                             for ob in &mut self.observers {
                                 ob.on_read(site, &loc, v);
                             }
@@ -190,11 +237,10 @@ impl Machine {
                     if &*n == "__dict__" {
                         return Err(self.unsupported("reading `__dict__`"));
                     }
-                    if let Some(p) = payload {
-                        if let Some(id) = crate::builtins::builtin_method(self, p, &n) {
+                    if let Some(p) = payload
+                        && let Some(id) = crate::builtins::builtin_method(self, p, &n) {
                             return Ok(Attr::Value(self.native(id, Some(p))));
                         }
-                    }
                 }
                 Obj::Class(c) => {
                     match &*n {
@@ -208,7 +254,9 @@ impl Machine {
                         }
                         "__mro__" => {
                             let m: Vec<Value> = c.mro.iter().map(|x| Value::Obj(*x)).collect();
-                            return Ok(Attr::Value(Value::Obj(self.heap.alloc(Obj::Tuple(m.into())))));
+                            return Ok(Attr::Value(Value::Obj(
+                                self.heap.alloc(Obj::Tuple(m.into())),
+                            )));
                         }
                         _ => {}
                     }
@@ -218,19 +266,25 @@ impl Machine {
                             match self.heap.get(p) {
                                 Obj::Wrapper(TypeTag::ClassMethod, f) => {
                                     let f = *f;
-                                    return Ok(Attr::Value(Value::Obj(self.heap.alloc(Obj::Method { receiver: o, func: f }))));
+                                    return Ok(Attr::Value(Value::Obj(self.heap.alloc(
+                                        Obj::Method {
+                                            receiver: o,
+                                            func: f,
+                                        },
+                                    ))));
                                 }
-                                Obj::Wrapper(TypeTag::StaticMethod, f) => return Ok(Attr::Value(*f)),
+                                Obj::Wrapper(TypeTag::StaticMethod, f) => {
+                                    return Ok(Attr::Value(*f));
+                                }
                                 _ => {}
                             }
                         }
                         return Ok(Attr::Value(v));
                     }
-                    if builtin != TypeTag::Object {
-                        if let Some(nid) = crate::builtins::builtin_class_method(builtin, &n) {
+                    if builtin != TypeTag::Object
+                        && let Some(nid) = crate::builtins::builtin_class_method(builtin, &n) {
                             return Ok(Attr::Value(self.native(nid, None)));
                         }
-                    }
                 }
                 Obj::Module(m) => {
                     if let Some(v) = m.dict.get(&key) {
@@ -242,7 +296,10 @@ impl Machine {
                             "gilsim's `{mname}` module has no `{n}` yet; see docs/write-your-own-scenario.md for what each module offers"
                         )));
                     }
-                    return Err(self.raise("AttributeError", format!("module '{mname}' has no attribute '{n}'")));
+                    return Err(self.raise(
+                        "AttributeError",
+                        format!("module '{mname}' has no attribute '{n}'"),
+                    ));
                 }
                 Obj::Function(f) => {
                     match &*n {
@@ -256,13 +313,11 @@ impl Machine {
                         }
                         _ => {}
                     }
-                    if let Some(d) = f.dict {
-                        if let Obj::Dict(dd) = self.heap.get(d) {
-                            if let Some(v) = dd.get(&key) {
+                    if let Some(d) = f.dict
+                        && let Obj::Dict(dd) = self.heap.get(d)
+                            && let Some(v) = dd.get(&key) {
                                 return Ok(Attr::Value(v));
                             }
-                        }
-                    }
                 }
                 Obj::Super { class, receiver } => {
                     let (class, receiver) = (*class, *receiver);
@@ -277,7 +332,10 @@ impl Machine {
                         Obj::Class(c) => c.mro.clone(),
                         _ => Vec::new(),
                     };
-                    let start = mro.iter().position(|c| *c == class).map_or(mro.len(), |p| p + 1);
+                    let start = mro
+                        .iter()
+                        .position(|c| *c == class)
+                        .map_or(mro.len(), |p| p + 1);
                     for k in &mro[start..] {
                         let found = match self.heap.get(*k) {
                             Obj::Class(kc) => kc.dict.get(&key),
@@ -292,11 +350,15 @@ impl Machine {
                         };
                         if &*n == "__init__" && builtin != TypeTag::Object {
                             // Builtin __init__ (Exception, Thread payloads): accept and ignore args.
-                            return Ok(Attr::Value(self.native(NativeId::ObjectInit, Some(receiver))));
+                            return Ok(Attr::Value(
+                                self.native(NativeId::ObjectInit, Some(receiver)),
+                            ));
                         }
                     }
                     if &*n == "__init__" {
-                        return Ok(Attr::Value(self.native(NativeId::ObjectInit, Some(receiver))));
+                        return Ok(Attr::Value(
+                            self.native(NativeId::ObjectInit, Some(receiver)),
+                        ));
                     }
                 }
                 _ => {}
@@ -315,20 +377,31 @@ impl Machine {
                 Value::Obj(id) => self.class_name(id),
                 _ => tn.clone(),
             };
-            return Err(self.raise("AttributeError", format!("type object '{cn}' has no attribute '{n}'")));
+            return Err(self.raise(
+                "AttributeError",
+                format!("type object '{cn}' has no attribute '{n}'"),
+            ));
         }
-        Err(self.raise("AttributeError", format!("'{tn}' object has no attribute '{n}'")))
+        Err(self.raise(
+            "AttributeError",
+            format!("'{tn}' object has no attribute '{n}'"),
+        ))
     }
 
     /// Binds a class attribute found for an instance.
     fn bind(&mut self, v: Value, receiver: Value, cls: ObjId) -> Value {
         if let Value::Obj(p) = v {
             match self.heap.get(p) {
-                Obj::Function(_) => return Value::Obj(self.heap.alloc(Obj::Method { receiver, func: v })),
+                Obj::Function(_) => {
+                    return Value::Obj(self.heap.alloc(Obj::Method { receiver, func: v }));
+                }
                 Obj::Wrapper(TypeTag::StaticMethod, f) => return *f,
                 Obj::Wrapper(TypeTag::ClassMethod, f) => {
                     let f = *f;
-                    return Value::Obj(self.heap.alloc(Obj::Method { receiver: Value::Obj(cls), func: f }));
+                    return Value::Obj(self.heap.alloc(Obj::Method {
+                        receiver: Value::Obj(cls),
+                        func: f,
+                    }));
                 }
                 Obj::Native(n) if n.receiver.is_none() && n.id.is_method() => {
                     let id = n.id;
@@ -344,7 +417,9 @@ impl Machine {
     /// class provides a plain function under `name` that the instance does not shadow.
     pub(crate) fn load_method(&mut self, o: Value, name: Value) -> Res<Option<Value>> {
         let Value::Obj(id) = o else { return Ok(None) };
-        let Obj::Instance(inst) = self.heap.get(id) else { return Ok(None) };
+        let Obj::Instance(inst) = self.heap.get(id) else {
+            return Ok(None);
+        };
         let n = self.attr_name(name);
         let key = HKey::Str(n);
         if inst.dict.contains(&key) {
@@ -402,29 +477,37 @@ impl Machine {
             }
         }
         let tn = self.type_name(o);
-        Err(self.raise("AttributeError", format!("'{tn}' object has no attribute '{n}'")))
+        Err(self.raise(
+            "AttributeError",
+            format!("'{tn}' object has no attribute '{n}'"),
+        ))
     }
 
     /// `del o.name`.
     pub(crate) fn delattr(&mut self, o: Value, name: Value) -> Res<()> {
         let n = self.attr_name(name);
         let key = HKey::Str(n.clone());
-        if let Value::Obj(id) = o {
-            if let Obj::Instance(inst) = self.heap.get_mut(id) {
-                if inst.dict.remove(&key).is_some() {
+        if let Value::Obj(id) = o
+            && let Obj::Instance(inst) = self.heap.get_mut(id)
+                && inst.dict.remove(&key).is_some() {
                     return Ok(());
                 }
-            }
-        }
         let tn = self.type_name(o);
-        Err(self.raise("AttributeError", format!("'{tn}' object has no attribute '{n}'")))
+        Err(self.raise(
+            "AttributeError",
+            format!("'{tn}' object has no attribute '{n}'"),
+        ))
     }
 
     /// IMPORT_NAME: pushes the module, running a bundled module's code first if needed.
     pub(crate) fn import(&mut self, name: &str) -> Res<()> {
         let top = name.split('.').next().unwrap_or(name);
         if let Some(m) = self.modules.get(name).copied() {
-            let v = if name == top { m } else { self.modules.get(top).copied().unwrap_or(m) };
+            let v = if name == top {
+                m
+            } else {
+                self.modules.get(top).copied().unwrap_or(m)
+            };
             self.fr().stack.push(Value::Obj(v));
             return Ok(());
         }
@@ -440,7 +523,11 @@ impl Machine {
         };
         let program = match gilsim_compiler::compile(source, &format!("{name}.py"), &self.profile) {
             Ok(p) => p,
-            Err(e) => return Err(self.unsupported(format!("[gilsim internal bug] bundled module {name} does not compile: {e}"))),
+            Err(e) => {
+                return Err(self.unsupported(format!(
+                    "[gilsim internal bug] bundled module {name} does not compile: {e}"
+                )));
+            }
         };
         let unit = self.load_unit(program, true);
         let module = self.new_module(name);
@@ -451,16 +538,20 @@ impl Machine {
 
     /// Raises StopIteration-free `next()` for natives over non-generator iterators.
     pub(crate) fn native_next(&mut self, it: Value) -> Res<Option<Value>> {
-        if let Value::Obj(o) = it {
-            if matches!(self.heap.get(o), Obj::Generator(_)) {
-                return Err(self.unsupported("calling next() on a generator; use it in a `for` loop"));
+        if let Value::Obj(o) = it
+            && matches!(self.heap.get(o), Obj::Generator(_)) {
+                return Err(
+                    self.unsupported("calling next() on a generator; use it in a `for` loop")
+                );
             }
-        }
         self.next(it)
     }
 
     /// `Flow` for a failed call to a native: helper to build TypeErrors about arity.
     pub(crate) fn arity(&mut self, name: &str, expected: &str, got: usize) -> Flow {
-        self.raise("TypeError", format!("{name}() takes {expected} ({got} given)"))
+        self.raise(
+            "TypeError",
+            format!("{name}() takes {expected} ({got} given)"),
+        )
     }
 }

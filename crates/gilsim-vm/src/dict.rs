@@ -46,7 +46,11 @@ impl std::hash::Hasher for Fnv {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for b in bytes {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -54,7 +58,11 @@ impl std::hash::Hasher for Fnv {
         self.0 = h;
     }
     fn write_u64(&mut self, n: u64) {
-        let h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         self.0 = (h ^ n).wrapping_mul(0x0100_0000_01b3).rotate_left(29);
     }
 }
@@ -71,7 +79,9 @@ impl Dict {
     /// An empty dict.
     #[must_use]
     pub fn new() -> Self {
-        Dict { map: Map::default() }
+        Dict {
+            map: Map::default(),
+        }
     }
 
     /// Number of items.

@@ -15,14 +15,23 @@ impl Machine {
     pub(crate) fn step(&mut self) -> Res<bool> {
         let t = self.current as usize;
         let (op, arg, pc, check_kind, code) = {
-            let f = self.threads[t].frames.last().expect("[gilsim internal bug] thread without frame");
+            let f = self.threads[t]
+                .frames
+                .last()
+                .expect("[gilsim internal bug] thread without frame");
             let pc = f.pc as usize;
             let ins = f.code.obj.instrs[pc];
             (ins.op, ins.arg, pc, f.code.check[pc], f.code.clone())
         };
         if let Some(tr) = &mut self.tracer {
             let f = self.threads[t].frames.last().expect("frame");
-            tr.row(Row { step: self.steps, thread: self.current, unit: f.unit, code: f.code_idx, pc: pc as u32 });
+            tr.row(Row {
+                step: self.steps,
+                thread: self.current,
+                unit: f.unit,
+                code: f.code_idx,
+                pc: pc as u32,
+            });
         }
         self.now += crate::machine::instr_cost(op);
         self.entered_handler = false;
@@ -56,7 +65,9 @@ impl Machine {
         }
         // The skip rule looks at the instruction about to run (maybe in a new or older frame).
         let th = &self.threads[t];
-        let Some(f) = th.frames.last() else { return Ok(false) };
+        let Some(f) = th.frames.last() else {
+            return Ok(false);
+        };
         let _ = depth;
         let next = f.pc as usize;
         Ok(!f.code.skip_before.get(next).copied().unwrap_or(false))
@@ -69,12 +80,19 @@ impl Machine {
 
     #[inline]
     fn pop(&mut self) -> Value {
-        self.fr().stack.pop().expect("[gilsim internal bug] stack underflow")
+        self.fr()
+            .stack
+            .pop()
+            .expect("[gilsim internal bug] stack underflow")
     }
 
     #[inline]
     fn top(&mut self) -> Value {
-        *self.fr().stack.last().expect("[gilsim internal bug] empty stack")
+        *self
+            .fr()
+            .stack
+            .last()
+            .expect("[gilsim internal bug] empty stack")
     }
 
     #[inline]
@@ -92,7 +110,13 @@ impl Machine {
         let step = self.steps;
         let thread = self.current;
         let f = self.fr();
-        Site { thread, unit: f.unit, code: f.code_idx, pc: f.pc, step }
+        Site {
+            thread,
+            unit: f.unit,
+            code: f.code_idx,
+            pc: f.pc,
+            step,
+        }
     }
 
     fn exec(&mut self, op: Op, arg: u32, code: &Rc<crate::machine::Code>) -> Res<()> {
@@ -134,11 +158,10 @@ impl Machine {
             }
             LOAD_CONST => {
                 let v = code.consts[a];
-                if let Value::Int(packed) = v {
-                    if matches!(code.obj.consts[a], gilsim_compiler::Const::Code(_)) {
+                if let Value::Int(packed) = v
+                    && matches!(code.obj.consts[a], gilsim_compiler::Const::Code(_)) {
                         let _ = packed;
                     }
-                }
                 self.push(v);
             }
             LOAD_FAST => {
@@ -209,18 +232,16 @@ impl Machine {
                 }
             }
             LOAD_DEREF | LOAD_CLASSDEREF => {
-                if op == LOAD_CLASSDEREF {
-                    if let Some(ns) = self.fr().names {
+                if op == LOAD_CLASSDEREF
+                    && let Some(ns) = self.fr().names {
                         let idx = a - code.obj.cellvars.len();
                         let name = code.obj.freevars.get(idx).cloned().unwrap_or_default();
-                        if let Obj::Dict(d) = self.heap.get(ns) {
-                            if let Some(v) = d.get_str(&name) {
+                        if let Obj::Dict(d) = self.heap.get(ns)
+                            && let Some(v) = d.get_str(&name) {
                                 self.push(v);
                                 return Ok(());
                             }
-                        }
                     }
-                }
                 let cell = self.fr().cells[a];
                 let v = match self.heap.get(cell) {
                     Obj::Cell(v) => *v,
@@ -234,7 +255,9 @@ impl Machine {
                     };
                     return Err(self.raise(
                         "NameError",
-                        format!("free variable '{name}' referenced before assignment in enclosing scope"),
+                        format!(
+                            "free variable '{name}' referenced before assignment in enclosing scope"
+                        ),
                     ));
                 }
                 self.push(v);
@@ -258,10 +281,11 @@ impl Machine {
                 self.push(r);
             }
             BINARY_POWER | BINARY_MULTIPLY | BINARY_MODULO | BINARY_ADD | BINARY_SUBTRACT
-            | BINARY_FLOOR_DIVIDE | BINARY_TRUE_DIVIDE | BINARY_LSHIFT | BINARY_RSHIFT | BINARY_AND
-            | BINARY_XOR | BINARY_OR | INPLACE_ADD | INPLACE_SUBTRACT | INPLACE_MULTIPLY
-            | INPLACE_MODULO | INPLACE_POWER | INPLACE_FLOOR_DIVIDE | INPLACE_TRUE_DIVIDE
-            | INPLACE_LSHIFT | INPLACE_RSHIFT | INPLACE_AND | INPLACE_XOR | INPLACE_OR => {
+            | BINARY_FLOOR_DIVIDE | BINARY_TRUE_DIVIDE | BINARY_LSHIFT | BINARY_RSHIFT
+            | BINARY_AND | BINARY_XOR | BINARY_OR | INPLACE_ADD | INPLACE_SUBTRACT
+            | INPLACE_MULTIPLY | INPLACE_MODULO | INPLACE_POWER | INPLACE_FLOOR_DIVIDE
+            | INPLACE_TRUE_DIVIDE | INPLACE_LSHIFT | INPLACE_RSHIFT | INPLACE_AND | INPLACE_XOR
+            | INPLACE_OR => {
                 let r = self.peek(0);
                 let l = self.peek(1);
                 let v = self.binary(op, l, r)?;
@@ -402,11 +426,10 @@ impl Machine {
                 let v = self.pop();
                 let target = self.peek(a - 1);
                 if op == LIST_APPEND {
-                    if let Value::Obj(o) = target {
-                        if let Obj::List(l) = self.heap.get_mut(o) {
+                    if let Value::Obj(o) = target
+                        && let Obj::List(l) = self.heap.get_mut(o) {
                             l.push(v);
                         }
-                    }
                 } else {
                     self.set_add(target, v)?;
                 }
@@ -422,11 +445,10 @@ impl Machine {
                 let target = self.peek(a - 1);
                 let items = self.iterate_all(src)?;
                 if op == LIST_EXTEND {
-                    if let Value::Obj(o) = target {
-                        if let Obj::List(l) = self.heap.get_mut(o) {
+                    if let Value::Obj(o) = target
+                        && let Obj::List(l) = self.heap.get_mut(o) {
                             l.extend(items);
                         }
-                    }
                 } else {
                     for v in items {
                         self.set_add(target, v)?;
@@ -451,7 +473,10 @@ impl Machine {
                     let msg = if items.len() > a {
                         format!("too many values to unpack (expected {a})")
                     } else {
-                        format!("not enough values to unpack (expected {a}, got {})", items.len())
+                        format!(
+                            "not enough values to unpack (expected {a}, got {})",
+                            items.len()
+                        )
                     };
                     return Err(self.raise("ValueError", msg));
                 }
@@ -531,9 +556,17 @@ impl Machine {
             CALL_METHOD => {
                 let n = self.fr().stack.len();
                 let (func, args, drop) = if self.fr().stack[n - a - 2] == Value::Null {
-                    (self.fr().stack[n - a - 1], self.fr().stack[n - a..].to_vec(), a + 2)
+                    (
+                        self.fr().stack[n - a - 1],
+                        self.fr().stack[n - a..].to_vec(),
+                        a + 2,
+                    )
                 } else {
-                    (self.fr().stack[n - a - 2], self.fr().stack[n - a - 1..].to_vec(), a + 2)
+                    (
+                        self.fr().stack[n - a - 2],
+                        self.fr().stack[n - a - 1..].to_vec(),
+                        a + 2,
+                    )
                 };
                 self.call_from_stack(func, args, Vec::new(), drop)?;
             }
@@ -558,7 +591,11 @@ impl Machine {
             }
             CALL_FUNCTION_EX => {
                 let n = self.fr().stack.len();
-                let (kw, pos_at) = if arg & 1 == 1 { (Some(self.fr().stack[n - 1]), n - 2) } else { (None, n - 1) };
+                let (kw, pos_at) = if arg & 1 == 1 {
+                    (Some(self.fr().stack[n - 1]), n - 2)
+                } else {
+                    (None, n - 1)
+                };
                 let func = self.fr().stack[pos_at - 1];
                 let pos = self.fr().stack[pos_at];
                 let args = self.iterate_all(pos)?;
@@ -574,7 +611,9 @@ impl Machine {
             MAKE_FUNCTION => {
                 let qualname = self.pop();
                 let code_ref = self.pop();
-                let Value::Int(packed) = code_ref else { unreachable!("code constant") };
+                let Value::Int(packed) = code_ref else {
+                    unreachable!("code constant")
+                };
                 let unit = (packed >> 32) as u16;
                 let cidx = (packed & 0xffff_ffff) as u32;
                 let closure = if arg & 8 != 0 {
@@ -590,7 +629,12 @@ impl Machine {
                 } else {
                     Vec::new()
                 };
-                let name: Rc<str> = Rc::from(self.units[unit as usize].codes[cidx as usize].obj.name.as_str());
+                let name: Rc<str> = Rc::from(
+                    self.units[unit as usize].codes[cidx as usize]
+                        .obj
+                        .name
+                        .as_str(),
+                );
                 let qualname: Rc<str> = Rc::from(self.str_of(qualname).as_str());
                 let globals = self.fr().globals;
                 let f = self.heap.alloc(Obj::Function(Box::new(Function {
@@ -620,7 +664,11 @@ impl Machine {
             }
             SETUP_FINALLY => {
                 let level = self.fr().stack.len() as u32;
-                self.fr().blocks.push(Block { kind: BlockKind::Finally, handler: arg, level });
+                self.fr().blocks.push(Block {
+                    kind: BlockKind::Finally,
+                    handler: arg,
+                    level,
+                });
             }
             POP_BLOCK => {
                 self.fr().blocks.pop();
@@ -629,10 +677,14 @@ impl Machine {
                 let b = self.fr().blocks.pop();
                 match b {
                     Some(b) if b.kind == BlockKind::ExceptHandler => self.unwind_except_handler(b),
-                    _ => return Err(self.unsupported("[gilsim internal bug] POP_EXCEPT without handler block")),
+                    _ => {
+                        return Err(self
+                            .unsupported("[gilsim internal bug] POP_EXCEPT without handler block"));
+                    }
                 }
             }
             RERAISE => {
+                self.reraising = true;
                 let _ty = self.pop();
                 let exc = self.pop();
                 let _tb = self.pop();
@@ -660,24 +712,37 @@ impl Machine {
                     Ok(crate::ops::Attr::Value(v)) => v,
                     _ => {
                         let tn = self.type_name(mgr);
-                        return Err(self.raise("AttributeError", format!("__exit__ of '{tn}' object")));
+                        return Err(
+                            self.raise("AttributeError", format!("__exit__ of '{tn}' object"))
+                        );
                     }
                 };
                 let enter = match self.getattr(mgr, enter_name) {
                     Ok(crate::ops::Attr::Value(v)) => v,
                     _ => {
                         let tn = self.type_name(mgr);
-                        return Err(self.raise("AttributeError", format!("__enter__ of '{tn}' object")));
+                        return Err(
+                            self.raise("AttributeError", format!("__enter__ of '{tn}' object"))
+                        );
                     }
                 };
                 // __enter__ may block (a contended lock): the stack is untouched until it completes.
                 let handler = arg;
-                match self.call_native_or_frame(enter, Vec::new(), Vec::new(), OnReturn::SetupWith { handler })? {
+                match self.call_native_or_frame(
+                    enter,
+                    Vec::new(),
+                    Vec::new(),
+                    OnReturn::SetupWith { handler },
+                )? {
                     Some(res) => {
                         self.pop();
                         self.push(exit);
                         let level = self.fr().stack.len() as u32;
-                        self.fr().blocks.push(Block { kind: BlockKind::Finally, handler, level });
+                        self.fr().blocks.push(Block {
+                            kind: BlockKind::Finally,
+                            handler,
+                            level,
+                        });
                         self.push(res);
                     }
                     None => {
@@ -745,7 +810,10 @@ impl Machine {
         if let Some(v) = found {
             if !self.observers.is_empty() {
                 let site = self.site_prev();
-                let loc = Location::Global { module: g, name: Rc::from(code.obj.names[a].as_str()) };
+                let loc = Location::Global {
+                    module: g,
+                    name: Rc::from(code.obj.names[a].as_str()),
+                };
                 for o in &mut self.observers {
                     o.on_read(site, &loc, v);
                 }
@@ -753,11 +821,10 @@ impl Machine {
             return Ok(v);
         }
         let b = self.builtins;
-        if let Obj::Module(m) = self.heap.get(b) {
-            if let Some(v) = m.dict.get(key) {
+        if let Obj::Module(m) = self.heap.get(b)
+            && let Some(v) = m.dict.get(key) {
                 return Ok(v);
             }
-        }
         let name = code.obj.names[a].clone();
         Err(self.raise("NameError", format!("name '{name}' is not defined")))
     }
@@ -770,7 +837,10 @@ impl Machine {
         }
         if !self.observers.is_empty() {
             let site = self.site_prev();
-            let loc = Location::Global { module: g, name: Rc::from(code.obj.names[a].as_str()) };
+            let loc = Location::Global {
+                module: g,
+                name: Rc::from(code.obj.names[a].as_str()),
+            };
             for o in &mut self.observers {
                 o.on_write(site, &loc, v);
             }
@@ -785,13 +855,11 @@ impl Machine {
     }
 
     fn load_name(&mut self, code: &crate::machine::Code, a: usize) -> Res<Value> {
-        if let Some(ns) = self.fr().names {
-            if let Obj::Dict(d) = self.heap.get(ns) {
-                if let Some(v) = d.get(&code.names[a]) {
+        if let Some(ns) = self.fr().names
+            && let Obj::Dict(d) = self.heap.get(ns)
+                && let Some(v) = d.get(&code.names[a]) {
                     return Ok(v);
                 }
-            }
-        }
         self.load_global(code, a)
     }
 
@@ -801,6 +869,7 @@ impl Machine {
             if cur == Value::None {
                 return self.raise("RuntimeError", "No active exception to reraise");
             }
+            self.reraising = true;
             return Flow::Raise(cur);
         }
         let _cause = if n == 2 { Some(self.pop()) } else { None };
@@ -818,7 +887,10 @@ impl Machine {
             Value::Obj(o) => match self.heap.get(o) {
                 Obj::Class(_) if self.is_subclass(o, base) => {
                     // Instantiate with no arguments (user __init__ is not run here when absent).
-                    if self.class_lookup(o, &HKey::Str(Rc::from("__init__"))).is_some_and(|v| self.is_python_function(v)) {
+                    if self
+                        .class_lookup(o, &HKey::Str(Rc::from("__init__")))
+                        .is_some_and(|v| self.is_python_function(v))
+                    {
                         return Err(self.unsupported(
                             "raising an exception class whose __init__ is Python code without calling it; write `raise MyError(...)`",
                         ));
@@ -833,9 +905,14 @@ impl Machine {
     }
 
     fn exc_matches(&mut self, exc_type: Value, spec: Value) -> Res<bool> {
-        let Value::Obj(cls) = exc_type else { return Ok(false) };
+        let Value::Obj(cls) = exc_type else {
+            return Ok(false);
+        };
         let Value::Obj(s) = spec else {
-            return Err(self.raise("TypeError", "catching classes that do not inherit from BaseException is not allowed"));
+            return Err(self.raise(
+                "TypeError",
+                "catching classes that do not inherit from BaseException is not allowed",
+            ));
         };
         match self.heap.get(s) {
             Obj::Class(_) => Ok(self.is_subclass(cls, s)),
@@ -848,7 +925,10 @@ impl Machine {
                 }
                 Ok(false)
             }
-            _ => Err(self.raise("TypeError", "catching classes that do not inherit from BaseException is not allowed")),
+            _ => Err(self.raise(
+                "TypeError",
+                "catching classes that do not inherit from BaseException is not allowed",
+            )),
         }
     }
 
@@ -869,14 +949,19 @@ impl Machine {
             // Record the traceback entry for this frame.
             let entry = {
                 let f = self.threads[t].frames.last().expect("frame");
-                crate::value::TbEntry { unit: f.unit, code: f.code_idx, pc: f.pc.saturating_sub(1) }
-            };
-            if let Value::Obj(o) = exc {
-                if let Obj::Instance(i) = self.heap.get_mut(o) {
-                    if i.traceback.last().is_none_or(|l| (l.unit, l.code) != (entry.unit, entry.code) || true) {
-                        i.traceback.push(entry);
-                    }
+                crate::value::TbEntry {
+                    unit: f.unit,
+                    code: f.code_idx,
+                    pc: f.pc.saturating_sub(1),
                 }
+            };
+            // A re-raise (RERAISE, bare `raise`) keeps the traceback it already has here.
+            let reraised = std::mem::take(&mut self.reraising);
+            if !reraised
+                && let Value::Obj(o) = exc
+                && let Obj::Instance(i) = self.heap.get_mut(o)
+            {
+                i.traceback.push(entry);
             }
             loop {
                 let b = self.fr().blocks.pop();
@@ -888,13 +973,18 @@ impl Machine {
                 let f = self.fr();
                 f.stack.truncate(b.level as usize);
                 let level = f.stack.len() as u32;
-                f.blocks.push(Block { kind: BlockKind::ExceptHandler, handler: 0, level });
+                f.blocks.push(Block {
+                    kind: BlockKind::ExceptHandler,
+                    handler: 0,
+                    level,
+                });
                 let prev = self.th().exc_info;
+                let prev_ty = if prev == Value::None { Value::None } else { Value::Obj(self.class_of(prev)) };
                 let ty = Value::Obj(self.class_of(exc));
                 let f = self.fr();
                 f.stack.push(Value::None);
                 f.stack.push(prev);
-                f.stack.push(if prev == Value::None { Value::None } else { Value::None });
+                f.stack.push(prev_ty);
                 f.stack.push(Value::None);
                 f.stack.push(exc);
                 f.stack.push(ty);
@@ -905,13 +995,13 @@ impl Machine {
             }
             // No handler in this frame: pop it.
             let frame = self.threads[t].frames.pop().expect("frame");
-            if let Some(g) = frame.generator {
-                if let Obj::Generator(gn) = self.heap.get_mut(g) {
+            if let Some(g) = frame.generator
+                && let Obj::Generator(gn) = self.heap.get_mut(g) {
                     gn.running = false;
                     gn.frame = None;
                 }
-            }
-            if matches!(frame.on_return, OnReturn::ThreadExit) || self.threads[t].frames.is_empty() {
+            if matches!(frame.on_return, OnReturn::ThreadExit) || self.threads[t].frames.is_empty()
+            {
                 self.uncaught(exc);
                 return Ok(());
             }
@@ -962,13 +1052,11 @@ impl Machine {
 
     /// The `args` tuple of an exception.
     pub fn exc_args(&mut self, exc: Value) -> Vec<Value> {
-        if let Value::Obj(o) = exc {
-            if let Obj::Instance(i) = self.heap.get(o) {
-                if let Some(a) = i.dict.get_str("args") {
+        if let Value::Obj(o) = exc
+            && let Obj::Instance(i) = self.heap.get(o)
+                && let Some(a) = i.dict.get_str("args") {
                     return self.seq_items(a).unwrap_or_default();
                 }
-            }
-        }
         Vec::new()
     }
 
@@ -985,13 +1073,20 @@ impl Machine {
         for e in entries.iter().rev() {
             let unit = &self.units[e.unit as usize];
             let code = &unit.codes[e.code as usize].obj;
-            let line = code.lines.get(e.pc as usize).copied().unwrap_or(code.first_line);
+            let line = code
+                .lines
+                .get(e.pc as usize)
+                .copied()
+                .unwrap_or(code.first_line);
             let fname = if unit.bundled {
                 format!("<gilsim>/{}", unit.program.filename)
             } else {
                 unit.program.filename.clone()
             };
-            out.push_str(&format!("  File \"{fname}\", line {line}, in {}\n", code.name));
+            out.push_str(&format!(
+                "  File \"{fname}\", line {line}, in {}\n",
+                code.name
+            ));
             let src = unit.program.source_line(line).trim();
             if !src.is_empty() {
                 out.push_str(&format!("    {src}\n"));
@@ -1018,11 +1113,19 @@ impl Machine {
         let key_error = self.types.exc["KeyError"];
         let msg = if self.is_subclass(cls, key_error) {
             let args = self.exc_args(exc);
-            if args.len() == 1 { self.repr_of(args[0]) } else { msg }
+            if args.len() == 1 {
+                self.repr_of(args[0])
+            } else {
+                msg
+            }
         } else {
             msg
         };
-        if msg.is_empty() { name.to_string() } else { format!("{name}: {msg}") }
+        if msg.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name}: {msg}")
+        }
     }
 
     /// Pops the running frame and delivers its return value.
@@ -1047,27 +1150,38 @@ impl Machine {
             OnReturn::Init(inst) => {
                 if v != Value::None {
                     let tn = self.type_name(v);
-                    return Err(self.raise("TypeError", format!("__init__() should return None, not '{tn}'")));
+                    return Err(self.raise(
+                        "TypeError",
+                        format!("__init__() should return None, not '{tn}'"),
+                    ));
                 }
                 self.push(inst);
             }
-            OnReturn::BuildClass { name, qualname, bases, ns } => {
+            OnReturn::BuildClass {
+                name,
+                qualname,
+                bases,
+                ns,
+            } => {
                 let dict = match self.heap.get(ns) {
                     Obj::Dict(d) => d.clone(),
                     _ => crate::dict::Dict::new(),
                 };
                 let cls = self.make_class(name, qualname, bases, dict)?;
                 self.check_class_dunders(cls)?;
-                if let Value::Obj(cell) = v {
-                    if let Obj::Cell(_) = self.heap.get(cell) {
+                if let Value::Obj(cell) = v
+                    && let Obj::Cell(_) = self.heap.get(cell) {
                         *self.heap.get_mut(cell) = Obj::Cell(Value::Obj(cls));
                     }
-                }
                 self.push(Value::Obj(cls));
             }
             OnReturn::SetupWith { handler } => {
                 let level = self.fr().stack.len() as u32;
-                self.fr().blocks.push(Block { kind: BlockKind::Finally, handler, level });
+                self.fr().blocks.push(Block {
+                    kind: BlockKind::Finally,
+                    handler,
+                    level,
+                });
                 self.push(v);
             }
             OnReturn::Import(m) => self.push(Value::Obj(m)),
@@ -1102,8 +1216,20 @@ impl Machine {
     /// Refuses classes whose dunder methods gilsim would silently ignore.
     fn check_class_dunders(&mut self, cls: ObjId) -> Res<()> {
         const OK: &[&str] = &[
-            "__init__", "__enter__", "__exit__", "__module__", "__qualname__", "__doc__", "__classcell__",
-            "__str__", "__repr__", "__call__", "__iter__", "__next__", "__len__", "__slots__",
+            "__init__",
+            "__enter__",
+            "__exit__",
+            "__module__",
+            "__qualname__",
+            "__doc__",
+            "__classcell__",
+            "__str__",
+            "__repr__",
+            "__call__",
+            "__iter__",
+            "__next__",
+            "__len__",
+            "__slots__",
         ];
         let names: Vec<String> = match self.heap.get(cls) {
             Obj::Class(c) => c
@@ -1127,8 +1253,16 @@ impl Machine {
     }
 
     /// Makes a frame for a Python function call with bound arguments.
-    pub(crate) fn function_frame(&mut self, func: ObjId, args: Vec<Value>, kwargs: Vec<(String, Value)>, on_return: OnReturn) -> Res<Frame> {
-        let Obj::Function(f) = self.heap.get(func) else { unreachable!("function") };
+    pub(crate) fn function_frame(
+        &mut self,
+        func: ObjId,
+        args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+        on_return: OnReturn,
+    ) -> Res<Frame> {
+        let Obj::Function(f) = self.heap.get(func) else {
+            unreachable!("function")
+        };
         let f = f.clone();
         let code = self.units[f.unit as usize].codes[f.code as usize].clone();
         let co = &code.obj;
@@ -1147,14 +1281,22 @@ impl Machine {
         let _ = given;
         let mut slot = argc + kwonly;
         if co.varargs {
-            let t = self.heap.alloc(Obj::Tuple(std::mem::take(&mut extra).into()));
+            let t = self
+                .heap
+                .alloc(Obj::Tuple(std::mem::take(&mut extra).into()));
             locals[slot] = Value::Obj(t);
             slot += 1;
         } else if !extra.is_empty() {
             let total = argc + extra.len();
             return Err(self.raise(
                 "TypeError",
-                format!("{}() takes {} positional argument{} but {} were given", f.name, argc, if argc == 1 { "" } else { "s" }, total),
+                format!(
+                    "{}() takes {} positional argument{} but {} were given",
+                    f.name,
+                    argc,
+                    if argc == 1 { "" } else { "s" },
+                    total
+                ),
             ));
         }
         let kw_dict = if co.varkw {
@@ -1168,7 +1310,10 @@ impl Machine {
             match co.varnames[..argc + kwonly].iter().position(|n| *n == k) {
                 Some(i) if i >= co.posonlyargcount as usize => {
                     if locals[i] != Value::Null {
-                        return Err(self.raise("TypeError", format!("{}() got multiple values for argument '{k}'", f.name)));
+                        return Err(self.raise(
+                            "TypeError",
+                            format!("{}() got multiple values for argument '{k}'", f.name),
+                        ));
                     }
                     locals[i] = v;
                 }
@@ -1178,7 +1323,10 @@ impl Machine {
                         self.setitem(d, key, v)?;
                     }
                     None => {
-                        return Err(self.raise("TypeError", format!("{}() got an unexpected keyword argument '{k}'", f.name)));
+                        return Err(self.raise(
+                            "TypeError",
+                            format!("{}() got an unexpected keyword argument '{k}'", f.name),
+                        ));
                     }
                 },
             }
@@ -1207,17 +1355,23 @@ impl Machine {
                 }
             }
         }
-        for i in argc..argc + kwonly {
-            if locals[i] == Value::Null {
+        for (i, local) in locals.iter_mut().enumerate().take(argc + kwonly).skip(argc) {
+            if *local == Value::Null {
                 let name = co.varnames[i].clone();
                 let d = f.kwdefaults.and_then(|d| match self.heap.get(d) {
                     Obj::Dict(dd) => dd.get_str(&name),
                     _ => None,
                 });
                 match d {
-                    Some(v) => locals[i] = v,
+                    Some(v) => *local = v,
                     None => {
-                        return Err(self.raise("TypeError", format!("{}() missing 1 required keyword-only argument: '{name}'", f.name)));
+                        return Err(self.raise(
+                            "TypeError",
+                            format!(
+                                "{}() missing 1 required keyword-only argument: '{name}'",
+                                f.name
+                            ),
+                        ));
                     }
                 }
             }

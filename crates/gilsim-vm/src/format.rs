@@ -26,7 +26,10 @@ pub struct Spec {
 pub fn parse_spec(spec: &str) -> Option<Spec> {
     let chars: Vec<char> = spec.chars().collect();
     let mut i = 0;
-    let mut s = Spec { fill: ' ', ..Spec::default() };
+    let mut s = Spec {
+        fill: ' ',
+        ..Spec::default()
+    };
     let is_align = |c: char| matches!(c, '<' | '>' | '^' | '=');
     if chars.len() >= 2 && is_align(chars[1]) {
         s.fill = chars[0];
@@ -73,9 +76,13 @@ pub fn parse_spec(spec: &str) -> Option<Spec> {
 /// Inserts a thousands separator into the integer part of a number's text.
 #[must_use]
 pub fn group(text: &str, sep: Option<char>) -> String {
-    let Some(sep) = sep else { return text.to_string() };
+    let Some(sep) = sep else {
+        return text.to_string();
+    };
     let (sign, rest) = text.strip_prefix('-').map_or(("", text), |r| ("-", r));
-    let (int, frac) = rest.split_once('.').map_or((rest, None), |(a, b)| (a, Some(b)));
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(a, b)| (a, Some(b)));
     let mut out = String::new();
     for (n, c) in int.chars().enumerate() {
         if n > 0 && (int.len() - n) % 3 == 0 {
@@ -109,12 +116,20 @@ pub fn general(f: f64, prec: usize) -> String {
     if e < -4 || e >= p as i32 {
         let s = exp(f, p - 1);
         let (m, x) = s.split_once('e').unwrap_or((&s, ""));
-        let m = if m.contains('.') { m.trim_end_matches('0').trim_end_matches('.') } else { m };
+        let m = if m.contains('.') {
+            m.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            m
+        };
         format!("{m}e{x}")
     } else {
         let decimals = (p as i32 - 1 - e).max(0) as usize;
         let s = format!("{f:.decimals$}");
-        if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
     }
 }
 
@@ -122,24 +137,31 @@ pub fn general(f: f64, prec: usize) -> String {
 #[must_use]
 pub fn pad(body: &str, s: &Spec) -> String {
     let mut body = body.to_string();
-    if let Some('+') = s.sign {
-        if !body.starts_with('-') {
+    if let Some('+') = s.sign
+        && !body.starts_with('-') {
             body.insert(0, '+');
         }
-    }
     let len = body.chars().count();
     if len >= s.width {
         return body;
     }
     let n = s.width - len;
     let numeric = body.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
-    let (fill, align) = if s.zero && s.align.is_none() { ('0', '=') } else { (s.fill, s.align.unwrap_or(if numeric { '>' } else { '<' })) };
+    let (fill, align) = if s.zero && s.align.is_none() {
+        ('0', '=')
+    } else {
+        (s.fill, s.align.unwrap_or(if numeric { '>' } else { '<' }))
+    };
     let f = |k: usize| std::iter::repeat_n(fill, k).collect::<String>();
     match align {
         '<' => format!("{body}{}", f(n)),
         '^' => format!("{}{body}{}", f(n / 2), f(n - n / 2)),
         '=' => {
-            let (sign, rest) = if body.starts_with(['-', '+']) { body.split_at(1) } else { ("", body.as_str()) };
+            let (sign, rest) = if body.starts_with(['-', '+']) {
+                body.split_at(1)
+            } else {
+                ("", body.as_str())
+            };
             format!("{sign}{}{rest}", f(n))
         }
         _ => format!("{}{body}", f(n)),

@@ -6,8 +6,8 @@
 //! in bounded memory.
 
 use crate::value::{IterState, Obj, ObjId, Value};
-use std::collections::BinaryHeap;
 use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// The heap.
 #[derive(Clone, Debug, Default)]
@@ -64,7 +64,9 @@ impl Heap {
     /// On a freed id, which would be a collector bug.
     #[must_use]
     pub fn get(&self, id: ObjId) -> &Obj {
-        self.slots[id.0 as usize].as_ref().expect("[gilsim internal bug] dangling object id")
+        self.slots[id.0 as usize]
+            .as_ref()
+            .expect("[gilsim internal bug] dangling object id")
     }
 
     /// The object behind an id, mutably.
@@ -72,7 +74,9 @@ impl Heap {
     /// # Panics
     /// On a freed id, which would be a collector bug.
     pub fn get_mut(&mut self, id: ObjId) -> &mut Obj {
-        self.slots[id.0 as usize].as_mut().expect("[gilsim internal bug] dangling object id")
+        self.slots[id.0 as usize]
+            .as_mut()
+            .expect("[gilsim internal bug] dangling object id")
     }
 
     /// Marks everything reachable from `roots` and frees the rest.
@@ -91,11 +95,10 @@ impl Heap {
                 refs(o, &mut children);
             }
             for c in &children {
-                if let Value::Obj(o) = c {
-                    if !marked[o.0 as usize] {
+                if let Value::Obj(o) = c
+                    && !marked[o.0 as usize] {
                         stack.push(*o);
                     }
-                }
             }
         }
         for (i, m) in marked.iter().enumerate() {
@@ -114,11 +117,10 @@ impl Heap {
 pub fn refs(o: &Obj, out: &mut Vec<Value>) {
     match o {
         Obj::Str(_) | Obj::BigInt(_) | Obj::Range { .. } | Obj::Native(_) | Obj::Lock(_) => {
-            if let Obj::Native(n) = o {
-                if let Some(r) = n.receiver {
+            if let Obj::Native(n) = o
+                && let Some(r) = n.receiver {
                     out.push(r);
                 }
-            }
         }
         Obj::List(v) => out.extend_from_slice(v),
         Obj::Tuple(v) => out.extend_from_slice(v),
@@ -148,7 +150,9 @@ pub fn refs(o: &Obj, out: &mut Vec<Value>) {
         Obj::Module(m) => m.dict.values_for_gc(out),
         Obj::Iter(s) => match s {
             IterState::Range { .. } => {}
-            IterState::Seq { seq, .. } | IterState::Reversed { seq, .. } => out.push(Value::Obj(*seq)),
+            IterState::Seq { seq, .. } | IterState::Reversed { seq, .. } => {
+                out.push(Value::Obj(*seq))
+            }
             IterState::Values { items, .. } => out.extend_from_slice(items),
             IterState::DictKeys { dict, .. } => out.push(Value::Obj(*dict)),
             IterState::Enumerate { inner, .. } => out.push(Value::Obj(*inner)),

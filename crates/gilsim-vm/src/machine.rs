@@ -156,7 +156,12 @@ impl Frame {
     #[must_use]
     pub fn line(&self) -> u32 {
         let pc = (self.pc as usize).min(self.code.obj.lines.len().saturating_sub(1));
-        self.code.obj.lines.get(pc).copied().unwrap_or(self.code.obj.first_line)
+        self.code
+            .obj
+            .lines
+            .get(pc)
+            .copied()
+            .unwrap_or(self.code.obj.first_line)
     }
 }
 
@@ -297,7 +302,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_steps: 50_000_000, max_depth: 1000, max_objects: 5_000_000 }
+        Limits {
+            max_steps: 50_000_000,
+            max_depth: 1000,
+            max_objects: 5_000_000,
+        }
     }
 }
 
@@ -321,7 +330,11 @@ impl Streams {
             r.set_stream(stream);
             r
         };
-        Streams { sched: mk(1), program: mk(2), io: mk(3) }
+        Streams {
+            sched: mk(1),
+            program: mk(2),
+            io: mk(3),
+        }
     }
 }
 
@@ -392,6 +405,8 @@ pub struct Machine {
     pub(crate) last_test_was_bool: bool,
     /// A handler was entered by the last instruction.
     pub(crate) entered_handler: bool,
+    /// The exception being unwound is a re-raise (its traceback already has this frame).
+    pub(crate) reraising: bool,
     /// Exit code requested by `sys.exit` in the main thread.
     pub(crate) exit_code: Option<i32>,
     /// Whether the main thread ended with an uncaught exception.
@@ -407,11 +422,14 @@ pub struct Machine {
 pub fn instr_cost(op: Op) -> u64 {
     use Op::*;
     match op {
-        NOP | LOAD_FAST | LOAD_CONST | STORE_FAST | POP_TOP | ROT_TWO | ROT_THREE | ROT_FOUR | DUP_TOP
-        | DUP_TOP_TWO | JUMP_FORWARD | JUMP_ABSOLUTE | POP_BLOCK => 6,
-        POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE | JUMP_IF_FALSE_OR_POP | JUMP_IF_TRUE_OR_POP | IS_OP => 8,
-        LOAD_GLOBAL | STORE_GLOBAL | LOAD_NAME | STORE_NAME | LOAD_DEREF | STORE_DEREF | FOR_ITER => 12,
-        LOAD_ATTR | STORE_ATTR | LOAD_METHOD | BINARY_SUBSCR | STORE_SUBSCR | COMPARE_OP | CONTAINS_OP => 20,
+        NOP | LOAD_FAST | LOAD_CONST | STORE_FAST | POP_TOP | ROT_TWO | ROT_THREE | ROT_FOUR
+        | DUP_TOP | DUP_TOP_TWO | JUMP_FORWARD | JUMP_ABSOLUTE | POP_BLOCK => 6,
+        POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE | JUMP_IF_FALSE_OR_POP | JUMP_IF_TRUE_OR_POP
+        | IS_OP => 8,
+        LOAD_GLOBAL | STORE_GLOBAL | LOAD_NAME | STORE_NAME | LOAD_DEREF | STORE_DEREF
+        | FOR_ITER => 12,
+        LOAD_ATTR | STORE_ATTR | LOAD_METHOD | BINARY_SUBSCR | STORE_SUBSCR | COMPARE_OP
+        | CONTAINS_OP => 20,
         CALL_FUNCTION | CALL_METHOD | CALL_FUNCTION_KW | CALL_FUNCTION_EX | MAKE_FUNCTION => 60,
         IMPORT_NAME | LOAD_BUILD_CLASS => 200,
         _ => 15,
@@ -421,7 +439,13 @@ pub fn instr_cost(op: Op) -> u64 {
 impl Machine {
     /// Builds a machine for a compiled program.
     #[must_use]
-    pub fn new(program: Program, profile: Profile, policy: Box<dyn Policy>, seed: u64, limits: Limits) -> Machine {
+    pub fn new(
+        program: Program,
+        profile: Profile,
+        policy: Box<dyn Policy>,
+        seed: u64,
+        limits: Limits,
+    ) -> Machine {
         let mut m = Machine {
             profile,
             heap: Heap::new(limits.max_objects),
@@ -451,6 +475,7 @@ impl Machine {
             instrs_since_switch: 0,
             last_test_was_bool: false,
             entered_handler: false,
+            reraising: false,
             exit_code: None,
             main_raised: false,
             next_thread_name: 1,
@@ -483,14 +508,41 @@ impl Machine {
         let mut codes = Vec::with_capacity(program.codes.len());
         let unit_idx = self.units.len() as u16;
         for c in &program.codes {
-            let consts = c.consts.iter().map(|k| self.const_value(unit_idx, k)).collect();
-            let names = c.names.iter().map(|n| HKey::Str(Rc::from(n.as_str()))).collect();
+            let consts = c
+                .consts
+                .iter()
+                .map(|k| self.const_value(unit_idx, k))
+                .collect();
+            let names = c
+                .names
+                .iter()
+                .map(|n| HKey::Str(Rc::from(n.as_str())))
+                .collect();
             let name_objs = c.names.iter().map(|n| self.intern(n)).collect();
-            let check = c.instrs.iter().map(|i| self.profile.check_after(i.op)).collect();
-            let skip_before = c.instrs.iter().map(|i| self.profile.skips_check_before(i.op)).collect();
-            codes.push(Rc::new(Code { obj: c.clone(), consts, names, name_objs, check, skip_before }));
+            let check = c
+                .instrs
+                .iter()
+                .map(|i| self.profile.check_after(i.op))
+                .collect();
+            let skip_before = c
+                .instrs
+                .iter()
+                .map(|i| self.profile.skips_check_before(i.op))
+                .collect();
+            codes.push(Rc::new(Code {
+                obj: c.clone(),
+                consts,
+                names,
+                name_objs,
+                check,
+                skip_before,
+            }));
         }
-        self.units.push(Unit { program: Rc::new(program), codes, bundled });
+        self.units.push(Unit {
+            program: Rc::new(program),
+            codes,
+            bundled,
+        });
         unit_idx
     }
 
@@ -538,7 +590,10 @@ impl Machine {
         let mut dict = Dict::new();
         let n = self.intern(name);
         dict.insert(HKey::Str(Rc::from("__name__")), self.intern("__name__"), n);
-        let o = self.heap.alloc(Obj::Module(Box::new(Module { name: Rc::from(name), dict })));
+        let o = self.heap.alloc(Obj::Module(Box::new(Module {
+            name: Rc::from(name),
+            dict,
+        })));
         self.modules.insert(name.to_string(), o);
         o
     }
@@ -572,7 +627,10 @@ impl Machine {
     #[inline]
     pub(crate) fn fr(&mut self) -> &mut Frame {
         let t = self.current as usize;
-        self.threads[t].frames.last_mut().expect("[gilsim internal bug] no frame")
+        self.threads[t]
+            .frames
+            .last_mut()
+            .expect("[gilsim internal bug] no frame")
     }
 
     /// The builtin class for a tag.
@@ -584,7 +642,11 @@ impl Machine {
     /// A new exception instance of a builtin exception class.
     pub fn new_exc(&mut self, class: &str, msg: &str) -> Value {
         let cls = self.types.exc[class];
-        let args = if msg.is_empty() { Vec::new() } else { vec![self.new_str(msg)] };
+        let args = if msg.is_empty() {
+            Vec::new()
+        } else {
+            vec![self.new_str(msg)]
+        };
         self.exc_instance(cls, args)
     }
 
@@ -610,7 +672,12 @@ impl Machine {
     /// Stops the run as unsupported, pointing at the current instruction.
     pub fn unsupported(&mut self, msg: impl Into<String>) -> Flow {
         let loc = self.user_location();
-        Flow::Stop(RunEnd { status: Status::Unsupported, exit_code: 2, detail: vec![msg.into()], location: loc })
+        Flow::Stop(RunEnd {
+            status: Status::Unsupported,
+            exit_code: 2,
+            detail: vec![msg.into()],
+            location: loc,
+        })
     }
 
     /// (line, col) of the innermost frame of the running thread that runs the user's code.
@@ -619,7 +686,10 @@ impl Machine {
         let th = self.threads.get(self.current as usize)?;
         th.frames.iter().rev().find(|f| f.unit == 0).map(|f| {
             let pc = (f.pc as usize).min(f.code.obj.lines.len().saturating_sub(1));
-            (f.code.obj.lines.get(pc).copied().unwrap_or(0), f.code.obj.cols.get(pc).copied().unwrap_or(1))
+            (
+                f.code.obj.lines.get(pc).copied().unwrap_or(0),
+                f.code.obj.cols.get(pc).copied().unwrap_or(1),
+            )
         })
     }
 
@@ -688,9 +758,19 @@ impl Machine {
     }
 
     /// Builds a class object.
-    pub fn make_class(&mut self, name: Rc<str>, qualname: Rc<str>, bases: Vec<ObjId>, dict: Dict) -> Res<ObjId> {
+    pub fn make_class(
+        &mut self,
+        name: Rc<str>,
+        qualname: Rc<str>,
+        bases: Vec<ObjId>,
+        dict: Dict,
+    ) -> Res<ObjId> {
         let object = self.type_obj(TypeTag::Object);
-        let bases = if bases.is_empty() { vec![object] } else { bases };
+        let bases = if bases.is_empty() {
+            vec![object]
+        } else {
+            bases
+        };
         // C3 linearisation.
         let mut seqs: Vec<Vec<ObjId>> = Vec::new();
         let mut builtin = TypeTag::Object;
@@ -715,9 +795,15 @@ impl Machine {
             if seqs.is_empty() {
                 break;
             }
-            let cand = seqs.iter().map(|s| s[0]).find(|c| !seqs.iter().any(|s| s[1..].contains(c)));
+            let cand = seqs
+                .iter()
+                .map(|s| s[0])
+                .find(|c| !seqs.iter().any(|s| s[1..].contains(c)));
             let Some(c) = cand else {
-                return Err(self.raise("TypeError", "Cannot create a consistent method resolution order (MRO)"));
+                return Err(self.raise(
+                    "TypeError",
+                    "Cannot create a consistent method resolution order (MRO)",
+                ));
             };
             mro_tail.push(c);
             for s in &mut seqs {
@@ -745,13 +831,14 @@ impl Machine {
     /// Looks a name up along a class's MRO.
     #[must_use]
     pub fn class_lookup(&self, cls: ObjId, name: &HKey) -> Option<Value> {
-        let Obj::Class(c) = self.heap.get(cls) else { return None };
+        let Obj::Class(c) = self.heap.get(cls) else {
+            return None;
+        };
         for k in &c.mro {
-            if let Obj::Class(kc) = self.heap.get(*k) {
-                if let Some(v) = kc.dict.get(name) {
+            if let Obj::Class(kc) = self.heap.get(*k)
+                && let Some(v) = kc.dict.get(name) {
                     return Some(v);
                 }
-            }
         }
         None
     }
@@ -788,7 +875,9 @@ impl Machine {
 
     fn next_line(&self) -> u32 {
         let th = &self.threads[self.current as usize];
-        th.frames.last().map_or(0, |f| f.code.obj.lines.get(f.pc as usize).copied().unwrap_or(0))
+        th.frames.last().map_or(0, |f| {
+            f.code.obj.lines.get(f.pc as usize).copied().unwrap_or(0)
+        })
     }
 
     fn make_view<'a>(&self, others: &'a [u32], at_check_point: bool) -> SchedView<'a> {
@@ -813,7 +902,12 @@ impl Machine {
         let counts = self.policy.wants_instruction_counts();
         loop {
             if self.steps >= self.limits.max_steps {
-                return Some(RunEnd { status: Status::StepLimit, exit_code: 4, detail: Vec::new(), location: None });
+                return Some(RunEnd {
+                    status: Status::StepLimit,
+                    exit_code: 4,
+                    detail: Vec::new(),
+                    location: None,
+                });
             }
             if self.heap.gc_due() {
                 self.collect_garbage();
@@ -866,6 +960,7 @@ impl Machine {
                     }
                 }
                 Err(Flow::Block(wait)) => {
+                    self.recorder.gave_up(t);
                     let th = self.th();
                     th.state = ThreadState::Blocked(wait);
                     let why = match wait {
@@ -879,6 +974,7 @@ impl Machine {
                     return None;
                 }
                 Err(Flow::Yield) => {
+                    self.recorder.gave_up(t);
                     let now = self.now;
                     let th = self.th();
                     th.resume = Some(Value::None);
@@ -889,7 +985,9 @@ impl Machine {
                     return None;
                 }
                 Err(Flow::Stop(end)) => return Some(end),
-                Err(Flow::Raise(_)) => unreachable!("[gilsim internal bug] exceptions are handled in step"),
+                Err(Flow::Raise(_)) => {
+                    unreachable!("[gilsim internal bug] exceptions are handled in step")
+                }
             }
         }
     }
@@ -899,7 +997,10 @@ impl Machine {
         let (line, op) = th.frames.last().map_or((0, "?"), |f| {
             let pc = f.pc as usize;
             let prev = pc.saturating_sub(1);
-            (f.code.obj.lines.get(prev).copied().unwrap_or(0), f.code.obj.instrs.get(prev).map_or("?", |i| i.op.name()))
+            (
+                f.code.obj.lines.get(prev).copied().unwrap_or(0),
+                f.code.obj.instrs.get(prev).map_or("?", |i| i.op.name()),
+            )
         });
         format!(
             "the schedule asks for a switch after {op} (line {line}) of thread {}, where CPython {} cannot switch threads; move the switch to a check point (see `gilsim dis`)",
@@ -909,7 +1010,12 @@ impl Machine {
     }
 
     fn schedule_error(&self, msg: String) -> RunEnd {
-        RunEnd { status: Status::ScheduleError, exit_code: 5, detail: vec![msg], location: None }
+        RunEnd {
+            status: Status::ScheduleError,
+            exit_code: 5,
+            detail: vec![msg],
+            location: None,
+        }
     }
 
     /// Makes `n` the running thread.
@@ -935,8 +1041,12 @@ impl Machine {
     /// sleep). Returns `Some` when the run is over.
     fn give_up(&mut self, why: GiveUp) -> Option<RunEnd> {
         loop {
-            let mut candidates: Vec<u32> =
-                self.threads.iter().filter(|t| t.state == ThreadState::Runnable).map(|t| t.id).collect();
+            let mut candidates: Vec<u32> = self
+                .threads
+                .iter()
+                .filter(|t| t.state == ThreadState::Runnable)
+                .map(|t| t.id)
+                .collect();
             if candidates.is_empty() {
                 if self.program_over() {
                     return Some(self.finish());
@@ -961,7 +1071,9 @@ impl Machine {
             self.view_others();
             let others = std::mem::take(&mut self.others_buf);
             let view = self.make_view(&others, false);
-            let chosen = self.policy.choose(&view, &candidates, why, &mut self.streams.sched);
+            let chosen = self
+                .policy
+                .choose(&view, &candidates, why, &mut self.streams.sched);
             self.others_buf = others;
             let choice = match chosen {
                 Ok(c) => c,
@@ -982,9 +1094,9 @@ impl Machine {
     pub(crate) fn wake_timed(&mut self) {
         let now = self.now;
         for th in &mut self.threads {
-            if let ThreadState::Blocked(w) = th.state {
-                if let Some(at) = w.wake_time() {
-                    if at <= now {
+            if let ThreadState::Blocked(w) = th.state
+                && let Some(at) = w.wake_time()
+                    && at <= now {
                         th.state = ThreadState::Runnable;
                         th.ready_since = now;
                         let default = match w {
@@ -993,8 +1105,6 @@ impl Machine {
                         };
                         th.resume = Some(th.wake_value.take().unwrap_or(default));
                     }
-                }
-            }
         }
     }
 
@@ -1002,12 +1112,11 @@ impl Machine {
     pub(crate) fn wake_lock_waiters(&mut self, lock: ObjId) {
         let now = self.now;
         for th in &mut self.threads {
-            if let ThreadState::Blocked(Wait::Lock { lock: l, .. }) = th.state {
-                if l == lock {
+            if let ThreadState::Blocked(Wait::Lock { lock: l, .. }) = th.state
+                && l == lock {
                     th.state = ThreadState::Runnable;
                     th.ready_since = now;
                 }
-            }
         }
     }
 
@@ -1017,36 +1126,57 @@ impl Machine {
         self.threads[id as usize].state = ThreadState::Done;
         self.threads[id as usize].frames.clear();
         for th in &mut self.threads {
-            if let ThreadState::Blocked(Wait::Join { thread }) = th.state {
-                if thread == id {
+            if let ThreadState::Blocked(Wait::Join { thread }) = th.state
+                && thread == id {
                     th.state = ThreadState::Runnable;
                     th.ready_since = now;
                     th.resume = Some(Value::None);
                 }
-            }
         }
     }
 
     /// The program is over when the main thread and every non-daemon thread are done.
     fn program_over(&self) -> bool {
-        self.threads.iter().all(|t| t.state == ThreadState::Done || (t.daemon && t.id != 0))
+        self.threads
+            .iter()
+            .all(|t| t.state == ThreadState::Done || (t.daemon && t.id != 0))
     }
 
     fn finish(&mut self) -> RunEnd {
         if let Some(code) = self.exit_code {
-            return RunEnd { status: Status::Finished, exit_code: code, detail: Vec::new(), location: None };
+            return RunEnd {
+                status: Status::Finished,
+                exit_code: code,
+                detail: Vec::new(),
+                location: None,
+            };
         }
         if self.main_raised {
-            return RunEnd { status: Status::Exception, exit_code: 1, detail: Vec::new(), location: None };
+            return RunEnd {
+                status: Status::Exception,
+                exit_code: 1,
+                detail: Vec::new(),
+                location: None,
+            };
         }
-        RunEnd { status: Status::Finished, exit_code: 0, detail: Vec::new(), location: None }
+        RunEnd {
+            status: Status::Finished,
+            exit_code: 0,
+            detail: Vec::new(),
+            location: None,
+        }
     }
 
     fn deadlock(&mut self) -> RunEnd {
         let mut detail = Vec::new();
         for th in &self.threads {
             if let ThreadState::Blocked(w) = th.state {
-                let line = th.frames.iter().rev().find(|f| f.unit == 0).map_or(0, Frame::line);
+                let line = th
+                    .frames
+                    .iter()
+                    .rev()
+                    .find(|f| f.unit == 0)
+                    .map_or(0, Frame::line);
                 let what = match w {
                     Wait::Lock { lock, .. } => {
                         let owner = match self.heap.get(lock) {
@@ -1061,13 +1191,24 @@ impl Machine {
                             None => "a lock".to_string(),
                         }
                     }
-                    Wait::Join { thread } => format!("thread {thread} ({}) to finish", self.threads[thread as usize].name),
+                    Wait::Join { thread } => format!(
+                        "thread {thread} ({}) to finish",
+                        self.threads[thread as usize].name
+                    ),
                     Wait::Sleep { .. } | Wait::Io { .. } => "time to pass".to_string(),
                 };
-                detail.push(format!("thread {} ({}) waits at line {line} for {what}", th.id, th.name));
+                detail.push(format!(
+                    "thread {} ({}) waits at line {line} for {what}",
+                    th.id, th.name
+                ));
             }
         }
-        RunEnd { status: Status::Deadlock, exit_code: 3, detail, location: None }
+        RunEnd {
+            status: Status::Deadlock,
+            exit_code: 3,
+            detail,
+            location: None,
+        }
     }
 
     fn collect_garbage(&mut self) {
@@ -1100,12 +1241,19 @@ impl Machine {
 
     /// Looks up a native by id as a callable value.
     pub fn native(&mut self, id: NativeId, receiver: Option<Value>) -> Value {
-        Value::Obj(self.heap.alloc(Obj::Native(crate::value::Native { id, receiver })))
+        Value::Obj(
+            self.heap
+                .alloc(Obj::Native(crate::value::Native { id, receiver })),
+        )
     }
 
     /// The traceback entry for the running frame.
     pub(crate) fn tb_here(&mut self) -> TbEntry {
         let f = self.fr();
-        TbEntry { unit: f.unit, code: f.code_idx, pc: f.pc }
+        TbEntry {
+            unit: f.unit,
+            code: f.code_idx,
+            pc: f.pc,
+        }
     }
 }

@@ -83,7 +83,10 @@ impl Machine {
                     _ => "~",
                 };
                 let tn = self.type_name(v);
-                Err(self.raise("TypeError", format!("bad operand type for unary {sym}: '{tn}'")))
+                Err(self.raise(
+                    "TypeError",
+                    format!("bad operand type for unary {sym}: '{tn}'"),
+                ))
             }
         }
     }
@@ -109,8 +112,18 @@ impl Machine {
         }
         let inplace = matches!(
             op,
-            INPLACE_ADD | INPLACE_SUBTRACT | INPLACE_MULTIPLY | INPLACE_MODULO | INPLACE_POWER | INPLACE_FLOOR_DIVIDE
-                | INPLACE_TRUE_DIVIDE | INPLACE_LSHIFT | INPLACE_RSHIFT | INPLACE_AND | INPLACE_XOR | INPLACE_OR
+            INPLACE_ADD
+                | INPLACE_SUBTRACT
+                | INPLACE_MULTIPLY
+                | INPLACE_MODULO
+                | INPLACE_POWER
+                | INPLACE_FLOOR_DIVIDE
+                | INPLACE_TRUE_DIVIDE
+                | INPLACE_LSHIFT
+                | INPLACE_RSHIFT
+                | INPLACE_AND
+                | INPLACE_XOR
+                | INPLACE_OR
         );
         if let (Value::Obj(lo), Value::Obj(ro)) = (l, r) {
             match (self.heap.get(lo), self.heap.get(ro), op) {
@@ -136,7 +149,11 @@ impl Machine {
                     v.extend_from_slice(b);
                     return Ok(Value::Obj(self.heap.alloc(Obj::Tuple(v.into()))));
                 }
-                (Obj::Set(a), Obj::Set(b), BINARY_OR | BINARY_AND | BINARY_SUBTRACT | BINARY_XOR | INPLACE_OR) => {
+                (
+                    Obj::Set(a),
+                    Obj::Set(b),
+                    BINARY_OR | BINARY_AND | BINARY_SUBTRACT | BINARY_XOR | INPLACE_OR,
+                ) => {
                     let (a, b) = (a.clone(), b.clone());
                     let mut out = Dict::new();
                     match op {
@@ -214,8 +231,8 @@ impl Machine {
                 _ => {}
             }
         }
-        if let (Value::Int(n), Value::Obj(ro)) = (l, r) {
-            if op == BINARY_MULTIPLY {
+        if let (Value::Int(n), Value::Obj(ro)) = (l, r)
+            && op == BINARY_MULTIPLY {
                 match self.heap.get(ro) {
                     Obj::Str(s) => {
                         let s = s.repeat(n.max(0) as usize);
@@ -231,10 +248,16 @@ impl Machine {
                     _ => {}
                 }
             }
-        }
         let (ln, rn) = (self.type_name(l), self.type_name(r));
-        let sym = if inplace { format!("{sym}=") } else { sym.to_string() };
-        Err(self.raise("TypeError", format!("unsupported operand type(s) for {sym}: '{ln}' and '{rn}'")))
+        let sym = if inplace {
+            format!("{sym}=")
+        } else {
+            sym.to_string()
+        };
+        Err(self.raise(
+            "TypeError",
+            format!("unsupported operand type(s) for {sym}: '{ln}' and '{rn}'"),
+        ))
     }
 
     fn arith(&mut self, op: Op, _sym: &str, a: Num, b: Num) -> Res<Value> {
@@ -244,7 +267,11 @@ impl Machine {
             BINARY_TRUE_DIVIDE | INPLACE_TRUE_DIVIDE => {
                 let (x, y) = (Self::float_of(&a), Self::float_of(&b));
                 if y == 0.0 {
-                    let msg = if float { "float division by zero" } else { "division by zero" };
+                    let msg = if float {
+                        "float division by zero"
+                    } else {
+                        "division by zero"
+                    };
                     return Err(self.raise("ZeroDivisionError", msg));
                 }
                 return Ok(Value::Float(x / y));
@@ -260,11 +287,19 @@ impl Machine {
                 BINARY_POWER | INPLACE_POWER => x.powf(y),
                 BINARY_FLOOR_DIVIDE | INPLACE_FLOOR_DIVIDE | BINARY_MODULO | INPLACE_MODULO => {
                     if y == 0.0 {
-                        let msg = if matches!(op, BINARY_MODULO | INPLACE_MODULO) { "float modulo" } else { "float divmod()" };
+                        let msg = if matches!(op, BINARY_MODULO | INPLACE_MODULO) {
+                            "float modulo"
+                        } else {
+                            "float divmod()"
+                        };
                         return Err(self.raise("ZeroDivisionError", msg));
                     }
                     let q = (x / y).floor();
-                    if matches!(op, BINARY_FLOOR_DIVIDE | INPLACE_FLOOR_DIVIDE) { q } else { x - q * y }
+                    if matches!(op, BINARY_FLOOR_DIVIDE | INPLACE_FLOOR_DIVIDE) {
+                        q
+                    } else {
+                        x - q * y
+                    }
                 }
                 _ => {
                     let msg = format!("unsupported operand type(s) for {}: 'float'", op_symbol(op));
@@ -285,14 +320,14 @@ impl Machine {
             }
             BINARY_FLOOR_DIVIDE | INPLACE_FLOOR_DIVIDE | BINARY_MODULO | INPLACE_MODULO => {
                 if y.is_zero() {
-                    let msg = if matches!(op, BINARY_MODULO | INPLACE_MODULO) {
-                        "integer division or modulo by zero"
-                    } else {
-                        "integer division or modulo by zero"
-                    };
+                    let msg = "integer division or modulo by zero";
                     return Err(self.raise("ZeroDivisionError", msg));
                 }
-                if matches!(op, BINARY_FLOOR_DIVIDE | INPLACE_FLOOR_DIVIDE) { x.div_floor(&y) } else { x.mod_floor(&y) }
+                if matches!(op, BINARY_FLOOR_DIVIDE | INPLACE_FLOOR_DIVIDE) {
+                    x.div_floor(&y)
+                } else {
+                    x.mod_floor(&y)
+                }
             }
             BINARY_POWER | INPLACE_POWER => {
                 if y < BigInt::zero() {
@@ -431,10 +466,21 @@ impl Machine {
                         }
                         Ok(true)
                     }
-                    (Obj::Set(p), Obj::Set(q)) => Ok(p.len() == q.len() && p.iter().all(|(h, _, _)| q.contains(h))),
-                    (Obj::Range { start: a1, stop: b1, step: c1 }, Obj::Range { start: a2, stop: b2, step: c2 }) => {
-                        Ok((a1, b1, c1) == (a2, b2, c2))
+                    (Obj::Set(p), Obj::Set(q)) => {
+                        Ok(p.len() == q.len() && p.iter().all(|(h, _, _)| q.contains(h)))
                     }
+                    (
+                        Obj::Range {
+                            start: a1,
+                            stop: b1,
+                            step: c1,
+                        },
+                        Obj::Range {
+                            start: a2,
+                            stop: b2,
+                            step: c2,
+                        },
+                    ) => Ok((a1, b1, c1) == (a2, b2, c2)),
                     _ => Ok(false),
                 }
             }
@@ -461,8 +507,12 @@ impl Machine {
         if let (Some(x), Some(y)) = (self.num(a), self.num(b)) {
             return Ok(match (x, y) {
                 (Num::I(p), Num::I(q)) => p.cmp(&q),
-                (Num::F(p), q) => p.partial_cmp(&Self::float_of(&q)).unwrap_or(Ordering::Equal),
-                (p, Num::F(q)) => Self::float_of(&p).partial_cmp(&q).unwrap_or(Ordering::Equal),
+                (Num::F(p), q) => p
+                    .partial_cmp(&Self::float_of(&q))
+                    .unwrap_or(Ordering::Equal),
+                (p, Num::F(q)) => Self::float_of(&p)
+                    .partial_cmp(&q)
+                    .unwrap_or(Ordering::Equal),
                 (p, q) => Self::big(&p).cmp(&Self::big(&q)),
             });
         }
@@ -481,7 +531,10 @@ impl Machine {
             }
         }
         let (ln, rn) = (self.type_name(a), self.type_name(b));
-        Err(self.raise("TypeError", format!("'{sym}' not supported between instances of '{ln}' and '{rn}'")))
+        Err(self.raise(
+            "TypeError",
+            format!("'{sym}' not supported between instances of '{ln}' and '{rn}'"),
+        ))
     }
 
     fn seq_cmp(&mut self, p: &[Value], q: &[Value], sym: &str) -> Res<std::cmp::Ordering> {
@@ -510,7 +563,10 @@ impl Machine {
     pub(crate) fn contains(&mut self, container: Value, item: Value) -> Res<bool> {
         let Value::Obj(o) = container else {
             let tn = self.type_name(container);
-            return Err(self.raise("TypeError", format!("argument of type '{tn}' is not iterable")));
+            return Err(self.raise(
+                "TypeError",
+                format!("argument of type '{tn}' is not iterable"),
+            ));
         };
         match self.heap.get(o) {
             Obj::Dict(_) | Obj::Set(_) => {
@@ -525,9 +581,13 @@ impl Machine {
                 match item {
                     Value::Obj(i) => match self.heap.get(i) {
                         Obj::Str(sub) => Ok(s.contains(&**sub)),
-                        _ => Err(self.raise("TypeError", "'in <string>' requires string as left operand")),
+                        _ => Err(self
+                            .raise("TypeError", "'in <string>' requires string as left operand")),
                     },
-                    _ => Err(self.raise("TypeError", "'in <string>' requires string as left operand")),
+                    _ => {
+                        Err(self
+                            .raise("TypeError", "'in <string>' requires string as left operand"))
+                    }
                 }
             }
             _ => {
@@ -549,12 +609,23 @@ impl Machine {
             return Err(self.raise("TypeError", format!("'{tn}' object is not iterable")));
         };
         let state = match self.heap.get(o) {
-            Obj::Range { start, stop, step } => IterState::Range { next: *start, stop: *stop, step: *step },
+            Obj::Range { start, stop, step } => IterState::Range {
+                next: *start,
+                stop: *stop,
+                step: *step,
+            },
             Obj::List(_) | Obj::Tuple(_) | Obj::Str(_) => IterState::Seq { seq: o, index: 0 },
-            Obj::Dict(d) => IterState::DictKeys { dict: o, index: 0, len: d.len() },
+            Obj::Dict(d) => IterState::DictKeys {
+                dict: o,
+                index: 0,
+                len: d.len(),
+            },
             Obj::Set(d) => {
                 let items: Vec<Value> = d.iter().map(|(_, k, _)| k).collect();
-                IterState::Values { items: items.into(), index: 0 }
+                IterState::Values {
+                    items: items.into(),
+                    index: 0,
+                }
             }
             Obj::Iter(_) | Obj::Generator(_) => return Ok(v),
             Obj::Instance(i) => {
@@ -562,7 +633,9 @@ impl Machine {
                     return self.get_iter(p);
                 }
                 let tn = self.type_name(v);
-                return Err(self.unsupported(format!("iterating over a '{tn}' object (a class with __iter__)")));
+                return Err(self.unsupported(format!(
+                    "iterating over a '{tn}' object (a class with __iter__)"
+                )));
             }
             _ => {
                 let tn = self.type_name(v);
@@ -577,7 +650,9 @@ impl Machine {
     pub(crate) fn next(&mut self, it: Value) -> Res<Option<Value>> {
         let Value::Obj(o) = it else { return Ok(None) };
         if let Obj::Generator(g) = self.heap.get_mut(o) {
-            let Some(mut frame) = g.frame.take() else { return Ok(None) };
+            let Some(mut frame) = g.frame.take() else {
+                return Ok(None);
+            };
             g.running = true;
             if frame.pc > 0 {
                 frame.stack.push(Value::None); // the value of the `yield` expression
@@ -587,12 +662,21 @@ impl Machine {
             self.push_frame(*frame)?;
             return Ok(Some(Value::Null));
         }
-        let Obj::Iter(state) = self.heap.get(o) else { return Ok(None) };
+        let Obj::Iter(state) = self.heap.get(o) else {
+            return Ok(None);
+        };
         let state = state.clone();
         let (out, new_state) = match state {
             IterState::Range { next, stop, step } => {
                 if (step > 0 && next < stop) || (step < 0 && next > stop) {
-                    (Some(Value::Int(next)), IterState::Range { next: next + step, stop, step })
+                    (
+                        Some(Value::Int(next)),
+                        IterState::Range {
+                            next: next + step,
+                            stop,
+                            step,
+                        },
+                    )
                 } else {
                     (None, IterState::Range { next, stop, step })
                 }
@@ -603,30 +687,56 @@ impl Machine {
                     Obj::Tuple(t) => t.get(index).copied(),
                     Obj::Str(s) => {
                         let c = s.chars().nth(index);
-                        match c {
-                            Some(c) => Some(self.new_str(c.to_string())),
-                            None => None,
-                        }
+                        c.map(|c| self.new_str(c.to_string()))
                     }
                     _ => None,
                 };
-                (v, IterState::Seq { seq, index: index + 1 })
+                (
+                    v,
+                    IterState::Seq {
+                        seq,
+                        index: index + 1,
+                    },
+                )
             }
-            IterState::Values { items, index } => (items.get(index).copied(), IterState::Values { items, index: index + 1 }),
+            IterState::Values { items, index } => (
+                items.get(index).copied(),
+                IterState::Values {
+                    items,
+                    index: index + 1,
+                },
+            ),
             IterState::DictKeys { dict, index, len } => {
                 let (cur_len, item) = match self.heap.get(dict) {
                     Obj::Dict(d) => (d.len(), d.get_index(index)),
                     _ => (0, None),
                 };
                 if cur_len != len {
-                    return Err(self.raise("RuntimeError", "dictionary changed size during iteration"));
+                    return Err(
+                        self.raise("RuntimeError", "dictionary changed size during iteration")
+                    );
                 }
-                (item.map(|(k, _)| k), IterState::DictKeys { dict, index: index + 1, len })
+                (
+                    item.map(|(k, _)| k),
+                    IterState::DictKeys {
+                        dict,
+                        index: index + 1,
+                        len,
+                    },
+                )
             }
             IterState::Enumerate { inner, count } => match self.next(Value::Obj(inner))? {
                 Some(v) => {
-                    let t = self.heap.alloc(Obj::Tuple(vec![Value::Int(count), v].into()));
-                    (Some(Value::Obj(t)), IterState::Enumerate { inner, count: count + 1 })
+                    let t = self
+                        .heap
+                        .alloc(Obj::Tuple(vec![Value::Int(count), v].into()));
+                    (
+                        Some(Value::Obj(t)),
+                        IterState::Enumerate {
+                            inner,
+                            count: count + 1,
+                        },
+                    )
                 }
                 None => (None, IterState::Enumerate { inner, count }),
             },
@@ -658,7 +768,13 @@ impl Machine {
                         Obj::Tuple(t) => t.get(left - 1).copied(),
                         _ => None,
                     };
-                    (v, IterState::Reversed { seq, left: left - 1 })
+                    (
+                        v,
+                        IterState::Reversed {
+                            seq,
+                            left: left - 1,
+                        },
+                    )
                 }
             }
         };
@@ -711,20 +827,18 @@ impl Machine {
 
     pub(crate) fn set_add(&mut self, set: Value, v: Value) -> Res<()> {
         let k = self.hkey(v)?;
-        if let Value::Obj(o) = set {
-            if let Obj::Set(d) = self.heap.get_mut(o) {
+        if let Value::Obj(o) = set
+            && let Obj::Set(d) = self.heap.get_mut(o) {
                 d.insert(k, v, Value::None);
             }
-        }
         Ok(())
     }
 
     pub(crate) fn dict_items(&mut self, d: Value) -> Res<Vec<(Value, Value)>> {
-        if let Value::Obj(o) = d {
-            if let Obj::Dict(dd) = self.heap.get(o) {
+        if let Value::Obj(o) = d
+            && let Obj::Dict(dd) = self.heap.get(o) {
                 return Ok(dd.iter().map(|(_, k, v)| (k, v)).collect());
             }
-        }
         let tn = self.type_name(d);
         Err(self.raise("TypeError", format!("'{tn}' object is not a mapping")))
     }
@@ -744,7 +858,11 @@ impl Machine {
             _ => return Ok(None),
         };
         let i = if i < 0 { i + len as i64 } else { i };
-        Ok(if i < 0 || i >= len as i64 { None } else { Some(i as usize) })
+        Ok(if i < 0 || i >= len as i64 {
+            None
+        } else {
+            Some(i as usize)
+        })
     }
 
     /// `o[k]`.
@@ -753,17 +871,19 @@ impl Machine {
             let tn = self.type_name(o);
             return Err(self.raise("TypeError", format!("'{tn}' object is not subscriptable")));
         };
-        if let Value::Obj(ko) = k {
-            if let Obj::Slice(a, b, c) = *self.heap.get(ko) {
+        if let Value::Obj(ko) = k
+            && let Obj::Slice(a, b, c) = *self.heap.get(ko) {
                 return self.get_slice(id, a, b, c);
             }
-        }
         let v = match self.heap.get(id) {
             Obj::List(l) => {
                 let len = l.len();
                 if !matches!(k, Value::Int(_) | Value::Bool(_)) {
                     let tn = self.type_name(k);
-                    return Err(self.raise("TypeError", format!("list indices must be integers or slices, not {tn}")));
+                    return Err(self.raise(
+                        "TypeError",
+                        format!("list indices must be integers or slices, not {tn}"),
+                    ));
                 }
                 match self.index_of(len, k)? {
                     Some(i) => match self.heap.get(id) {
@@ -905,7 +1025,10 @@ impl Machine {
     pub(crate) fn setitem(&mut self, o: Value, k: Value, v: Value) -> Res<()> {
         let Value::Obj(id) = o else {
             let tn = self.type_name(o);
-            return Err(self.raise("TypeError", format!("'{tn}' object does not support item assignment")));
+            return Err(self.raise(
+                "TypeError",
+                format!("'{tn}' object does not support item assignment"),
+            ));
         };
         match self.heap.get(id) {
             Obj::Dict(_) => {
@@ -916,15 +1039,19 @@ impl Machine {
             }
             Obj::List(l) => {
                 let len = l.len();
-                if let Value::Obj(ko) = k {
-                    if let Obj::Slice(a, b, c) = *self.heap.get(ko) {
+                if let Value::Obj(ko) = k
+                    && let Obj::Slice(a, b, c) = *self.heap.get(ko) {
                         let idx = self.slice_indices(len, a, b, c)?;
                         let new = self.iterate_all(v)?;
                         if let (Value::None, true) = (c, true) {
                             let (lo, hi) = match (idx.first(), idx.last()) {
                                 (Some(f), Some(l)) => (*f, *l + 1),
                                 _ => {
-                                    let lo = self.slice_indices(len, a, Value::None, Value::None)?.first().copied().unwrap_or(len);
+                                    let lo = self
+                                        .slice_indices(len, a, Value::None, Value::None)?
+                                        .first()
+                                        .copied()
+                                        .unwrap_or(len);
                                     (lo, lo)
                                 }
                             };
@@ -935,14 +1062,15 @@ impl Machine {
                         }
                         return Err(self.unsupported("assigning to an extended slice"));
                     }
-                }
                 match self.index_of(len, k)? {
                     Some(i) => {
                         if let Obj::List(l) = self.heap.get_mut(id) {
                             l[i] = v;
                         }
                     }
-                    None => return Err(self.raise("IndexError", "list assignment index out of range")),
+                    None => {
+                        return Err(self.raise("IndexError", "list assignment index out of range"));
+                    }
                 }
             }
             Obj::Instance(i) if i.payload.is_some() => {
@@ -951,7 +1079,10 @@ impl Machine {
             }
             _ => {
                 let tn = self.type_name(o);
-                return Err(self.raise("TypeError", format!("'{tn}' object does not support item assignment")));
+                return Err(self.raise(
+                    "TypeError",
+                    format!("'{tn}' object does not support item assignment"),
+                ));
             }
         }
         if !self.observers.is_empty() {
@@ -979,8 +1110,8 @@ impl Machine {
             }
             Obj::List(l) => {
                 let len = l.len();
-                if let Value::Obj(ko) = k {
-                    if let Obj::Slice(a, b, c) = *self.heap.get(ko) {
+                if let Value::Obj(ko) = k
+                    && let Obj::Slice(a, b, c) = *self.heap.get(ko) {
                         let mut idx = self.slice_indices(len, a, b, c)?;
                         idx.sort_unstable();
                         if let Obj::List(l) = self.heap.get_mut(id) {
@@ -990,14 +1121,15 @@ impl Machine {
                         }
                         return Ok(());
                     }
-                }
                 match self.index_of(len, k)? {
                     Some(i) => {
                         if let Obj::List(l) = self.heap.get_mut(id) {
                             l.remove(i);
                         }
                     }
-                    None => return Err(self.raise("IndexError", "list assignment index out of range")),
+                    None => {
+                        return Err(self.raise("IndexError", "list assignment index out of range"));
+                    }
                 }
             }
             _ => return Err(self.raise("TypeError", "object does not support item deletion")),
@@ -1057,21 +1189,33 @@ impl Machine {
                     Obj::BigInt(b) => b.to_string(),
                     Obj::List(l) => {
                         seen.push(o);
-                        let parts: Vec<String> = l.iter().map(|x| self.repr_inner(*x, seen)).collect();
+                        let parts: Vec<String> =
+                            l.iter().map(|x| self.repr_inner(*x, seen)).collect();
                         seen.pop();
                         format!("[{}]", parts.join(", "))
                     }
                     Obj::Tuple(t) => {
                         seen.push(o);
-                        let parts: Vec<String> = t.iter().map(|x| self.repr_inner(*x, seen)).collect();
+                        let parts: Vec<String> =
+                            t.iter().map(|x| self.repr_inner(*x, seen)).collect();
                         seen.pop();
-                        if parts.len() == 1 { format!("({},)", parts[0]) } else { format!("({})", parts.join(", ")) }
+                        if parts.len() == 1 {
+                            format!("({},)", parts[0])
+                        } else {
+                            format!("({})", parts.join(", "))
+                        }
                     }
                     Obj::Dict(d) => {
                         seen.push(o);
                         let parts: Vec<String> = d
                             .iter()
-                            .map(|(_, k, v)| format!("{}: {}", self.repr_inner(k, seen), self.repr_inner(v, seen)))
+                            .map(|(_, k, v)| {
+                                format!(
+                                    "{}: {}",
+                                    self.repr_inner(k, seen),
+                                    self.repr_inner(v, seen)
+                                )
+                            })
                             .collect();
                         seen.pop();
                         format!("{{{}}}", parts.join(", "))
@@ -1080,24 +1224,38 @@ impl Machine {
                         if d.is_empty() {
                             return "set()".into();
                         }
-                        let parts: Vec<String> = d.iter().map(|(_, k, _)| self.repr_inner(k, seen)).collect();
+                        let parts: Vec<String> =
+                            d.iter().map(|(_, k, _)| self.repr_inner(k, seen)).collect();
                         format!("{{{}}}", parts.join(", "))
                     }
-                    Obj::Function(f) => format!("<function {} at 0x{:012x}>", f.qualname, 0x7f00_0000_0000u64 + u64::from(o.0) * 16),
+                    Obj::Function(f) => format!(
+                        "<function {} at 0x{:012x}>",
+                        f.qualname,
+                        0x7f00_0000_0000u64 + u64::from(o.0) * 16
+                    ),
                     Obj::Class(c) => {
-                        let module = if c.builtin != TypeTag::Object && c.dict.get_str("__module__").is_none() {
+                        let module = if c.builtin != TypeTag::Object
+                            && c.dict.get_str("__module__").is_none()
+                        {
                             "builtins".to_string()
                         } else {
-                            c.dict.get_str("__module__").map_or_else(|| "__main__".to_string(), |m| self.str_of(m))
+                            c.dict
+                                .get_str("__module__")
+                                .map_or_else(|| "__main__".to_string(), |m| self.str_of(m))
                         };
-                        if module == "builtins" { format!("<class '{}'>", c.qualname) } else { format!("<class '{module}.{}'>", c.qualname) }
+                        if module == "builtins" {
+                            format!("<class '{}'>", c.qualname)
+                        } else {
+                            format!("<class '{module}.{}'>", c.qualname)
+                        }
                     }
                     Obj::Instance(i) => {
                         let base = self.types.exc["BaseException"];
                         if self.is_subclass(i.class, base) {
                             let name = self.class_name(i.class);
                             let args = self.exc_args(v);
-                            let parts: Vec<String> = args.iter().map(|x| self.repr_inner(*x, seen)).collect();
+                            let parts: Vec<String> =
+                                args.iter().map(|x| self.repr_inner(*x, seen)).collect();
                             return format!("{name}({})", parts.join(", "));
                         }
                         if let Some(p) = i.payload {
@@ -1111,29 +1269,60 @@ impl Machine {
                             Obj::Class(c) => c.dict.get_str("__module__"),
                             _ => None,
                         };
-                        let module = module.map_or_else(|| "__main__".to_string(), |m| self.str_of(m));
-                        format!("<{module}.{name} object at 0x{:012x}>", 0x7f00_0000_0000u64 + u64::from(o.0) * 16)
+                        let module =
+                            module.map_or_else(|| "__main__".to_string(), |m| self.str_of(m));
+                        format!(
+                            "<{module}.{name} object at 0x{:012x}>",
+                            0x7f00_0000_0000u64 + u64::from(o.0) * 16
+                        )
                     }
                     Obj::Range { start, stop, step } => {
-                        if step == 1 { format!("range({start}, {stop})") } else { format!("range({start}, {stop}, {step})") }
+                        if step == 1 {
+                            format!("range({start}, {stop})")
+                        } else {
+                            format!("range({start}, {stop}, {step})")
+                        }
                     }
                     Obj::Module(m) => format!("<module '{}'>", m.name),
                     Obj::Lock(l) => {
-                        let state = if l.owner.is_some() { "locked" } else { "unlocked" };
-                        if l.reentrant {
-                            format!("<{state} _thread.RLock object owner={} count={}>", l.owner.unwrap_or(0), l.count)
+                        let state = if l.owner.is_some() {
+                            "locked"
                         } else {
-                            format!("<{state} _thread.lock object at 0x{:012x}>", 0x7f00_0000_0000u64 + u64::from(o.0) * 16)
+                            "unlocked"
+                        };
+                        if l.reentrant {
+                            format!(
+                                "<{state} _thread.RLock object owner={} count={}>",
+                                l.owner.unwrap_or(0),
+                                l.count
+                            )
+                        } else {
+                            format!(
+                                "<{state} _thread.lock object at 0x{:012x}>",
+                                0x7f00_0000_0000u64 + u64::from(o.0) * 16
+                            )
                         }
                     }
                     Obj::Native(n) => format!("<built-in function {}>", n.id.name()),
                     Obj::Method { func, .. } => {
                         let f = self.repr_inner(func, seen);
-                        format!("<bound method {}>", f.trim_start_matches("<function ").trim_end_matches('>'))
+                        format!(
+                            "<bound method {}>",
+                            f.trim_start_matches("<function ").trim_end_matches('>')
+                        )
                     }
-                    Obj::Generator(g) => format!("<generator object {} at 0x{:012x}>", g.name, 0x7f00_0000_0000u64 + u64::from(o.0) * 16),
+                    Obj::Generator(g) => format!(
+                        "<generator object {} at 0x{:012x}>",
+                        g.name,
+                        0x7f00_0000_0000u64 + u64::from(o.0) * 16
+                    ),
                     Obj::Slice(a, b, c) => {
-                        format!("slice({}, {}, {})", self.repr_inner(a, seen), self.repr_inner(b, seen), self.repr_inner(c, seen))
+                        format!(
+                            "slice({}, {}, {})",
+                            self.repr_inner(a, seen),
+                            self.repr_inner(b, seen),
+                            self.repr_inner(c, seen)
+                        )
                     }
                     Obj::Cell(_) => "<cell>".into(),
                     Obj::Iter(_) => "<iterator object>".into(),
@@ -1191,11 +1380,16 @@ impl Machine {
                     Some(n) => n,
                     None => {
                         let tn = self.type_name(v);
-                        return Err(self.raise("TypeError", format!("unsupported format string passed to {tn}.__format__")));
+                        return Err(self.raise(
+                            "TypeError",
+                            format!("unsupported format string passed to {tn}.__format__"),
+                        ));
                     }
                 };
                 match (ty, &num) {
-                    (None | Some('d' | 'n'), Num::I(_) | Num::B(_)) => crate::format::group(&Self::big(&num).to_string(), p.grouping),
+                    (None | Some('d' | 'n'), Num::I(_) | Num::B(_)) => {
+                        crate::format::group(&Self::big(&num).to_string(), p.grouping)
+                    }
                     (Some('x'), _) => format!("{:x}", Self::big(&num)),
                     (Some('X'), _) => format!("{:X}", Self::big(&num)),
                     (Some('b'), _) => format!("{:b}", Self::big(&num)),
@@ -1204,14 +1398,23 @@ impl Machine {
                         let s = format!("{:.*}", p.precision.unwrap_or(6), Self::float_of(&num));
                         crate::format::group(&s, p.grouping)
                     }
-                    (Some('e'), _) => crate::format::exp(Self::float_of(&num), p.precision.unwrap_or(6)),
-                    (Some('%'), _) => format!("{:.*}%", p.precision.unwrap_or(6), Self::float_of(&num) * 100.0),
+                    (Some('e'), _) => {
+                        crate::format::exp(Self::float_of(&num), p.precision.unwrap_or(6))
+                    }
+                    (Some('%'), _) => format!(
+                        "{:.*}%",
+                        p.precision.unwrap_or(6),
+                        Self::float_of(&num) * 100.0
+                    ),
                     (None | Some('g'), Num::F(f)) => match p.precision {
                         Some(n) => crate::format::general(*f, n),
                         None => gilsim_compiler::dis::float_repr(*f),
                     },
                     _ => {
-                        return Err(self.raise("ValueError", format!("Unknown format code for object: '{spec}'")));
+                        return Err(self.raise(
+                            "ValueError",
+                            format!("Unknown format code for object: '{spec}'"),
+                        ));
                     }
                 }
             }
@@ -1257,7 +1460,9 @@ impl Machine {
                     let iv = match self.num(v) {
                         Some(Num::F(f)) => self.int_value(BigInt::from(f.trunc() as i64)),
                         Some(n) => self.int_value(Self::big(&n)),
-                        None => return Err(self.raise("TypeError", "%d format: a number is required")),
+                        None => {
+                            return Err(self.raise("TypeError", "%d format: a number is required"));
+                        }
                     };
                     self.str_of(iv)
                 }
@@ -1269,9 +1474,16 @@ impl Machine {
                     };
                     self.format_with_spec(v, &s)?
                 }
-                _ => return Err(self.raise("ValueError", format!("unsupported format character '{ty}'"))),
+                _ => {
+                    return Err(
+                        self.raise("ValueError", format!("unsupported format character '{ty}'"))
+                    );
+                }
             };
-            let width: String = spec.chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
+            let width: String = spec
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '-')
+                .collect();
             let padded = match width.parse::<i64>() {
                 Ok(w) if w < 0 => format!("{text:<width$}", width = (-w) as usize),
                 Ok(w) => format!("{text:>width$}", width = w as usize),
@@ -1280,7 +1492,10 @@ impl Machine {
             out.push_str(&padded);
         }
         if it.next().is_some() {
-            return Err(self.raise("TypeError", "not all arguments converted during string formatting"));
+            return Err(self.raise(
+                "TypeError",
+                "not all arguments converted during string formatting",
+            ));
         }
         Ok(out)
     }

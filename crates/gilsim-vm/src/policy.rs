@@ -67,7 +67,11 @@ pub trait Policy {
     ///
     /// # Errors
     /// Only a replayed schedule fails, when it cannot be followed.
-    fn at_check_point(&mut self, v: &SchedView<'_>, rng: &mut ChaCha8Rng) -> Result<Decision, PolicyError>;
+    fn at_check_point(
+        &mut self,
+        v: &SchedView<'_>,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Decision, PolicyError>;
 
     /// The running thread gave up the GIL (`why`), or a thread must be picked at start: choose
     /// who runs next among `candidates` (non-empty, ascending; includes the previous thread
@@ -75,7 +79,13 @@ pub trait Policy {
     ///
     /// # Errors
     /// Only a replayed schedule fails, when it cannot be followed.
-    fn choose(&mut self, v: &SchedView<'_>, candidates: &[u32], why: GiveUp, rng: &mut ChaCha8Rng) -> Result<u32, PolicyError>;
+    fn choose(
+        &mut self,
+        v: &SchedView<'_>,
+        candidates: &[u32],
+        why: GiveUp,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<u32, PolicyError>;
 
     /// The resolved policy string stored in the run record (`slice:5ms`).
     fn describe(&self) -> String;
@@ -119,14 +129,22 @@ pub fn parse_policy(text: &str) -> Result<Box<dyn Policy>, String> {
                 Some(_) => return Err(bad()),
                 None => (rest, false),
             };
-            let n: u64 = n.parse().map_err(|_| format!("every:N needs a whole number N ≥ 1, not `{n}`"))?;
+            let n: u64 = n
+                .parse()
+                .map_err(|_| format!("every:N needs a whole number N ≥ 1, not `{n}`"))?;
             if n == 0 {
                 return Err("every:N needs N ≥ 1".into());
             }
-            Ok(Box::new(Every { n, random, budget: None }))
+            Ok(Box::new(Every {
+                n,
+                random,
+                budget: None,
+            }))
         }
         "ticks" => {
-            let n: u64 = rest.parse().map_err(|_| format!("ticks:N needs a whole number N ≥ 1, not `{rest}`"))?;
+            let n: u64 = rest
+                .parse()
+                .map_err(|_| format!("ticks:N needs a whole number N ≥ 1, not `{rest}`"))?;
             if n == 0 {
                 return Err("ticks:N needs N ≥ 1".into());
             }
@@ -134,13 +152,20 @@ pub fn parse_policy(text: &str) -> Result<Box<dyn Policy>, String> {
         }
         "slice" => {
             let ns = parse_duration(rest)?;
-            Ok(Box::new(Slice { interval_ns: Some(ns), jitter: None }))
+            Ok(Box::new(Slice {
+                interval_ns: Some(ns),
+                jitter: None,
+            }))
         }
         "io" => Ok(Box::new(Io)),
         "random" => {
-            let p: f64 = rest.parse().map_err(|_| format!("random:P needs a probability between 0 and 1, not `{rest}`"))?;
+            let p: f64 = rest.parse().map_err(|_| {
+                format!("random:P needs a probability between 0 and 1, not `{rest}`")
+            })?;
             if !(0.0..=1.0).contains(&p) {
-                return Err(format!("random:P needs a probability between 0 and 1, not {p}"));
+                return Err(format!(
+                    "random:P needs a probability between 0 and 1, not {p}"
+                ));
             }
             Ok(Box::new(RandomP { p }))
         }
@@ -165,8 +190,11 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
     } else {
         return Err(format!("a duration needs a unit (ns, us, ms, s): `{t}`"));
     };
-    let v: f64 = num.trim().parse().map_err(|_| format!("not a duration: `{t}`"))?;
-    if !(v > 0.0) || !v.is_finite() {
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a duration: `{t}`"))?;
+    if v <= 0.0 || !v.is_finite() {
         return Err(format!("a duration must be positive: `{t}`"));
     }
     Ok((v * mult).round().max(1.0) as u64)
@@ -178,7 +206,11 @@ fn pick(rng: &mut ChaCha8Rng, from: &[u32]) -> u32 {
 
 /// Next thread after `current` in id order, wrapping.
 fn round_robin(current: u32, candidates: &[u32]) -> u32 {
-    candidates.iter().copied().find(|&c| c > current).unwrap_or(candidates[0])
+    candidates
+        .iter()
+        .copied()
+        .find(|&c| c > current)
+        .unwrap_or(candidates[0])
 }
 
 /// `every:N` (`:random`): preempt after N check points, next thread round-robin (or random).
@@ -189,21 +221,49 @@ pub struct Every {
 }
 
 impl Policy for Every {
-    fn at_check_point(&mut self, v: &SchedView<'_>, rng: &mut ChaCha8Rng) -> Result<Decision, PolicyError> {
-        let budget = *self.budget.get_or_insert_with(|| if self.random { rng.gen_range(1..=self.n) } else { self.n });
+    fn at_check_point(
+        &mut self,
+        v: &SchedView<'_>,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Decision, PolicyError> {
+        let budget = *self.budget.get_or_insert_with(|| {
+            if self.random {
+                rng.gen_range(1..=self.n)
+            } else {
+                self.n
+            }
+        });
         if v.checks_since_switch >= budget {
             self.budget = None;
-            let next = if self.random { pick(rng, v.others) } else { round_robin(v.current, v.others) };
+            let next = if self.random {
+                pick(rng, v.others)
+            } else {
+                round_robin(v.current, v.others)
+            };
             return Ok(Decision::SwitchTo(next));
         }
         Ok(Decision::Continue)
     }
-    fn choose(&mut self, v: &SchedView<'_>, c: &[u32], _why: GiveUp, rng: &mut ChaCha8Rng) -> Result<u32, PolicyError> {
+    fn choose(
+        &mut self,
+        v: &SchedView<'_>,
+        c: &[u32],
+        _why: GiveUp,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<u32, PolicyError> {
         self.budget = None;
-        Ok(if self.random { pick(rng, c) } else { round_robin(v.current, c) })
+        Ok(if self.random {
+            pick(rng, c)
+        } else {
+            round_robin(v.current, c)
+        })
     }
     fn describe(&self) -> String {
-        if self.random { format!("every:{}:random", self.n) } else { format!("every:{}", self.n) }
+        if self.random {
+            format!("every:{}:random", self.n)
+        } else {
+            format!("every:{}", self.n)
+        }
     }
 }
 
@@ -214,9 +274,17 @@ pub struct Ticks {
 }
 
 impl Policy for Ticks {
-    fn at_check_point(&mut self, v: &SchedView<'_>, rng: &mut ChaCha8Rng) -> Result<Decision, PolicyError> {
-        let n = if v.check_interval > 0 { v.check_interval } else { self.n };
-        if v.checks_since_switch > 0 && v.checks_since_switch % n == 0 {
+    fn at_check_point(
+        &mut self,
+        v: &SchedView<'_>,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Decision, PolicyError> {
+        let n = if v.check_interval > 0 {
+            v.check_interval
+        } else {
+            self.n
+        };
+        if v.checks_since_switch > 0 && v.checks_since_switch.is_multiple_of(n) {
             // The releasing thread is already running and usually wins the race again.
             if rng.gen_bool(0.5) {
                 return Ok(Decision::Continue);
@@ -225,7 +293,13 @@ impl Policy for Ticks {
         }
         Ok(Decision::Continue)
     }
-    fn choose(&mut self, _v: &SchedView<'_>, c: &[u32], _why: GiveUp, rng: &mut ChaCha8Rng) -> Result<u32, PolicyError> {
+    fn choose(
+        &mut self,
+        _v: &SchedView<'_>,
+        c: &[u32],
+        _why: GiveUp,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<u32, PolicyError> {
         Ok(pick(rng, c))
     }
     fn describe(&self) -> String {
@@ -245,12 +319,19 @@ impl Slice {
     /// The slice policy with the program's own switch interval (`sys.setswitchinterval`).
     #[must_use]
     pub fn profile_default() -> Self {
-        Slice { interval_ns: None, jitter: None }
+        Slice {
+            interval_ns: None,
+            jitter: None,
+        }
     }
 }
 
 impl Policy for Slice {
-    fn at_check_point(&mut self, v: &SchedView<'_>, rng: &mut ChaCha8Rng) -> Result<Decision, PolicyError> {
+    fn at_check_point(
+        &mut self,
+        v: &SchedView<'_>,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Decision, PolicyError> {
         let interval = v.switch_interval_ns;
         let start = v.held_since_ns.max(v.waiting_since_ns);
         let deadline = match self.jitter {
@@ -269,7 +350,13 @@ impl Policy for Slice {
         }
         Ok(Decision::Continue)
     }
-    fn choose(&mut self, _v: &SchedView<'_>, c: &[u32], _why: GiveUp, rng: &mut ChaCha8Rng) -> Result<u32, PolicyError> {
+    fn choose(
+        &mut self,
+        _v: &SchedView<'_>,
+        c: &[u32],
+        _why: GiveUp,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<u32, PolicyError> {
         self.jitter = None;
         Ok(pick(rng, c))
     }
@@ -292,11 +379,11 @@ impl Slice {
 /// Formats nanoseconds the way `slice:` accepts them.
 #[must_use]
 pub fn format_duration(ns: u64) -> String {
-    if ns % 1_000_000_000 == 0 {
+    if ns.is_multiple_of(1_000_000_000) {
         format!("{}s", ns / 1_000_000_000)
-    } else if ns % 1_000_000 == 0 {
+    } else if ns.is_multiple_of(1_000_000) {
         format!("{}ms", ns / 1_000_000)
-    } else if ns % 1_000 == 0 {
+    } else if ns.is_multiple_of(1_000) {
         format!("{}us", ns / 1_000)
     } else {
         format!("{ns}ns")
@@ -307,10 +394,20 @@ pub fn format_duration(ns: u64) -> String {
 pub struct Io;
 
 impl Policy for Io {
-    fn at_check_point(&mut self, _v: &SchedView<'_>, _rng: &mut ChaCha8Rng) -> Result<Decision, PolicyError> {
+    fn at_check_point(
+        &mut self,
+        _v: &SchedView<'_>,
+        _rng: &mut ChaCha8Rng,
+    ) -> Result<Decision, PolicyError> {
         Ok(Decision::Continue)
     }
-    fn choose(&mut self, v: &SchedView<'_>, c: &[u32], _why: GiveUp, _rng: &mut ChaCha8Rng) -> Result<u32, PolicyError> {
+    fn choose(
+        &mut self,
+        v: &SchedView<'_>,
+        c: &[u32],
+        _why: GiveUp,
+        _rng: &mut ChaCha8Rng,
+    ) -> Result<u32, PolicyError> {
         Ok(round_robin(v.current, c))
     }
     fn describe(&self) -> String {
@@ -324,13 +421,23 @@ pub struct RandomP {
 }
 
 impl Policy for RandomP {
-    fn at_check_point(&mut self, v: &SchedView<'_>, rng: &mut ChaCha8Rng) -> Result<Decision, PolicyError> {
+    fn at_check_point(
+        &mut self,
+        v: &SchedView<'_>,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Decision, PolicyError> {
         if rng.gen_bool(self.p) {
             return Ok(Decision::SwitchTo(pick(rng, v.others)));
         }
         Ok(Decision::Continue)
     }
-    fn choose(&mut self, _v: &SchedView<'_>, c: &[u32], _why: GiveUp, rng: &mut ChaCha8Rng) -> Result<u32, PolicyError> {
+    fn choose(
+        &mut self,
+        _v: &SchedView<'_>,
+        c: &[u32],
+        _why: GiveUp,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<u32, PolicyError> {
         Ok(pick(rng, c))
     }
     fn describe(&self) -> String {

@@ -2,7 +2,7 @@
 
 use crate::machine::{Limits, Machine, RunEnd, Status};
 use crate::policy::{Policy, parse_policy};
-use crate::record::{Config, Findings, Outcome, RunRecord, Stats, FORMAT_VERSION, source_hash};
+use crate::record::{Config, FORMAT_VERSION, Findings, Outcome, RunRecord, Stats, source_hash};
 use crate::schedule::{Replay, Schedule};
 use crate::trace::{Item, Tracer};
 use crate::value::{Obj, Value};
@@ -60,7 +60,8 @@ pub enum SetupError {
 /// # Errors
 /// A compile error or a bad policy; a Python exception is an outcome, not an error.
 pub fn run_source(source: &str, cfg: &RunConfig) -> Result<RunResult, SetupError> {
-    let program = gilsim_compiler::compile(source, &cfg.file, &cfg.profile).map_err(SetupError::Compile)?;
+    let program =
+        gilsim_compiler::compile(source, &cfg.file, &cfg.profile).map_err(SetupError::Compile)?;
     run_program(program, cfg)
 }
 
@@ -69,7 +70,10 @@ pub fn run_source(source: &str, cfg: &RunConfig) -> Result<RunResult, SetupError
 /// # Errors
 /// A message for a bad policy string.
 pub fn make_policy(cfg: &RunConfig) -> Result<Box<dyn Policy>, String> {
-    let text = cfg.policy.clone().unwrap_or_else(|| cfg.profile.default_policy().to_string());
+    let text = cfg
+        .policy
+        .clone()
+        .unwrap_or_else(|| cfg.profile.default_policy().to_string());
     let base = parse_policy(&text)?;
     Ok(match &cfg.schedule {
         Some(s) => Box::new(Replay::new(s.clone(), base)),
@@ -86,7 +90,10 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
     let describe = policy.describe();
     let hash = source_hash(&program.source);
     let mut m = Machine::new(program, cfg.profile, policy, cfg.seed, cfg.limits);
-    if let Some(ns) = describe.strip_prefix("slice:").and_then(|d| crate::policy::parse_duration(d).ok()) {
+    if let Some(ns) = describe
+        .strip_prefix("slice:")
+        .and_then(|d| crate::policy::parse_duration(d).ok())
+    {
         m.switch_interval_ns = ns;
     }
     if let Some(w) = cfg.trace {
@@ -94,7 +101,8 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
     }
     let mut end = m.run();
     if end.status == Status::Finished && !m.policy.schedule_finished() && cfg.schedule.is_some() {
-        end.detail.push("the program ended before the schedule was used up".into());
+        end.detail
+            .push("the program ended before the schedule was used up".into());
     }
     let trace = match m.tracer.as_mut() {
         Some(t) => {
@@ -135,10 +143,22 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
             globals,
             detail: end.detail.clone(),
         },
-        stats: Stats { steps: m.steps, switches: m.switches, virtual_ns: m.now, threads: m.threads.len() as u32 },
+        stats: Stats {
+            steps: m.steps,
+            switches: m.switches,
+            virtual_ns: m.now,
+            threads: m.threads.len() as u32,
+        },
         findings: Findings::default(),
     };
-    Ok(RunResult { record, stdout: std::mem::take(&mut m.stdout), stderr: std::mem::take(&mut m.stderr), end, trace, machine: m })
+    Ok(RunResult {
+        record,
+        stdout: std::mem::take(&mut m.stdout),
+        stderr: std::mem::take(&mut m.stderr),
+        end,
+        trace,
+        machine: m,
+    })
 }
 
 /// The record's name for a status.
@@ -203,7 +223,13 @@ fn data_of(m: &mut Machine, v: Value, depth: usize) -> Option<serde_json::Value>
                 J::Object(map)
             }
             Obj::Set(d) => {
-                let mut items: Vec<String> = d.iter().map(|(_, k, _)| k).collect::<Vec<_>>().into_iter().map(|k| m.repr_of(k)).collect();
+                let mut items: Vec<String> = d
+                    .iter()
+                    .map(|(_, k, _)| k)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .map(|k| m.repr_of(k))
+                    .collect();
                 items.sort();
                 J::Array(items.into_iter().map(J::String).collect())
             }
@@ -223,7 +249,11 @@ fn data_of(m: &mut Machine, v: Value, depth: usize) -> Option<serde_json::Value>
                 }
                 J::Object(map)
             }
-            Obj::Lock(l) => J::String(if l.owner.is_some() { "<locked lock>".into() } else { "<unlocked lock>".into() }),
+            Obj::Lock(l) => J::String(if l.owner.is_some() {
+                "<locked lock>".into()
+            } else {
+                "<unlocked lock>".into()
+            }),
             Obj::Range { .. } => J::String(m.repr_of(v)),
             _ => return None,
         },

@@ -26,6 +26,10 @@ pub struct Segment {
     pub thread: u32,
     /// How long.
     pub until: Until,
+    /// The entry ends because the thread gives the GIL up by itself on its next instruction
+    /// (blocks, sleeps, starts a thread), written with a trailing `+` (`0:8+`), rather than
+    /// being preempted at a check point.
+    pub gives_up: bool,
 }
 
 /// A schedule.
@@ -42,6 +46,9 @@ impl fmt::Display for Schedule {
                 Until::Instructions(n) => write!(f, "{}:{}", s.thread, n)?,
                 Until::Line(l) => write!(f, "{}@{}", s.thread, l)?,
             }
+            if s.gives_up {
+                f.write_str("+")?;
+            }
         }
         Ok(())
     }
@@ -55,11 +62,28 @@ impl Schedule {
     pub fn parse(text: &str) -> Result<Schedule, String> {
         let mut out = Vec::new();
         for (i, tok) in text.split_whitespace().enumerate() {
-            let bad = || format!("schedule entry {} `{tok}` is not THREAD:INSTRUCTIONS or THREAD@LINE (e.g. `0:120 1@8`)", i + 1);
-            let seg = if let Some((t, n)) = tok.split_once(':') {
-                Segment { thread: t.parse().map_err(|_| bad())?, until: Until::Instructions(n.parse().map_err(|_| bad())?) }
-            } else if let Some((t, l)) = tok.split_once('@') {
-                Segment { thread: t.parse().map_err(|_| bad())?, until: Until::Line(l.parse().map_err(|_| bad())?) }
+            let bad = || {
+                format!(
+                    "schedule entry {} `{tok}` is not THREAD:INSTRUCTIONS or THREAD@LINE (e.g. `0:120 1@8`)",
+                    i + 1
+                )
+            };
+            let (body, gives_up) = match tok.strip_suffix('+') {
+                Some(b) => (b, true),
+                None => (tok, false),
+            };
+            let seg = if let Some((t, n)) = body.split_once(':') {
+                Segment {
+                    thread: t.parse().map_err(|_| bad())?,
+                    until: Until::Instructions(n.parse().map_err(|_| bad())?),
+                    gives_up,
+                }
+            } else if let Some((t, l)) = body.split_once('@') {
+                Segment {
+                    thread: t.parse().map_err(|_| bad())?,
+                    until: Until::Line(l.parse().map_err(|_| bad())?),
+                    gives_up,
+                }
             } else {
                 return Err(bad());
             };
@@ -72,7 +96,7 @@ impl Schedule {
 /// Records the schedule a run actually followed.
 #[derive(Clone, Debug, Default)]
 pub struct Recorder {
-    segments: Vec<(u32, u64)>,
+    segments: Vec<(u32, u64, bool)>,
     boundary: bool,
 }
 
@@ -81,9 +105,9 @@ impl Recorder {
     #[inline]
     pub fn completed(&mut self, thread: u32) {
         match self.segments.last_mut() {
-            Some((t, n)) if *t == thread && !self.boundary => *n += 1,
+            Some((t, n, _)) if *t == thread && !self.boundary => *n += 1,
             _ => {
-                self.segments.push((thread, 1));
+                self.segments.push((thread, 1, false));
                 self.boundary = false;
             }
         }
@@ -95,13 +119,27 @@ impl Recorder {
         self.boundary = true;
     }
 
+    /// The running thread `thread` gave the GIL up by itself on an instruction that did not
+    /// complete: its entry is marked so that replay lets it try that instruction.
+    pub fn gave_up(&mut self, thread: u32) {
+        match self.segments.last_mut() {
+            Some((t, _, g)) if *t == thread && !self.boundary => *g = true,
+            _ => self.segments.push((thread, 0, true)),
+        }
+        self.boundary = true;
+    }
+
     /// The schedule so far.
     #[must_use]
     pub fn schedule(&self) -> Schedule {
         Schedule(
             self.segments
                 .iter()
-                .map(|&(thread, n)| Segment { thread, until: Until::Instructions(n) })
+                .map(|&(thread, n, gives_up)| Segment {
+                    thread,
+                    until: Until::Instructions(n),
+                    gives_up,
+                })
                 .collect(),
         )
     }
@@ -119,7 +157,12 @@ impl Replay {
     /// Replays `schedule`, then continues under `fallback`.
     #[must_use]
     pub fn new(schedule: Schedule, fallback: Box<dyn Policy>) -> Self {
-        Replay { schedule, pos: 0, done_in_segment: 0, fallback }
+        Replay {
+            schedule,
+            pos: 0,
+            done_in_segment: 0,
+            fallback,
+        }
     }
 
     /// Whether the whole schedule was followed.
@@ -134,11 +177,10 @@ impl Replay {
 
     /// Counts a completed instruction of `thread` (called by the machine).
     pub fn completed(&mut self, thread: u32) {
-        if let Some(seg) = self.current() {
-            if seg.thread == thread {
+        if let Some(seg) = self.current()
+            && seg.thread == thread {
                 self.done_in_segment += 1;
             }
-        }
     }
 
     fn segment_done(&self, seg: Segment, v: &SchedView<'_>) -> bool {
@@ -158,15 +200,29 @@ impl Replay {
     #[must_use]
     pub fn pending_switch(&self, v: &SchedView<'_>) -> bool {
         match self.current() {
-            Some(seg) if seg.thread == v.current => self.segment_done(seg, v) && self.pos + 1 < self.schedule.0.len(),
+            Some(seg) if seg.thread == v.current => {
+                let over = match seg.until {
+                    Until::Instructions(n) => {
+                        self.done_in_segment > n || (!seg.gives_up && self.done_in_segment == n)
+                    }
+                    Until::Line(_) => !seg.gives_up && self.segment_done(seg, v),
+                };
+                over && self.pos + 1 < self.schedule.0.len()
+            }
             _ => false,
         }
     }
 }
 
 impl Policy for Replay {
-    fn at_check_point(&mut self, v: &SchedView<'_>, rng: &mut ChaCha8Rng) -> Result<Decision, PolicyError> {
-        let Some(seg) = self.current() else { return self.fallback.at_check_point(v, rng) };
+    fn at_check_point(
+        &mut self,
+        v: &SchedView<'_>,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Decision, PolicyError> {
+        let Some(seg) = self.current() else {
+            return self.fallback.at_check_point(v, rng);
+        };
         if seg.thread != v.current {
             return Err(PolicyError(format!(
                 "schedule entry {} wants thread {} but thread {} is running",
@@ -177,6 +233,18 @@ impl Policy for Replay {
         }
         if !self.segment_done(seg, v) {
             return Ok(Decision::Continue);
+        }
+        if seg.gives_up {
+            // The thread must now try an instruction that gives the GIL up.
+            return match seg.until {
+                Until::Instructions(n) if self.done_in_segment > n => Err(PolicyError(format!(
+                    "schedule entry {} says thread {} gives the GIL up after {} instructions, but it went on",
+                    self.pos + 1,
+                    seg.thread,
+                    n
+                ))),
+                _ => Ok(Decision::Continue),
+            };
         }
         self.advance();
         match self.current() {
@@ -196,12 +264,18 @@ impl Policy for Replay {
         }
     }
 
-    fn choose(&mut self, v: &SchedView<'_>, c: &[u32], why: GiveUp, rng: &mut ChaCha8Rng) -> Result<u32, PolicyError> {
+    fn choose(
+        &mut self,
+        v: &SchedView<'_>,
+        c: &[u32],
+        why: GiveUp,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<u32, PolicyError> {
         // The thread that stopped ends its entry here.
-        if let Some(seg) = self.current() {
-            if seg.thread == v.current {
-                if let Until::Instructions(n) = seg.until {
-                    if self.done_in_segment != n {
+        if let Some(seg) = self.current()
+            && seg.thread == v.current {
+                if let Until::Instructions(n) = seg.until
+                    && self.done_in_segment != n {
                         let how = match why {
                             GiveUp::Blocked => "blocked",
                             GiveUp::Sleep => "slept",
@@ -216,10 +290,8 @@ impl Policy for Replay {
                             self.done_in_segment
                         )));
                     }
-                }
                 self.advance();
             }
-        }
         match self.current() {
             None => self.fallback.choose(v, c, why, rng),
             Some(seg) if c.contains(&seg.thread) => Ok(seg.thread),

@@ -87,7 +87,14 @@ impl Tracer {
     /// A tracer that keeps `window` rows either side of each switch, or all rows if `None`.
     #[must_use]
     pub fn new(window: Option<usize>) -> Self {
-        Tracer { window, ring: VecDeque::new(), after: 0, skipped: 0, items: Vec::new(), max_items: 2_000_000 }
+        Tracer {
+            window,
+            ring: VecDeque::new(),
+            after: 0,
+            skipped: 0,
+            items: Vec::new(),
+            max_items: 2_000_000,
+        }
     }
 
     /// Records an executed instruction.
@@ -124,7 +131,12 @@ impl Tracer {
             self.items.extend(self.ring.drain(..).map(Item::Row));
             self.after = w;
         }
-        self.items.push(Item::Switch { step, from, to, reason });
+        self.items.push(Item::Switch {
+            step,
+            from,
+            to,
+            reason,
+        });
     }
 
     /// Flushes what is left at the end of the run.

@@ -1,0 +1,33 @@
+"""The same fix written out: `acquire()`, then `try` / `finally: release()`.
+
+`finally` releases the lock even if the increment raised, so no thread is left
+waiting forever for a lock nobody will release.
+"""
+import threading
+
+THREADS = 10
+ITERATIONS = 100000
+
+i = 0
+lock = threading.Lock()
+
+
+def worker():
+    global i
+    for x in range(ITERATIONS):
+        lock.acquire()
+        try:
+            i += 1
+        finally:
+            lock.release()
+
+
+threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+
+print(i)
+print(THREADS * ITERATIONS - i)
+assert i == THREADS * ITERATIONS, i

@@ -1,0 +1,31 @@
+"""The fix: a lock around each increment, taken with `with lock:`.
+
+Only the thread holding the lock may load, add and store `i`, so no other thread's
+increment can land between this thread's load and its store. The total is always
+THREADS * ITERATIONS, under every policy and seed.
+"""
+import threading
+
+THREADS = 10
+ITERATIONS = 100000
+
+i = 0
+lock = threading.Lock()
+
+
+def worker():
+    global i
+    for x in range(ITERATIONS):
+        with lock:
+            i += 1
+
+
+threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+
+print(i)
+print(THREADS * ITERATIONS - i)
+assert i == THREADS * ITERATIONS, i
