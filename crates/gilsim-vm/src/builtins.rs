@@ -50,7 +50,9 @@ natives! {
     ThreadAllocateLock = "allocate_lock", ThreadRLock = "RLock", ThreadNewIdent = "new_ident",
     ThreadDefaultName = "default_name", ThreadStart = "start", ThreadJoin = "join",
     ThreadExcepthook = "excepthook", ThreadIsAlive = "is_alive", ThreadCurrent = "current",
-    ThreadGetIdent = "get_ident", ThreadActiveCount = "active_count",
+    ThreadGetIdent = "get_ident", ThreadActiveCount = "active_count", ThreadIsOwned = "is_owned",
+    ThreadReleaseSave = "release_save", ThreadAcquireRestore = "acquire_restore",
+    ThreadRegisterMain = "register_main",
     TimeSleep = "sleep", TimeTime = "time", TimePerfCounter = "perf_counter", TimeMonotonic = "monotonic",
     SysSetSwitchInterval = "setswitchinterval", SysGetSwitchInterval = "getswitchinterval", SysExit = "exit",
     RandomRandom = "random", RandomRandint = "randint", RandomChoice = "choice", RandomUniform = "uniform",
@@ -262,6 +264,10 @@ pub fn install(m: &mut Machine) {
         NativeId::ThreadCurrent,
         NativeId::ThreadGetIdent,
         NativeId::ThreadActiveCount,
+        NativeId::ThreadIsOwned,
+        NativeId::ThreadReleaseSave,
+        NativeId::ThreadAcquireRestore,
+        NativeId::ThreadRegisterMain,
     ] {
         let v = m.native(id, None);
         set(m, thread, id.name(), v);
@@ -1400,6 +1406,8 @@ pub(crate) fn call_native(
             let th = &mut m.threads[tid as usize];
             th.frames = vec![frame];
             th.state = ThreadState::Runnable;
+            m.others_valid_for = None;
+            let th = &mut m.threads[tid as usize];
             th.name = Rc::from(name.as_str());
             th.daemon = daemon;
             th.started = true;
@@ -1455,6 +1463,47 @@ pub(crate) fn call_native(
             obj
         }
         N::ThreadGetIdent => Value::Int(i64::from(m.current)),
+        N::ThreadRegisterMain => {
+            m.threads[0].obj = a0;
+            Value::None
+        }
+        N::ThreadIsOwned => {
+            let Some(lock) = lock_of(m, a0) else { return Err(m.raise("TypeError", "not a lock")) };
+            let me = m.current;
+            Value::Bool(match m.heap.get(lock) {
+                Obj::Lock(l) if l.reentrant => l.owner == Some(me),
+                Obj::Lock(l) => l.owner.is_some(),
+                _ => false,
+            })
+        }
+        N::ThreadReleaseSave => {
+            // Condition.wait: release the lock completely, remembering an RLock's depth.
+            let Some(lock) = lock_of(m, a0) else { return Err(m.raise("TypeError", "not a lock")) };
+            let site = m.site_prev();
+            let count = match m.heap.get_mut(lock) {
+                Obj::Lock(l) => {
+                    let c = l.count;
+                    l.owner = None;
+                    l.count = 0;
+                    c
+                }
+                _ => 0,
+            };
+            for o in &mut m.observers {
+                o.on_release(site, lock);
+            }
+            m.wake_lock_waiters(lock);
+            Value::Int(i64::from(count))
+        }
+        N::ThreadAcquireRestore => {
+            let Some(lock) = lock_of(m, a0) else { return Err(m.raise("TypeError", "not a lock")) };
+            let count = to_int(m, a1, "acquire_restore")?.max(1) as u32;
+            acquire(m, lock, true, None, false)?;
+            if let Obj::Lock(l) = m.heap.get_mut(lock) {
+                l.count = count;
+            }
+            Value::None
+        }
         N::ThreadActiveCount => Value::Int(
             m.threads
                 .iter()

@@ -7,6 +7,9 @@ pub fn source(name: &str) -> Option<&'static str> {
     match name {
         "threading" => Some(THREADING),
         "requests" => Some(REQUESTS),
+        "queue" => Some(QUEUE),
+        "concurrent.futures" => Some(FUTURES),
+        "concurrent" => Some("\n"),
         _ => None,
     }
 }
@@ -21,9 +24,242 @@ pub fn planned(name: &str) -> bool {
 }
 
 const THREADING: &str = r#"import _thread
+from time import monotonic as _time
 
 Lock = _thread.allocate_lock
 RLock = _thread.RLock
+_allocate_lock = _thread.allocate_lock
+
+
+class Condition:
+    def __init__(self, lock=None):
+        if lock is None:
+            lock = RLock()
+        self._lock = lock
+        self.acquire = lock.acquire
+        self.release = lock.release
+        self._waiters = []
+
+    def __enter__(self):
+        return self._lock.__enter__()
+
+    def __exit__(self, *args):
+        return self._lock.__exit__(*args)
+
+    def wait(self, timeout=None):
+        if not _thread.is_owned(self._lock):
+            raise RuntimeError("cannot wait on un-acquired lock")
+        waiter = _allocate_lock()
+        waiter.acquire()
+        self._waiters.append(waiter)
+        saved_state = _thread.release_save(self._lock)
+        gotit = False
+        try:
+            if timeout is None:
+                waiter.acquire()
+                gotit = True
+            else:
+                if timeout > 0:
+                    gotit = waiter.acquire(True, timeout)
+                else:
+                    gotit = waiter.acquire(False)
+            return gotit
+        finally:
+            _thread.acquire_restore(self._lock, saved_state)
+            if not gotit:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+
+    def wait_for(self, predicate, timeout=None):
+        endtime = None
+        waittime = timeout
+        result = predicate()
+        while not result:
+            if waittime is not None:
+                if endtime is None:
+                    endtime = _time() + waittime
+                else:
+                    waittime = endtime - _time()
+                    if waittime <= 0:
+                        break
+            self.wait(waittime)
+            result = predicate()
+        return result
+
+    def notify(self, n=1):
+        if not _thread.is_owned(self._lock):
+            raise RuntimeError("cannot notify on un-acquired lock")
+        waiters_to_notify = self._waiters[:n]
+        for waiter in waiters_to_notify:
+            waiter.release()
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+    def notify_all(self):
+        self.notify(len(self._waiters))
+
+
+class Semaphore:
+    def __init__(self, value=1):
+        if value < 0:
+            raise ValueError("semaphore initial value must be >= 0")
+        self._cond = Condition(Lock())
+        self._value = value
+
+    def acquire(self, blocking=True, timeout=None):
+        if not blocking and timeout is not None:
+            raise ValueError("can't specify timeout for non-blocking acquire")
+        rc = False
+        endtime = None
+        with self._cond:
+            while self._value == 0:
+                if not blocking:
+                    break
+                if timeout is not None:
+                    if endtime is None:
+                        endtime = _time() + timeout
+                    else:
+                        timeout = endtime - _time()
+                        if timeout <= 0:
+                            break
+                self._cond.wait(timeout)
+            else:
+                self._value -= 1
+                rc = True
+        return rc
+
+    def __enter__(self):
+        return self.acquire()
+
+    def release(self, n=1):
+        if n < 1:
+            raise ValueError("n must be one or more")
+        with self._cond:
+            self._value += n
+            for i in range(n):
+                self._cond.notify()
+
+    def __exit__(self, t, v, tb):
+        self.release()
+
+
+class BoundedSemaphore(Semaphore):
+    def __init__(self, value=1):
+        Semaphore.__init__(self, value)
+        self._initial_value = value
+
+    def release(self, n=1):
+        if n < 1:
+            raise ValueError("n must be one or more")
+        with self._cond:
+            if self._value + n > self._initial_value:
+                raise ValueError("Semaphore released too many times")
+            self._value += n
+            for i in range(n):
+                self._cond.notify()
+
+
+class Event:
+    def __init__(self):
+        self._cond = Condition(Lock())
+        self._flag = False
+
+    def is_set(self):
+        return self._flag
+
+    def set(self):
+        with self._cond:
+            self._flag = True
+            self._cond.notify_all()
+
+    def clear(self):
+        with self._cond:
+            self._flag = False
+
+    def wait(self, timeout=None):
+        with self._cond:
+            signaled = self._flag
+            if not signaled:
+                signaled = self._cond.wait(timeout)
+            return signaled
+
+
+class BrokenBarrierError(RuntimeError):
+    pass
+
+
+class Barrier:
+    def __init__(self, parties, action=None, timeout=None):
+        self._cond = Condition(Lock())
+        self._action = action
+        self._timeout = timeout
+        self.parties = parties
+        self._state = 0
+        self._count = 0
+
+    def wait(self, timeout=None):
+        if timeout is None:
+            timeout = self._timeout
+        with self._cond:
+            self._enter()
+            index = self._count
+            self._count += 1
+            try:
+                if index + 1 == self.parties:
+                    self._release()
+                else:
+                    self._wait(timeout)
+                return index
+            finally:
+                self._count -= 1
+                self._exit()
+
+    def _enter(self):
+        while self._state in (-1, 1):
+            self._cond.wait()
+        if self._state < 0:
+            raise BrokenBarrierError
+
+    def _release(self):
+        try:
+            if self._action:
+                self._action()
+            self._state = 1
+            self._cond.notify_all()
+        except BaseException:
+            self._break()
+            raise
+
+    def _wait(self, timeout):
+        if not self._cond.wait_for(lambda: self._state != 0, timeout):
+            self._break()
+            raise BrokenBarrierError
+        if self._state < 0:
+            raise BrokenBarrierError
+
+    def _exit(self):
+        if self._count == 0:
+            if self._state in (-1, 1):
+                self._state = 0
+                self._cond.notify_all()
+
+    def _break(self):
+        self._state = -2
+        self._cond.notify_all()
+
+    def abort(self):
+        with self._cond:
+            self._break()
+
+    @property
+    def n_waiting(self):
+        if self._state == 0:
+            return self._count
+        return 0
+
+    @property
+    def broken(self):
+        return self._state == -2
 
 
 class Thread:
@@ -70,9 +306,31 @@ class Thread:
     def setName(self, name):
         self.name = name
 
+    def __repr__(self):
+        return f"<{type(self).__name__}({self.name}, started {self.ident})>"
+
+
+class _MainThread(Thread):
+    def __init__(self):
+        self._target = None
+        self._args = ()
+        self._kwargs = {}
+        self.ident = 0
+        self.name = "MainThread"
+        self.daemon = False
+        self._started = True
+
+
+_main_thread = _MainThread()
+_thread.register_main(_main_thread)
+
 
 def current_thread():
     return _thread.current()
+
+
+def main_thread():
+    return _main_thread
 
 
 def get_ident():
@@ -109,4 +367,234 @@ class Response:
 def get(url, params=None, timeout=None, **kwargs):
     status, elapsed = _gilsim_io.http_get(url)
     return Response(url, status, elapsed)
+"#;
+
+const QUEUE: &str = r#"import threading
+from time import monotonic as time
+
+
+class Empty(Exception):
+    pass
+
+
+class Full(Exception):
+    pass
+
+
+class Queue:
+    def __init__(self, maxsize=0):
+        self.maxsize = maxsize
+        self.queue = []
+        self.mutex = threading.Lock()
+        self.not_empty = threading.Condition(self.mutex)
+        self.not_full = threading.Condition(self.mutex)
+        self.all_tasks_done = threading.Condition(self.mutex)
+        self.unfinished_tasks = 0
+
+    def task_done(self):
+        with self.all_tasks_done:
+            unfinished = self.unfinished_tasks - 1
+            if unfinished <= 0:
+                if unfinished < 0:
+                    raise ValueError("task_done() called too many times")
+                self.all_tasks_done.notify_all()
+            self.unfinished_tasks = unfinished
+
+    def join(self):
+        with self.all_tasks_done:
+            while self.unfinished_tasks:
+                self.all_tasks_done.wait()
+
+    def qsize(self):
+        with self.mutex:
+            return len(self.queue)
+
+    def empty(self):
+        with self.mutex:
+            return not len(self.queue)
+
+    def full(self):
+        with self.mutex:
+            return 0 < self.maxsize <= len(self.queue)
+
+    def put(self, item, block=True, timeout=None):
+        with self.not_full:
+            if self.maxsize > 0:
+                if not block:
+                    if len(self.queue) >= self.maxsize:
+                        raise Full
+                elif timeout is None:
+                    while len(self.queue) >= self.maxsize:
+                        self.not_full.wait()
+                elif timeout < 0:
+                    raise ValueError("'timeout' must be a non-negative number")
+                else:
+                    endtime = time() + timeout
+                    while len(self.queue) >= self.maxsize:
+                        remaining = endtime - time()
+                        if remaining <= 0.0:
+                            raise Full
+                        self.not_full.wait(remaining)
+            self.queue.append(item)
+            self.unfinished_tasks += 1
+            self.not_empty.notify()
+
+    def get(self, block=True, timeout=None):
+        with self.not_empty:
+            if not block:
+                if not len(self.queue):
+                    raise Empty
+            elif timeout is None:
+                while not len(self.queue):
+                    self.not_empty.wait()
+            elif timeout < 0:
+                raise ValueError("'timeout' must be a non-negative number")
+            else:
+                endtime = time() + timeout
+                while not len(self.queue):
+                    remaining = endtime - time()
+                    if remaining <= 0.0:
+                        raise Empty
+                    self.not_empty.wait(remaining)
+            item = self.queue.pop(0)
+            self.not_full.notify()
+            return item
+
+    def put_nowait(self, item):
+        return self.put(item, block=False)
+
+    def get_nowait(self):
+        return self.get(block=False)
+"#;
+
+const FUTURES: &str = r#"import threading
+import queue
+
+
+class TimeoutError(Exception):
+    pass
+
+
+class Future:
+    def __init__(self):
+        self._condition = threading.Condition()
+        self._state = "PENDING"
+        self._result = None
+        self._exception = None
+
+    def done(self):
+        return self._state == "FINISHED"
+
+    def running(self):
+        return self._state == "RUNNING"
+
+    def result(self, timeout=None):
+        with self._condition:
+            if self._state != "FINISHED":
+                self._condition.wait(timeout)
+            if self._state != "FINISHED":
+                raise TimeoutError()
+            if self._exception is not None:
+                raise self._exception
+            return self._result
+
+    def exception(self, timeout=None):
+        with self._condition:
+            if self._state != "FINISHED":
+                self._condition.wait(timeout)
+            if self._state != "FINISHED":
+                raise TimeoutError()
+            return self._exception
+
+    def set_result(self, result):
+        with self._condition:
+            self._result = result
+            self._state = "FINISHED"
+            self._condition.notify_all()
+
+    def set_exception(self, exception):
+        with self._condition:
+            self._exception = exception
+            self._state = "FINISHED"
+            self._condition.notify_all()
+
+
+def _worker(work_queue):
+    while True:
+        item = work_queue.get()
+        if item is None:
+            work_queue.put(None)
+            return
+        future, fn, args, kwargs = item
+        future._state = "RUNNING"
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+
+
+_counter = 0
+
+
+class ThreadPoolExecutor:
+    def __init__(self, max_workers=None, thread_name_prefix=""):
+        global _counter
+        if max_workers is None:
+            max_workers = 5
+        if max_workers <= 0:
+            raise ValueError("max_workers must be greater than 0")
+        self._max_workers = max_workers
+        self._work_queue = queue.Queue()
+        self._threads = []
+        self._shutdown = False
+        if not thread_name_prefix:
+            thread_name_prefix = f"ThreadPoolExecutor-{_counter}"
+            _counter += 1
+        self._thread_name_prefix = thread_name_prefix
+
+    def submit(self, fn, *args, **kwargs):
+        if self._shutdown:
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        f = Future()
+        self._work_queue.put((f, fn, args, kwargs))
+        self._adjust_thread_count()
+        return f
+
+    def _adjust_thread_count(self):
+        if len(self._threads) < self._max_workers:
+            name = f"{self._thread_name_prefix}_{len(self._threads)}"
+            t = threading.Thread(name=name, target=_worker, args=(self._work_queue,))
+            t.start()
+            self._threads.append(t)
+
+    def map(self, fn, *iterables, timeout=None):
+        fs = [self.submit(fn, *args) for args in zip(*iterables)]
+        return [f.result(timeout) for f in fs]
+
+    def shutdown(self, wait=True):
+        if not self._shutdown:
+            self._shutdown = True
+            self._work_queue.put(None)
+        if wait:
+            for t in self._threads:
+                t.join()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        self.shutdown(wait=True)
+        return False
+
+
+def as_completed(fs, timeout=None):
+    return [f for f in fs if f.result(timeout) is not None or True]
+
+
+def wait(fs, timeout=None):
+    for f in fs:
+        f.exception(timeout)
+    return (set(fs), set())
 "#;

@@ -500,13 +500,13 @@ impl Machine {
     }
 
     /// IMPORT_NAME: pushes the module, running a bundled module's code first if needed.
-    pub(crate) fn import(&mut self, name: &str) -> Res<()> {
-        let top = name.split('.').next().unwrap_or(name);
+    pub(crate) fn import(&mut self, name: &str, from: bool) -> Res<()> {
+        let top = name.split('.').next().unwrap_or(name).to_string();
         if let Some(m) = self.modules.get(name).copied() {
-            let v = if name == top {
+            let v = if from || name == top {
                 m
             } else {
-                self.modules.get(top).copied().unwrap_or(m)
+                self.modules.get(&top).copied().unwrap_or(m)
             };
             self.fr().stack.push(Value::Obj(v));
             return Ok(());
@@ -531,7 +531,21 @@ impl Machine {
         };
         let unit = self.load_unit(program, true);
         let module = self.new_module(name);
-        let frame = self.module_frame(unit, module, OnReturn::Import(module));
+        let mut pushed = module;
+        if let Some((parent, child)) = name.rsplit_once('.') {
+            let p = match self.modules.get(parent).copied() {
+                Some(p) => p,
+                None => self.new_module(parent),
+            };
+            let k = self.intern(child);
+            if let Obj::Module(pm) = self.heap.get_mut(p) {
+                pm.dict.insert(HKey::Str(Rc::from(child)), k, Value::Obj(module));
+            }
+            if !from {
+                pushed = self.modules.get(&top).copied().unwrap_or(p);
+            }
+        }
+        let frame = self.module_frame(unit, module, OnReturn::Import(pushed));
         self.push_frame(frame)?;
         Ok(())
     }

@@ -771,10 +771,10 @@ impl Machine {
                 self.push(s);
             }
             IMPORT_NAME => {
-                let _fromlist = self.pop();
+                let fromlist = self.pop();
                 let _level = self.pop();
                 let name = code.obj.names[a].clone();
-                self.import(&name)?;
+                self.import(&name, fromlist != Value::None)?;
             }
             IMPORT_FROM => {
                 let m = self.top();

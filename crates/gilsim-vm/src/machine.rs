@@ -415,6 +415,9 @@ pub struct Machine {
     pub(crate) next_thread_name: u32,
     /// Reusable buffer for runnable ids.
     others_buf: Vec<u32>,
+    /// `others_buf` (and `waiting_since_cache`) are up to date for this running thread.
+    pub(crate) others_valid_for: Option<u32>,
+    waiting_since_cache: u64,
 }
 
 /// Virtual cost of one instruction, in nanoseconds (documented in docs/how-it-works.md).
@@ -480,6 +483,8 @@ impl Machine {
             main_raised: false,
             next_thread_name: 1,
             others_buf: Vec::new(),
+            others_valid_for: None,
+            waiting_since_cache: 0,
         };
         crate::builtins::install(&mut m);
         let unit = m.load_unit(program, false);
@@ -855,6 +860,9 @@ impl Machine {
     }
 
     fn view_others(&mut self) {
+        if self.others_valid_for == Some(self.current) {
+            return;
+        }
         let mut buf = std::mem::take(&mut self.others_buf);
         buf.clear();
         for th in &self.threads {
@@ -863,6 +871,8 @@ impl Machine {
             }
         }
         self.others_buf = buf;
+        self.waiting_since_cache = self.waiting_since(&self.others_buf.clone());
+        self.others_valid_for = Some(self.current);
     }
 
     fn waiting_since(&self, others: &[u32]) -> u64 {
@@ -886,7 +896,7 @@ impl Machine {
             others,
             now_ns: self.now,
             held_since_ns: self.held_since,
-            waiting_since_ns: self.waiting_since(others),
+            waiting_since_ns: if self.others_valid_for == Some(self.current) { self.waiting_since_cache } else { self.waiting_since(others) },
             checks_since_switch: self.checks_since_switch,
             instrs_since_switch: self.instrs_since_switch,
             switch_interval_ns: self.switch_interval_ns,
@@ -963,6 +973,7 @@ impl Machine {
                     self.recorder.gave_up(t);
                     let th = self.th();
                     th.state = ThreadState::Blocked(wait);
+                    self.others_valid_for = None;
                     let why = match wait {
                         Wait::Sleep { .. } => GiveUp::Sleep,
                         Wait::Io { .. } => GiveUp::Io,
@@ -975,6 +986,7 @@ impl Machine {
                 }
                 Err(Flow::Yield) => {
                     self.recorder.gave_up(t);
+                    self.others_valid_for = None;
                     let now = self.now;
                     let th = self.th();
                     th.resume = Some(Value::None);
@@ -1031,6 +1043,7 @@ impl Machine {
             o.on_switch(from, n);
         }
         self.recorder.boundary();
+        self.others_valid_for = None;
         self.current = n;
         self.held_since = self.now;
         self.checks_since_switch = 0;
@@ -1099,6 +1112,7 @@ impl Machine {
                     && at <= now {
                         th.state = ThreadState::Runnable;
                         th.ready_since = now;
+                        self.others_valid_for = None;
                         let default = match w {
                             Wait::Lock { .. } => Value::Bool(false),
                             _ => Value::None,
@@ -1110,6 +1124,7 @@ impl Machine {
 
     /// Wakes the threads waiting for `lock` (they retry; the first to run gets it).
     pub(crate) fn wake_lock_waiters(&mut self, lock: ObjId) {
+        self.others_valid_for = None;
         let now = self.now;
         for th in &mut self.threads {
             if let ThreadState::Blocked(Wait::Lock { lock: l, .. }) = th.state
@@ -1124,6 +1139,7 @@ impl Machine {
     pub(crate) fn thread_finished(&mut self, id: u32) {
         let now = self.now;
         self.threads[id as usize].state = ThreadState::Done;
+        self.others_valid_for = None;
         self.threads[id as usize].frames.clear();
         for th in &mut self.threads {
             if let ThreadState::Blocked(Wait::Join { thread }) = th.state
