@@ -423,13 +423,14 @@ impl Compiler<'_> {
     fn module_body(&mut self, body: &[Stmt]) -> R {
         let mut rest = body;
         if let Some(Stmt::Expr(e)) = body.first()
-            && let Expr::StringLiteral(s) = &*e.value {
-                let old = self.set_loc(e.range);
-                self.load_const(Const::Str(s.value.to_str().to_string()));
-                self.nameop("__doc__", ast::ExprContext::Store);
-                self.restore_loc(old);
-                rest = &body[1..];
-            }
+            && let Expr::StringLiteral(s) = &*e.value
+        {
+            let old = self.set_loc(e.range);
+            self.load_const(Const::Str(s.value.to_str().to_string()));
+            self.nameop("__doc__", ast::ExprContext::Store);
+            self.restore_loc(old);
+            rest = &body[1..];
+        }
         for s in rest {
             self.stmt(s)?;
         }
@@ -767,30 +768,31 @@ impl Compiler<'_> {
     fn assign(&mut self, a: &ast::StmtAssign) -> R {
         // 3.9 swaps `a, b = b, a` with ROT_TWO / ROT_THREE instead of a tuple.
         if a.targets.len() == 1
-            && let (Expr::Tuple(tt), Expr::Tuple(vt)) = (&a.targets[0], &*a.value) {
-                let n = tt.elts.len();
-                let starred = |v: &[Expr]| v.iter().any(|e| matches!(e, Expr::Starred(_)));
-                if (n == 2 || n == 3)
-                    && vt.elts.len() == n
-                    && !starred(&tt.elts)
-                    && !starred(&vt.elts)
-                    && const_of(&a.value).is_none()
-                {
-                    for e in &vt.elts {
-                        self.expr(e)?;
-                    }
-                    if n == 2 {
-                        self.emit(Op::ROT_TWO, 0);
-                    } else {
-                        self.emit(Op::ROT_THREE, 0);
-                        self.emit(Op::ROT_TWO, 0);
-                    }
-                    for t in &tt.elts {
-                        self.store_target(t)?;
-                    }
-                    return Ok(());
+            && let (Expr::Tuple(tt), Expr::Tuple(vt)) = (&a.targets[0], &*a.value)
+        {
+            let n = tt.elts.len();
+            let starred = |v: &[Expr]| v.iter().any(|e| matches!(e, Expr::Starred(_)));
+            if (n == 2 || n == 3)
+                && vt.elts.len() == n
+                && !starred(&tt.elts)
+                && !starred(&vt.elts)
+                && const_of(&a.value).is_none()
+            {
+                for e in &vt.elts {
+                    self.expr(e)?;
                 }
+                if n == 2 {
+                    self.emit(Op::ROT_TWO, 0);
+                } else {
+                    self.emit(Op::ROT_THREE, 0);
+                    self.emit(Op::ROT_TWO, 0);
+                }
+                for t in &tt.elts {
+                    self.store_target(t)?;
+                }
+                return Ok(());
             }
+        }
         self.expr(&a.value)?;
         for (i, t) in a.targets.iter().enumerate() {
             if i + 1 < a.targets.len() {
@@ -1338,11 +1340,12 @@ impl Compiler<'_> {
         self.nameop("__qualname__", ast::ExprContext::Store);
         let mut body: &[Stmt] = &c.body;
         if let Some(Stmt::Expr(e)) = body.first()
-            && let Expr::StringLiteral(s) = &*e.value {
-                self.load_const(Const::Str(s.value.to_str().to_string()));
-                self.nameop("__doc__", ast::ExprContext::Store);
-                body = &body[1..];
-            }
+            && let Expr::StringLiteral(s) = &*e.value
+        {
+            self.load_const(Const::Str(s.value.to_str().to_string()));
+            self.nameop("__doc__", ast::ExprContext::Store);
+            body = &body[1..];
+        }
         self.body(body)?;
         if self.table.scopes[scope].needs_class_cell {
             let idx = self.deref_idx("__class__");
@@ -1809,16 +1812,18 @@ impl Compiler<'_> {
         let has_star = args.args.iter().any(|a| matches!(a, Expr::Starred(_)));
         let has_kwsplat = args.keywords.iter().any(|k| k.arg.is_none());
         if let Expr::Attribute(a) = &*c.func
-            && !has_star && args.keywords.is_empty() {
-                self.expr(&a.value)?;
-                let ni = self.name_idx(a.attr.as_str());
-                self.emit(Op::LOAD_METHOD, ni);
-                for x in &args.args {
-                    self.expr(x)?;
-                }
-                self.emit(Op::CALL_METHOD, args.args.len() as u32);
-                return Ok(());
+            && !has_star
+            && args.keywords.is_empty()
+        {
+            self.expr(&a.value)?;
+            let ni = self.name_idx(a.attr.as_str());
+            self.emit(Op::LOAD_METHOD, ni);
+            for x in &args.args {
+                self.expr(x)?;
             }
+            self.emit(Op::CALL_METHOD, args.args.len() as u32);
+            return Ok(());
+        }
         self.expr(&c.func)?;
         if has_star || has_kwsplat {
             // Positional arguments as one tuple.

@@ -49,12 +49,12 @@ pub fn apply_defines(source: &str, defines: &[(String, String)]) -> Result<Strin
         for stmt in &module.syntax().body {
             if let Stmt::Assign(a) = stmt
                 && a.targets.len() == 1
-                    && matches!(&a.targets[0], Expr::Name(n) if n.id.as_str() == name)
-                    && is_literal(&a.value)
-                {
-                    found = Some(a.value.range());
-                    break;
-                }
+                && matches!(&a.targets[0], Expr::Name(n) if n.id.as_str() == name)
+                && is_literal(&a.value)
+            {
+                found = Some(a.value.range());
+                break;
+            }
         }
         let Some(range) = found else {
             return Err(CompileError::at(

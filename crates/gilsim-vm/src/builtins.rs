@@ -116,9 +116,10 @@ const EXCEPTIONS: &[(&str, &str)] = &[
 fn class_obj(m: &mut Machine, name: &str, bases: Vec<ObjId>, tag: TypeTag) -> ObjId {
     let mut mro = Vec::new();
     if let Some(b) = bases.first()
-        && let Obj::Class(c) = m.heap.get(*b) {
-            mro = c.mro.clone();
-        }
+        && let Obj::Class(c) = m.heap.get(*b)
+    {
+        mro = c.mro.clone();
+    }
     let id = m.heap.alloc(Obj::Class(Box::new(Class {
         name: Rc::from(name),
         qualname: Rc::from(name),
@@ -667,9 +668,10 @@ pub(crate) fn call_native(
             let mut found = false;
             for t in targets {
                 if let Value::Obj(tc) = t
-                    && m.is_subclass(cls, tc) {
-                        found = true;
-                    }
+                    && m.is_subclass(cls, tc)
+                {
+                    found = true;
+                }
             }
             Value::Bool(found)
         }
@@ -954,17 +956,19 @@ pub(crate) fn call_native(
         // ----- list -----
         N::ListAppend => {
             if let Value::Obj(o) = a0
-                && let Obj::List(l) = m.heap.get_mut(o) {
-                    l.push(a1);
-                }
+                && let Obj::List(l) = m.heap.get_mut(o)
+            {
+                l.push(a1);
+            }
             Value::None
         }
         N::ListExtend => {
             let items = m.iterate_all(a1)?;
             if let Value::Obj(o) = a0
-                && let Obj::List(l) = m.heap.get_mut(o) {
-                    l.extend(items);
-                }
+                && let Obj::List(l) = m.heap.get_mut(o)
+            {
+                l.extend(items);
+            }
             Value::None
         }
         N::ListPop => {
@@ -1000,11 +1004,12 @@ pub(crate) fn call_native(
             let i = to_int(m, a1, "insert")?;
             let v = arg(&args, 2);
             if let Value::Obj(o) = a0
-                && let Obj::List(l) = m.heap.get_mut(o) {
-                    let len = l.len() as i64;
-                    let i = if i < 0 { (i + len).max(0) } else { i.min(len) };
-                    l.insert(i as usize, v);
-                }
+                && let Obj::List(l) = m.heap.get_mut(o)
+            {
+                let len = l.len() as i64;
+                let i = if i < 0 { (i + len).max(0) } else { i.min(len) };
+                l.insert(i as usize, v);
+            }
             Value::None
         }
         N::ListRemove | N::ListIndex | N::ListCount => {
@@ -1031,9 +1036,10 @@ pub(crate) fn call_native(
                 _ => match pos {
                     Some(p) => {
                         if let Value::Obj(o) = a0
-                            && let Obj::List(l) = m.heap.get_mut(o) {
-                                l.remove(p);
-                            }
+                            && let Obj::List(l) = m.heap.get_mut(o)
+                        {
+                            l.remove(p);
+                        }
                         Value::None
                     }
                     None => return Err(m.raise("ValueError", "list.remove(x): x not in list")),
@@ -1050,16 +1056,18 @@ pub(crate) fn call_native(
                 items.reverse();
             }
             if let Value::Obj(o) = a0
-                && let Obj::List(l) = m.heap.get_mut(o) {
-                    *l = items;
-                }
+                && let Obj::List(l) = m.heap.get_mut(o)
+            {
+                *l = items;
+            }
             Value::None
         }
         N::ListReverse => {
             if let Value::Obj(o) = a0
-                && let Obj::List(l) = m.heap.get_mut(o) {
-                    l.reverse();
-                }
+                && let Obj::List(l) = m.heap.get_mut(o)
+            {
+                l.reverse();
+            }
             Value::None
         }
         N::ListClear => {
@@ -1146,9 +1154,10 @@ pub(crate) fn call_native(
         }
         N::DictClear => {
             if let Value::Obj(o) = a0
-                && let Obj::Dict(d) = m.heap.get_mut(o) {
-                    d.clear();
-                }
+                && let Obj::Dict(d) = m.heap.get_mut(o)
+            {
+                d.clear();
+            }
             Value::None
         }
         N::DictCopy => {
@@ -1468,7 +1477,9 @@ pub(crate) fn call_native(
             Value::None
         }
         N::ThreadIsOwned => {
-            let Some(lock) = lock_of(m, a0) else { return Err(m.raise("TypeError", "not a lock")) };
+            let Some(lock) = lock_of(m, a0) else {
+                return Err(m.raise("TypeError", "not a lock"));
+            };
             let me = m.current;
             Value::Bool(match m.heap.get(lock) {
                 Obj::Lock(l) if l.reentrant => l.owner == Some(me),
@@ -1478,7 +1489,9 @@ pub(crate) fn call_native(
         }
         N::ThreadReleaseSave => {
             // Condition.wait: release the lock completely, remembering an RLock's depth.
-            let Some(lock) = lock_of(m, a0) else { return Err(m.raise("TypeError", "not a lock")) };
+            let Some(lock) = lock_of(m, a0) else {
+                return Err(m.raise("TypeError", "not a lock"));
+            };
             let site = m.site_prev();
             let count = match m.heap.get_mut(lock) {
                 Obj::Lock(l) => {
@@ -1496,7 +1509,9 @@ pub(crate) fn call_native(
             Value::Int(i64::from(count))
         }
         N::ThreadAcquireRestore => {
-            let Some(lock) = lock_of(m, a0) else { return Err(m.raise("TypeError", "not a lock")) };
+            let Some(lock) = lock_of(m, a0) else {
+                return Err(m.raise("TypeError", "not a lock"));
+            };
             let count = to_int(m, a1, "acquire_restore")?.max(1) as u32;
             acquire(m, lock, true, None, false)?;
             if let Obj::Lock(l) = m.heap.get_mut(lock) {
@@ -1531,6 +1546,7 @@ pub(crate) fn call_native(
                 return Err(m.raise("ValueError", "switch interval must be strictly positive"));
             }
             m.switch_interval_ns = ((s * 1e9) as u64).max(1);
+            m.quiet = None;
             Value::None
         }
         N::SysGetSwitchInterval => Value::Float(m.switch_interval_ns as f64 / 1e9),

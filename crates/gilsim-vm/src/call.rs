@@ -212,9 +212,10 @@ impl Machine {
                     let payload = inst.payload;
                     let from_class = self.class_lookup(cls, &key);
                     if let Some(Value::Obj(p)) = from_class
-                        && let Obj::Wrapper(TypeTag::Property, fget) = self.heap.get(p) {
-                            return Ok(Attr::Call(*fget, vec![o]));
-                        }
+                        && let Obj::Wrapper(TypeTag::Property, fget) = self.heap.get(p)
+                    {
+                        return Ok(Attr::Call(*fget, vec![o]));
+                    }
                     if let Some(v) = own {
                         if !self.observers.is_empty() {
                             let site = self.site_prev();
@@ -238,9 +239,10 @@ impl Machine {
                         return Err(self.unsupported("reading `__dict__`"));
                     }
                     if let Some(p) = payload
-                        && let Some(id) = crate::builtins::builtin_method(self, p, &n) {
-                            return Ok(Attr::Value(self.native(id, Some(p))));
-                        }
+                        && let Some(id) = crate::builtins::builtin_method(self, p, &n)
+                    {
+                        return Ok(Attr::Value(self.native(id, Some(p))));
+                    }
                 }
                 Obj::Class(c) => {
                     match &*n {
@@ -282,9 +284,10 @@ impl Machine {
                         return Ok(Attr::Value(v));
                     }
                     if builtin != TypeTag::Object
-                        && let Some(nid) = crate::builtins::builtin_class_method(builtin, &n) {
-                            return Ok(Attr::Value(self.native(nid, None)));
-                        }
+                        && let Some(nid) = crate::builtins::builtin_class_method(builtin, &n)
+                    {
+                        return Ok(Attr::Value(self.native(nid, None)));
+                    }
                 }
                 Obj::Module(m) => {
                     if let Some(v) = m.dict.get(&key) {
@@ -315,9 +318,10 @@ impl Machine {
                     }
                     if let Some(d) = f.dict
                         && let Obj::Dict(dd) = self.heap.get(d)
-                            && let Some(v) = dd.get(&key) {
-                                return Ok(Attr::Value(v));
-                            }
+                        && let Some(v) = dd.get(&key)
+                    {
+                        return Ok(Attr::Value(v));
+                    }
                 }
                 Obj::Super { class, receiver } => {
                     let (class, receiver) = (*class, *receiver);
@@ -489,9 +493,10 @@ impl Machine {
         let key = HKey::Str(n.clone());
         if let Value::Obj(id) = o
             && let Obj::Instance(inst) = self.heap.get_mut(id)
-                && inst.dict.remove(&key).is_some() {
-                    return Ok(());
-                }
+            && inst.dict.remove(&key).is_some()
+        {
+            return Ok(());
+        }
         let tn = self.type_name(o);
         Err(self.raise(
             "AttributeError",
@@ -539,7 +544,8 @@ impl Machine {
             };
             let k = self.intern(child);
             if let Obj::Module(pm) = self.heap.get_mut(p) {
-                pm.dict.insert(HKey::Str(Rc::from(child)), k, Value::Obj(module));
+                pm.dict
+                    .insert(HKey::Str(Rc::from(child)), k, Value::Obj(module));
             }
             if !from {
                 pushed = self.modules.get(&top).copied().unwrap_or(p);
@@ -553,11 +559,10 @@ impl Machine {
     /// Raises StopIteration-free `next()` for natives over non-generator iterators.
     pub(crate) fn native_next(&mut self, it: Value) -> Res<Option<Value>> {
         if let Value::Obj(o) = it
-            && matches!(self.heap.get(o), Obj::Generator(_)) {
-                return Err(
-                    self.unsupported("calling next() on a generator; use it in a `for` loop")
-                );
-            }
+            && matches!(self.heap.get(o), Obj::Generator(_))
+        {
+            return Err(self.unsupported("calling next() on a generator; use it in a `for` loop"));
+        }
         self.next(it)
     }
 

@@ -134,6 +134,40 @@ impl Dict {
         self.map.iter().map(|(h, (k, v))| (h, *k, *v))
     }
 
+    /// The value of `k` using a position hint: `(position, value)`. The hint is checked
+    /// against the key stored there, so a stale hint only costs a normal lookup.
+    #[inline]
+    #[must_use]
+    pub fn get_hinted(&self, k: &HKey, hint: u32) -> Option<(u32, Value)> {
+        if let Some((hk, (_, v))) = self.map.get_index(hint as usize) {
+            if hk == k {
+                return Some((hint, *v));
+            }
+        }
+        self.map.get_full(k).map(|(i, _, (_, v))| (i as u32, *v))
+    }
+
+    /// Sets the value of `k` using a position hint; inserts when absent. Returns the position.
+    #[inline]
+    pub fn set_hinted(&mut self, k: &HKey, key: Value, v: Value, hint: u32) -> u32 {
+        if let Some((hk, slot)) = self.map.get_index_mut(hint as usize) {
+            if hk == k {
+                slot.1 = v;
+                return hint;
+            }
+        }
+        match self.map.get_full_mut(k) {
+            Some((i, _, slot)) => {
+                slot.1 = v;
+                i as u32
+            }
+            None => {
+                let (i, _) = self.map.insert_full(k.clone(), (key, v));
+                i as u32
+            }
+        }
+    }
+
     /// The item at a position.
     #[must_use]
     pub fn get_index(&self, i: usize) -> Option<(Value, Value)> {

@@ -159,9 +159,10 @@ impl Machine {
             LOAD_CONST => {
                 let v = code.consts[a];
                 if let Value::Int(packed) = v
-                    && matches!(code.obj.consts[a], gilsim_compiler::Const::Code(_)) {
-                        let _ = packed;
-                    }
+                    && matches!(code.obj.consts[a], gilsim_compiler::Const::Code(_))
+                {
+                    let _ = packed;
+                }
                 self.push(v);
             }
             LOAD_FAST => {
@@ -233,15 +234,17 @@ impl Machine {
             }
             LOAD_DEREF | LOAD_CLASSDEREF => {
                 if op == LOAD_CLASSDEREF
-                    && let Some(ns) = self.fr().names {
-                        let idx = a - code.obj.cellvars.len();
-                        let name = code.obj.freevars.get(idx).cloned().unwrap_or_default();
-                        if let Obj::Dict(d) = self.heap.get(ns)
-                            && let Some(v) = d.get_str(&name) {
-                                self.push(v);
-                                return Ok(());
-                            }
+                    && let Some(ns) = self.fr().names
+                {
+                    let idx = a - code.obj.cellvars.len();
+                    let name = code.obj.freevars.get(idx).cloned().unwrap_or_default();
+                    if let Obj::Dict(d) = self.heap.get(ns)
+                        && let Some(v) = d.get_str(&name)
+                    {
+                        self.push(v);
+                        return Ok(());
                     }
+                }
                 let cell = self.fr().cells[a];
                 let v = match self.heap.get(cell) {
                     Obj::Cell(v) => *v,
@@ -427,9 +430,10 @@ impl Machine {
                 let target = self.peek(a - 1);
                 if op == LIST_APPEND {
                     if let Value::Obj(o) = target
-                        && let Obj::List(l) = self.heap.get_mut(o) {
-                            l.push(v);
-                        }
+                        && let Obj::List(l) = self.heap.get_mut(o)
+                    {
+                        l.push(v);
+                    }
                 } else {
                     self.set_add(target, v)?;
                 }
@@ -446,9 +450,10 @@ impl Machine {
                 let items = self.iterate_all(src)?;
                 if op == LIST_EXTEND {
                     if let Value::Obj(o) = target
-                        && let Obj::List(l) = self.heap.get_mut(o) {
-                            l.extend(items);
-                        }
+                        && let Obj::List(l) = self.heap.get_mut(o)
+                    {
+                        l.extend(items);
+                    }
                 } else {
                     for v in items {
                         self.set_add(target, v)?;
@@ -678,8 +683,9 @@ impl Machine {
                 match b {
                     Some(b) if b.kind == BlockKind::ExceptHandler => self.unwind_except_handler(b),
                     _ => {
-                        return Err(self
-                            .unsupported("[gilsim internal bug] POP_EXCEPT without handler block"));
+                        return Err(self.unsupported(
+                            "[gilsim internal bug] POP_EXCEPT without handler block",
+                        ));
                     }
                 }
             }
@@ -804,7 +810,13 @@ impl Machine {
         let g = self.fr().globals;
         let key = &code.names[a];
         let found = match self.heap.get(g) {
-            Obj::Module(m) => m.dict.get(key),
+            Obj::Module(m) => m
+                .dict
+                .get_hinted(key, code.global_hint[a].get())
+                .map(|(i, v)| {
+                    code.global_hint[a].set(i);
+                    v
+                }),
             _ => None,
         };
         if let Some(v) = found {
@@ -822,18 +834,21 @@ impl Machine {
         }
         let b = self.builtins;
         if let Obj::Module(m) = self.heap.get(b)
-            && let Some(v) = m.dict.get(key) {
-                return Ok(v);
-            }
+            && let Some(v) = m.dict.get(key)
+        {
+            return Ok(v);
+        }
         let name = code.obj.names[a].clone();
         Err(self.raise("NameError", format!("name '{name}' is not defined")))
     }
 
     fn store_global(&mut self, g: ObjId, code: &crate::machine::Code, a: usize, v: Value) {
-        let key = code.names[a].clone();
         let k = code.name_objs[a];
         if let Obj::Module(m) = self.heap.get_mut(g) {
-            m.dict.insert(key, k, v);
+            let i = m
+                .dict
+                .set_hinted(&code.names[a], k, v, code.global_hint[a].get());
+            code.global_hint[a].set(i);
         }
         if !self.observers.is_empty() {
             let site = self.site_prev();
@@ -857,9 +872,10 @@ impl Machine {
     fn load_name(&mut self, code: &crate::machine::Code, a: usize) -> Res<Value> {
         if let Some(ns) = self.fr().names
             && let Obj::Dict(d) = self.heap.get(ns)
-                && let Some(v) = d.get(&code.names[a]) {
-                    return Ok(v);
-                }
+            && let Some(v) = d.get(&code.names[a])
+        {
+            return Ok(v);
+        }
         self.load_global(code, a)
     }
 
@@ -979,7 +995,11 @@ impl Machine {
                     level,
                 });
                 let prev = self.th().exc_info;
-                let prev_ty = if prev == Value::None { Value::None } else { Value::Obj(self.class_of(prev)) };
+                let prev_ty = if prev == Value::None {
+                    Value::None
+                } else {
+                    Value::Obj(self.class_of(prev))
+                };
                 let ty = Value::Obj(self.class_of(exc));
                 let f = self.fr();
                 f.stack.push(Value::None);
@@ -996,10 +1016,11 @@ impl Machine {
             // No handler in this frame: pop it.
             let frame = self.threads[t].frames.pop().expect("frame");
             if let Some(g) = frame.generator
-                && let Obj::Generator(gn) = self.heap.get_mut(g) {
-                    gn.running = false;
-                    gn.frame = None;
-                }
+                && let Obj::Generator(gn) = self.heap.get_mut(g)
+            {
+                gn.running = false;
+                gn.frame = None;
+            }
             if matches!(frame.on_return, OnReturn::ThreadExit) || self.threads[t].frames.is_empty()
             {
                 self.uncaught(exc);
@@ -1054,9 +1075,10 @@ impl Machine {
     pub fn exc_args(&mut self, exc: Value) -> Vec<Value> {
         if let Value::Obj(o) = exc
             && let Obj::Instance(i) = self.heap.get(o)
-                && let Some(a) = i.dict.get_str("args") {
-                    return self.seq_items(a).unwrap_or_default();
-                }
+            && let Some(a) = i.dict.get_str("args")
+        {
+            return self.seq_items(a).unwrap_or_default();
+        }
         Vec::new()
     }
 
@@ -1170,9 +1192,10 @@ impl Machine {
                 let cls = self.make_class(name, qualname, bases, dict)?;
                 self.check_class_dunders(cls)?;
                 if let Value::Obj(cell) = v
-                    && let Obj::Cell(_) = self.heap.get(cell) {
-                        *self.heap.get_mut(cell) = Obj::Cell(Value::Obj(cls));
-                    }
+                    && let Obj::Cell(_) = self.heap.get(cell)
+                {
+                    *self.heap.get_mut(cell) = Obj::Cell(Value::Obj(cls));
+                }
                 self.push(Value::Obj(cls));
             }
             OnReturn::SetupWith { handler } => {

@@ -138,9 +138,10 @@ pub fn general(f: f64, prec: usize) -> String {
 pub fn pad(body: &str, s: &Spec) -> String {
     let mut body = body.to_string();
     if let Some('+') = s.sign
-        && !body.starts_with('-') {
-            body.insert(0, '+');
-        }
+        && !body.starts_with('-')
+    {
+        body.insert(0, '+');
+    }
     let len = body.chars().count();
     if len >= s.width {
         return body;

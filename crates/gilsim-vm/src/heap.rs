@@ -96,9 +96,10 @@ impl Heap {
             }
             for c in &children {
                 if let Value::Obj(o) = c
-                    && !marked[o.0 as usize] {
-                        stack.push(*o);
-                    }
+                    && !marked[o.0 as usize]
+                {
+                    stack.push(*o);
+                }
             }
         }
         for (i, m) in marked.iter().enumerate() {
@@ -118,9 +119,10 @@ pub fn refs(o: &Obj, out: &mut Vec<Value>) {
     match o {
         Obj::Str(_) | Obj::BigInt(_) | Obj::Range { .. } | Obj::Native(_) | Obj::Lock(_) => {
             if let Obj::Native(n) = o
-                && let Some(r) = n.receiver {
-                    out.push(r);
-                }
+                && let Some(r) = n.receiver
+            {
+                out.push(r);
+            }
         }
         Obj::List(v) => out.extend_from_slice(v),
         Obj::Tuple(v) => out.extend_from_slice(v),

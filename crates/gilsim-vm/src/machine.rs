@@ -36,6 +36,8 @@ pub struct Code {
     pub check: Vec<CheckAfter>,
     /// Per instruction: the profile skips the check before it.
     pub skip_before: Vec<bool>,
+    /// Per name: where it was last found in the globals dict (a hint, validated on use).
+    pub global_hint: Vec<std::cell::Cell<u32>>,
 }
 
 /// A compiled source unit (the user's program or a bundled module).
@@ -415,6 +417,10 @@ pub struct Machine {
     pub(crate) next_thread_name: u32,
     /// Reusable buffer for runnable ids.
     others_buf: Vec<u32>,
+    /// The policy counts instructions (replay): it also needs the next line at decisions.
+    policy_counts: bool,
+    /// The policy's last promise of quiet (see [`Policy::quiet_until`]).
+    pub(crate) quiet: Option<(u64, u64)>,
     /// `others_buf` (and `waiting_since_cache`) are up to date for this running thread.
     pub(crate) others_valid_for: Option<u32>,
     waiting_since_cache: u64,
@@ -483,6 +489,8 @@ impl Machine {
             main_raised: false,
             next_thread_name: 1,
             others_buf: Vec::new(),
+            policy_counts: false,
+            quiet: None,
             others_valid_for: None,
             waiting_since_cache: 0,
         };
@@ -541,6 +549,11 @@ impl Machine {
                 name_objs,
                 check,
                 skip_before,
+                global_hint: c
+                    .names
+                    .iter()
+                    .map(|_| std::cell::Cell::new(u32::MAX))
+                    .collect(),
             }));
         }
         self.units.push(Unit {
@@ -841,9 +854,10 @@ impl Machine {
         };
         for k in &c.mro {
             if let Obj::Class(kc) = self.heap.get(*k)
-                && let Some(v) = kc.dict.get(name) {
-                    return Some(v);
-                }
+                && let Some(v) = kc.dict.get(name)
+            {
+                return Some(v);
+            }
         }
         None
     }
@@ -863,6 +877,7 @@ impl Machine {
         if self.others_valid_for == Some(self.current) {
             return;
         }
+        self.quiet = None;
         let mut buf = std::mem::take(&mut self.others_buf);
         buf.clear();
         for th in &self.threads {
@@ -896,12 +911,20 @@ impl Machine {
             others,
             now_ns: self.now,
             held_since_ns: self.held_since,
-            waiting_since_ns: if self.others_valid_for == Some(self.current) { self.waiting_since_cache } else { self.waiting_since(others) },
+            waiting_since_ns: if self.others_valid_for == Some(self.current) {
+                self.waiting_since_cache
+            } else {
+                self.waiting_since(others)
+            },
             checks_since_switch: self.checks_since_switch,
             instrs_since_switch: self.instrs_since_switch,
             switch_interval_ns: self.switch_interval_ns,
             check_interval: self.check_interval,
-            next_line: self.next_line(),
+            next_line: if self.policy_counts {
+                self.next_line()
+            } else {
+                0
+            },
             at_check_point,
         }
     }
@@ -910,6 +933,7 @@ impl Machine {
     /// Returns `Some` when the run is over.
     fn run_slice(&mut self) -> Option<RunEnd> {
         let counts = self.policy.wants_instruction_counts();
+        self.policy_counts = counts;
         loop {
             if self.steps >= self.limits.max_steps {
                 return Some(RunEnd {
@@ -946,10 +970,16 @@ impl Machine {
                         if self.others_buf.is_empty() {
                             continue;
                         }
+                        if let Some((checks, time)) = self.quiet {
+                            if self.checks_since_switch < checks && self.now < time {
+                                continue;
+                            }
+                        }
                         let others = std::mem::take(&mut self.others_buf);
                         let view = self.make_view(&others, true);
                         let decision = self.policy.at_check_point(&view, &mut self.streams.sched);
                         self.others_buf = others;
+                        self.quiet = self.policy.quiet_until();
                         match decision {
                             Ok(Decision::Continue) => {}
                             Ok(Decision::SwitchTo(n)) => {
@@ -1109,16 +1139,17 @@ impl Machine {
         for th in &mut self.threads {
             if let ThreadState::Blocked(w) = th.state
                 && let Some(at) = w.wake_time()
-                    && at <= now {
-                        th.state = ThreadState::Runnable;
-                        th.ready_since = now;
-                        self.others_valid_for = None;
-                        let default = match w {
-                            Wait::Lock { .. } => Value::Bool(false),
-                            _ => Value::None,
-                        };
-                        th.resume = Some(th.wake_value.take().unwrap_or(default));
-                    }
+                && at <= now
+            {
+                th.state = ThreadState::Runnable;
+                th.ready_since = now;
+                self.others_valid_for = None;
+                let default = match w {
+                    Wait::Lock { .. } => Value::Bool(false),
+                    _ => Value::None,
+                };
+                th.resume = Some(th.wake_value.take().unwrap_or(default));
+            }
         }
     }
 
@@ -1128,10 +1159,11 @@ impl Machine {
         let now = self.now;
         for th in &mut self.threads {
             if let ThreadState::Blocked(Wait::Lock { lock: l, .. }) = th.state
-                && l == lock {
-                    th.state = ThreadState::Runnable;
-                    th.ready_since = now;
-                }
+                && l == lock
+            {
+                th.state = ThreadState::Runnable;
+                th.ready_since = now;
+            }
         }
     }
 
@@ -1143,11 +1175,12 @@ impl Machine {
         self.threads[id as usize].frames.clear();
         for th in &mut self.threads {
             if let ThreadState::Blocked(Wait::Join { thread }) = th.state
-                && thread == id {
-                    th.state = ThreadState::Runnable;
-                    th.ready_since = now;
-                    th.resume = Some(Value::None);
-                }
+                && thread == id
+            {
+                th.state = ThreadState::Runnable;
+                th.ready_since = now;
+                th.resume = Some(Value::None);
+            }
         }
     }
 

@@ -232,22 +232,23 @@ impl Machine {
             }
         }
         if let (Value::Int(n), Value::Obj(ro)) = (l, r)
-            && op == BINARY_MULTIPLY {
-                match self.heap.get(ro) {
-                    Obj::Str(s) => {
-                        let s = s.repeat(n.max(0) as usize);
-                        return Ok(self.new_str(s));
-                    }
-                    Obj::List(v) => {
-                        let mut out = Vec::new();
-                        for _ in 0..n.max(0) {
-                            out.extend_from_slice(v);
-                        }
-                        return Ok(Value::Obj(self.heap.alloc(Obj::List(out))));
-                    }
-                    _ => {}
+            && op == BINARY_MULTIPLY
+        {
+            match self.heap.get(ro) {
+                Obj::Str(s) => {
+                    let s = s.repeat(n.max(0) as usize);
+                    return Ok(self.new_str(s));
                 }
+                Obj::List(v) => {
+                    let mut out = Vec::new();
+                    for _ in 0..n.max(0) {
+                        out.extend_from_slice(v);
+                    }
+                    return Ok(Value::Obj(self.heap.alloc(Obj::List(out))));
+                }
+                _ => {}
             }
+        }
         let (ln, rn) = (self.type_name(l), self.type_name(r));
         let sym = if inplace {
             format!("{sym}=")
@@ -828,17 +829,19 @@ impl Machine {
     pub(crate) fn set_add(&mut self, set: Value, v: Value) -> Res<()> {
         let k = self.hkey(v)?;
         if let Value::Obj(o) = set
-            && let Obj::Set(d) = self.heap.get_mut(o) {
-                d.insert(k, v, Value::None);
-            }
+            && let Obj::Set(d) = self.heap.get_mut(o)
+        {
+            d.insert(k, v, Value::None);
+        }
         Ok(())
     }
 
     pub(crate) fn dict_items(&mut self, d: Value) -> Res<Vec<(Value, Value)>> {
         if let Value::Obj(o) = d
-            && let Obj::Dict(dd) = self.heap.get(o) {
-                return Ok(dd.iter().map(|(_, k, v)| (k, v)).collect());
-            }
+            && let Obj::Dict(dd) = self.heap.get(o)
+        {
+            return Ok(dd.iter().map(|(_, k, v)| (k, v)).collect());
+        }
         let tn = self.type_name(d);
         Err(self.raise("TypeError", format!("'{tn}' object is not a mapping")))
     }
@@ -872,9 +875,10 @@ impl Machine {
             return Err(self.raise("TypeError", format!("'{tn}' object is not subscriptable")));
         };
         if let Value::Obj(ko) = k
-            && let Obj::Slice(a, b, c) = *self.heap.get(ko) {
-                return self.get_slice(id, a, b, c);
-            }
+            && let Obj::Slice(a, b, c) = *self.heap.get(ko)
+        {
+            return self.get_slice(id, a, b, c);
+        }
         let v = match self.heap.get(id) {
             Obj::List(l) => {
                 let len = l.len();
@@ -1040,28 +1044,29 @@ impl Machine {
             Obj::List(l) => {
                 let len = l.len();
                 if let Value::Obj(ko) = k
-                    && let Obj::Slice(a, b, c) = *self.heap.get(ko) {
-                        let idx = self.slice_indices(len, a, b, c)?;
-                        let new = self.iterate_all(v)?;
-                        if let (Value::None, true) = (c, true) {
-                            let (lo, hi) = match (idx.first(), idx.last()) {
-                                (Some(f), Some(l)) => (*f, *l + 1),
-                                _ => {
-                                    let lo = self
-                                        .slice_indices(len, a, Value::None, Value::None)?
-                                        .first()
-                                        .copied()
-                                        .unwrap_or(len);
-                                    (lo, lo)
-                                }
-                            };
-                            if let Obj::List(l) = self.heap.get_mut(id) {
-                                l.splice(lo..hi, new);
+                    && let Obj::Slice(a, b, c) = *self.heap.get(ko)
+                {
+                    let idx = self.slice_indices(len, a, b, c)?;
+                    let new = self.iterate_all(v)?;
+                    if let (Value::None, true) = (c, true) {
+                        let (lo, hi) = match (idx.first(), idx.last()) {
+                            (Some(f), Some(l)) => (*f, *l + 1),
+                            _ => {
+                                let lo = self
+                                    .slice_indices(len, a, Value::None, Value::None)?
+                                    .first()
+                                    .copied()
+                                    .unwrap_or(len);
+                                (lo, lo)
                             }
-                            return Ok(());
+                        };
+                        if let Obj::List(l) = self.heap.get_mut(id) {
+                            l.splice(lo..hi, new);
                         }
-                        return Err(self.unsupported("assigning to an extended slice"));
+                        return Ok(());
                     }
+                    return Err(self.unsupported("assigning to an extended slice"));
+                }
                 match self.index_of(len, k)? {
                     Some(i) => {
                         if let Obj::List(l) = self.heap.get_mut(id) {
@@ -1111,16 +1116,17 @@ impl Machine {
             Obj::List(l) => {
                 let len = l.len();
                 if let Value::Obj(ko) = k
-                    && let Obj::Slice(a, b, c) = *self.heap.get(ko) {
-                        let mut idx = self.slice_indices(len, a, b, c)?;
-                        idx.sort_unstable();
-                        if let Obj::List(l) = self.heap.get_mut(id) {
-                            for i in idx.into_iter().rev() {
-                                l.remove(i);
-                            }
+                    && let Obj::Slice(a, b, c) = *self.heap.get(ko)
+                {
+                    let mut idx = self.slice_indices(len, a, b, c)?;
+                    idx.sort_unstable();
+                    if let Obj::List(l) = self.heap.get_mut(id) {
+                        for i in idx.into_iter().rev() {
+                            l.remove(i);
                         }
-                        return Ok(());
                     }
+                    return Ok(());
+                }
                 match self.index_of(len, k)? {
                     Some(i) => {
                         if let Obj::List(l) = self.heap.get_mut(id) {

@@ -108,6 +108,14 @@ pub trait Policy {
     fn schedule_finished(&self) -> bool {
         true
     }
+
+    /// After a `Continue`, the policy's promise that it would answer `Continue` again at
+    /// every check point until `checks_since_switch` reaches the first number or virtual
+    /// time reaches the second, as long as the set of runnable threads and the switch
+    /// interval stay the same. The machine then skips those calls. `None`: ask every time.
+    fn quiet_until(&self) -> Option<(u64, u64)> {
+        None
+    }
 }
 
 /// Parses a policy string.
@@ -148,7 +156,7 @@ pub fn parse_policy(text: &str) -> Result<Box<dyn Policy>, String> {
             if n == 0 {
                 return Err("ticks:N needs N ≥ 1".into());
             }
-            Ok(Box::new(Ticks { n }))
+            Ok(Box::new(Ticks { n, next_tick: None }))
         }
         "slice" => {
             let ns = parse_duration(rest)?;
@@ -271,6 +279,7 @@ impl Policy for Every {
 /// (the OS) decides who gets it, often the same thread again. `sys.setcheckinterval` changes N.
 pub struct Ticks {
     n: u64,
+    next_tick: Option<u64>,
 }
 
 impl Policy for Ticks {
@@ -304,6 +313,9 @@ impl Policy for Ticks {
     }
     fn describe(&self) -> String {
         format!("ticks:{}", self.n)
+    }
+    fn quiet_until(&self) -> Option<(u64, u64)> {
+        self.next_tick.map(|t| (t, u64::MAX))
     }
 }
 
@@ -360,6 +372,9 @@ impl Policy for Slice {
         self.jitter = None;
         Ok(pick(rng, c))
     }
+    fn quiet_until(&self) -> Option<(u64, u64)> {
+        self.jitter.map(|(_, d)| (u64::MAX, d))
+    }
     fn describe(&self) -> String {
         match self.interval_ns {
             Some(ns) => format!("slice:{}", format_duration(ns)),
@@ -412,6 +427,9 @@ impl Policy for Io {
     }
     fn describe(&self) -> String {
         "io".into()
+    }
+    fn quiet_until(&self) -> Option<(u64, u64)> {
+        Some((u64::MAX, u64::MAX))
     }
 }
 

@@ -178,9 +178,10 @@ impl Replay {
     /// Counts a completed instruction of `thread` (called by the machine).
     pub fn completed(&mut self, thread: u32) {
         if let Some(seg) = self.current()
-            && seg.thread == thread {
-                self.done_in_segment += 1;
-            }
+            && seg.thread == thread
+        {
+            self.done_in_segment += 1;
+        }
     }
 
     fn segment_done(&self, seg: Segment, v: &SchedView<'_>) -> bool {
@@ -273,25 +274,27 @@ impl Policy for Replay {
     ) -> Result<u32, PolicyError> {
         // The thread that stopped ends its entry here.
         if let Some(seg) = self.current()
-            && seg.thread == v.current {
-                if let Until::Instructions(n) = seg.until
-                    && self.done_in_segment != n {
-                        let how = match why {
-                            GiveUp::Blocked => "blocked",
-                            GiveUp::Sleep => "slept",
-                            GiveUp::Io => "waited for I/O",
-                            GiveUp::Exit => "finished",
-                        };
-                        return Err(PolicyError(format!(
-                            "schedule entry {} gives thread {} {} instructions, but it {how} after {}",
-                            self.pos + 1,
-                            seg.thread,
-                            n,
-                            self.done_in_segment
-                        )));
-                    }
-                self.advance();
+            && seg.thread == v.current
+        {
+            if let Until::Instructions(n) = seg.until
+                && self.done_in_segment != n
+            {
+                let how = match why {
+                    GiveUp::Blocked => "blocked",
+                    GiveUp::Sleep => "slept",
+                    GiveUp::Io => "waited for I/O",
+                    GiveUp::Exit => "finished",
+                };
+                return Err(PolicyError(format!(
+                    "schedule entry {} gives thread {} {} instructions, but it {how} after {}",
+                    self.pos + 1,
+                    seg.thread,
+                    n,
+                    self.done_in_segment
+                )));
             }
+            self.advance();
+        }
         match self.current() {
             None => self.fallback.choose(v, c, why, rng),
             Some(seg) if c.contains(&seg.thread) => Ok(seg.thread),
