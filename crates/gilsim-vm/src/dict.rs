@@ -139,10 +139,10 @@ impl Dict {
     #[inline]
     #[must_use]
     pub fn get_hinted(&self, k: &HKey, hint: u32) -> Option<(u32, Value)> {
-        if let Some((hk, (_, v))) = self.map.get_index(hint as usize) {
-            if hk == k {
-                return Some((hint, *v));
-            }
+        if let Some((hk, (_, v))) = self.map.get_index(hint as usize)
+            && hk == k
+        {
+            return Some((hint, *v));
         }
         self.map.get_full(k).map(|(i, _, (_, v))| (i as u32, *v))
     }
@@ -150,11 +150,11 @@ impl Dict {
     /// Sets the value of `k` using a position hint; inserts when absent. Returns the position.
     #[inline]
     pub fn set_hinted(&mut self, k: &HKey, key: Value, v: Value, hint: u32) -> u32 {
-        if let Some((hk, slot)) = self.map.get_index_mut(hint as usize) {
-            if hk == k {
-                slot.1 = v;
-                return hint;
-            }
+        if let Some((hk, slot)) = self.map.get_index_mut(hint as usize)
+            && hk == k
+        {
+            slot.1 = v;
+            return hint;
         }
         match self.map.get_full_mut(k) {
             Some((i, _, slot)) => {

@@ -970,10 +970,11 @@ impl Machine {
                         if self.others_buf.is_empty() {
                             continue;
                         }
-                        if let Some((checks, time)) = self.quiet {
-                            if self.checks_since_switch < checks && self.now < time {
-                                continue;
-                            }
+                        if let Some((checks, time)) = self.quiet
+                            && self.checks_since_switch < checks
+                            && self.now < time
+                        {
+                            continue;
                         }
                         let others = std::mem::take(&mut self.others_buf);
                         let view = self.make_view(&others, true);
