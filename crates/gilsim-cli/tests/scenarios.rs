@@ -220,7 +220,7 @@ fn report_and_trace_snapshots() {
     ]);
     snapshot("run__counter_small_trace", &err);
     let (_, _, err) = gilsim(&["run", "scenarios/deadlock.py"]);
-    snapshot("run__deadlock", &err);
+    snapshot("report__deadlock", &err);
 }
 
 fn write_tmp(name: &str, text: &str) -> String {
@@ -341,4 +341,125 @@ fn every_scenario_runs_under_python3() {
         let ok = code == 0 || (code == 1 && err.contains("AssertionError"));
         assert!(ok, "{} under python3: exit {code}\n{err}", f.display());
     }
+}
+
+#[test]
+fn every_scenario_dis_and_report_snapshot() {
+    let root = root();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "py") && p.file_name().unwrap() != "requests.py"
+        })
+        .collect();
+    files.sort();
+    for f in files {
+        let name = f.file_stem().unwrap().to_str().unwrap().to_string();
+        let rel = format!("scenarios/{name}.py");
+        let (code, out, err) = gilsim(&["dis", &rel]);
+        assert_eq!(code, 0, "{rel}: {err}");
+        snapshot(&format!("dis__{name}"), &out);
+        let (code, out, err) = gilsim(&["run", &rel]);
+        let text =
+            format!("$ gilsim run {rel}\nexit code: {code}\n--- stdout\n{out}--- stderr\n{err}");
+        snapshot(&format!("run__{name}"), &text);
+    }
+}
+
+#[test]
+fn list_iadd_is_safe_and_list_add_loses_appends() {
+    for seed in ["1", "2", "3"] {
+        let (_, out, _) = gilsim(&[
+            "run",
+            "scenarios/list_iadd.py",
+            "-D",
+            "ITERATIONS=300",
+            "--policy",
+            "every:3:random",
+            "--seed",
+            seed,
+        ]);
+        assert_eq!(
+            out.lines().last(),
+            Some("0"),
+            "l += [1] lost appends: {out}"
+        );
+    }
+    let (_, out, _) = gilsim(&[
+        "run",
+        "scenarios/list_add.py",
+        "-D",
+        "ITERATIONS=300",
+        "--policy",
+        "every:3:random",
+        "--seed",
+        "1",
+    ]);
+    let lost: i64 = out.lines().last().unwrap().parse().unwrap();
+    assert!(lost > 0, "l = l + [1] lost nothing: {out}");
+}
+
+#[test]
+fn requests_overlap_and_count_exactly() {
+    let (code, out, err) = gilsim(&["run", "scenarios/requests_counter.py", "--json", "-"]);
+    assert_eq!(code, 0, "{err}");
+    let rec: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rec["outcome"]["stdout"], "50\n0\n");
+    // Ten threads × five requests of 20-200 ms each overlap: far less than 50 sequential waits.
+    let ns = rec["stats"]["virtual_ns"].as_u64().unwrap();
+    assert!(ns < 2_000_000_000, "requests did not overlap: {ns} ns");
+    // The simulated network is seeded: another seed gives other latencies.
+    let (_, out2, _) = gilsim(&[
+        "run",
+        "scenarios/requests_counter.py",
+        "--json",
+        "-",
+        "--seed",
+        "5",
+    ]);
+    let rec2: serde_json::Value = serde_json::from_str(&out2).unwrap();
+    assert_ne!(rec["stats"]["virtual_ns"], rec2["stats"]["virtual_ns"]);
+}
+
+#[test]
+fn program_output_matches_cpython_for_a_deterministic_program() {
+    let Ok(out) = Command::new("python3").arg("--version").output() else {
+        eprintln!("skipped: python3 is not on PATH");
+        return;
+    };
+    if !out.status.success() {
+        eprintln!("skipped: python3 does not run");
+        return;
+    }
+    let src = r#"
+class A:
+    def __init__(self, x):
+        self.x = x
+    def val(self):
+        return self.x
+class B(A):
+    def __init__(self, x, y):
+        super().__init__(x)
+        self.y = y
+def gen(n):
+    for i in range(n):
+        yield i * i
+b = B(1, 2)
+print(b.val(), b.y, isinstance(b, A), [v for v in gen(4)])
+print({k: v for k, v in zip("abc", range(3))}, sum(range(10)), 2 ** 100, 7 // -2, -7 % 3, 1 / 4)
+print(f"{3.14159:.2f} {42:>5} {'x'!r} {1000000:,} {0.1 + 0.2}", "%s-%05d" % ("a", 42))
+try:
+    {}["missing"]
+except KeyError as e:
+    print("KeyError", e)
+d = {"a": 1}
+d["a"] += 1
+print(d, sorted([3, 1, 2]), list(reversed([1, 2, 3])), "a,b".split(","), " x ".strip())
+"#;
+    let f = write_tmp("det.py", src);
+    let py = Command::new("python3").arg(&f).output().unwrap();
+    let (code, out, err) = gilsim(&["run", &f]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, String::from_utf8_lossy(&py.stdout));
 }

@@ -1122,27 +1122,7 @@ impl Machine {
     /// `TypeName: message` as the last traceback line.
     pub fn exc_line(&mut self, exc: Value) -> String {
         let name = self.type_name(exc);
-        let args = self.exc_args(exc);
-        let msg = match args.len() {
-            0 => String::new(),
-            1 => self.str_of(args[0]),
-            _ => {
-                let t = Value::Obj(self.heap.alloc(Obj::Tuple(args.into())));
-                self.repr_of(t)
-            }
-        };
-        let cls = self.class_of(exc);
-        let key_error = self.types.exc["KeyError"];
-        let msg = if self.is_subclass(cls, key_error) {
-            let args = self.exc_args(exc);
-            if args.len() == 1 {
-                self.repr_of(args[0])
-            } else {
-                msg
-            }
-        } else {
-            msg
-        };
+        let msg = self.str_of(exc);
         if msg.is_empty() {
             name.to_string()
         } else {

@@ -16,6 +16,7 @@ pub struct Heap {
     free: BinaryHeap<Reverse<u32>>,
     live: usize,
     since_gc: usize,
+    bytes_since_gc: usize,
     /// Collect when this many allocations happened since the last collection.
     pub threshold: usize,
     /// Refuse to grow past this many live objects (MemoryError).
@@ -37,6 +38,13 @@ impl Heap {
     pub fn alloc(&mut self, o: Obj) -> ObjId {
         self.live += 1;
         self.since_gc += 1;
+        self.bytes_since_gc += match &o {
+            Obj::List(v) => v.len() * 16,
+            Obj::Tuple(v) => v.len() * 16,
+            Obj::Str(s) => s.len(),
+            Obj::Dict(d) | Obj::Set(d) => d.len() * 48,
+            _ => 0,
+        };
         if let Some(Reverse(i)) = self.free.pop() {
             self.slots[i as usize] = Some(o);
             ObjId(i)
@@ -49,7 +57,7 @@ impl Heap {
     /// Whether a collection is due.
     #[must_use]
     pub fn gc_due(&self) -> bool {
-        self.since_gc >= self.threshold
+        self.since_gc >= self.threshold || self.bytes_since_gc >= 64 << 20
     }
 
     /// Live objects.
@@ -110,6 +118,7 @@ impl Heap {
             }
         }
         self.since_gc = 0;
+        self.bytes_since_gc = 0;
         self.threshold = (self.live * 2).max(20_000);
     }
 }

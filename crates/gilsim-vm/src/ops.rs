@@ -129,11 +129,13 @@ impl Machine {
             match (self.heap.get(lo), self.heap.get(ro), op) {
                 (Obj::Str(a), Obj::Str(b), BINARY_ADD | INPLACE_ADD) => {
                     let s = format!("{a}{b}");
+                    self.now += s.len() as u64 / 8;
                     return Ok(self.new_str(s));
                 }
                 (Obj::List(_), Obj::List(b), INPLACE_ADD) => {
                     // list += list extends in place and stores back the same object.
                     let b = b.clone();
+                    self.now += b.len() as u64;
                     if let Obj::List(a) = self.heap.get_mut(lo) {
                         a.extend(b);
                     }
@@ -142,6 +144,8 @@ impl Machine {
                 (Obj::List(a), Obj::List(b), BINARY_ADD) => {
                     let mut v = a.clone();
                     v.extend_from_slice(b);
+                    // A C operation's virtual cost grows with its work: ~1 ns per item copied.
+                    self.now += v.len() as u64;
                     return Ok(Value::Obj(self.heap.alloc(Obj::List(v))));
                 }
                 (Obj::Tuple(a), Obj::Tuple(b), BINARY_ADD | INPLACE_ADD) => {
@@ -1151,7 +1155,12 @@ impl Machine {
                 Obj::Instance(i) => {
                     let base = self.types.exc["BaseException"];
                     if self.is_subclass(i.class, base) {
+                        let cls = i.class;
                         let args = self.exc_args(v);
+                        let key_error = self.types.exc["KeyError"];
+                        if args.len() == 1 && self.is_subclass(cls, key_error) {
+                            return self.repr_of(args[0]);
+                        }
                         return match args.len() {
                             0 => String::new(),
                             1 => self.str_of(args[0]),
@@ -1486,14 +1495,25 @@ impl Machine {
                     );
                 }
             };
-            let width: String = spec
+            let flags: String = spec
                 .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '-')
+                .take_while(|c| matches!(c, '-' | '0' | '+' | ' '))
                 .collect();
-            let padded = match width.parse::<i64>() {
-                Ok(w) if w < 0 => format!("{text:<width$}", width = (-w) as usize),
-                Ok(w) => format!("{text:>width$}", width = w as usize),
-                Err(_) => text,
+            let width: usize = spec[flags.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .unwrap_or(0);
+            let padded = if flags.contains('-') {
+                format!("{text:<width$}")
+            } else if flags.contains('0') && ty != 's' && ty != 'r' {
+                let (sign, digits) = text
+                    .strip_prefix('-')
+                    .map_or(("", text.as_str()), |d| ("-", d));
+                format!("{sign}{digits:0>w$}", w = width.saturating_sub(sign.len()))
+            } else {
+                format!("{text:>width$}")
             };
             out.push_str(&padded);
         }

@@ -1,0 +1,28 @@
+"""Check-then-act: two buyers, one apple.
+
+Each buyer checks that an apple is in stock, then takes it. If the other buyer runs
+between the check and the take, both see one apple and both take it: the stock goes
+negative. The fix is to make the check and the take one step under a lock.
+"""
+import threading
+import time
+
+stock = {"apples": 1}
+sold = []
+
+
+def buy(name):
+    if stock["apples"] > 0:
+        time.sleep(0.001)  # think about it for a moment
+        stock["apples"] -= 1
+        sold.append(name)
+
+
+buyers = [threading.Thread(target=buy, args=(name,)) for name in ("ann", "bob")]
+for b in buyers:
+    b.start()
+for b in buyers:
+    b.join()
+
+print(stock["apples"], sold)
+print(len(sold) - 1)

@@ -1,0 +1,27 @@
+"""`l = l + [1]` loses appends: it builds a new list and stores it back.
+
+BINARY_ADD makes a new list from the old one; if another thread stores its own new list
+in between, this thread's STORE_GLOBAL throws that work away. Compare list_iadd.py.
+"""
+import threading
+
+THREADS = 4
+ITERATIONS = 10000
+
+l = []
+
+
+def worker():
+    global l
+    for x in range(ITERATIONS):
+        l = l + [1]
+
+
+threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+
+print(len(l))
+print(THREADS * ITERATIONS - len(l))

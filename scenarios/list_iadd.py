@@ -1,0 +1,28 @@
+"""`l += [1]` loses nothing: the list is extended in place by one C call.
+
+INPLACE_ADD on a list extends the very list object and STORE_GLOBAL puts back the object
+that was already bound. Even if another thread runs between them, nothing is overwritten.
+Compare list_add.py.
+"""
+import threading
+
+THREADS = 4
+ITERATIONS = 10000
+
+l = []
+
+
+def worker():
+    global l
+    for x in range(ITERATIONS):
+        l += [1]
+
+
+threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+
+print(len(l))
+print(THREADS * ITERATIONS - len(l))

@@ -1,0 +1,35 @@
+"""I/O-bound threads: `requests.get` releases the GIL while it waits for the network.
+
+Each worker fetches URLs and counts the outcomes in a shared dict. The waiting overlaps,
+so ten threads finish far sooner than one would. `d['success'] += 1` is still a
+read-modify-write; here it is protected by a lock. (gilsim simulates the network: latency
+and status codes are virtual and drawn from the run's seed.)
+"""
+import threading
+import requests
+
+THREADS = 10
+REQUESTS = 5
+
+results = {"success": 0, "failure": 0}
+lock = threading.Lock()
+
+
+def worker(n):
+    for k in range(REQUESTS):
+        response = requests.get(f"https://example.com/item/{n}/{k}")
+        with lock:
+            if response.status_code == 200:
+                results["success"] += 1
+            else:
+                results["failure"] += 1
+
+
+threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+
+print(results["success"] + results["failure"])
+print(THREADS * REQUESTS - results["success"] - results["failure"])
