@@ -14,7 +14,12 @@ use std::process::ExitCode;
 
 /// gilsim — a deterministic simulator of CPython's threads and GIL, for learning race conditions.
 #[derive(Parser)]
-#[command(name = "gilsim", version, about, long_about = None)]
+#[command(
+    name = "gilsim",
+    version,
+    about = "gilsim — a deterministic simulator of CPython's threads and GIL, for learning race conditions",
+    after_help = "Exit codes: 0 finished, 1 uncaught exception, 2 usage/unsupported/corrupt record, 3 deadlock, 4 step limit, 5 replay diverged.\nDocs: docs/cli.md, docs/how-it-works.md, docs/write-your-own-scenario.md"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -205,7 +210,7 @@ fn run_cmd(args: &RunArgs, expected: Option<RunRecord>) -> anyhow::Result<u8> {
     let mut err = std::io::stderr().lock();
     err.write_all(&result.stderr)?;
     if !result.trace.is_empty() || cfg.trace.is_some() {
-        err.write_all(render::trace(&result).as_bytes())?;
+        err.write_all(render::trace(&result, args.trace.as_deref() == Some("all")).as_bytes())?;
     }
     err.write_all(render::report(&result, &source).as_bytes())?;
     err.flush()?;

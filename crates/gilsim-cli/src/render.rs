@@ -125,8 +125,8 @@ pub fn report(r: &RunResult, source: &str) -> String {
     out
 }
 
-/// Thread lanes for the trace items.
-pub fn trace(r: &RunResult) -> String {
+/// Thread lanes for the trace items; `full` shows the rows inside gilsim's bundled modules too.
+pub fn trace(r: &RunResult, full: bool) -> String {
     let m = &r.machine;
     let nthreads = m.threads.len();
     let lanes = nthreads <= 4;
@@ -143,11 +143,44 @@ pub fn trace(r: &RunResult) -> String {
         }
         let _ = writeln!(out, "{}", header.trim_end());
     }
+    // Rows inside gilsim's own modules (threading, queue...) are folded into one line per
+    // run of rows, named by the function the learner called.
+    let mut folded: Option<(u32, u64, u64, String)> = None; // thread, first step, count, what
+    let flush = |out: &mut String, folded: &mut Option<(u32, u64, u64, String)>| {
+        if let Some((thread, step, n, what)) = folded.take() {
+            let cell = format!(
+                "… {what} ({n} instruction{})",
+                if n == 1 { "" } else { "s" }
+            );
+            if lanes {
+                let pad = " ".repeat(width * thread as usize);
+                let _ = writeln!(out, "{step:>8}  {pad}{cell}");
+            } else {
+                let _ = writeln!(out, "{step:>8}  T{thread:<4} {cell}");
+            }
+        }
+    };
     for item in &r.trace {
         match item {
             Item::Row(row) => {
                 let unit = &m.units[row.unit as usize];
                 let code = &unit.codes[row.code as usize].obj;
+                if unit.bundled && !full {
+                    let what = format!(
+                        "inside {}.{}",
+                        unit.program.filename.trim_end_matches(".py"),
+                        code.qualname
+                    );
+                    match &mut folded {
+                        Some((t, _, n, w)) if *t == row.thread && *w == what => *n += 1,
+                        _ => {
+                            flush(&mut out, &mut folded);
+                            folded = Some((row.thread, row.step, 1, what));
+                        }
+                    }
+                    continue;
+                }
+                flush(&mut out, &mut folded);
                 let ins = code.instrs[row.pc as usize];
                 let line = code.lines[row.pc as usize];
                 let where_ = if unit.bundled {
@@ -167,6 +200,7 @@ pub fn trace(r: &RunResult) -> String {
             Item::Switch {
                 from, to, reason, ..
             } => {
+                flush(&mut out, &mut folded);
                 let _ = writeln!(
                     out,
                     "          ── switch T{from} → T{to}: {} ──",
@@ -174,10 +208,12 @@ pub fn trace(r: &RunResult) -> String {
                 );
             }
             Item::Gap(n) => {
+                flush(&mut out, &mut folded);
                 let _ = writeln!(out, "          … {} instructions …", thousands(*n));
             }
         }
     }
+    flush(&mut out, &mut folded);
     out
 }
 

@@ -165,8 +165,10 @@ fn replay_round_trip() {
 
 #[test]
 fn hand_written_schedule_loses_one_update() {
-    // Main runs until thread 1 has started; thread 1 loads i and is switched out after
-    // LOAD_GLOBAL; thread 2 runs to the end; thread 1 stores its stale value.
+    // Main runs until it starts thread 1 (510 instructions, then start() gives the GIL up:
+    // `+`); thread 1 runs 28 instructions, the last being LOAD_GLOBAL i; main starts
+    // thread 2, which increments i to 1 and ends; thread 1 stores its stale 0 + 1.
+    let schedule = "0:510+ 1:28 0:27+ 2:43 1:15 0:68";
     let (code, out, err) = gilsim(&[
         "run",
         "scenarios/counter.py",
@@ -177,10 +179,35 @@ fn hand_written_schedule_loses_one_update() {
         "--policy",
         "io",
         "--schedule",
-        "1@19",
+        schedule,
     ]);
-    assert!(code == 0 || code == 1, "{err}");
-    assert!(out.lines().count() >= 2, "{out}{err}");
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out, "1\n1\n", "{err}");
+    // Without the schedule the io policy never preempts: nothing is lost.
+    let (code, out, _) = gilsim(&[
+        "run",
+        "scenarios/counter.py",
+        "-D",
+        "THREADS=2",
+        "-D",
+        "ITERATIONS=1",
+        "--policy",
+        "io",
+    ]);
+    assert_eq!((code, out.as_str()), (0, "2\n0\n"));
+}
+
+#[test]
+fn schedule_refuses_a_switch_where_none_is_possible() {
+    let (code, _, err) = gilsim(&["run", "scenarios/counter.py", "--schedule", "0:3 1:1"]);
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("the schedule asks for a switch after LOAD_CONST (line 7) of thread 0, where CPython 3.9 cannot switch threads"), "{err}");
+    let (code, _, err) = gilsim(&["run", "scenarios/counter.py", "--schedule", "0:x"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("schedule entry 1 `0:x` is not THREAD:INSTRUCTIONS or THREAD@LINE"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1426,7 +1426,7 @@ pub(crate) fn call_native(
                 o.on_start(site, tid);
             }
             // Thread.start() waits (GIL released) until the new thread runs: let it go first.
-            return Err(Flow::Yield);
+            return Err(Flow::Yield(crate::policy::GiveUp::Start));
         }
         N::ThreadJoin => {
             let tid = to_int(m, a0, "join")? as u32;
@@ -1533,7 +1533,7 @@ pub(crate) fn call_native(
             }
             let ns = (secs * 1e9) as u64;
             if ns == 0 {
-                return Err(Flow::Yield);
+                return Err(Flow::Yield(crate::policy::GiveUp::Sleep));
             }
             return Err(Flow::Block(Wait::Sleep { until: m.now + ns }));
         }

@@ -45,7 +45,7 @@ impl Machine {
                 }
                 return Ok(self.entered_handler && self.profile.checks_on_handler_entry());
             }
-            Err(flow @ (Flow::Block(_) | Flow::Yield)) => {
+            Err(flow @ (Flow::Block(_) | Flow::Yield(_))) => {
                 // The instruction did not complete: it runs again when the thread resumes.
                 self.fr().pc -= 1;
                 return Err(flow);
@@ -1266,9 +1266,37 @@ impl Machine {
         let Obj::Function(f) = self.heap.get(func) else {
             unreachable!("function")
         };
-        let f = f.clone();
         let code = self.units[f.unit as usize].codes[f.code as usize].clone();
         let co = &code.obj;
+        // The common call: exactly the positional parameters, no cells, no defaults needed.
+        if kwargs.is_empty()
+            && args.len() == co.argcount as usize
+            && co.kwonlyargcount == 0
+            && !co.varargs
+            && !co.varkw
+            && co.cellvars.is_empty()
+            && co.kind != CodeKind::Generator
+        {
+            let mut locals = args;
+            locals.resize(co.varnames.len(), Value::Null);
+            let (unit, code_idx, globals) = (f.unit, f.code, f.globals);
+            let cells = f.closure.clone();
+            return Ok(Frame {
+                unit,
+                code_idx,
+                stack: Vec::with_capacity(8),
+                locals,
+                cells,
+                blocks: Vec::new(),
+                globals,
+                names: None,
+                on_return,
+                generator: None,
+                pc: 0,
+                code,
+            });
+        }
+        let f = f.clone();
         let mut locals = vec![Value::Null; co.varnames.len()];
         let argc = co.argcount as usize;
         let kwonly = co.kwonlyargcount as usize;

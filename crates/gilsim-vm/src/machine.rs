@@ -282,8 +282,9 @@ pub enum Flow {
     Raise(Value),
     /// The instruction cannot complete now: the thread waits.
     Block(Wait),
-    /// The thread gives the GIL up but stays runnable (`sleep(0)`), completing with `None`.
-    Yield,
+    /// The thread gives the GIL up but stays runnable (`sleep(0)`, `Thread.start()` waiting for
+    /// the new thread), completing with `None`.
+    Yield(GiveUp),
     /// The run must stop.
     Stop(RunEnd),
 }
@@ -305,7 +306,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_steps: 50_000_000,
+            max_steps: 100_000_000,
             max_depth: 1000,
             max_objects: 5_000_000,
         }
@@ -1015,14 +1016,14 @@ impl Machine {
                     }
                     return None;
                 }
-                Err(Flow::Yield) => {
+                Err(Flow::Yield(why)) => {
                     self.recorder.gave_up(t);
                     self.others_valid_for = None;
                     let now = self.now;
                     let th = self.th();
                     th.resume = Some(Value::None);
                     th.ready_since = now;
-                    if let Some(end) = self.give_up(GiveUp::Sleep) {
+                    if let Some(end) = self.give_up(why) {
                         return Some(end);
                     }
                     return None;
@@ -1126,6 +1127,7 @@ impl Machine {
             let reason = match why {
                 GiveUp::Blocked => SwitchReason::Blocked,
                 GiveUp::Sleep => SwitchReason::Sleep,
+                GiveUp::Start => SwitchReason::Start,
                 GiveUp::Io => SwitchReason::Io,
                 GiveUp::Exit => SwitchReason::Exit,
             };

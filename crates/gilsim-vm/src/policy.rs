@@ -43,6 +43,8 @@ pub enum GiveUp {
     Sleep,
     /// It waits for simulated I/O.
     Io,
+    /// `Thread.start()` waits, with the GIL released, until the new thread has run.
+    Start,
     /// It finished.
     Exit,
 }

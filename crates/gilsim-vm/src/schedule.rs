@@ -284,6 +284,7 @@ impl Policy for Replay {
                     GiveUp::Sleep => "slept",
                     GiveUp::Io => "waited for I/O",
                     GiveUp::Exit => "finished",
+                    GiveUp::Start => "started a thread",
                 };
                 return Err(PolicyError(format!(
                     "schedule entry {} gives thread {} {} instructions, but it {how} after {}",

@@ -19,6 +19,8 @@ pub enum SwitchReason {
     Io,
     /// The running thread finished.
     Exit,
+    /// The running thread started a thread and waits for it to run.
+    Start,
 }
 
 impl SwitchReason {
@@ -31,6 +33,7 @@ impl SwitchReason {
             SwitchReason::Sleep => "sleep released the GIL",
             SwitchReason::Io => "I/O released the GIL",
             SwitchReason::Exit => "thread finished",
+            SwitchReason::Start => "start() waits for the new thread to run",
         }
     }
 }

@@ -1,0 +1,58 @@
+//! Benchmarks of the interpreter on the lessons' hot loops (`cargo bench -p gilsim-vm`).
+//! `scripts/bench.sh` times the whole `gilsim run` beside `python3` on the same files.
+
+use gilsim_compiler::Profile;
+use gilsim_vm::Limits;
+use gilsim_vm::run::{RunConfig, run_source};
+
+fn main() {
+    divan::main();
+}
+
+fn config(file: &str) -> RunConfig {
+    RunConfig {
+        file: file.to_string(),
+        profile: Profile::default(),
+        policy: None,
+        seed: 0,
+        defines: Vec::new(),
+        limits: Limits::default(),
+        schedule: None,
+        trace: None,
+    }
+}
+
+fn source(name: &str, iterations: u32) -> String {
+    let path = format!("{}/../../scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read_to_string(path).expect("scenario");
+    src.replacen(
+        "ITERATIONS = 100000",
+        &format!("ITERATIONS = {iterations}"),
+        1,
+    )
+}
+
+/// The classic counter, 10 threads × 20,000 increments (1.4 M instructions).
+#[divan::bench(sample_count = 10)]
+fn counter_10x20000() {
+    let src = source("counter.py", 20_000);
+    let r = run_source(&src, &config("counter.py")).expect("runs");
+    divan::black_box(r.record.stats.steps);
+}
+
+/// The locked counter, 10 threads × 20,000 increments.
+#[divan::bench(sample_count = 10)]
+fn counter_locked_10x20000() {
+    let src = source("counter_locked.py", 20_000);
+    let r = run_source(&src, &config("counter_locked.py")).expect("runs");
+    divan::black_box(r.record.stats.steps);
+}
+
+/// Compiling the counter (parse + codegen).
+#[divan::bench]
+fn compile_counter() {
+    let src = source("counter.py", 100_000);
+    divan::black_box(
+        gilsim_compiler::compile(&src, "counter.py", &Profile::default()).expect("compiles"),
+    );
+}
