@@ -79,7 +79,20 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match real_main(cli) {
+    // The parser and the compiler recurse over the syntax tree; a 1 GiB stack (reserved, not
+    // committed) lets machine-written programs such as a 50,000-term sum compile as CPython's do.
+    let worker = std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(move || real_main(cli));
+    let result = match worker {
+        Ok(handle) => handle.join().unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "[gilsim internal bug] the run panicked; please report it with the program"
+            ))
+        }),
+        Err(e) => Err(anyhow::anyhow!("cannot start the compiler thread: {e}")),
+    };
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("gilsim: {e:#}");

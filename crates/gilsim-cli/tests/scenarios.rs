@@ -315,6 +315,14 @@ fn bad_inputs_get_located_messages() {
         )
     );
 
+    // Machine-written programs: a 50,000-term sum compiles as it does on CPython.
+    let f = write_tmp(
+        "deep.py",
+        &format!("x = {}\nprint(x)\n", vec!["1"; 50_000].join("+")),
+    );
+    let (code, out, err) = gilsim(&["run", &f]);
+    assert_eq!((code, out.as_str()), (0, "50000\n"), "{err}");
+
     let (code, _, err) = gilsim(&["run", "scenarios/counter.py", "-D", "NOPE=3"]);
     assert_eq!(code, 2);
     assert!(

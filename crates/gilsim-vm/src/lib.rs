@@ -25,3 +25,75 @@ pub mod value;
 pub use machine::{Limits, Machine, RunEnd, Status};
 pub use policy::{Policy, parse_policy};
 pub use schedule::Schedule;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dict::{Dict, HKey};
+    use crate::value::{Obj, Value};
+
+    #[test]
+    fn policies_parse_and_describe_themselves() {
+        for p in [
+            "every:5",
+            "every:3:random",
+            "ticks:100",
+            "slice:5ms",
+            "io",
+            "random:0.25",
+        ] {
+            assert_eq!(parse_policy(p).unwrap().describe(), p);
+        }
+        assert!(parse_policy("every:0").is_err());
+        assert!(parse_policy("random:2").is_err());
+        assert!(parse_policy("slice:5").err().is_some_and(|e| e.contains("unit")));
+        assert_eq!(policy::parse_duration("250us").unwrap(), 250_000);
+    }
+
+    #[test]
+    fn schedule_text_round_trips() {
+        let s = Schedule::parse("0:120 1:3+ 2@8").unwrap();
+        assert_eq!(s.to_string(), "0:120 1:3+ 2@8");
+        assert!(Schedule::parse("0:1 x").is_err());
+    }
+
+    #[test]
+    fn dict_keeps_insertion_order_and_python_key_equality() {
+        let mut d = Dict::new();
+        d.insert(HKey::Int(1), Value::Int(1), Value::Int(10));
+        d.insert(HKey::Str("b".into()), Value::None, Value::Int(20));
+        // True == 1.0 == 1: the same key, which keeps its first key object and position.
+        d.insert(HKey::Int(1), Value::Bool(true), Value::Int(30));
+        let items: Vec<(Value, Value)> = d.iter().map(|(_, k, v)| (k, v)).collect();
+        assert_eq!(
+            items,
+            vec![
+                (Value::Int(1), Value::Int(30)),
+                (Value::None, Value::Int(20))
+            ]
+        );
+    }
+
+    #[test]
+    fn the_collector_frees_exactly_the_unreachable() {
+        let mut h = heap::Heap::new(1000);
+        let a = h.alloc(Obj::List(Vec::new()));
+        let b = h.alloc(Obj::List(vec![Value::Obj(a)]));
+        let c = h.alloc(Obj::Str("garbage".into()));
+        h.collect(&[Value::Obj(b)]);
+        assert_eq!(h.live(), 2);
+        // Freed slots are reused lowest first, so numbering stays deterministic.
+        assert_eq!(h.alloc(Obj::Str("new".into())), c);
+    }
+
+    #[test]
+    fn format_specs() {
+        let s = format::parse_spec(">8,.2f").unwrap();
+        assert_eq!(
+            (s.align, s.width, s.grouping, s.precision, s.ty),
+            (Some('>'), 8, Some(','), Some(2), Some('f'))
+        );
+        assert_eq!(format::group("1234567", Some(',')), "1,234,567");
+        assert!(format::parse_spec("8q8").is_none());
+    }
+}
