@@ -498,3 +498,87 @@ print(d, sorted([3, 1, 2]), list(reversed([1, 2, 3])), "a,b".split(","), " x ".s
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, String::from_utf8_lossy(&py.stdout));
 }
+
+/// CPython 3.9's interpreter, if this machine has one.
+fn python39() -> Option<PathBuf> {
+    let home = std::env::var_os("HOME")?;
+    let versions = PathBuf::from(home).join(".pyenv/versions");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(versions)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("3.9."))
+        })
+        .map(|p| p.join("bin/python"))
+        .filter(|p| p.exists())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+/// Opcode names of every code object in `dis` order, from `gilsim dis` output.
+fn gilsim_opnames(dis: &str) -> Vec<String> {
+    let is_op = |t: &str| t.len() > 1 && t.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+    dis.lines()
+        .filter(|l| l.starts_with(' '))
+        .filter_map(|l| {
+            let toks: Vec<&str> = l.split_whitespace().collect();
+            (1..toks.len())
+                .find(|&i| is_op(toks[i]) && toks[i - 1].chars().all(|c| c.is_ascii_digit()))
+                .map(|i| toks[i].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn opcodes_match_cpython_39_dis_for_every_scenario() {
+    let Some(py) = python39() else {
+        eprintln!("skipped: no CPython 3.9 under ~/.pyenv/versions");
+        return;
+    };
+    let script = r#"
+import dis, sys
+def walk(co):
+    for ins in dis.get_instructions(co):
+        if ins.opname != "EXTENDED_ARG":
+            print(ins.opname)
+    for c in co.co_consts:
+        if hasattr(c, "co_code"):
+            walk(c)
+src = open(sys.argv[1]).read()
+walk(compile(src, sys.argv[1], "exec"))
+"#;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "py"))
+        .collect();
+    files.sort();
+    for f in files {
+        let out = Command::new(&py)
+            .arg("-c")
+            .arg(script)
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let expected: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let (code, dis, err) = gilsim(&["dis", f.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+        let got = gilsim_opnames(&dis);
+        assert_eq!(
+            got,
+            expected,
+            "{}: opcode names differ from CPython 3.9",
+            f.display()
+        );
+    }
+}

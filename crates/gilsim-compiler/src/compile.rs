@@ -230,7 +230,12 @@ impl Compiler<'_> {
 
     /// Finishes the current unit: adds the implicit return, resolves jumps, stores the code.
     fn leave_unit(&mut self, _scope: usize) -> CodeId {
-        if !ends_in_return(&self.u().code.instrs) {
+        // As CPython's b_return: the implicit `return None` is left out only when the block
+        // being compiled ends in a return (a label bound at the end starts a new block).
+        let u = self.u();
+        let end = u.code.instrs.len() as u32;
+        let block_starts_here = u.labels.contains(&Some(end));
+        if !ends_in_return(&u.code.instrs) || block_starts_here {
             let none = self.const_idx(Const::None);
             self.emit(Op::LOAD_CONST, none);
             self.emit(Op::RETURN_VALUE, 0);
@@ -239,6 +244,11 @@ impl Compiler<'_> {
         for (at, label) in std::mem::take(&mut unit.fixups) {
             unit.code.instrs[at].arg = unit.labels[label as usize].expect("label bound");
         }
+        crate::peephole::optimize(
+            &mut unit.code.instrs,
+            &mut unit.code.lines,
+            &mut unit.code.cols,
+        );
         let mut starts = Vec::with_capacity(unit.code.lines.len());
         let mut prev = 0;
         for &l in &unit.code.lines {

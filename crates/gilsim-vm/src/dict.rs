@@ -11,7 +11,7 @@ use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 
 /// The hashable form of a Python key.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, Eq, Hash, PartialOrd, Ord)]
 pub enum HKey {
     /// `None`.
     None,
@@ -27,6 +27,22 @@ pub enum HKey {
     Tuple(Rc<[HKey]>),
     /// Any other object, by identity.
     Id(u32),
+}
+
+impl PartialEq for HKey {
+    fn eq(&self, other: &HKey) -> bool {
+        match (self, other) {
+            // Interned names share their text: compare pointers before bytes.
+            (HKey::Str(a), HKey::Str(b)) => Rc::ptr_eq(a, b) || a == b,
+            (HKey::None, HKey::None) => true,
+            (HKey::Int(a), HKey::Int(b)) => a == b,
+            (HKey::BigInt(a), HKey::BigInt(b)) => a == b,
+            (HKey::Float(a), HKey::Float(b)) => a == b,
+            (HKey::Tuple(a), HKey::Tuple(b)) => a == b,
+            (HKey::Id(a), HKey::Id(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl HKey {

@@ -46,7 +46,11 @@ mod tests {
         }
         assert!(parse_policy("every:0").is_err());
         assert!(parse_policy("random:2").is_err());
-        assert!(parse_policy("slice:5").err().is_some_and(|e| e.contains("unit")));
+        assert!(
+            parse_policy("slice:5")
+                .err()
+                .is_some_and(|e| e.contains("unit"))
+        );
         assert_eq!(policy::parse_duration("250us").unwrap(), 250_000);
     }
 

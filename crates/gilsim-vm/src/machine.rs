@@ -527,12 +527,13 @@ impl Machine {
                 .iter()
                 .map(|k| self.const_value(unit_idx, k))
                 .collect();
+            let name_objs: Vec<Value> = c.names.iter().map(|n| self.intern(n)).collect();
+            // Keys share the interned text, so dict lookups by name usually match by pointer.
             let names = c
                 .names
                 .iter()
-                .map(|n| HKey::Str(Rc::from(n.as_str())))
+                .map(|n| HKey::Str(self.interned_text(n)))
                 .collect();
-            let name_objs = c.names.iter().map(|n| self.intern(n)).collect();
             let check = c
                 .instrs
                 .iter()
@@ -597,6 +598,14 @@ impl Machine {
         let o = self.heap.alloc(Obj::Str(rc.clone()));
         self.interned.insert(rc, o);
         Value::Obj(o)
+    }
+
+    /// The shared text of an interned string (interning it first if needed).
+    pub fn interned_text(&mut self, s: &str) -> Rc<str> {
+        self.intern(s);
+        self.interned
+            .get_key_value(s)
+            .map_or_else(|| Rc::from(s), |(k, _)| k.clone())
     }
 
     /// A new str object.

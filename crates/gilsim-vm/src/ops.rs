@@ -654,6 +654,15 @@ impl Machine {
     /// then `Ok(Some(Value::Null))` is returned and the value arrives on the stack.
     pub(crate) fn next(&mut self, it: Value) -> Res<Option<Value>> {
         let Value::Obj(o) = it else { return Ok(None) };
+        // The hot path: `for x in range(n)` advances in place.
+        if let Obj::Iter(IterState::Range { next, stop, step }) = self.heap.get_mut(o) {
+            let cur = *next;
+            if (*step > 0 && cur < *stop) || (*step < 0 && cur > *stop) {
+                *next = cur + *step;
+                return Ok(Some(Value::Int(cur)));
+            }
+            return Ok(None);
+        }
         if let Obj::Generator(g) = self.heap.get_mut(o) {
             let Some(mut frame) = g.frame.take() else {
                 return Ok(None);

@@ -1,0 +1,127 @@
+//! CPython 3.9's peephole optimiser (`Python/peephole.c`), for the rewrites that change which
+//! opcodes `dis` shows: jump threading, jumps to a return become returns, unreachable code after
+//! a return is dropped, and the NOPs this leaves are removed.
+
+use crate::bytecode::{Instr, Op};
+
+fn unconditional(op: Op) -> bool {
+    matches!(op, Op::JUMP_FORWARD | Op::JUMP_ABSOLUTE)
+}
+
+/// Optimises one code object's instructions (jump arguments are instruction indexes) together
+/// with its per-instruction lines and columns.
+pub fn optimize(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<u32>) {
+    let n = instrs.len();
+    let targets = jump_targets(instrs);
+    let mut i = 0;
+    while i < n {
+        let ins = instrs[i];
+        match ins.op {
+            Op::POP_JUMP_IF_FALSE | Op::POP_JUMP_IF_TRUE | Op::JUMP_FORWARD | Op::JUMP_ABSOLUTE => {
+                let tgt = ins.arg as usize;
+                if let Some(t) = instrs.get(tgt).copied() {
+                    if unconditional(ins.op) && t.op == Op::RETURN_VALUE {
+                        instrs[i] = Instr {
+                            op: Op::RETURN_VALUE,
+                            arg: 0,
+                        };
+                    } else if unconditional(t.op) {
+                        let op = if ins.op == Op::JUMP_FORWARD {
+                            Op::JUMP_ABSOLUTE
+                        } else {
+                            ins.op
+                        };
+                        instrs[i] = Instr { op, arg: t.arg };
+                    }
+                }
+            }
+            Op::JUMP_IF_FALSE_OR_POP | Op::JUMP_IF_TRUE_OR_POP => {
+                let tgt = ins.arg as usize;
+                if let Some(t) = instrs.get(tgt).copied() {
+                    let on_true =
+                        |op: Op| matches!(op, Op::JUMP_IF_TRUE_OR_POP | Op::POP_JUMP_IF_TRUE);
+                    if matches!(
+                        t.op,
+                        Op::JUMP_IF_FALSE_OR_POP
+                            | Op::JUMP_IF_TRUE_OR_POP
+                            | Op::POP_JUMP_IF_FALSE
+                            | Op::POP_JUMP_IF_TRUE
+                    ) {
+                        if on_true(t.op) == on_true(ins.op) {
+                            instrs[i].arg = t.arg;
+                        } else {
+                            let op = if ins.op == Op::JUMP_IF_TRUE_OR_POP {
+                                Op::POP_JUMP_IF_TRUE
+                            } else {
+                                Op::POP_JUMP_IF_FALSE
+                            };
+                            instrs[i] = Instr {
+                                op,
+                                arg: (tgt + 1) as u32,
+                            };
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        // Unreachable code after a return, up to the next jump target (SETUP_FINALLY and RERAISE
+        // stay: they mark block limits).
+        if instrs[i].op == Op::RETURN_VALUE {
+            let mut h = i + 1;
+            while h < n && !targets[h] && !matches!(instrs[h].op, Op::SETUP_FINALLY | Op::RERAISE) {
+                instrs[h] = Instr {
+                    op: Op::NOP,
+                    arg: 0,
+                };
+                h += 1;
+            }
+        }
+        i += 1;
+    }
+    remove_nops(instrs, lines, cols);
+}
+
+fn jump_targets(instrs: &[Instr]) -> Vec<bool> {
+    let mut t = vec![false; instrs.len() + 1];
+    for ins in instrs {
+        if ins.op.is_jump()
+            && let Some(x) = t.get_mut(ins.arg as usize)
+        {
+            *x = true;
+        }
+    }
+    t
+}
+
+fn remove_nops(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<u32>) {
+    let n = instrs.len();
+    // new_index[i]: where instruction i (or the next kept one) lands.
+    let mut new_index = vec![0u32; n + 1];
+    let mut kept = 0u32;
+    for (i, ins) in instrs.iter().enumerate() {
+        new_index[i] = kept;
+        if ins.op != Op::NOP {
+            kept += 1;
+        }
+    }
+    new_index[n] = kept;
+    let mut out_i = Vec::with_capacity(kept as usize);
+    let mut out_l = Vec::with_capacity(kept as usize);
+    let mut out_c = Vec::with_capacity(kept as usize);
+    for (i, ins) in instrs.iter().enumerate() {
+        if ins.op == Op::NOP {
+            continue;
+        }
+        let mut ins = *ins;
+        if ins.op.is_jump() {
+            ins.arg = new_index[(ins.arg as usize).min(n)];
+        }
+        out_i.push(ins);
+        out_l.push(lines[i]);
+        out_c.push(cols[i]);
+    }
+    *instrs = out_i;
+    *lines = out_l;
+    *cols = out_c;
+}
