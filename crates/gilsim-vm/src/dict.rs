@@ -11,6 +11,9 @@ use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 
 /// The hashable form of a Python key.
+// Equality is the structural one with a pointer shortcut for shared text, so the derived
+// Hash stays consistent with it.
+#[allow(clippy::derived_hash_with_manual_eq)]
 #[derive(Clone, Debug, Eq, Hash, PartialOrd, Ord)]
 pub enum HKey {
     /// `None`.
