@@ -491,6 +491,11 @@ except KeyError as e:
 d = {"a": 1}
 d["a"] += 1
 print(d, sorted([3, 1, 2]), list(reversed([1, 2, 3])), "a,b".split(","), " x ".strip())
+print(sum(x for x in range(10)), max(x % 7 for x in range(20)), list(gen(3)), ",".join(str(x) for x in range(4)))
+for i, s in enumerate(gen(3), 1):
+    print(i, s)
+g = gen(3)
+print(list(zip(gen(3), "abc")), next(g), next(g), next(g), next(g, "done"), any(x > 3 for x in gen(3)))
 "#;
     let f = write_tmp("det.py", src);
     let py = Command::new("python3").arg(&f).output().unwrap();

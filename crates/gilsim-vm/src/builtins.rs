@@ -392,6 +392,24 @@ pub fn builtin_attr(m: &mut Machine, o: Value, name: &str) -> Res<Option<Value>>
     })
 }
 
+/// `list(gen)`, `tuple(gen)`, `set(gen)`, `dict(gen)`: the helper that runs the generator.
+pub(crate) fn construct_builtin_from_generator(
+    m: &mut Machine,
+    tag: TypeTag,
+    generator: Value,
+    on_return: OnReturn,
+) -> Option<Res<Option<Value>>> {
+    let name = match tag {
+        TypeTag::List => "_list",
+        TypeTag::Tuple => "_tuple",
+        TypeTag::Set => "_set",
+        TypeTag::Dict => "_dict",
+        _ => return None,
+    };
+    let h = m.helper(name)?;
+    Some(m.call_native_or_frame(h, vec![generator], Vec::new(), on_return))
+}
+
 /// Constructs a value of a builtin type (`int("3")`, `list(x)`, `dict(a=1)`).
 pub(crate) fn construct_builtin(
     m: &mut Machine,
@@ -593,6 +611,52 @@ pub(crate) fn call_native(
     use NativeId as N;
     let a0 = arg(&args, 0);
     let a1 = arg(&args, 1);
+    // Consuming a generator runs its frames: hand over to the Python helper.
+    let gen_arg = match id {
+        N::StrJoin | N::ListExtend => m.is_generator(a1),
+        N::Sum | N::Min | N::Max | N::Any | N::All | N::Sorted | N::Enumerate | N::Next => {
+            args.len() <= 2 && m.is_generator(a0)
+        }
+        N::Zip => args.iter().any(|a| m.is_generator(*a)),
+        _ => false,
+    };
+    if gen_arg {
+        let (name, hargs) = match id {
+            N::Sum => (
+                "_sum",
+                vec![a0, if args.len() > 1 { a1 } else { Value::Int(0) }],
+            ),
+            N::Min => ("_min", vec![a0]),
+            N::Max => ("_max", vec![a0]),
+            N::Any => ("_any", vec![a0]),
+            N::All => ("_all", vec![a0]),
+            N::Sorted => (
+                "_sorted",
+                vec![a0, kw(&kwargs, "reverse").unwrap_or(Value::Bool(false))],
+            ),
+            N::StrJoin => ("_join", vec![a0, a1]),
+            N::Enumerate => (
+                "_enumerate",
+                vec![a0, if args.len() > 1 { a1 } else { Value::Int(0) }],
+            ),
+            N::Next => (
+                "_next",
+                vec![
+                    a0,
+                    if args.len() > 1 { a1 } else { Value::None },
+                    Value::Bool(args.len() > 1),
+                ],
+            ),
+            N::Zip => {
+                let t = Value::Obj(m.heap.alloc(Obj::Tuple(args.clone().into())));
+                ("_zip", vec![t])
+            }
+            _ => ("_extend", vec![a0, a1]),
+        };
+        if let Some(h) = m.helper(name) {
+            return m.call_native_or_frame(h, hargs, Vec::new(), on_return);
+        }
+    }
     let v = match id {
         N::Print => {
             let sep = match kw(&kwargs, "sep") {

@@ -598,3 +598,113 @@ def wait(fs, timeout=None):
         f.exception(timeout)
     return (set(fs), set())
 "#;
+
+/// Python versions of the builtins that consume an iterable, used when the iterable is a
+/// generator (its frames must run on the machine like any other Python code). Only `def`s: the
+/// machine builds the functions without running a module body. Every parameter is passed.
+pub const BUILTINS_HELPERS: &str = r#"def _list(iterable):
+    out = []
+    for x in iterable:
+        out.append(x)
+    return out
+
+
+def _tuple(iterable):
+    return tuple(_list(iterable))
+
+
+def _set(iterable):
+    return set(_list(iterable))
+
+
+def _dict(iterable):
+    return dict(_list(iterable))
+
+
+def _sum(iterable, start):
+    total = start
+    for x in iterable:
+        total = total + x
+    return total
+
+
+def _min(iterable):
+    first = True
+    best = None
+    for x in iterable:
+        if first or x < best:
+            best = x
+            first = False
+    if first:
+        raise ValueError("min() arg is an empty sequence")
+    return best
+
+
+def _max(iterable):
+    first = True
+    best = None
+    for x in iterable:
+        if first or x > best:
+            best = x
+            first = False
+    if first:
+        raise ValueError("max() arg is an empty sequence")
+    return best
+
+
+def _any(iterable):
+    for x in iterable:
+        if x:
+            return True
+    return False
+
+
+def _all(iterable):
+    for x in iterable:
+        if not x:
+            return False
+    return True
+
+
+def _sorted(iterable, reverse):
+    out = _list(iterable)
+    out.sort(reverse=reverse)
+    return out
+
+
+def _join(sep, iterable):
+    return sep.join(_list(iterable))
+
+
+def _extend(target, iterable):
+    for x in iterable:
+        target.append(x)
+
+
+def _enumerate(iterable, start):
+    n = start
+    for x in iterable:
+        yield (n, x)
+        n += 1
+
+
+def _zip(iterables):
+    its = [iter(x) for x in iterables]
+    while True:
+        item = []
+        for it in its:
+            for v in it:
+                item.append(v)
+                break
+            else:
+                return
+        yield tuple(item)
+
+
+def _next(iterator, default, has_default):
+    for x in iterator:
+        return x
+    if has_default:
+        return default
+    raise StopIteration
+"#;

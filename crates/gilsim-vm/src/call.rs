@@ -129,6 +129,13 @@ impl Machine {
                     return Ok(Some(inst));
                 }
                 if builtin != TypeTag::Object && py_init.is_none() {
+                    if args.len() == 1 && kwargs.is_empty() && self.is_generator(args[0]) {
+                        if let Some(r) = crate::builtins::construct_builtin_from_generator(
+                            self, builtin, args[0], on_return,
+                        ) {
+                            return r;
+                        }
+                    }
                     return crate::builtins::construct_builtin(self, o, builtin, args, kwargs);
                 }
                 let payload = if builtin == TypeTag::Object {

@@ -497,6 +497,7 @@ impl Machine {
         };
         crate::builtins::install(&mut m);
         let unit = m.load_unit(program, false);
+        m.install_helpers();
         let main = m.new_module("__main__");
         m.main_module = main;
         let frame = m.module_frame(unit, main, OnReturn::ThreadExit);
@@ -611,6 +612,71 @@ impl Machine {
     /// A new str object.
     pub fn new_str(&mut self, s: impl Into<Rc<str>>) -> Value {
         Value::Obj(self.heap.alloc(Obj::Str(s.into())))
+    }
+
+    /// Builds the functions of [`crate::bundled::BUILTINS_HELPERS`] into the `_gilsim_helpers`
+    /// module, without running a module body (the helpers are plain `def`s).
+    fn install_helpers(&mut self) {
+        let Ok(program) = gilsim_compiler::compile(
+            crate::bundled::BUILTINS_HELPERS,
+            "builtins.py",
+            &self.profile,
+        ) else {
+            return;
+        };
+        let unit = self.load_unit(program, true);
+        let module = self.new_module("_gilsim_helpers");
+        let codes: Vec<(u32, String)> = self.units[unit as usize].codes[0]
+            .obj
+            .consts
+            .iter()
+            .filter_map(|c| match c {
+                Const::Code(id) => Some((
+                    *id,
+                    self.units[unit as usize].codes[*id as usize]
+                        .obj
+                        .name
+                        .clone(),
+                )),
+                _ => None,
+            })
+            .collect();
+        for (code, name) in codes {
+            let rc: Rc<str> = Rc::from(name.as_str());
+            let f = self
+                .heap
+                .alloc(Obj::Function(Box::new(crate::value::Function {
+                    unit,
+                    code,
+                    name: rc.clone(),
+                    qualname: rc,
+                    globals: module,
+                    defaults: Vec::new(),
+                    kwdefaults: None,
+                    closure: Vec::new(),
+                    dict: None,
+                })));
+            let k = self.intern(&name);
+            if let Obj::Module(m) = self.heap.get_mut(module) {
+                m.dict
+                    .insert(HKey::Str(Rc::from(name.as_str())), k, Value::Obj(f));
+            }
+        }
+    }
+
+    /// A helper of [`crate::bundled::BUILTINS_HELPERS`] by name.
+    pub(crate) fn helper(&self, name: &str) -> Option<Value> {
+        let m = *self.modules.get("_gilsim_helpers")?;
+        match self.heap.get(m) {
+            Obj::Module(md) => md.dict.get_str(name),
+            _ => None,
+        }
+    }
+
+    /// Whether a value is a generator object.
+    #[must_use]
+    pub fn is_generator(&self, v: Value) -> bool {
+        matches!(v, Value::Obj(o) if matches!(self.heap.get(o), Obj::Generator(_)))
     }
 
     /// A new module object registered under `name`.

@@ -739,7 +739,7 @@ impl Machine {
                     },
                 )
             }
-            IterState::Enumerate { inner, count } => match self.next(Value::Obj(inner))? {
+            IterState::Enumerate { inner, count } => match self.native_next(Value::Obj(inner))? {
                 Some(v) => {
                     let t = self
                         .heap
@@ -758,7 +758,7 @@ impl Machine {
                 let mut items = Vec::with_capacity(inners.len());
                 let mut done = false;
                 for i in &inners {
-                    match self.next(Value::Obj(*i))? {
+                    match self.native_next(Value::Obj(*i))? {
                         Some(v) => items.push(v),
                         None => {
                             done = true;
