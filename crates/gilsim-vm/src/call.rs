@@ -129,12 +129,14 @@ impl Machine {
                     return Ok(Some(inst));
                 }
                 if builtin != TypeTag::Object && py_init.is_none() {
-                    if args.len() == 1 && kwargs.is_empty() && self.is_generator(args[0]) {
-                        if let Some(r) = crate::builtins::construct_builtin_from_generator(
+                    if args.len() == 1
+                        && kwargs.is_empty()
+                        && self.is_generator(args[0])
+                        && let Some(r) = crate::builtins::construct_builtin_from_generator(
                             self, builtin, args[0], on_return,
-                        ) {
-                            return r;
-                        }
+                        )
+                    {
+                        return r;
                     }
                     return crate::builtins::construct_builtin(self, o, builtin, args, kwargs);
                 }
