@@ -165,11 +165,7 @@ fn replay_round_trip() {
 
 #[test]
 fn hand_written_schedule_loses_one_update() {
-    // Main runs until it starts thread 1 (510 instructions, then start() gives the GIL up:
-    // `+`); thread 1 runs 28 instructions, the last being LOAD_GLOBAL i; main starts
-    // thread 2, which increments i to 1 and ends; thread 1 stores its stale 0 + 1.
-    let schedule = "0:510+ 1:28 0:27+ 2:43 1:15 0:68";
-    let (code, out, err) = gilsim(&[
+    let base = [
         "run",
         "scenarios/counter.py",
         "-D",
@@ -178,23 +174,31 @@ fn hand_written_schedule_loses_one_update() {
         "ITERATIONS=1",
         "--policy",
         "io",
-        "--schedule",
-        schedule,
-    ]);
-    assert_eq!(code, 1, "{err}");
-    assert_eq!(out, "1\n1\n", "{err}");
-    // Without the schedule the io policy never preempts: nothing is lost.
-    let (code, out, _) = gilsim(&[
-        "run",
-        "scenarios/counter.py",
-        "-D",
-        "THREADS=2",
-        "-D",
-        "ITERATIONS=1",
-        "--policy",
-        "io",
-    ]);
-    assert_eq!((code, out.as_str()), (0, "2\n0\n"));
+    ];
+    // Under `io` nobody is preempted: nothing is lost, and the record shows the shape
+    // "0:A+ 1:B 0:C+ 2:D 0:E" (main starts thread 1, which runs to the end, and so on).
+    let mut args = base.to_vec();
+    args.extend(["--json", "-"]);
+    let (code, out, _) = gilsim(&args);
+    assert_eq!(code, 0);
+    let rec: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rec["outcome"]["stdout"], "2\n0\n");
+    let entries: Vec<String> = rec["schedule"]
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .map(str::to_string)
+        .collect();
+    assert_eq!(entries.len(), 5, "{entries:?}");
+    // Hand-written: thread 1 runs until line 18 (`i += 1`), completes its LOAD_GLOBAL i and
+    // is switched out; main starts thread 2, which increments i and ends; then `io` goes on
+    // and thread 1 stores its stale 0 + 1.
+    let schedule = format!("{} 1@18 1:1 {} {}", entries[0], entries[2], entries[3]);
+    let mut args = base.to_vec();
+    args.extend(["--schedule", &schedule]);
+    let (code, out, err) = gilsim(&args);
+    assert_eq!(code, 1, "{schedule}: {err}");
+    assert_eq!(out, "1\n1\n", "{schedule}: {err}");
 }
 
 #[test]

@@ -1441,7 +1441,6 @@ pub(crate) fn call_native(
                 wake_value: None,
                 daemon: false,
                 started: false,
-                steps: 0,
             });
             Value::Int(i64::from(id))
         }

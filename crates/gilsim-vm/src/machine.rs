@@ -240,8 +240,6 @@ pub struct VThread {
     pub daemon: bool,
     /// Whether `start_new_thread` has run for it.
     pub started: bool,
-    /// Instructions completed.
-    pub steps: u64,
 }
 
 /// How a run ended.
@@ -513,7 +511,6 @@ impl Machine {
             wake_value: None,
             daemon: false,
             started: true,
-            steps: 0,
         });
         m
     }
@@ -974,9 +971,11 @@ impl Machine {
             .unwrap_or(self.now)
     }
 
+    /// The line of the running thread's next instruction in the learner's program (0 while it
+    /// runs inside gilsim's own modules): what a `T@LINE` schedule entry waits for.
     fn next_line(&self) -> u32 {
         let th = &self.threads[self.current as usize];
-        th.frames.last().map_or(0, |f| {
+        th.frames.last().filter(|f| f.unit == 0).map_or(0, |f| {
             f.code.obj.lines.get(f.pc as usize).copied().unwrap_or(0)
         })
     }
@@ -1028,8 +1027,6 @@ impl Machine {
                 Ok(check) => {
                     self.steps += 1;
                     self.instrs_since_switch += 1;
-                    self.threads[t as usize].steps += 1;
-                    self.recorder.completed(t);
                     if counts {
                         self.policy.on_completed(t);
                     }
@@ -1042,6 +1039,28 @@ impl Machine {
                     }
                     if check {
                         self.checks_since_switch += 1;
+                    }
+                    if counts && !self.policy.schedule_finished() {
+                        // A schedule is being followed: it decides after every instruction.
+                        self.view_others();
+                        let others = std::mem::take(&mut self.others_buf);
+                        let decision = self
+                            .policy
+                            .after_instruction(&self.make_view(&others, check));
+                        self.others_buf = others;
+                        match decision {
+                            Ok(Decision::Continue) => {}
+                            Ok(Decision::SwitchTo(_)) if !check => {
+                                let msg = self.no_switch_here_message();
+                                return Some(self.schedule_error(msg));
+                            }
+                            Ok(Decision::SwitchTo(n)) => {
+                                self.switch_to(n, SwitchReason::Interval);
+                                return None;
+                            }
+                            Err(e) => return Some(self.schedule_error(e.0)),
+                        }
+                    } else if check {
                         self.view_others();
                         if self.others_buf.is_empty() {
                             continue;
@@ -1065,19 +1084,10 @@ impl Machine {
                             }
                             Err(e) => return Some(self.schedule_error(e.0)),
                         }
-                    } else if counts {
-                        self.view_others();
-                        let others = std::mem::take(&mut self.others_buf);
-                        let overdue = self.policy.switch_overdue(&self.make_view(&others, false));
-                        self.others_buf = others;
-                        if overdue {
-                            let msg = self.no_switch_here_message();
-                            return Some(self.schedule_error(msg));
-                        }
                     }
                 }
                 Err(Flow::Block(wait)) => {
-                    self.recorder.gave_up(t);
+                    self.recorder.gave_up(self.steps);
                     let th = self.th();
                     th.state = ThreadState::Blocked(wait);
                     self.others_valid_for = None;
@@ -1092,7 +1102,7 @@ impl Machine {
                     return None;
                 }
                 Err(Flow::Yield(why)) => {
-                    self.recorder.gave_up(t);
+                    self.recorder.gave_up(self.steps);
                     self.others_valid_for = None;
                     let now = self.now;
                     let th = self.th();
@@ -1149,7 +1159,7 @@ impl Machine {
         for o in &mut self.observers {
             o.on_switch(from, n);
         }
-        self.recorder.boundary();
+        self.recorder.switch(n, self.steps);
         self.others_valid_for = None;
         self.current = n;
         self.held_since = self.now;

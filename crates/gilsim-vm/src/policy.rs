@@ -100,10 +100,14 @@ pub trait Policy {
     /// One instruction of `thread` completed (replay counts them).
     fn on_completed(&mut self, _thread: u32) {}
 
-    /// Whether the policy wants a switch right now, at a position that is not a check point
-    /// (a hand-written schedule asking for the impossible).
-    fn switch_overdue(&self, _v: &SchedView<'_>) -> bool {
-        false
+    /// Instruction-counting policies (replay) decide after every completed instruction, at
+    /// check points and elsewhere (`v.at_check_point` says which); a `SwitchTo` where there is
+    /// no check point is reported as a schedule that cannot be followed.
+    ///
+    /// # Errors
+    /// A schedule that cannot be followed.
+    fn after_instruction(&mut self, _v: &SchedView<'_>) -> Result<Decision, PolicyError> {
+        Ok(Decision::Continue)
     }
 
     /// Whether a replayed schedule was followed to its end.

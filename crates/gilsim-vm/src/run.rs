@@ -134,7 +134,7 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
             defines: cfg.defines.clone(),
             max_steps: cfg.limits.max_steps,
         },
-        schedule: m.recorder.schedule().to_string(),
+        schedule: m.recorder.schedule(m.steps).to_string(),
         outcome: Outcome {
             status: status_name(&end.status).to_string(),
             exit_code: end.exit_code,

@@ -93,48 +93,46 @@ impl Schedule {
     }
 }
 
-/// Records the schedule a run actually followed.
+/// Records the schedule a run actually followed. It is told only about switches and
+/// give-ups (with the machine's instruction count at that moment), never per instruction.
 #[derive(Clone, Debug, Default)]
 pub struct Recorder {
     segments: Vec<(u32, u64, bool)>,
-    boundary: bool,
+    open_thread: u32,
+    open_start: u64,
 }
 
 impl Recorder {
-    /// Counts one completed instruction of `thread`.
-    #[inline]
-    pub fn completed(&mut self, thread: u32) {
-        match self.segments.last_mut() {
-            Some((t, n, _)) if *t == thread && !self.boundary => *n += 1,
-            _ => {
-                self.segments.push((thread, 1, false));
-                self.boundary = false;
-            }
+    fn close(&mut self, steps: u64, gave_up: bool) {
+        let n = steps - self.open_start;
+        if n > 0 || gave_up {
+            self.segments.push((self.open_thread, n, gave_up));
         }
+        self.open_start = steps;
     }
 
-    /// Ends the current entry: the next instruction starts a new one, even on the same thread
-    /// (a thread that slept and was picked again).
-    pub fn boundary(&mut self) {
-        self.boundary = true;
+    /// The running thread gave the GIL up by itself on an instruction that did not complete:
+    /// its entry ends here and is marked so that replay lets it try that instruction.
+    pub fn gave_up(&mut self, steps: u64) {
+        self.close(steps, true);
     }
 
-    /// The running thread `thread` gave the GIL up by itself on an instruction that did not
-    /// complete: its entry is marked so that replay lets it try that instruction.
-    pub fn gave_up(&mut self, thread: u32) {
-        match self.segments.last_mut() {
-            Some((t, _, g)) if *t == thread && !self.boundary => *g = true,
-            _ => self.segments.push((thread, 0, true)),
-        }
-        self.boundary = true;
+    /// The scheduler made `thread` the running thread after `steps` instructions in all.
+    pub fn switch(&mut self, thread: u32, steps: u64) {
+        self.close(steps, false);
+        self.open_thread = thread;
     }
 
-    /// The schedule so far.
+    /// The schedule so far, the running entry ending at `steps`.
     #[must_use]
-    pub fn schedule(&self) -> Schedule {
+    pub fn schedule(&self, steps: u64) -> Schedule {
+        let mut all = self.segments.clone();
+        let n = steps - self.open_start;
+        if n > 0 {
+            all.push((self.open_thread, n, false));
+        }
         Schedule(
-            self.segments
-                .iter()
+            all.iter()
                 .map(|&(thread, n, gives_up)| Segment {
                     thread,
                     until: Until::Instructions(n),
@@ -196,22 +194,52 @@ impl Replay {
         self.done_in_segment = 0;
     }
 
-    /// The error for a switch asked where none is possible; called by the machine when an
-    /// entry is complete at a position that is not a check point.
-    #[must_use]
-    pub fn pending_switch(&self, v: &SchedView<'_>) -> bool {
-        match self.current() {
-            Some(seg) if seg.thread == v.current => {
-                let over = match seg.until {
-                    Until::Instructions(n) => {
-                        self.done_in_segment > n || (!seg.gives_up && self.done_in_segment == n)
-                    }
-                    Until::Line(_) => !seg.gives_up && self.segment_done(seg, v),
-                };
-                over && self.pos + 1 < self.schedule.0.len()
+    /// The replay decision after one completed instruction (see [`Policy::after_instruction`]).
+    fn step(&mut self, v: &SchedView<'_>) -> Result<Decision, PolicyError> {
+        while let Some(seg) = self.current() {
+            if seg.thread != v.current {
+                return Err(PolicyError(format!(
+                    "schedule entry {} wants thread {} but thread {} is running",
+                    self.pos + 1,
+                    seg.thread,
+                    v.current
+                )));
             }
-            _ => false,
+            if !self.segment_done(seg, v) {
+                return Ok(Decision::Continue);
+            }
+            if seg.gives_up {
+                // The thread must now try an instruction that gives the GIL up.
+                if let Until::Instructions(n) = seg.until
+                    && self.done_in_segment > n
+                {
+                    return Err(PolicyError(format!(
+                        "schedule entry {} says thread {} gives the GIL up after {} instructions, but it went on",
+                        self.pos + 1,
+                        seg.thread,
+                        n
+                    )));
+                }
+                return Ok(Decision::Continue);
+            }
+            let next = self.schedule.0.get(self.pos + 1).copied();
+            self.advance();
+            match next {
+                None => return Ok(Decision::Continue),
+                Some(n) if n.thread == v.current => continue,
+                // Not a check point: the machine refuses the switch with its position.
+                Some(n) if !v.at_check_point => return Ok(Decision::SwitchTo(n.thread)),
+                Some(n) if v.others.contains(&n.thread) => return Ok(Decision::SwitchTo(n.thread)),
+                Some(n) => {
+                    return Err(PolicyError(format!(
+                        "schedule entry {} asks for thread {}, which cannot run here (it is blocked, finished or not started)",
+                        self.pos + 1,
+                        n.thread
+                    )));
+                }
+            }
         }
+        Ok(Decision::Continue)
     }
 }
 
@@ -221,48 +249,10 @@ impl Policy for Replay {
         v: &SchedView<'_>,
         rng: &mut ChaCha8Rng,
     ) -> Result<Decision, PolicyError> {
-        let Some(seg) = self.current() else {
+        if self.finished() {
             return self.fallback.at_check_point(v, rng);
-        };
-        if seg.thread != v.current {
-            return Err(PolicyError(format!(
-                "schedule entry {} wants thread {} but thread {} is running",
-                self.pos + 1,
-                seg.thread,
-                v.current
-            )));
         }
-        if !self.segment_done(seg, v) {
-            return Ok(Decision::Continue);
-        }
-        if seg.gives_up {
-            // The thread must now try an instruction that gives the GIL up.
-            return match seg.until {
-                Until::Instructions(n) if self.done_in_segment > n => Err(PolicyError(format!(
-                    "schedule entry {} says thread {} gives the GIL up after {} instructions, but it went on",
-                    self.pos + 1,
-                    seg.thread,
-                    n
-                ))),
-                _ => Ok(Decision::Continue),
-            };
-        }
-        self.advance();
-        match self.current() {
-            None => Ok(Decision::Continue),
-            Some(next) if next.thread == v.current => Ok(Decision::Continue),
-            Some(next) => {
-                if v.others.contains(&next.thread) {
-                    Ok(Decision::SwitchTo(next.thread))
-                } else {
-                    Err(PolicyError(format!(
-                        "schedule entry {} asks for thread {}, which cannot run here (it is blocked, finished or not started)",
-                        self.pos + 1,
-                        next.thread
-                    )))
-                }
-            }
-        }
+        self.step(v)
     }
 
     fn choose(
@@ -319,8 +309,16 @@ impl Policy for Replay {
         self.completed(thread);
     }
 
-    fn switch_overdue(&self, v: &SchedView<'_>) -> bool {
-        self.pending_switch(v)
+    fn after_instruction(&mut self, v: &SchedView<'_>) -> Result<Decision, PolicyError> {
+        self.step(v)
+    }
+
+    fn quiet_until(&self) -> Option<(u64, u64)> {
+        if self.finished() {
+            self.fallback.quiet_until()
+        } else {
+            None
+        }
     }
 
     fn schedule_finished(&self) -> bool {
