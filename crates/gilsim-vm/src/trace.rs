@@ -9,7 +9,8 @@ use std::collections::VecDeque;
 /// Why the scheduler switched threads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum SwitchReason {
-    /// The policy preempted the running thread at a check point (interval expired).
+    /// The policy preempted the running thread at a check point (the switch interval
+    /// expired, `every:N` counted N, `random:P` drew a switch...).
     Interval,
     /// The running thread blocked (lock, join, queue).
     Blocked,
@@ -28,7 +29,7 @@ impl SwitchReason {
     #[must_use]
     pub fn describe(self) -> &'static str {
         match self {
-            SwitchReason::Interval => "switch interval expired",
+            SwitchReason::Interval => "preempted at a check point",
             SwitchReason::Blocked => "blocked",
             SwitchReason::Sleep => "sleep released the GIL",
             SwitchReason::Io => "I/O released the GIL",
