@@ -201,11 +201,19 @@ pub fn trace(r: &RunResult, full: bool) -> String {
                 from, to, reason, ..
             } => {
                 flush(&mut out, &mut folded);
-                let _ = writeln!(
-                    out,
-                    "          ── switch T{from} → T{to}: {} ──",
-                    reason.describe()
-                );
+                if from == to {
+                    let _ = writeln!(
+                        out,
+                        "          ── T{from} gave the GIL up and got it back: {} ──",
+                        reason.describe()
+                    );
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "          ── switch T{from} → T{to}: {} ──",
+                        reason.describe()
+                    );
+                }
             }
             Item::Gap(n) => {
                 flush(&mut out, &mut folded);
