@@ -1488,8 +1488,8 @@ pub(crate) fn call_native(
             for o in &mut m.observers {
                 o.on_start(site, tid);
             }
-            // Thread.start() waits (GIL released) until the new thread runs: let it go first.
-            return Err(Flow::Yield(crate::policy::GiveUp::Start));
+            // Thread.start() waits, with the GIL released, until the new thread has run.
+            return Err(Flow::Block(Wait::Started { thread: tid }));
         }
         N::ThreadJoin => {
             let tid = to_int(m, a0, "join")? as u32;

@@ -192,13 +192,18 @@ pub enum Wait {
         /// Completion time.
         until: u64,
     },
+    /// `Thread.start()`: the new thread has not run yet.
+    Started {
+        /// The new thread.
+        thread: u32,
+    },
 }
 
 impl Wait {
     fn wake_time(self) -> Option<u64> {
         match self {
             Wait::Lock { deadline, .. } => deadline,
-            Wait::Join { .. } => None,
+            Wait::Join { .. } | Wait::Started { .. } => None,
             Wait::Sleep { until } | Wait::Io { until } => Some(until),
         }
     }
@@ -418,6 +423,8 @@ pub struct Machine {
     others_buf: Vec<u32>,
     /// The policy counts instructions (replay): it also needs the next line at decisions.
     policy_counts: bool,
+    /// Threads blocked in `Thread.start()` until their new thread runs.
+    starting: u32,
     /// The policy's last promise of quiet (see [`Policy::quiet_until`]).
     pub(crate) quiet: Option<(u64, u64)>,
     /// `others_buf` (and `waiting_since_cache`) are up to date for this running thread.
@@ -490,6 +497,7 @@ impl Machine {
             others_buf: Vec::new(),
             policy_counts: false,
             quiet: None,
+            starting: 0,
             others_valid_for: None,
             waiting_since_cache: 0,
         };
@@ -1026,6 +1034,9 @@ impl Machine {
             match result {
                 Ok(check) => {
                     self.steps += 1;
+                    if self.starting > 0 {
+                        self.wake_starters(t);
+                    }
                     self.instrs_since_switch += 1;
                     if counts {
                         self.policy.on_completed(t);
@@ -1094,6 +1105,10 @@ impl Machine {
                     let why = match wait {
                         Wait::Sleep { .. } => GiveUp::Sleep,
                         Wait::Io { .. } => GiveUp::Io,
+                        Wait::Started { .. } => {
+                            self.starting += 1;
+                            GiveUp::Start
+                        }
                         _ => GiveUp::Blocked,
                     };
                     if let Some(end) = self.give_up(why) {
@@ -1255,6 +1270,20 @@ impl Machine {
         }
     }
 
+    /// `t` has run an instruction: a thread blocked in `start()` for it goes on.
+    fn wake_starters(&mut self, t: u32) {
+        let now = self.now;
+        for th in &mut self.threads {
+            if th.state == ThreadState::Blocked(Wait::Started { thread: t }) {
+                th.state = ThreadState::Runnable;
+                th.ready_since = now;
+                th.resume = Some(Value::None);
+                self.starting -= 1;
+                self.others_valid_for = None;
+            }
+        }
+    }
+
     /// Called when a thread finishes: joiners wake.
     pub(crate) fn thread_finished(&mut self, id: u32) {
         let now = self.now;
@@ -1330,6 +1359,10 @@ impl Machine {
                     }
                     Wait::Join { thread } => format!(
                         "thread {thread} ({}) to finish",
+                        self.threads[thread as usize].name
+                    ),
+                    Wait::Started { thread } => format!(
+                        "thread {thread} ({}) to start",
                         self.threads[thread as usize].name
                     ),
                     Wait::Sleep { .. } | Wait::Io { .. } => "time to pass".to_string(),
