@@ -140,17 +140,165 @@ fn const_of(e: &Expr) -> Option<Const> {
             ast::Number::Float(f) => Some(Const::Float(*f)),
             ast::Number::Complex { .. } => None,
         },
-        Expr::UnaryOp(u) if matches!(u.op, ast::UnaryOp::USub) => match const_of(&u.operand)? {
-            Const::Int(v) => v.checked_neg().map(Const::Int),
-            Const::Float(f) => Some(Const::Float(-f)),
-            _ => None,
-        },
+        Expr::UnaryOp(u) => fold_unary(u.op, const_of(&u.operand)?),
+        Expr::BinOp(b) => fold_binop(b.op, const_of(&b.left)?, const_of(&b.right)?),
         Expr::Tuple(t) => t
             .elts
             .iter()
             .map(const_of)
             .collect::<Option<Vec<_>>>()
             .map(Const::Tuple),
+        _ => None,
+    }
+}
+
+/// An int constant as i128 (bools count as ints, as in Python).
+fn int_of(c: &Const) -> Option<i128> {
+    match c {
+        Const::Int(v) => Some(i128::from(*v)),
+        Const::Bool(b) => Some(i128::from(*b)),
+        Const::BigInt(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn float_of(c: &Const) -> Option<f64> {
+    match c {
+        Const::Float(f) => Some(*f),
+        other => int_of(other).map(|i| i as f64),
+    }
+}
+
+/// An int result, if CPython 3.9's optimiser would keep it (at most 128 bits).
+fn int_const(v: i128) -> Option<Const> {
+    if v.unsigned_abs() >= 1u128 << 127 {
+        return None;
+    }
+    Some(match i64::try_from(v) {
+        Ok(small) => Const::Int(small),
+        Err(_) => Const::BigInt(v.to_string()),
+    })
+}
+
+fn truth_of(c: &Const) -> Option<bool> {
+    Some(match c {
+        Const::None => false,
+        Const::Bool(b) => *b,
+        Const::Int(v) => *v != 0,
+        Const::BigInt(_) => true,
+        Const::Float(f) => *f != 0.0,
+        Const::Str(s) => !s.is_empty(),
+        Const::Tuple(t) => !t.is_empty(),
+        Const::Ellipsis => true,
+        Const::Code(_) => return None,
+    })
+}
+
+/// CPython 3.9's `fold_unaryop`.
+fn fold_unary(op: ast::UnaryOp, c: Const) -> Option<Const> {
+    match op {
+        ast::UnaryOp::Not => truth_of(&c).map(|t| Const::Bool(!t)),
+        ast::UnaryOp::USub => match c {
+            Const::Float(f) => Some(Const::Float(-f)),
+            other => int_const(-int_of(&other)?),
+        },
+        ast::UnaryOp::UAdd => match c {
+            Const::Float(f) => Some(Const::Float(f)),
+            other => int_const(int_of(&other)?),
+        },
+        ast::UnaryOp::Invert => match c {
+            Const::Float(_) => None,
+            other => int_const(!int_of(&other)?),
+        },
+    }
+}
+
+/// CPython 3.9's `fold_binop` with its size limits (128-bit ints, 4096-character strings).
+fn fold_binop(op: ast::Operator, l: Const, r: Const) -> Option<Const> {
+    use ast::Operator as O;
+    const MAX_STR: usize = 4096;
+    if let (Const::Str(a), Const::Str(b), O::Add) = (&l, &r, op) {
+        return (a.len() + b.len() <= MAX_STR).then(|| Const::Str(format!("{a}{b}")));
+    }
+    if let (Const::Str(a), O::Mult) = (&l, op) {
+        let n = usize::try_from(int_of(&r)?.max(0)).ok()?;
+        return (a.len().saturating_mul(n) <= MAX_STR).then(|| Const::Str(a.repeat(n)));
+    }
+    if let (Const::Tuple(a), Const::Tuple(b), O::Add) = (&l, &r, op) {
+        return (a.len() + b.len() <= 256)
+            .then(|| Const::Tuple(a.iter().chain(b).cloned().collect()));
+    }
+    if let (Const::Tuple(a), O::Mult) = (&l, op) {
+        let n = usize::try_from(int_of(&r)?.max(0)).ok()?;
+        return (a.len().saturating_mul(n) <= 256)
+            .then(|| Const::Tuple(a.iter().cloned().cycle().take(a.len() * n).collect()));
+    }
+    if matches!(
+        l,
+        Const::Str(_) | Const::Tuple(_) | Const::None | Const::Ellipsis | Const::Code(_)
+    ) || matches!(
+        r,
+        Const::Str(_) | Const::Tuple(_) | Const::None | Const::Ellipsis | Const::Code(_)
+    ) {
+        return None;
+    }
+    let float = matches!(l, Const::Float(_)) || matches!(r, Const::Float(_));
+    if float || op == O::Div {
+        let (a, b) = (float_of(&l)?, float_of(&r)?);
+        let v = match op {
+            O::Add => a + b,
+            O::Sub => a - b,
+            O::Mult => a * b,
+            O::Div if b != 0.0 => a / b,
+            O::FloorDiv if b != 0.0 => crate::num::float_divmod(a, b).0,
+            O::Mod if b != 0.0 => crate::num::float_divmod(a, b).1,
+            O::Pow if !(a == 0.0 && b < 0.0 || a < 0.0 && b.fract() != 0.0) => a.powf(b),
+            _ => return None,
+        };
+        return v.is_finite().then_some(Const::Float(v));
+    }
+    let (a, b) = (int_of(&l)?, int_of(&r)?);
+    let bits = |x: i128| 128 - x.unsigned_abs().leading_zeros();
+    match op {
+        O::Add => int_const(a.checked_add(b)?),
+        O::Sub => int_const(a.checked_sub(b)?),
+        O::Mult => {
+            if bits(a) + bits(b) > 128 {
+                return None;
+            }
+            int_const(a.checked_mul(b)?)
+        }
+        O::FloorDiv if b != 0 => {
+            int_const(a.div_euclid(b) - i128::from(b < 0 && a.rem_euclid(b) != 0))
+        }
+        O::Mod if b != 0 => {
+            let m = a.rem_euclid(b.abs());
+            int_const(if b < 0 && m != 0 { m + b } else { m })
+        }
+        O::Pow if b >= 0 => {
+            if b > 0 && u128::from(bits(a)) * b as u128 > 128 {
+                return None;
+            }
+            int_const(a.checked_pow(u32::try_from(b).ok()?)?)
+        }
+        O::Pow => {
+            let v = (a as f64).powf(b as f64);
+            (a != 0 && v.is_finite()).then_some(Const::Float(v))
+        }
+        O::LShift if (0..128).contains(&b) => {
+            if bits(a) + b as u32 > 128 {
+                return None;
+            }
+            int_const(a.checked_shl(b as u32)?)
+        }
+        O::RShift if b >= 0 => int_const(if b >= 127 {
+            if a < 0 { -1 } else { 0 }
+        } else {
+            a >> b
+        }),
+        O::BitAnd => int_const(a & b),
+        O::BitOr => int_const(a | b),
+        O::BitXor => int_const(a ^ b),
         _ => None,
     }
 }

@@ -9,6 +9,7 @@ pub mod compile;
 pub mod defines;
 pub mod dis;
 pub mod error;
+pub mod num;
 pub mod peephole;
 pub mod profile;
 pub mod symtable;

@@ -252,7 +252,7 @@ pub fn install(m: &mut Machine) {
         let v = m.native(id, None);
         set(m, builtins, id.name(), v);
     }
-    let thread = m.new_module("_thread");
+    let thread = m.new_module("_gilsim_thread");
     for id in [
         NativeId::ThreadAllocateLock,
         NativeId::ThreadRLock,
@@ -435,7 +435,7 @@ pub(crate) fn construct_builtin(
                         m.raise("OverflowError", "cannot convert float infinity to integer")
                     );
                 }
-                m.int_value(num_bigint::BigInt::from(f.trunc() as i64))
+                float_to_int(m, f.trunc())
             }
             Some(Value::Bool(b)) => Value::Int(i64::from(b)),
             Some(v @ Value::Int(_)) => v,
@@ -548,6 +548,14 @@ pub(crate) fn construct_builtin(
     Ok(Some(v))
 }
 
+/// An integral float as an int of any size.
+fn float_to_int(m: &mut Machine, f: f64) -> Value {
+    match num_traits::FromPrimitive::from_f64(f) {
+        Some(b) => m.int_value(b),
+        None => Value::Int(0),
+    }
+}
+
 fn arg(args: &[Value], i: usize) -> Value {
     args.get(i).copied().unwrap_or(Value::Null)
 }
@@ -621,11 +629,21 @@ pub(crate) fn call_native(
         _ => false,
     };
     if gen_arg {
+        let kw_ok = kwargs.iter().all(|(k, _)| match id {
+            N::Sorted => k == "reverse",
+            N::Sum => k == "start",
+            _ => false,
+        });
+        if !kw_ok {
+            return Err(m.unsupported(format!(
+                "{}() with a generator and keyword arguments; build a list first: {}([... for ...], ...)",
+                id.name(),
+                id.name()
+            )));
+        }
+        let start = kw(&kwargs, "start").unwrap_or(if args.len() > 1 { a1 } else { Value::Int(0) });
         let (name, hargs) = match id {
-            N::Sum => (
-                "_sum",
-                vec![a0, if args.len() > 1 { a1 } else { Value::Int(0) }],
-            ),
+            N::Sum => ("_sum", vec![a0, start]),
             N::Min => ("_min", vec![a0]),
             N::Max => ("_max", vec![a0]),
             N::Any => ("_any", vec![a0]),
@@ -779,7 +797,8 @@ pub(crate) fn call_native(
         }
         N::Sum => {
             let items = m.iterate_all(a0)?;
-            let mut acc = if args.len() > 1 { a1 } else { Value::Int(0) };
+            let mut acc =
+                kw(&kwargs, "start").unwrap_or(if args.len() > 1 { a1 } else { Value::Int(0) });
             for x in items {
                 acc = m.binary(gilsim_compiler::Op::BINARY_ADD, acc, x)?;
             }
@@ -823,8 +842,19 @@ pub(crate) fn call_native(
             }
         }
         N::Abs => match a0 {
-            Value::Int(i) => Value::Int(i.abs()),
+            Value::Int(i) => match i.checked_abs() {
+                Some(v) => Value::Int(v),
+                None => m.int_value(num_traits::Signed::abs(&num_bigint::BigInt::from(i))),
+            },
+            Value::Bool(b) => Value::Int(i64::from(b)),
             Value::Float(f) => Value::Float(f.abs()),
+            Value::Obj(o) if matches!(m.heap.get(o), Obj::BigInt(_)) => {
+                let Obj::BigInt(b) = m.heap.get(o) else {
+                    unreachable!()
+                };
+                let v = (**b).clone();
+                m.int_value(num_traits::Signed::abs(&v))
+            }
             _ => return Err(m.raise("TypeError", "bad operand type for abs()")),
         },
         N::Sorted => {
@@ -832,10 +862,11 @@ pub(crate) fn call_native(
                 return Err(m.unsupported("sorted() with key= (sort a list of tuples instead)"));
             }
             let mut items = m.iterate_all(a0)?;
-            sort_values(m, &mut items)?;
-            if matches!(kw(&kwargs, "reverse"), Some(Value::Bool(true))) {
-                items.reverse();
-            }
+            let reverse = match kw(&kwargs, "reverse") {
+                Some(v) => m.truthy(v)?,
+                None => false,
+            };
+            sort_values(m, &mut items, reverse)?;
             Value::Obj(m.heap.alloc(Obj::List(items)))
         }
         N::Enumerate => {
@@ -901,7 +932,24 @@ pub(crate) fn call_native(
         }
         N::Round => {
             let f = to_float(m, a0)?;
-            if args.len() > 1 && a1 != Value::None {
+            if args.len() > 1 && a1 != Value::None && matches!(a0, Value::Int(_) | Value::Bool(_)) {
+                let n = to_int(m, a1, "round")?;
+                let i = to_int(m, a0, "round")?;
+                if n >= 0 {
+                    Value::Int(i)
+                } else {
+                    let p = 10i64
+                        .checked_pow(u32::try_from(-n).unwrap_or(u32::MAX))
+                        .unwrap_or(i64::MAX);
+                    let (q, r) = (i.div_euclid(p), i.rem_euclid(p));
+                    let up = 2 * r > p || (2 * r == p && q % 2 != 0);
+                    Value::Int((q + i64::from(up)) * p)
+                }
+            } else if args.len() > 1 && a1 != Value::None && to_int(m, a1, "round")? >= 0 {
+                // Correctly rounded through the exact decimal expansion, as CPython does.
+                let n = to_int(m, a1, "round")?.min(300) as usize;
+                Value::Float(format!("{f:.n$}").parse().unwrap_or(f))
+            } else if args.len() > 1 && a1 != Value::None {
                 let n = to_int(m, a1, "round")?;
                 let p = 10f64.powi(n as i32);
                 let x = f * p;
@@ -919,7 +967,12 @@ pub(crate) fn call_native(
                 } else {
                     f.round()
                 };
-                Value::Int(r as i64)
+                if !r.is_finite() {
+                    return Err(
+                        m.raise("OverflowError", "cannot convert float infinity to integer")
+                    );
+                }
+                float_to_int(m, r)
             }
         }
         N::Divmod => {
@@ -985,7 +1038,37 @@ pub(crate) fn call_native(
                 _ => 0,
             })
         }
-        N::ObjectInit => Value::None,
+        N::ObjectInit => {
+            // `super().__init__(...)` reaching a builtin base: Exception stores its args, a
+            // list/dict/set subclass fills its builtin part.
+            if let Value::Obj(o) = a0
+                && let Obj::Instance(inst) = m.heap.get(o)
+            {
+                let (cls, payload) = (inst.class, inst.payload);
+                let base_exc = m.types.exc["BaseException"];
+                if m.is_subclass(cls, base_exc) {
+                    let t = Value::Obj(m.heap.alloc(Obj::Tuple(args[1..].to_vec().into())));
+                    let k = m.intern("args");
+                    if let Obj::Instance(inst) = m.heap.get_mut(o) {
+                        inst.dict.insert(HKey::Str(Rc::from("args")), k, t);
+                    }
+                } else if let Some(p) = payload
+                    && args.len() > 1
+                {
+                    let tag = match m.heap.get(m.class_of(p)) {
+                        Obj::Class(c) => c.builtin,
+                        _ => TypeTag::Object,
+                    };
+                    let pc = m.class_of(p);
+                    if let Some(v) = construct_builtin(m, pc, tag, args[1..].to_vec(), kwargs)?
+                        && let Obj::Instance(inst) = m.heap.get_mut(o)
+                    {
+                        inst.payload = Some(v);
+                    }
+                }
+            }
+            Value::None
+        }
         N::BuildClass => {
             let func = a0;
             let name = m.str_of(a1);
@@ -1080,7 +1163,25 @@ pub(crate) fn call_native(
             let items = m.iterate_all(a0)?;
             let mut pos = None;
             let mut count = 0;
+            let len = items.len() as i64;
+            let norm = |v: i64| if v < 0 { (v + len).max(0) } else { v.min(len) } as usize;
+            let (lo, hi) = if id == N::ListIndex {
+                let lo = match args.get(2) {
+                    Some(v) => norm(to_int(m, *v, "index")?),
+                    None => 0,
+                };
+                let hi = match args.get(3) {
+                    Some(v) => norm(to_int(m, *v, "index")?),
+                    None => items.len(),
+                };
+                (lo, hi)
+            } else {
+                (0, items.len())
+            };
             for (i, x) in items.iter().enumerate() {
+                if i < lo || i >= hi {
+                    continue;
+                }
                 if m.eq(*x, a1)? {
                     count += 1;
                     if pos.is_none() {
@@ -1115,10 +1216,11 @@ pub(crate) fn call_native(
                 return Err(m.unsupported("list.sort(key=...) (sort a list of tuples instead)"));
             }
             let mut items = m.iterate_all(a0)?;
-            sort_values(m, &mut items)?;
-            if matches!(kw(&kwargs, "reverse"), Some(Value::Bool(true))) {
-                items.reverse();
-            }
+            let reverse = match kw(&kwargs, "reverse") {
+                Some(v) => m.truthy(v)?,
+                None => false,
+            };
+            sort_values(m, &mut items, reverse)?;
             if let Value::Obj(o) = a0
                 && let Obj::List(l) = m.heap.get_mut(o)
             {
@@ -1250,9 +1352,33 @@ pub(crate) fn call_native(
         }
         N::StrSplit => {
             let s = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
-            let parts: Vec<String> = match str_arg(m, a1) {
-                Some(sep) if a1 != Value::Null => s.split(&*sep).map(str::to_string).collect(),
-                _ => s.split_whitespace().map(str::to_string).collect(),
+            let maxsplit = match kw(&kwargs, "maxsplit").or(args.get(2).copied()) {
+                Some(v) => to_int(m, v, "split")?,
+                None => -1,
+            };
+            let sep = kw(&kwargs, "sep").unwrap_or(a1);
+            let parts: Vec<String> = match str_arg(m, sep) {
+                Some(sep) if sep.is_empty() => return Err(m.raise("ValueError", "empty separator")),
+                Some(sep) if maxsplit >= 0 => s
+                    .splitn(maxsplit as usize + 1, &*sep)
+                    .map(str::to_string)
+                    .collect(),
+                Some(sep) => s.split(&*sep).map(str::to_string).collect(),
+                None if maxsplit >= 0 => {
+                    let mut out = Vec::new();
+                    let mut rest = s.trim_start();
+                    while !rest.is_empty() {
+                        if out.len() as i64 == maxsplit {
+                            out.push(rest.to_string());
+                            break;
+                        }
+                        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                        out.push(rest[..end].to_string());
+                        rest = rest[end..].trim_start();
+                    }
+                    out
+                }
+                None => s.split_whitespace().map(str::to_string).collect(),
             };
             let vals: Vec<Value> = parts.into_iter().map(|p| m.new_str(p)).collect();
             Value::Obj(m.heap.alloc(Obj::List(vals)))
@@ -1289,18 +1415,52 @@ pub(crate) fn call_native(
             let (Some(old), Some(new)) = (str_arg(m, a1), str_arg(m, arg(&args, 2))) else {
                 return Err(m.raise("TypeError", "replace() arguments must be str"));
             };
-            m.new_str(s.replace(&*old, &new))
+            let out = match args.get(3) {
+                Some(c) => {
+                    let c = to_int(m, *c, "replace")?;
+                    if c < 0 {
+                        s.replace(&*old, &new)
+                    } else {
+                        s.replacen(&*old, &new, c as usize)
+                    }
+                }
+                None => s.replace(&*old, &new),
+            };
+            m.new_str(out)
         }
         N::StrStartswith | N::StrEndswith | N::StrFind | N::StrCount => {
             let s = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
             let Some(p) = str_arg(m, a1) else {
                 return Err(m.raise("TypeError", "expected a str"));
             };
+            // Optional start/end, in characters, as slice indices.
+            let chars: Vec<char> = s.chars().collect();
+            let len = chars.len() as i64;
+            let norm = |v: i64| if v < 0 { (v + len).max(0) } else { v.min(len) };
+            let start = match args.get(2) {
+                Some(v) if *v != Value::None => norm(to_int(m, *v, id.name())?),
+                _ => 0,
+            };
+            let end = match args.get(3) {
+                Some(v) if *v != Value::None => norm(to_int(m, *v, id.name())?),
+                _ => len,
+            };
+            let window: String = if start <= end {
+                chars[start as usize..end as usize].iter().collect()
+            } else {
+                String::new()
+            };
             match id {
-                N::StrStartswith => Value::Bool(s.starts_with(&*p)),
-                N::StrEndswith => Value::Bool(s.ends_with(&*p)),
-                N::StrFind => Value::Int(s.find(&*p).map_or(-1, |b| s[..b].chars().count() as i64)),
-                _ => Value::Int(s.matches(&*p).count() as i64),
+                N::StrStartswith => Value::Bool(start <= end && window.starts_with(&*p)),
+                N::StrEndswith => Value::Bool(start <= end && window.ends_with(&*p)),
+                N::StrFind => Value::Int(if start > end {
+                    -1
+                } else {
+                    window
+                        .find(&*p)
+                        .map_or(-1, |b| start + window[..b].chars().count() as i64)
+                }),
+                _ => Value::Int(window.matches(&*p).count() as i64),
             }
         }
         N::StrIsdigit => {
@@ -1310,8 +1470,11 @@ pub(crate) fn call_native(
         N::StrLjust | N::StrRjust | N::StrCenter => {
             let s = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
             let w = to_int(m, a1, "width")?.max(0) as usize;
+            let fill = str_arg(m, arg(&args, 2))
+                .and_then(|f| f.chars().next())
+                .unwrap_or(' ');
             let spec = crate::format::Spec {
-                fill: ' ',
+                fill,
                 align: Some(match id {
                     N::StrLjust => '<',
                     N::StrRjust => '>',
@@ -1320,7 +1483,7 @@ pub(crate) fn call_native(
                 width: w,
                 ..crate::format::Spec::default()
             };
-            m.new_str(crate::format::pad(&s, &spec))
+            m.new_str(crate::format::pad(&s, &spec, false))
         }
         N::StrFormat => {
             let s = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
@@ -1439,6 +1602,7 @@ pub(crate) fn call_native(
                 ready_since: 0,
                 obj: a0,
                 wake_value: None,
+                timeout_at: None,
                 daemon: false,
                 started: false,
             });
@@ -1450,7 +1614,17 @@ pub(crate) fn call_native(
             m.new_str(format!("Thread-{n}"))
         }
         N::ThreadStart => {
-            let tid = to_int(m, a0, "start")? as u32;
+            let tid = to_int(m, a0, "start")?;
+            let valid = usize::try_from(tid)
+                .is_ok_and(|t| t < m.threads.len() && t > 0 && !m.threads[t].started);
+            let callable = matches!(a1, Value::Obj(o) if matches!(m.heap.get(o), Obj::Method { func: Value::Obj(f), .. } if matches!(m.heap.get(*f), Obj::Function(_))));
+            if !valid || !callable {
+                return Err(m.raise(
+                    "RuntimeError",
+                    "threads can only be started once, from threading.Thread",
+                ));
+            }
+            let tid = tid as u32;
             let func = a1;
             let name = m.str_of(arg(&args, 2));
             let daemon = m.truthy(arg(&args, 3))?;
@@ -1507,7 +1681,14 @@ pub(crate) fn call_native(
                 }
                 Value::None
             } else {
-                return Err(Flow::Block(Wait::Join { thread: tid }));
+                let deadline = match a1 {
+                    Value::Null | Value::None => None,
+                    t => Some(m.now + (to_float(m, t)?.max(0.0) * 1e9) as u64),
+                };
+                return Err(Flow::Block(Wait::Join {
+                    thread: tid,
+                    deadline,
+                }));
             }
         }
         N::ThreadExcepthook => {
@@ -1716,6 +1897,7 @@ fn acquire(
         _ => false,
     };
     if got {
+        m.th().timeout_at = None;
         for o in &mut m.observers {
             o.on_acquire(site, lock);
         }
@@ -1724,23 +1906,36 @@ fn acquire(
     if !blocking {
         return Ok(Some(Value::Bool(false)));
     }
-    let deadline = timeout.map(|t| m.now + t);
+    // A waiter woken by a release retries; its deadline stays the one it started with.
+    let now = m.now;
+    let deadline = timeout.map(|t| *m.th().timeout_at.get_or_insert(now + t));
     Err(Flow::Block(Wait::Lock { lock, deadline }))
 }
 
-fn sort_values(m: &mut Machine, items: &mut [Value]) -> Res<()> {
-    // Insertion sort through the machine's comparison (stable, errors propagate).
-    for i in 1..items.len() {
-        let mut j = i;
-        while j > 0 {
-            let ord = m.cmp(items[j], items[j - 1], "<")?;
-            if ord == std::cmp::Ordering::Less {
-                items.swap(j, j - 1);
-                j -= 1;
-            } else {
-                break;
+/// A stable sort through the machine's comparisons; `reverse` keeps equal items in order,
+/// as CPython's does (reverse, sort, reverse). The first comparison error is raised.
+fn sort_values(m: &mut Machine, items: &mut [Value], reverse: bool) -> Res<()> {
+    if reverse {
+        items.reverse();
+    }
+    let mut error = None;
+    items.sort_by(|a, b| {
+        if error.is_some() {
+            return std::cmp::Ordering::Equal;
+        }
+        match m.cmp(*a, *b, "<") {
+            Ok(o) => o,
+            Err(e) => {
+                error = Some(e);
+                std::cmp::Ordering::Equal
             }
         }
+    });
+    if let Some(e) = error {
+        return Err(e);
+    }
+    if reverse {
+        items.reverse();
     }
     Ok(())
 }

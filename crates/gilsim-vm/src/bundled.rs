@@ -23,7 +23,7 @@ pub fn planned(name: &str) -> bool {
     )
 }
 
-const THREADING: &str = r#"import _thread
+const THREADING: &str = r#"import _gilsim_thread as _thread
 from time import monotonic as _time
 
 Lock = _thread.allocate_lock
@@ -305,9 +305,6 @@ class Thread:
 
     def setName(self, name):
         self.name = name
-
-    def __repr__(self):
-        return f"<{type(self).__name__}({self.name}, started {self.ident})>"
 
 
 class _MainThread(Thread):

@@ -111,14 +111,8 @@ impl Machine {
                 let init = self.class_lookup(o, &HKey::Str(Rc::from("__init__")));
                 let py_init = init.filter(|v| self.is_python_function(*v));
                 if is_exc {
-                    let inst = self.exc_instance(
-                        o,
-                        if py_init.is_some() {
-                            Vec::new()
-                        } else {
-                            args.clone()
-                        },
-                    );
+                    // BaseException.__new__ keeps the constructor's arguments as `args`.
+                    let inst = self.exc_instance(o, args.clone());
                     if let Some(init) = py_init {
                         args.insert(0, inst);
                         let Value::Obj(fo) = init else { unreachable!() };

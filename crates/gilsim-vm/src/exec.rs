@@ -1226,12 +1226,7 @@ impl Machine {
             "__qualname__",
             "__doc__",
             "__classcell__",
-            "__str__",
-            "__repr__",
             "__call__",
-            "__iter__",
-            "__next__",
-            "__len__",
             "__slots__",
         ];
         let names: Vec<String> = match self.heap.get(cls) {

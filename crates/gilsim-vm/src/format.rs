@@ -19,6 +19,8 @@ pub struct Spec {
     pub ty: Option<char>,
     /// Zero padding.
     pub zero: bool,
+    /// `#`: the alternate form (`0x` prefixes).
+    pub alt: bool,
 }
 
 /// Parses a spec; `None` if it is not one gilsim understands.
@@ -41,6 +43,10 @@ pub fn parse_spec(spec: &str) -> Option<Spec> {
     }
     if i < chars.len() && matches!(chars[i], '+' | '-' | ' ') {
         s.sign = Some(chars[i]);
+        i += 1;
+    }
+    if i < chars.len() && chars[i] == '#' {
+        s.alt = true;
         i += 1;
     }
     if i < chars.len() && chars[i] == '0' {
@@ -135,7 +141,8 @@ pub fn general(f: f64, prec: usize) -> String {
 
 /// Pads to the spec's width with its fill and alignment.
 #[must_use]
-pub fn pad(body: &str, s: &Spec) -> String {
+/// `numeric` decides the default alignment (numbers right, text left).
+pub fn pad(body: &str, s: &Spec, numeric: bool) -> String {
     let mut body = body.to_string();
     if let Some('+') = s.sign
         && !body.starts_with('-')
@@ -147,7 +154,7 @@ pub fn pad(body: &str, s: &Spec) -> String {
         return body;
     }
     let n = s.width - len;
-    let numeric = body.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+
     let (fill, align) = if s.zero && s.align.is_none() {
         ('0', '=')
     } else {

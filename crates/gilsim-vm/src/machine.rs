@@ -181,6 +181,8 @@ pub enum Wait {
     Join {
         /// The thread.
         thread: u32,
+        /// When `join(timeout)` gives up.
+        deadline: Option<u64>,
     },
     /// `time.sleep`.
     Sleep {
@@ -203,7 +205,8 @@ impl Wait {
     fn wake_time(self) -> Option<u64> {
         match self {
             Wait::Lock { deadline, .. } => deadline,
-            Wait::Join { .. } | Wait::Started { .. } => None,
+            Wait::Join { deadline, .. } => deadline,
+            Wait::Started { .. } => None,
             Wait::Sleep { until } | Wait::Io { until } => Some(until),
         }
     }
@@ -241,6 +244,8 @@ pub struct VThread {
     pub obj: Value,
     /// The value a timed wait completes with (simulated I/O results).
     pub wake_value: Option<Value>,
+    /// When the running `acquire(timeout=…)` gives up; kept across retries after wake-ups.
+    pub timeout_at: Option<u64>,
     /// Daemon threads do not keep the program alive.
     pub daemon: bool,
     /// Whether `start_new_thread` has run for it.
@@ -425,6 +430,8 @@ pub struct Machine {
     policy_counts: bool,
     /// Threads blocked in `Thread.start()` until their new thread runs.
     starting: u32,
+    /// The earliest virtual time at which a timed wait (sleep, I/O, a timeout) ends.
+    next_wake: u64,
     /// The policy's last promise of quiet (see [`Policy::quiet_until`]).
     pub(crate) quiet: Option<(u64, u64)>,
     /// `others_buf` (and `waiting_since_cache`) are up to date for this running thread.
@@ -498,6 +505,7 @@ impl Machine {
             policy_counts: false,
             quiet: None,
             starting: 0,
+            next_wake: u64::MAX,
             others_valid_for: None,
             waiting_since_cache: 0,
         };
@@ -517,6 +525,7 @@ impl Machine {
             ready_since: 0,
             obj: Value::None,
             wake_value: None,
+            timeout_at: None,
             daemon: false,
             started: true,
         });
@@ -784,7 +793,10 @@ impl Machine {
     pub fn user_location(&self) -> Option<(u32, u32)> {
         let th = self.threads.get(self.current as usize)?;
         th.frames.iter().rev().find(|f| f.unit == 0).map(|f| {
-            let pc = (f.pc as usize).min(f.code.obj.lines.len().saturating_sub(1));
+            // The pc has moved past the instruction being executed (or the call in progress).
+            let pc = (f.pc as usize)
+                .saturating_sub(1)
+                .min(f.code.obj.lines.len().saturating_sub(1));
             (
                 f.code.obj.lines.get(pc).copied().unwrap_or(0),
                 f.code.obj.cols.get(pc).copied().unwrap_or(1),
@@ -1034,6 +1046,10 @@ impl Machine {
             match result {
                 Ok(check) => {
                     self.steps += 1;
+                    if self.now >= self.next_wake {
+                        // A sleeper's time has come: it wants the GIL again.
+                        self.wake_timed();
+                    }
                     if self.starting > 0 {
                         self.wake_starters(t);
                     }
@@ -1098,6 +1114,9 @@ impl Machine {
                     }
                 }
                 Err(Flow::Block(wait)) => {
+                    if let Some(at) = wait.wake_time() {
+                        self.next_wake = self.next_wake.min(at);
+                    }
                     self.recorder.gave_up(self.steps);
                     let th = self.th();
                     th.state = ThreadState::Blocked(wait);
@@ -1186,6 +1205,10 @@ impl Machine {
     /// sleep). Returns `Some` when the run is over.
     fn give_up(&mut self, why: GiveUp) -> Option<RunEnd> {
         loop {
+            // Daemon threads do not keep the program alive, runnable or not.
+            if self.program_over() {
+                return Some(self.finish());
+            }
             let mut candidates: Vec<u32> = self
                 .threads
                 .iter()
@@ -1239,20 +1262,25 @@ impl Machine {
     /// Wakes threads whose timed wait has expired.
     pub(crate) fn wake_timed(&mut self) {
         let now = self.now;
+        self.next_wake = u64::MAX;
         for th in &mut self.threads {
-            if let ThreadState::Blocked(w) = th.state
-                && let Some(at) = w.wake_time()
-                && at <= now
-            {
-                th.state = ThreadState::Runnable;
-                th.ready_since = now;
-                self.others_valid_for = None;
-                let default = match w {
-                    Wait::Lock { .. } => Value::Bool(false),
-                    _ => Value::None,
-                };
-                th.resume = Some(th.wake_value.take().unwrap_or(default));
+            let ThreadState::Blocked(w) = th.state else {
+                continue;
+            };
+            let Some(at) = w.wake_time() else { continue };
+            if at > now {
+                self.next_wake = self.next_wake.min(at);
+                continue;
             }
+            th.state = ThreadState::Runnable;
+            th.ready_since = now;
+            self.others_valid_for = None;
+            let default = match w {
+                Wait::Lock { .. } => Value::Bool(false),
+                _ => Value::None,
+            };
+            th.resume = Some(th.wake_value.take().unwrap_or(default));
+            th.timeout_at = None;
         }
     }
 
@@ -1291,7 +1319,7 @@ impl Machine {
         self.others_valid_for = None;
         self.threads[id as usize].frames.clear();
         for th in &mut self.threads {
-            if let ThreadState::Blocked(Wait::Join { thread }) = th.state
+            if let ThreadState::Blocked(Wait::Join { thread, .. }) = th.state
                 && thread == id
             {
                 th.state = ThreadState::Runnable;
@@ -1357,7 +1385,7 @@ impl Machine {
                             None => "a lock".to_string(),
                         }
                     }
-                    Wait::Join { thread } => format!(
+                    Wait::Join { thread, .. } => format!(
                         "thread {thread} ({}) to finish",
                         self.threads[thread as usize].name
                     ),

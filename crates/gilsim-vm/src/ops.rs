@@ -211,46 +211,22 @@ impl Machine {
         }
         if let Value::Obj(lo) = l {
             // Sequence repetition and str formatting.
-            match (self.heap.get(lo), op) {
-                (Obj::Str(s), BINARY_MULTIPLY | INPLACE_MULTIPLY) => {
-                    if let Value::Int(n) = r {
-                        let s = s.repeat(n.max(0) as usize);
-                        return Ok(self.new_str(s));
-                    }
-                }
-                (Obj::List(v), BINARY_MULTIPLY | INPLACE_MULTIPLY) => {
-                    if let Value::Int(n) = r {
-                        let mut out = Vec::new();
-                        for _ in 0..n.max(0) {
-                            out.extend_from_slice(v);
-                        }
-                        return Ok(Value::Obj(self.heap.alloc(Obj::List(out))));
-                    }
-                }
-                (Obj::Str(s), BINARY_MODULO | INPLACE_MODULO) => {
-                    let fmt = s.clone();
-                    let out = self.percent_format(&fmt, r)?;
-                    return Ok(self.new_str(out));
-                }
-                _ => {}
+            if let (Obj::Str(s), BINARY_MODULO | INPLACE_MODULO) = (self.heap.get(lo), op) {
+                let fmt = s.clone();
+                let out = self.percent_format(&fmt, r)?;
+                return Ok(self.new_str(out));
             }
         }
-        if let (Value::Int(n), Value::Obj(ro)) = (l, r)
-            && op == BINARY_MULTIPLY
-        {
-            match self.heap.get(ro) {
-                Obj::Str(s) => {
-                    let s = s.repeat(n.max(0) as usize);
-                    return Ok(self.new_str(s));
-                }
-                Obj::List(v) => {
-                    let mut out = Vec::new();
-                    for _ in 0..n.max(0) {
-                        out.extend_from_slice(v);
-                    }
-                    return Ok(Value::Obj(self.heap.alloc(Obj::List(out))));
-                }
-                _ => {}
+        if matches!(op, BINARY_MULTIPLY | INPLACE_MULTIPLY) {
+            if let Value::Obj(seq) = l
+                && let Some(v) = self.repeat(seq, r)?
+            {
+                return Ok(v);
+            }
+            if let (Value::Int(_) | Value::Bool(_), Value::Obj(seq)) = (l, r)
+                && let Some(v) = self.repeat(seq, l)?
+            {
+                return Ok(v);
             }
         }
         let (ln, rn) = (self.type_name(l), self.type_name(r));
@@ -263,6 +239,33 @@ impl Machine {
             "TypeError",
             format!("unsupported operand type(s) for {sym}: '{ln}' and '{rn}'"),
         ))
+    }
+
+    /// `seq * n` for str, list and tuple (`None` when `seq` is not a sequence or `n` not an int).
+    fn repeat(&mut self, seq: ObjId, n: Value) -> Res<Option<Value>> {
+        let n = match n {
+            Value::Int(n) => n.max(0) as u128,
+            Value::Bool(b) => u128::from(b),
+            _ => return Ok(None),
+        };
+        let len = match self.heap.get(seq) {
+            Obj::Str(s) => s.len(),
+            Obj::List(v) => v.len(),
+            Obj::Tuple(t) => t.len(),
+            _ => return Ok(None),
+        } as u128;
+        if len * n > 1 << 27 {
+            return Err(self.raise("MemoryError", ""));
+        }
+        let n = n as usize;
+        self.now += (len as u64) * (n as u64) / 8;
+        let o = match self.heap.get(seq) {
+            Obj::Str(s) => Obj::Str(s.repeat(n).into()),
+            Obj::List(v) => Obj::List(v.repeat(n)),
+            Obj::Tuple(t) => Obj::Tuple(t.repeat(n).into()),
+            _ => return Ok(None),
+        };
+        Ok(Some(Value::Obj(self.heap.alloc(o))))
     }
 
     fn arith(&mut self, op: Op, _sym: &str, a: Num, b: Num) -> Res<Value> {
@@ -279,6 +282,21 @@ impl Machine {
                     };
                     return Err(self.raise("ZeroDivisionError", msg));
                 }
+                if !float && (!x.is_finite() || !y.is_finite()) {
+                    // Big ints: divide exactly enough before converting.
+                    let (p, q) = (Self::big(&a), Self::big(&b));
+                    // Scale so the integer quotient keeps 64+ significant bits, then scale back.
+                    let k = (64 + q.bits() as i64 - p.bits() as i64).max(0);
+                    let quotient = (p << k as usize) / q;
+                    let v = quotient.to_f64().unwrap_or(f64::INFINITY) * 2f64.powi(-(k as i32));
+                    if !v.is_finite() {
+                        return Err(self.raise(
+                            "OverflowError",
+                            "integer division result too large for a float",
+                        ));
+                    }
+                    return Ok(Value::Float(v));
+                }
                 return Ok(Value::Float(x / y));
             }
             _ => {}
@@ -289,7 +307,15 @@ impl Machine {
                 BINARY_ADD | INPLACE_ADD => x + y,
                 BINARY_SUBTRACT | INPLACE_SUBTRACT => x - y,
                 BINARY_MULTIPLY | INPLACE_MULTIPLY => x * y,
-                BINARY_POWER | INPLACE_POWER => x.powf(y),
+                BINARY_POWER | INPLACE_POWER => {
+                    if x == 0.0 && y < 0.0 {
+                        return Err(self.raise(
+                            "ZeroDivisionError",
+                            "0.0 cannot be raised to a negative power",
+                        ));
+                    }
+                    x.powf(y)
+                }
                 BINARY_FLOOR_DIVIDE | INPLACE_FLOOR_DIVIDE | BINARY_MODULO | INPLACE_MODULO => {
                     if y == 0.0 {
                         let msg = if matches!(op, BINARY_MODULO | INPLACE_MODULO) {
@@ -299,11 +325,11 @@ impl Machine {
                         };
                         return Err(self.raise("ZeroDivisionError", msg));
                     }
-                    let q = (x / y).floor();
+                    let (floordiv, m) = gilsim_compiler::num::float_divmod(x, y);
                     if matches!(op, BINARY_FLOOR_DIVIDE | INPLACE_FLOOR_DIVIDE) {
-                        q
+                        floordiv
                     } else {
-                        x - q * y
+                        m
                     }
                 }
                 _ => {
@@ -336,6 +362,12 @@ impl Machine {
             }
             BINARY_POWER | INPLACE_POWER => {
                 if y < BigInt::zero() {
+                    if x.is_zero() {
+                        return Err(self.raise(
+                            "ZeroDivisionError",
+                            "0.0 cannot be raised to a negative power",
+                        ));
+                    }
                     let (fx, fy) = (x.to_f64().unwrap_or(0.0), y.to_f64().unwrap_or(0.0));
                     return Ok(Value::Float(fx.powf(fy)));
                 }
@@ -344,6 +376,11 @@ impl Machine {
                     return Err(self.raise("MemoryError", ""));
                 }
                 num_traits::pow::Pow::pow(x, e)
+            }
+            BINARY_LSHIFT | INPLACE_LSHIFT | BINARY_RSHIFT | INPLACE_RSHIFT
+                if y < BigInt::zero() =>
+            {
+                return Err(self.raise("ValueError", "negative shift count"));
             }
             BINARY_LSHIFT | INPLACE_LSHIFT => {
                 let s = y.to_u32().unwrap_or(u32::MAX);
@@ -392,7 +429,8 @@ impl Machine {
         match (a, b) {
             (Value::Obj(x), Value::Obj(y)) => x == y,
             (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
-            (Value::Int(x), Value::Int(y)) => x == y && (-5..=256).contains(&x),
+            // Ints live inline, so identity cannot be told from equality: `y = x; x is y` is True.
+            (Value::Int(x), Value::Int(y)) => x == y,
             _ => a == b,
         }
     }
@@ -554,6 +592,15 @@ impl Machine {
     pub(crate) fn compare(&mut self, op: u32, l: Value, r: Value) -> Res<Value> {
         use std::cmp::Ordering::*;
         let sym = gilsim_compiler::bytecode::COMPARE_OPS[op as usize];
+        // An ordering with NaN is always False.
+        if op != 2 && op != 3 {
+            let nan = |v: Value| matches!(v, Value::Float(f) if f.is_nan());
+            if (nan(l) || nan(r))
+                && let (Some(_), Some(_)) = (self.num(l), self.num(r))
+            {
+                return Ok(Value::Bool(false));
+            }
+        }
         let v = match op {
             2 => self.eq(l, r)?,
             3 => !self.eq(l, r)?,
@@ -658,7 +705,7 @@ impl Machine {
         if let Obj::Iter(IterState::Range { next, stop, step }) = self.heap.get_mut(o) {
             let cur = *next;
             if (*step > 0 && cur < *stop) || (*step < 0 && cur > *stop) {
-                *next = cur + *step;
+                *next = cur.checked_add(*step).unwrap_or(*stop);
                 return Ok(Some(Value::Int(cur)));
             }
             return Ok(None);
@@ -1414,10 +1461,26 @@ impl Machine {
                     (None | Some('d' | 'n'), Num::I(_) | Num::B(_)) => {
                         crate::format::group(&Self::big(&num).to_string(), p.grouping)
                     }
-                    (Some('x'), _) => format!("{:x}", Self::big(&num)),
-                    (Some('X'), _) => format!("{:X}", Self::big(&num)),
-                    (Some('b'), _) => format!("{:b}", Self::big(&num)),
-                    (Some('o'), _) => format!("{:o}", Self::big(&num)),
+                    (Some(c @ ('x' | 'X' | 'b' | 'o')), Num::I(_) | Num::B(_)) => {
+                        let n = Self::big(&num);
+                        let (sign, mag) = if n < BigInt::zero() {
+                            ("-", -n)
+                        } else {
+                            ("", n)
+                        };
+                        let digits = match c {
+                            'x' => format!("{mag:x}"),
+                            'X' => format!("{mag:X}"),
+                            'b' => format!("{mag:b}"),
+                            _ => format!("{mag:o}"),
+                        };
+                        let prefix = if p.alt {
+                            format!("0{c}")
+                        } else {
+                            String::new()
+                        };
+                        format!("{sign}{prefix}{digits}")
+                    }
                     (Some('f' | 'F'), _) => {
                         let s = format!("{:.*}", p.precision.unwrap_or(6), Self::float_of(&num));
                         crate::format::group(&s, p.grouping)
@@ -1430,8 +1493,19 @@ impl Machine {
                         p.precision.unwrap_or(6),
                         Self::float_of(&num) * 100.0
                     ),
-                    (None | Some('g'), Num::F(f)) => match p.precision {
-                        Some(n) => crate::format::general(*f, n),
+                    (Some('g' | 'G'), _) => {
+                        crate::format::general(Self::float_of(&num), p.precision.unwrap_or(6))
+                    }
+                    (None, Num::F(f)) => match p.precision {
+                        // No type: like 'g', but always with a digit after the point.
+                        Some(n) => {
+                            let s = crate::format::general(*f, n);
+                            if s.contains(['.', 'e', 'n', 'i']) {
+                                s
+                            } else {
+                                format!("{s}.0")
+                            }
+                        }
                         None => gilsim_compiler::dis::float_repr(*f),
                     },
                     _ => {
@@ -1443,7 +1517,8 @@ impl Machine {
                 }
             }
         };
-        Ok(crate::format::pad(&body, &p))
+        let numeric = !matches!(v, Value::Obj(o) if matches!(self.heap.get(o), Obj::Str(_)));
+        Ok(crate::format::pad(&body, &p, numeric))
     }
 
     /// `fmt % args`.
@@ -1461,6 +1536,13 @@ impl Machine {
                 continue;
             }
             let mut spec = String::new();
+            // `%(name)s`: the value comes from a mapping.
+            let mut key = None;
+            if chars.peek() == Some(&'(') {
+                chars.next();
+                let k: String = chars.by_ref().take_while(|&c| c != ')').collect();
+                key = Some(k);
+            }
             while let Some(&n) = chars.peek() {
                 chars.next();
                 if n.is_ascii_alphabetic() || n == '%' {
@@ -1474,15 +1556,28 @@ impl Machine {
                 out.push('%');
                 continue;
             }
-            let Some(v) = it.next() else {
-                return Err(self.raise("TypeError", "not enough arguments for format string"));
+            let v = match &key {
+                Some(k) => {
+                    let kv = self.new_str(k.as_str());
+                    self.getitem(args, kv)?
+                }
+                None => match it.next() {
+                    Some(v) => v,
+                    None => {
+                        return Err(
+                            self.raise("TypeError", "not enough arguments for format string")
+                        );
+                    }
+                },
             };
             let text = match ty {
                 's' => self.str_of(v),
                 'r' => self.repr_of(v),
                 'd' | 'i' => {
                     let iv = match self.num(v) {
-                        Some(Num::F(f)) => self.int_value(BigInt::from(f.trunc() as i64)),
+                        Some(Num::F(f)) => self.int_value(
+                            num_traits::FromPrimitive::from_f64(f.trunc()).unwrap_or_default(),
+                        ),
                         Some(n) => self.int_value(Self::big(&n)),
                         None => {
                             return Err(self.raise("TypeError", "%d format: a number is required"));
@@ -1514,6 +1609,12 @@ impl Machine {
                 .collect::<String>()
                 .parse()
                 .unwrap_or(0);
+            let text = if flags.contains('+') && !matches!(ty, 's' | 'r') && !text.starts_with('-')
+            {
+                format!("+{text}")
+            } else {
+                text
+            };
             let padded = if flags.contains('-') {
                 format!("{text:<width$}")
             } else if flags.contains('0') && ty != 's' && ty != 'r' {
@@ -1526,7 +1627,8 @@ impl Machine {
             };
             out.push_str(&padded);
         }
-        if it.next().is_some() {
+        let mapping = matches!(args, Value::Obj(o) if matches!(self.heap.get(o), Obj::Dict(_)));
+        if !mapping && it.next().is_some() {
             return Err(self.raise(
                 "TypeError",
                 "not all arguments converted during string formatting",
