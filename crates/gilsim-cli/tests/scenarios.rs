@@ -500,6 +500,30 @@ for i, s in enumerate(gen(3), 1):
     print(i, s)
 g = gen(3)
 print(list(zip(gen(3), "abc")), next(g), next(g), next(g), next(g, "done"), any(x > 3 for x in gen(3)))
+def chained():
+    try:
+        try:
+            {}["k"]
+        except KeyError:
+            raise ValueError("bad value")
+    except ValueError as e:
+        raise RuntimeError("wrapped") from e
+try:
+    chained()
+except RuntimeError as e:
+    print(repr(e.__cause__), repr(e.__cause__.__context__), e.__suppress_context__)
+def handler_gen():
+    try:
+        raise ValueError("inner")
+    except ValueError:
+        yield 1
+try:
+    for x in handler_gen():
+        raise
+except RuntimeError as e:
+    print("RuntimeError:", e)
+print("aaa".replace("a", "b", 1), "a,b,c".split(",", 1), "Hi".center(6, "*"), f"{'42':4}|{255:#x}|{2.0:.3}", "%+d %(a)s" % (5, ) if False else "%+d" % 5)
+print(sorted([1, 1.0, True], reverse=True), round(2.675, 2), int(1e20), 2**64 % 7.0, (10**400) // (10**399), -7.5 // 2)
 "#;
     let f = write_tmp("det.py", src);
     let py = Command::new("python3").arg(&f).output().unwrap();

@@ -79,6 +79,8 @@ impl Machine {
                         frame: Some(Box::new(frame)),
                         running: false,
                         name,
+                        exc_state: Value::None,
+                        outer_exc: Value::None,
                     })));
                     return Ok(Some(Value::Obj(g)));
                 }

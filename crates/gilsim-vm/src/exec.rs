@@ -888,12 +888,26 @@ impl Machine {
             self.reraising = true;
             return Flow::Raise(cur);
         }
-        let _cause = if n == 2 { Some(self.pop()) } else { None };
+        let cause = if n == 2 { Some(self.pop()) } else { None };
         let e = self.pop();
-        match self.make_exception(e) {
-            Ok(v) => Flow::Raise(v),
-            Err(f) => f,
+        let exc = match self.make_exception(e) {
+            Ok(v) => v,
+            Err(f) => return f,
+        };
+        if let Some(c) = cause {
+            // `raise X from Y`: Y is the direct cause; `from None` hides the context.
+            let c = if c == Value::None {
+                Value::None
+            } else {
+                match self.make_exception(c) {
+                    Ok(v) => v,
+                    Err(f) => return f,
+                }
+            };
+            self.set_exc_attr(exc, "__cause__", c);
+            self.set_exc_attr(exc, "__suppress_context__", Value::Bool(true));
         }
+        Flow::Raise(exc)
     }
 
     /// Turns `raise X` operands into an exception instance.
@@ -961,6 +975,15 @@ impl Machine {
     /// entered or the thread has ended.
     pub(crate) fn handle_exception(&mut self, exc: Value) -> Res<()> {
         let t = self.current as usize;
+        // An exception raised while another is being handled remembers it (`__context__`).
+        let handled = self.threads[t].exc_info;
+        if !self.reraising
+            && handled != Value::None
+            && handled != exc
+            && self.exc_attr(exc, "__context__").is_none()
+        {
+            self.set_exc_attr(exc, "__context__", handled);
+        }
         loop {
             // Record the traceback entry for this frame.
             let entry = {
@@ -1020,6 +1043,7 @@ impl Machine {
             {
                 gn.running = false;
                 gn.frame = None;
+                self.threads[t].exc_info = gn.outer_exc;
             }
             if matches!(frame.on_return, OnReturn::ThreadExit) || self.threads[t].frames.is_empty()
             {
@@ -1084,6 +1108,61 @@ impl Machine {
 
     /// CPython's traceback text for an exception.
     pub fn format_traceback(&mut self, exc: Value) -> String {
+        let mut seen = Vec::new();
+        self.format_chain(exc, &mut seen)
+    }
+
+    /// An attribute stored in an exception's `__dict__`.
+    pub(crate) fn exc_attr(&self, exc: Value, name: &str) -> Option<Value> {
+        match exc {
+            Value::Obj(o) => match self.heap.get(o) {
+                Obj::Instance(i) => i.dict.get_str(name),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn set_exc_attr(&mut self, exc: Value, name: &str, v: Value) {
+        let k = self.intern(name);
+        let key = HKey::Str(self.interned_text(name));
+        if let Value::Obj(o) = exc
+            && let Obj::Instance(i) = self.heap.get_mut(o)
+        {
+            i.dict.insert(key, k, v);
+        }
+    }
+
+    /// The cause or context first, then the exception, as CPython prints a chain.
+    fn format_chain(&mut self, exc: Value, seen: &mut Vec<Value>) -> String {
+        seen.push(exc);
+        let mut out = String::new();
+        let cause = self
+            .exc_attr(exc, "__cause__")
+            .filter(|c| *c != Value::None);
+        let suppress = matches!(
+            self.exc_attr(exc, "__suppress_context__"),
+            Some(Value::Bool(true))
+        );
+        let context = self
+            .exc_attr(exc, "__context__")
+            .filter(|c| *c != Value::None);
+        if let Some(c) = cause.filter(|c| !seen.contains(c)) {
+            out.push_str(&self.format_chain(c, seen));
+            out.push_str(
+                "\nThe above exception was the direct cause of the following exception:\n\n",
+            );
+        } else if let Some(c) = context.filter(|c| !suppress && !seen.contains(c)) {
+            out.push_str(&self.format_chain(c, seen));
+            out.push_str(
+                "\nDuring handling of the above exception, another exception occurred:\n\n",
+            );
+        }
+        out.push_str(&self.format_one(exc));
+        out
+    }
+
+    fn format_one(&mut self, exc: Value) -> String {
         let mut out = String::from("Traceback (most recent call last):\n");
         let entries = match exc {
             Value::Obj(o) => match self.heap.get(o) {
@@ -1138,6 +1217,7 @@ impl Machine {
             if let Obj::Generator(gn) = self.heap.get_mut(g) {
                 gn.running = false;
                 gn.frame = None;
+                self.threads[t].exc_info = gn.outer_exc;
             }
             // A finished generator: FOR_ITER in the caller sees exhaustion.
             let f = self.fr();
@@ -1202,9 +1282,12 @@ impl Machine {
         let Some(g) = frame.generator else {
             return Err(self.unsupported("[gilsim internal bug] yield outside a generator frame"));
         };
+        let handled = self.threads[t].exc_info;
         if let Obj::Generator(gn) = self.heap.get_mut(g) {
             gn.running = false;
             gn.frame = Some(Box::new(frame));
+            gn.exc_state = handled;
+            self.threads[t].exc_info = gn.outer_exc;
         }
         self.push(v);
         Ok(())

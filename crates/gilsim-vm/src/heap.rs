@@ -174,6 +174,8 @@ pub fn refs(o: &Obj, out: &mut Vec<Value>) {
             if let Some(f) = &g.frame {
                 f.refs(out);
             }
+            out.push(g.exc_state);
+            out.push(g.outer_exc);
         }
         Obj::Wrapper(_, v) => out.push(*v),
         Obj::Super { class, receiver } => {

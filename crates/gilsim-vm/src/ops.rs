@@ -715,6 +715,12 @@ impl Machine {
                 return Ok(None);
             };
             g.running = true;
+            let own = g.exc_state;
+            let t = self.current as usize;
+            let outer = std::mem::replace(&mut self.threads[t].exc_info, own);
+            if let Obj::Generator(g) = self.heap.get_mut(o) {
+                g.outer_exc = outer;
+            }
             if frame.pc > 0 {
                 frame.stack.push(Value::None); // the value of the `yield` expression
             }

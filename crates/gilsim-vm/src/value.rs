@@ -227,6 +227,10 @@ pub struct Generator {
     pub running: bool,
     /// `__name__` for repr.
     pub name: Rc<str>,
+    /// The exception being handled inside the generator while it is suspended.
+    pub exc_state: Value,
+    /// The caller's handled exception while the generator runs (restored when it yields).
+    pub outer_exc: Value,
 }
 
 /// A native function, optionally bound to a receiver.
