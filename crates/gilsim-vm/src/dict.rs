@@ -211,3 +211,36 @@ impl Dict {
         }
     }
 }
+
+/// CPython's `hash()` of an int-like key, if the key is one (ints, bools, integral floats).
+fn int_hash(k: &HKey) -> Option<i64> {
+    const MODULUS: i128 = (1 << 61) - 1;
+    let v: i128 = match k {
+        HKey::Int(i) => i128::from(*i),
+        HKey::BigInt(s) => s.parse().ok()?,
+        _ => return None,
+    };
+    let mut h = (v.abs() % MODULUS) as i64;
+    if v < 0 {
+        h = -h;
+    }
+    Some(if h == -1 { -2 } else { h })
+}
+
+/// The order in which CPython 3.9 iterates a set whose keys were added in this order, when
+/// that order is deterministic (all keys int-like; str hashes are randomised per process in
+/// CPython, so any order is one CPython could print). Deletions are not replayed: the set is
+/// rebuilt from its current keys in insertion order. `None`: keep insertion order.
+#[must_use]
+pub fn cpython_set_order(keys: &[(HKey, Value)]) -> Option<Vec<Value>> {
+    let hashes: Vec<i64> = keys
+        .iter()
+        .map(|(k, _)| int_hash(k))
+        .collect::<Option<_>>()?;
+    Some(
+        gilsim_compiler::num::set_iteration_order(&hashes)
+            .into_iter()
+            .map(|i| keys[i].1)
+            .collect(),
+    )
+}

@@ -91,6 +91,27 @@ mod tests {
     }
 
     #[test]
+    fn sets_of_ints_iterate_in_cpython_order() {
+        let keys = |v: &[i64]| {
+            v.iter()
+                .map(|i| (HKey::Int(*i), Value::Int(*i)))
+                .collect::<Vec<_>>()
+        };
+        let order = |v: &[i64]| dict::cpython_set_order(&keys(v)).unwrap();
+        // Checked against CPython 3.9: set([9, 8]) iterates 8, 9; 20..1 comes out sorted;
+        // negative hashes wrap as unsigned.
+        assert_eq!(order(&[9, 8]), vec![Value::Int(8), Value::Int(9)]);
+        let desc: Vec<i64> = (1..=20).rev().collect();
+        assert_eq!(order(&desc), (1..=20).map(Value::Int).collect::<Vec<_>>());
+        assert_eq!(
+            order(&[-1, -2, 3]),
+            vec![Value::Int(3), Value::Int(-1), Value::Int(-2)]
+        );
+        // Strings: no deterministic CPython order, insertion order is kept.
+        assert!(dict::cpython_set_order(&[(HKey::Str("a".into()), Value::None)]).is_none());
+    }
+
+    #[test]
     fn format_specs() {
         let s = format::parse_spec(">8,.2f").unwrap();
         assert_eq!(

@@ -673,7 +673,7 @@ impl Machine {
                 len: d.len(),
             },
             Obj::Set(d) => {
-                let items: Vec<Value> = d.iter().map(|(_, k, _)| k).collect();
+                let items = set_order(d);
                 IterState::Values {
                     items: items.into(),
                     index: 0,
@@ -1301,8 +1301,10 @@ impl Machine {
                         if d.is_empty() {
                             return "set()".into();
                         }
-                        let parts: Vec<String> =
-                            d.iter().map(|(_, k, _)| self.repr_inner(k, seen)).collect();
+                        let parts: Vec<String> = set_order(&d)
+                            .into_iter()
+                            .map(|k| self.repr_inner(k, seen))
+                            .collect();
                         format!("{{{}}}", parts.join(", "))
                     }
                     Obj::Function(f) => format!(
@@ -1642,6 +1644,13 @@ impl Machine {
         }
         Ok(out)
     }
+}
+
+/// A set's items in the order CPython iterates them (see [`crate::dict::cpython_set_order`]).
+fn set_order(d: &Dict) -> Vec<Value> {
+    let keys: Vec<(HKey, Value)> = d.iter().map(|(h, k, _)| (h.clone(), k)).collect();
+    crate::dict::cpython_set_order(&keys)
+        .unwrap_or_else(|| keys.into_iter().map(|(_, k)| k).collect())
 }
 
 /// Number of items of a range.
