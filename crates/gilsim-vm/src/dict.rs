@@ -33,6 +33,7 @@ pub enum HKey {
 }
 
 impl PartialEq for HKey {
+    #[inline]
     fn eq(&self, other: &HKey) -> bool {
         match (self, other) {
             // Interned names share their text: compare pointers before bytes.

@@ -121,9 +121,111 @@ impl Machine {
 
     fn exec(&mut self, op: Op, arg: u32, code: &Rc<crate::machine::Code>) -> Res<()> {
         use Op::*;
-        // Advance first; jumps overwrite the pc, blocked calls restore it.
-        self.fr().pc += 1;
         let a = arg as usize;
+        // Advance first; jumps overwrite the pc, blocked calls restore it.
+        let t = self.current as usize;
+        let f = self.threads[t]
+            .frames
+            .last_mut()
+            .expect("[gilsim internal bug] no frame");
+        f.pc += 1;
+        // The hot opcodes work on the frame (and the heap) directly; anything unusual falls
+        // through to the general arms below.
+        match op {
+            LOAD_CONST => {
+                f.stack.push(code.consts[a]);
+                return Ok(());
+            }
+            LOAD_FAST if f.locals[a] != Value::Null => {
+                let v = f.locals[a];
+                f.stack.push(v);
+                return Ok(());
+            }
+            STORE_FAST => {
+                let v = f
+                    .stack
+                    .pop()
+                    .expect("[gilsim internal bug] stack underflow");
+                f.locals[a] = v;
+                return Ok(());
+            }
+            POP_TOP => {
+                f.stack.pop();
+                return Ok(());
+            }
+            JUMP_ABSOLUTE | JUMP_FORWARD => {
+                f.pc = arg;
+                return Ok(());
+            }
+            POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE => {
+                if let Some(&Value::Bool(b)) = f.stack.last() {
+                    f.stack.pop();
+                    self.last_test_was_bool = true;
+                    if b == (op == POP_JUMP_IF_TRUE) {
+                        f.pc = arg;
+                    }
+                    return Ok(());
+                }
+            }
+            BINARY_ADD | INPLACE_ADD | BINARY_SUBTRACT | INPLACE_SUBTRACT => {
+                let n = f.stack.len();
+                if let (Value::Int(l), Value::Int(r)) = (f.stack[n - 2], f.stack[n - 1]) {
+                    let v = if matches!(op, BINARY_ADD | INPLACE_ADD) {
+                        l.checked_add(r)
+                    } else {
+                        l.checked_sub(r)
+                    };
+                    if let Some(v) = v {
+                        f.stack.pop();
+                        f.stack[n - 2] = Value::Int(v);
+                        return Ok(());
+                    }
+                }
+            }
+            FOR_ITER => {
+                if let Some(&Value::Obj(o)) = f.stack.last()
+                    && let Obj::Iter(crate::value::IterState::Range { next, stop, step }) =
+                        self.heap.get_mut(o)
+                {
+                    let cur = *next;
+                    if (*step > 0 && cur < *stop) || (*step < 0 && cur > *stop) {
+                        *next = cur.checked_add(*step).unwrap_or(*stop);
+                        f.stack.push(Value::Int(cur));
+                    } else {
+                        f.stack.pop();
+                        f.pc = arg;
+                    }
+                    return Ok(());
+                }
+            }
+            LOAD_GLOBAL if self.observers.is_empty() => {
+                if let Obj::Module(m) = self.heap.get(f.globals)
+                    && let Some((i, v)) =
+                        m.dict.get_hinted(&code.names[a], code.global_hint[a].get())
+                {
+                    code.global_hint[a].set(i);
+                    f.stack.push(v);
+                    return Ok(());
+                }
+            }
+            STORE_GLOBAL if self.observers.is_empty() => {
+                let v = f
+                    .stack
+                    .pop()
+                    .expect("[gilsim internal bug] stack underflow");
+                if let Obj::Module(m) = self.heap.get_mut(f.globals) {
+                    let i = m.dict.set_hinted(
+                        &code.names[a],
+                        code.name_objs[a],
+                        v,
+                        code.global_hint[a].get(),
+                    );
+                    code.global_hint[a].set(i);
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
         match op {
             NOP => {}
             POP_TOP => {

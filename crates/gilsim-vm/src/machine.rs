@@ -966,6 +966,7 @@ impl Machine {
         }
     }
 
+    #[inline]
     fn view_others(&mut self) {
         if self.others_valid_for == Some(self.current) {
             return;
