@@ -100,44 +100,23 @@ pub fn float_repr(f: f64) -> String {
         return format!("{f:.1}");
     }
     let s = format!("{f:?}");
-    // Rust prints 1e-7 as "1e-7"; Python prints "1e-07".
-    if let Some(pos) = s.find('e') {
-        let (mant, exp) = s.split_at(pos);
-        let exp = &exp[1..];
-        let (sign, digits) = if let Some(d) = exp.strip_prefix('-') {
-            ("-", d)
-        } else {
-            ("+", exp)
-        };
-        let digits = if digits.len() < 2 {
-            format!("0{digits}")
-        } else {
-            digits.to_string()
-        };
-        return format!("{mant}e{sign}{digits}");
+    if s.contains('e') {
+        return python_exponent(&s);
     }
-    let abs = f.abs();
-    if abs >= 1e16 {
-        let e = format!("{f:e}");
-        return float_repr_from_exp(&e);
+    if f.abs() >= 1e16 {
+        return python_exponent(&format!("{f:e}"));
     }
     s
 }
 
-fn float_repr_from_exp(e: &str) -> String {
-    let (mant, exp) = e.split_at(e.find('e').unwrap_or(e.len()));
-    let exp = exp.trim_start_matches('e');
-    let (sign, digits) = if let Some(d) = exp.strip_prefix('-') {
-        ("-", d)
-    } else {
-        ("+", exp)
+/// Rewrites Rust's exponent (`1e-7`, `1.5e16`) as Python writes it (`1e-07`, `1.5e+16`).
+#[must_use]
+pub fn python_exponent(text: &str) -> String {
+    let Some((mant, exp)) = text.split_once('e') else {
+        return text.to_string();
     };
-    let digits = if digits.len() < 2 {
-        format!("0{digits}")
-    } else {
-        digits.to_string()
-    };
-    format!("{mant}e{sign}{digits}")
+    let (sign, digits) = exp.strip_prefix('-').map_or(("+", exp), |d| ("-", d));
+    format!("{mant}e{sign}{digits:0>2}")
 }
 
 /// `repr()` of a str as CPython prints it.

@@ -142,6 +142,14 @@ fn set(m: &mut Machine, module: ObjId, name: &str, v: Value) {
     }
 }
 
+/// Puts natives into a module under their Python names.
+fn install_natives(m: &mut Machine, module: ObjId, ids: &[NativeId]) {
+    for &id in ids {
+        let v = m.native(id, None);
+        set(m, module, id.name(), v);
+    }
+}
+
 /// Creates the builtin classes, the `builtins` module and the native modules.
 pub fn install(m: &mut Machine) {
     use TypeTag as T;
@@ -218,95 +226,100 @@ pub fn install(m: &mut Machine) {
         let c = m.types.exc[name];
         set(m, builtins, name, Value::Obj(c));
     }
-    for id in [
-        NativeId::Print,
-        NativeId::Len,
-        NativeId::Repr,
-        NativeId::Isinstance,
-        NativeId::Issubclass,
-        NativeId::Hasattr,
-        NativeId::Getattr,
-        NativeId::Setattr,
-        NativeId::Sum,
-        NativeId::Min,
-        NativeId::Max,
-        NativeId::Abs,
-        NativeId::Sorted,
-        NativeId::Enumerate,
-        NativeId::Zip,
-        NativeId::Reversed,
-        NativeId::Iter,
-        NativeId::Next,
-        NativeId::Id,
-        NativeId::Any,
-        NativeId::All,
-        NativeId::Round,
-        NativeId::Divmod,
-        NativeId::Super,
-        NativeId::Callable,
-        NativeId::Format,
-        NativeId::Ord,
-        NativeId::Chr,
-        NativeId::Hash,
-    ] {
-        let v = m.native(id, None);
-        set(m, builtins, id.name(), v);
-    }
+    install_natives(
+        m,
+        builtins,
+        &[
+            NativeId::Print,
+            NativeId::Len,
+            NativeId::Repr,
+            NativeId::Isinstance,
+            NativeId::Issubclass,
+            NativeId::Hasattr,
+            NativeId::Getattr,
+            NativeId::Setattr,
+            NativeId::Sum,
+            NativeId::Min,
+            NativeId::Max,
+            NativeId::Abs,
+            NativeId::Sorted,
+            NativeId::Enumerate,
+            NativeId::Zip,
+            NativeId::Reversed,
+            NativeId::Iter,
+            NativeId::Next,
+            NativeId::Id,
+            NativeId::Any,
+            NativeId::All,
+            NativeId::Round,
+            NativeId::Divmod,
+            NativeId::Super,
+            NativeId::Callable,
+            NativeId::Format,
+            NativeId::Ord,
+            NativeId::Chr,
+            NativeId::Hash,
+        ],
+    );
     let thread = m.new_module("_gilsim_thread");
-    for id in [
-        NativeId::ThreadAllocateLock,
-        NativeId::ThreadRLock,
-        NativeId::ThreadNewIdent,
-        NativeId::ThreadDefaultName,
-        NativeId::ThreadStart,
-        NativeId::ThreadJoin,
-        NativeId::ThreadExcepthook,
-        NativeId::ThreadIsAlive,
-        NativeId::ThreadCurrent,
-        NativeId::ThreadGetIdent,
-        NativeId::ThreadActiveCount,
-        NativeId::ThreadIsOwned,
-        NativeId::ThreadReleaseSave,
-        NativeId::ThreadAcquireRestore,
-        NativeId::ThreadRegisterMain,
-    ] {
-        let v = m.native(id, None);
-        set(m, thread, id.name(), v);
-    }
+    install_natives(
+        m,
+        thread,
+        &[
+            NativeId::ThreadAllocateLock,
+            NativeId::ThreadRLock,
+            NativeId::ThreadNewIdent,
+            NativeId::ThreadDefaultName,
+            NativeId::ThreadStart,
+            NativeId::ThreadJoin,
+            NativeId::ThreadExcepthook,
+            NativeId::ThreadIsAlive,
+            NativeId::ThreadCurrent,
+            NativeId::ThreadGetIdent,
+            NativeId::ThreadActiveCount,
+            NativeId::ThreadIsOwned,
+            NativeId::ThreadReleaseSave,
+            NativeId::ThreadAcquireRestore,
+            NativeId::ThreadRegisterMain,
+        ],
+    );
     let time = m.new_module("time");
-    for id in [
-        NativeId::TimeSleep,
-        NativeId::TimeTime,
-        NativeId::TimePerfCounter,
-        NativeId::TimeMonotonic,
-    ] {
-        let v = m.native(id, None);
-        set(m, time, id.name(), v);
-    }
+    install_natives(
+        m,
+        time,
+        &[
+            NativeId::TimeSleep,
+            NativeId::TimeTime,
+            NativeId::TimePerfCounter,
+            NativeId::TimeMonotonic,
+        ],
+    );
     let sys = m.new_module("sys");
-    for id in [
-        NativeId::SysSetSwitchInterval,
-        NativeId::SysGetSwitchInterval,
-        NativeId::SysExit,
-    ] {
-        let v = m.native(id, None);
-        set(m, sys, id.name(), v);
-    }
+    install_natives(
+        m,
+        sys,
+        &[
+            NativeId::SysSetSwitchInterval,
+            NativeId::SysGetSwitchInterval,
+            NativeId::SysExit,
+        ],
+    );
     let ver = m.profile.name();
     let vs = m.new_str(format!("{ver}.18 (gilsim)"));
     set(m, sys, "version", vs);
     let random = m.new_module("random");
-    for id in [
-        NativeId::RandomRandom,
-        NativeId::RandomRandint,
-        NativeId::RandomChoice,
-        NativeId::RandomUniform,
-        NativeId::RandomShuffle,
-        NativeId::RandomSeed,
-    ] {
-        let v = m.native(id, None);
-        set(m, random, id.name(), v);
-    }
+    install_natives(
+        m,
+        random,
+        &[
+            NativeId::RandomRandom,
+            NativeId::RandomRandint,
+            NativeId::RandomChoice,
+            NativeId::RandomUniform,
+            NativeId::RandomShuffle,
+            NativeId::RandomSeed,
+        ],
+    );
     let io = m.new_module("_gilsim_io");
     let v = m.native(NativeId::HttpGet, None);
     set(m, io, "http_get", v);

@@ -105,10 +105,7 @@ pub fn group(text: &str, sep: Option<char>) -> String {
 /// `e` format.
 #[must_use]
 pub fn exp(f: f64, prec: usize) -> String {
-    let s = format!("{f:.prec$e}");
-    let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
-    let (sign, digits) = e.strip_prefix('-').map_or(("+", e), |d| ("-", d));
-    format!("{m}e{sign}{digits:0>2}")
+    gilsim_compiler::dis::python_exponent(&format!("{f:.prec$e}"))
 }
 
 /// `g` format with a precision.
