@@ -871,15 +871,7 @@ pub(crate) fn call_native(
             _ => return Err(m.raise("TypeError", "bad operand type for abs()")),
         },
         N::Sorted => {
-            if kw(&kwargs, "key").is_some() {
-                return Err(m.unsupported("sorted() with key= (sort a list of tuples instead)"));
-            }
-            let mut items = m.iterate_all(a0)?;
-            let reverse = match kw(&kwargs, "reverse") {
-                Some(v) => m.truthy(v)?,
-                None => false,
-            };
-            sort_values(m, &mut items, reverse)?;
+            let items = sorted_items(m, a0, &kwargs, "sorted()")?;
             Value::Obj(m.heap.alloc(Obj::List(items)))
         }
         N::Enumerate => {
@@ -1225,15 +1217,7 @@ pub(crate) fn call_native(
             }
         }
         N::ListSort => {
-            if kw(&kwargs, "key").is_some() {
-                return Err(m.unsupported("list.sort(key=...) (sort a list of tuples instead)"));
-            }
-            let mut items = m.iterate_all(a0)?;
-            let reverse = match kw(&kwargs, "reverse") {
-                Some(v) => m.truthy(v)?,
-                None => false,
-            };
-            sort_values(m, &mut items, reverse)?;
+            let items = sorted_items(m, a0, &kwargs, "list.sort()")?;
             if let Value::Obj(o) = a0
                 && let Obj::List(l) = m.heap.get_mut(o)
             {
@@ -1923,6 +1907,26 @@ fn acquire(
     let now = m.now;
     let deadline = timeout.map(|t| *m.th().timeout_at.get_or_insert(now + t));
     Err(Flow::Block(Wait::Lock { lock, deadline }))
+}
+
+/// The items of `iterable` sorted as `sorted()` and `list.sort()` sort them (`reverse=`; `key=`
+/// is refused).
+fn sorted_items(
+    m: &mut Machine,
+    iterable: Value,
+    kwargs: &[(String, Value)],
+    what: &str,
+) -> Res<Vec<Value>> {
+    if kw(kwargs, "key").is_some() {
+        return Err(m.unsupported(format!("{what} with key= (sort a list of tuples instead)")));
+    }
+    let mut items = m.iterate_all(iterable)?;
+    let reverse = match kw(kwargs, "reverse") {
+        Some(v) => m.truthy(v)?,
+        None => false,
+    };
+    sort_values(m, &mut items, reverse)?;
+    Ok(items)
 }
 
 /// A stable sort through the machine's comparisons; `reverse` keeps equal items in order,
