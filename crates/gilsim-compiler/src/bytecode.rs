@@ -20,7 +20,16 @@ macro_rules! opcodes {
         #[repr(u8)]
         pub enum Op { $($name,)* }
 
-        impl Op {
+                impl Op {
+            /// Every opcode, in declaration order (`ALL[op as usize] == op`).
+            pub const ALL: &'static [Op] = &[$(Op::$name,)*];
+
+            /// The opcode with this discriminant.
+            #[must_use]
+            pub const fn from_u8(v: u8) -> Option<Op> {
+                if (v as usize) < Op::ALL.len() { Some(Op::ALL[v as usize]) } else { None }
+            }
+
             /// The opcode's name as CPython's `dis` prints it.
             #[must_use]
             pub const fn name(self) -> &'static str {

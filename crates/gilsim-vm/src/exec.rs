@@ -34,11 +34,10 @@ impl Machine {
             });
         }
         self.now += crate::machine::instr_cost(op);
-        self.entered_handler = false;
-        let depth = self.threads[t].frames.len();
         match self.exec(op, arg, &code) {
             Ok(()) => {}
             Err(Flow::Raise(exc)) => {
+                self.entered_handler = false;
                 self.handle_exception(exc)?;
                 if self.threads[t].state == ThreadState::Done {
                     return Ok(false);
@@ -52,9 +51,6 @@ impl Machine {
             }
             Err(other) => return Err(other),
         }
-        if self.threads[t].state == ThreadState::Done {
-            return Ok(false);
-        }
         let check = match check_kind {
             CheckAfter::Never => false,
             CheckAfter::Always => true,
@@ -63,12 +59,11 @@ impl Machine {
         if !check {
             return Ok(false);
         }
-        // The skip rule looks at the instruction about to run (maybe in a new or older frame).
-        let th = &self.threads[t];
-        let Some(f) = th.frames.last() else {
+        // The skip rule looks at the instruction about to run (maybe in a new or older frame;
+        // none when the thread has just finished).
+        let Some(f) = self.threads[t].frames.last() else {
             return Ok(false);
         };
-        let _ = depth;
         let next = f.pc as usize;
         Ok(!f.code.skip_before.get(next).copied().unwrap_or(false))
     }

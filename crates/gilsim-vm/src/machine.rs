@@ -441,7 +441,7 @@ pub struct Machine {
 
 /// Virtual cost of one instruction, in nanoseconds (documented in docs/how-it-works.md).
 #[must_use]
-pub fn instr_cost(op: Op) -> u64 {
+const fn cost_of(op: Op) -> u64 {
     use Op::*;
     match op {
         NOP | LOAD_FAST | LOAD_CONST | STORE_FAST | POP_TOP | ROT_TWO | ROT_THREE | ROT_FOUR
@@ -456,6 +456,26 @@ pub fn instr_cost(op: Op) -> u64 {
         IMPORT_NAME | LOAD_BUILD_CLASS => 200,
         _ => 15,
     }
+}
+
+/// The cost table, one entry per opcode.
+static COSTS: [u64; 256] = {
+    let mut t = [15u64; 256];
+    let mut i = 0;
+    while i < 256 {
+        if let Some(op) = Op::from_u8(i as u8) {
+            t[i] = cost_of(op);
+        }
+        i += 1;
+    }
+    t
+};
+
+/// Virtual cost of one instruction, in nanoseconds.
+#[inline]
+#[must_use]
+pub fn instr_cost(op: Op) -> u64 {
+    COSTS[op as usize]
 }
 
 impl Machine {
