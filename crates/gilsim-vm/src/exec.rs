@@ -917,16 +917,7 @@ impl Machine {
             _ => None,
         };
         if let Some(v) = found {
-            if !self.observers.is_empty() {
-                let site = self.site_prev();
-                let loc = Location::Global {
-                    module: g,
-                    name: Rc::from(code.obj.names[a].as_str()),
-                };
-                for o in &mut self.observers {
-                    o.on_read(site, &loc, v);
-                }
-            }
+            self.observe_global(g, code, a, v, false);
             return Ok(v);
         }
         let b = self.builtins;
@@ -947,14 +938,31 @@ impl Machine {
                 .set_hinted(&code.names[a], k, v, code.global_hint[a].get());
             code.global_hint[a].set(i);
         }
-        if !self.observers.is_empty() {
-            let site = self.site_prev();
-            let loc = Location::Global {
-                module: g,
-                name: Rc::from(code.obj.names[a].as_str()),
-            };
-            for o in &mut self.observers {
+        self.observe_global(g, code, a, v, true);
+    }
+
+    /// Tells the detectors about a read or write of a module global.
+    fn observe_global(
+        &mut self,
+        g: ObjId,
+        code: &crate::machine::Code,
+        a: usize,
+        v: Value,
+        write: bool,
+    ) {
+        if self.observers.is_empty() {
+            return;
+        }
+        let site = self.site_prev();
+        let loc = Location::Global {
+            module: g,
+            name: Rc::from(code.obj.names[a].as_str()),
+        };
+        for o in &mut self.observers {
+            if write {
                 o.on_write(site, &loc, v);
+            } else {
+                o.on_read(site, &loc, v);
             }
         }
     }
