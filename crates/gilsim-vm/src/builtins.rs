@@ -307,6 +307,11 @@ pub fn install(m: &mut Machine) {
     let ver = m.profile.name();
     let vs = m.new_str(format!("{ver}.18 (gilsim)"));
     set(m, sys, "version", vs);
+    // print(..., file=sys.stderr) and file=sys.stdout choose the stream.
+    let out = m.new_str("<stdout>");
+    set(m, sys, "stdout", out);
+    let err = m.new_str("<stderr>");
+    set(m, sys, "stderr", err);
     let random = m.new_module("random");
     install_natives(
         m,
@@ -700,7 +705,11 @@ pub(crate) fn call_native(
             };
             let parts: Vec<String> = args.iter().map(|a| m.str_of(*a)).collect();
             let text = format!("{}{end}", parts.join(&sep));
-            let to_err = kw(&kwargs, "file").is_some();
+            let stderr = m.modules.get("sys").and_then(|s| match m.heap.get(*s) {
+                Obj::Module(md) => md.dict.get_str("stderr"),
+                _ => None,
+            });
+            let to_err = matches!((kw(&kwargs, "file"), stderr), (Some(f), Some(e)) if f == e);
             if to_err {
                 m.stderr.extend_from_slice(text.as_bytes());
             } else {
@@ -1842,9 +1851,18 @@ pub(crate) fn call_native(
             Value::None
         }
         N::RandomSeed => {
-            return Err(m.unsupported(
-                "random.seed() inside the program; gilsim seeds `random` from --seed so every run is reproducible",
-            ));
+            // The program asks for its own reproducible sequence: derive the stream from its
+            // seed (not CPython's Mersenne Twister numbers, but the same ones on every run).
+            let key = match a0 {
+                Value::Null | Value::None => return Ok(Some(Value::None)),
+                v => m.repr_of(v),
+            };
+            let h = crate::record::source_hash(&key);
+            let seed = u64::from_str_radix(&h, 16).unwrap_or(0);
+            let mut r = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+            r.set_stream(2);
+            m.streams.program = r;
+            Value::None
         }
         // ----- simulated I/O -----
         N::HttpGet => {
