@@ -523,6 +523,10 @@ try:
 except RuntimeError as e:
     print("RuntimeError:", e)
 print("aaa".replace("a", "b", 1), "a,b,c".split(",", 1), "Hi".center(6, "*"), f"{'42':4}|{255:#x}|{2.0:.3}", "%+d %(a)s" % (5, ) if False else "%+d" % 5)
+d = {"a": 1, "b": 2}
+keys = d.keys()
+d["c"] = 3
+print(keys, d.values(), d.items(), len(keys), "a" in keys, {3, 1, 2}, set(range(20, 0, -1)))
 print(sorted([1, 1.0, True], reverse=True), round(2.675, 2), int(1e20), 2**64 % 7.0, (10**400) // (10**399), -7.5 // 2)
 "#;
     let f = write_tmp("det.py", src);

@@ -183,6 +183,9 @@ pub fn install(m: &mut Machine) {
         (T::StaticMethod, "staticmethod"),
         (T::ClassMethod, "classmethod"),
         (T::Super, "super"),
+        (T::DictKeys, "dict_keys"),
+        (T::DictValues, "dict_values"),
+        (T::DictItems, "dict_items"),
         (T::NotImplementedType, "NotImplementedType"),
     ] {
         let c = class_obj(m, name, vec![object], tag);
@@ -724,6 +727,10 @@ pub(crate) fn call_native(
                     Obj::List(l) => l.len() as i64,
                     Obj::Tuple(t) => t.len() as i64,
                     Obj::Dict(d) | Obj::Set(d) => d.len() as i64,
+                    Obj::View(_, d) => match m.heap.get(*d) {
+                        Obj::Dict(dd) => dd.len() as i64,
+                        _ => 0,
+                    },
                     Obj::Range { start, stop, step } => range_len(*start, *stop, *step),
                     Obj::Instance(i) if i.payload.is_some() => {
                         let p = i.payload.expect("payload");
@@ -1269,19 +1276,12 @@ pub(crate) fn call_native(
         }
         N::DictKeys | N::DictValues | N::DictItems => {
             let Value::Obj(o) = a0 else { unreachable!() };
-            let pairs: Vec<(Value, Value)> = match m.heap.get(o) {
-                Obj::Dict(d) => d.iter().map(|(_, k, v)| (k, v)).collect(),
-                _ => Vec::new(),
+            let kind = match id {
+                N::DictKeys => crate::value::ViewKind::Keys,
+                N::DictValues => crate::value::ViewKind::Values,
+                _ => crate::value::ViewKind::Items,
             };
-            let items: Vec<Value> = match id {
-                N::DictKeys => pairs.iter().map(|p| p.0).collect(),
-                N::DictValues => pairs.iter().map(|p| p.1).collect(),
-                _ => pairs
-                    .iter()
-                    .map(|p| Value::Obj(m.heap.alloc(Obj::Tuple(vec![p.0, p.1].into()))))
-                    .collect(),
-            };
-            Value::Obj(m.heap.alloc(Obj::List(items)))
+            Value::Obj(m.heap.alloc(Obj::View(kind, o)))
         }
         N::DictPop => {
             let k = m.hkey(a1)?;

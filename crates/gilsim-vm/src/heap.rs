@@ -178,6 +178,7 @@ pub fn refs(o: &Obj, out: &mut Vec<Value>) {
             out.push(g.outer_exc);
         }
         Obj::Wrapper(_, v) => out.push(*v),
+        Obj::View(_, d) => out.push(Value::Obj(*d)),
         Obj::Super { class, receiver } => {
             out.push(Value::Obj(*class));
             out.push(*receiver);

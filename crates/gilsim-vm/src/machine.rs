@@ -868,6 +868,11 @@ impl Machine {
                 Obj::Generator(_) => TypeTag::Generator,
                 Obj::Wrapper(t, _) => *t,
                 Obj::Super { .. } => TypeTag::Super,
+                Obj::View(k, _) => match k {
+                    crate::value::ViewKind::Keys => TypeTag::DictKeys,
+                    crate::value::ViewKind::Values => TypeTag::DictValues,
+                    crate::value::ViewKind::Items => TypeTag::DictItems,
+                },
             },
         };
         self.type_obj(tag)

@@ -411,6 +411,7 @@ impl Machine {
                 Obj::List(l) => !l.is_empty(),
                 Obj::Tuple(t) => !t.is_empty(),
                 Obj::Dict(d) | Obj::Set(d) => !d.is_empty(),
+                Obj::View(_, d) => matches!(self.heap.get(*d), Obj::Dict(dd) if !dd.is_empty()),
                 Obj::Range { start, stop, step } => range_len(*start, *stop, *step) > 0,
                 Obj::Instance(i) => {
                     if let Some(p) = i.payload {
@@ -620,6 +621,10 @@ impl Machine {
                 format!("argument of type '{tn}' is not iterable"),
             ));
         };
+        let o = match self.heap.get(o) {
+            Obj::View(crate::value::ViewKind::Keys, d) => *d,
+            _ => o,
+        };
         match self.heap.get(o) {
             Obj::Dict(_) | Obj::Set(_) => {
                 let k = self.hkey(item)?;
@@ -680,6 +685,26 @@ impl Machine {
                 }
             }
             Obj::Iter(_) | Obj::Generator(_) => return Ok(v),
+            Obj::View(crate::value::ViewKind::Keys, d) => {
+                let d = *d;
+                let len = match self.heap.get(d) {
+                    Obj::Dict(dd) => dd.len(),
+                    _ => 0,
+                };
+                IterState::DictKeys {
+                    dict: d,
+                    index: 0,
+                    len,
+                }
+            }
+            Obj::View(kind, d) => {
+                let (kind, d) = (*kind, *d);
+                let items = self.view_items(kind, d);
+                IterState::Values {
+                    items: items.into(),
+                    index: 0,
+                }
+            }
             Obj::Instance(i) => {
                 if let Some(p) = i.payload {
                     return self.get_iter(p);
@@ -695,6 +720,22 @@ impl Machine {
             }
         };
         Ok(Value::Obj(self.heap.alloc(Obj::Iter(state))))
+    }
+
+    /// The items a dict view shows now (items as new tuples).
+    pub(crate) fn view_items(&mut self, kind: crate::value::ViewKind, dict: ObjId) -> Vec<Value> {
+        let pairs: Vec<(Value, Value)> = match self.heap.get(dict) {
+            Obj::Dict(d) => d.iter().map(|(_, k, v)| (k, v)).collect(),
+            _ => Vec::new(),
+        };
+        match kind {
+            crate::value::ViewKind::Keys => pairs.iter().map(|p| p.0).collect(),
+            crate::value::ViewKind::Values => pairs.iter().map(|p| p.1).collect(),
+            crate::value::ViewKind::Items => pairs
+                .iter()
+                .map(|p| Value::Obj(self.heap.alloc(Obj::Tuple(vec![p.0, p.1].into()))))
+                .collect(),
+        }
     }
 
     /// `next(it)`: `Ok(None)` when exhausted. Generators are resumed by pushing their frame;
@@ -1407,6 +1448,12 @@ impl Machine {
                     Obj::Iter(_) => "<iterator object>".into(),
                     Obj::Wrapper(..) => "<descriptor>".into(),
                     Obj::Super { .. } => "<super object>".into(),
+                    Obj::View(kind, d) => {
+                        let items = self.view_items(kind, d);
+                        let parts: Vec<String> =
+                            items.iter().map(|x| self.repr_inner(*x, seen)).collect();
+                        format!("{}([{}])", kind.type_name(), parts.join(", "))
+                    }
                 }
             }
         }

@@ -255,6 +255,15 @@ fn data_of(m: &mut Machine, v: Value, depth: usize) -> Option<serde_json::Value>
                 "<unlocked lock>".into()
             }),
             Obj::Range { .. } => J::String(m.repr_of(v)),
+            Obj::View(kind, d) => {
+                let items = m.view_items(kind, d);
+                J::Array(
+                    items
+                        .iter()
+                        .filter_map(|x| data_of(m, *x, depth + 1))
+                        .collect(),
+                )
+            }
             _ => return None,
         },
     })

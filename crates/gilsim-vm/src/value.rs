@@ -74,6 +74,9 @@ pub enum TypeTag {
     ClassMethod,
     Super,
     NotImplementedType,
+    DictKeys,
+    DictValues,
+    DictItems,
 }
 
 /// A user-defined or builtin class.
@@ -242,6 +245,29 @@ pub struct Native {
     pub receiver: Option<Value>,
 }
 
+/// Which view of a dict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewKind {
+    /// `dict_keys`.
+    Keys,
+    /// `dict_values`.
+    Values,
+    /// `dict_items`.
+    Items,
+}
+
+impl ViewKind {
+    /// The type name CPython prints.
+    #[must_use]
+    pub fn type_name(self) -> &'static str {
+        match self {
+            ViewKind::Keys => "dict_keys",
+            ViewKind::Values => "dict_values",
+            ViewKind::Items => "dict_items",
+        }
+    }
+}
+
 /// A heap object.
 #[derive(Clone, Debug)]
 pub enum Obj {
@@ -295,6 +321,8 @@ pub enum Obj {
     Generator(Box<Generator>),
     /// `property(fget)`, `staticmethod(f)`, `classmethod(f)`.
     Wrapper(TypeTag, Value),
+    /// A live view of a dict: `d.keys()`, `d.values()`, `d.items()`.
+    View(ViewKind, ObjId),
     /// `super()` bound to a class and receiver.
     Super {
         /// The class after which the MRO search starts.
