@@ -657,25 +657,22 @@ impl Machine {
             }
             CALL_METHOD => {
                 let n = self.fr().stack.len();
-                let (func, args, drop) = if self.fr().stack[n - a - 2] == Value::Null {
-                    (
-                        self.fr().stack[n - a - 1],
-                        self.fr().stack[n - a..].to_vec(),
-                        a + 2,
-                    )
+                let mut args = self.spare_vec();
+                let f = self.fr();
+                let func = if f.stack[n - a - 2] == Value::Null {
+                    args.extend_from_slice(&f.stack[n - a..]);
+                    f.stack[n - a - 1]
                 } else {
-                    (
-                        self.fr().stack[n - a - 2],
-                        self.fr().stack[n - a - 1..].to_vec(),
-                        a + 2,
-                    )
+                    args.extend_from_slice(&f.stack[n - a - 1..]);
+                    f.stack[n - a - 2]
                 };
-                self.call_from_stack(func, args, Vec::new(), drop)?;
+                self.call_from_stack(func, args, Vec::new(), a + 2)?;
             }
             CALL_FUNCTION => {
                 let n = self.fr().stack.len();
                 let func = self.fr().stack[n - a - 1];
-                let args = self.fr().stack[n - a..].to_vec();
+                let mut args = self.spare_vec();
+                args.extend_from_slice(&self.fr().stack[n - a..]);
                 self.call_from_stack(func, args, Vec::new(), a + 1)?;
             }
             CALL_FUNCTION_KW => {
@@ -1317,7 +1314,10 @@ impl Machine {
     /// Pops the running frame and delivers its return value.
     pub(crate) fn do_return(&mut self, v: Value) -> Res<()> {
         let t = self.current as usize;
-        let frame = self.threads[t].frames.pop().expect("frame");
+        let mut frame = self.threads[t].frames.pop().expect("frame");
+        // Frames come and go with every call: keep their vectors for the next one.
+        self.recycle(std::mem::take(&mut frame.stack));
+        self.recycle(std::mem::take(&mut frame.locals));
         if let Some(g) = frame.generator {
             if let Obj::Generator(gn) = self.heap.get_mut(g) {
                 gn.running = false;
@@ -1467,7 +1467,7 @@ impl Machine {
             return Ok(Frame {
                 unit,
                 code_idx,
-                stack: Vec::with_capacity(8),
+                stack: self.spare_vec(),
                 locals,
                 cells,
                 blocks: Vec::new(),
@@ -1604,7 +1604,7 @@ impl Machine {
         let frame = Frame {
             unit: f.unit,
             code_idx: f.code,
-            stack: Vec::with_capacity(8),
+            stack: self.spare_vec(),
             locals,
             cells,
             blocks: Vec::new(),
@@ -1619,6 +1619,21 @@ impl Machine {
             return Ok(frame);
         }
         Ok(frame)
+    }
+
+    /// A cleared vector from the pool of retired frames (or a new one).
+    #[inline]
+    pub(crate) fn spare_vec(&mut self) -> Vec<Value> {
+        self.vec_pool.pop().unwrap_or_else(|| Vec::with_capacity(8))
+    }
+
+    /// Returns a frame's vector to the pool.
+    #[inline]
+    pub(crate) fn recycle(&mut self, mut v: Vec<Value>) {
+        if self.vec_pool.len() < 256 && v.capacity() <= 1024 {
+            v.clear();
+            self.vec_pool.push(v);
+        }
     }
 
     /// Pushes a frame onto the running thread, with the recursion limit.

@@ -432,6 +432,8 @@ pub struct Machine {
     starting: u32,
     /// The earliest virtual time at which a timed wait (sleep, I/O, a timeout) ends.
     next_wake: u64,
+    /// Vectors of retired frames, reused by new ones (calls allocate nothing in the steady state).
+    pub(crate) vec_pool: Vec<Vec<Value>>,
     /// The policy's last promise of quiet (see [`Policy::quiet_until`]).
     pub(crate) quiet: Option<(u64, u64)>,
     /// `others_buf` (and `waiting_since_cache`) are up to date for this running thread.
@@ -526,6 +528,7 @@ impl Machine {
             quiet: None,
             starting: 0,
             next_wake: u64::MAX,
+            vec_pool: Vec::new(),
             others_valid_for: None,
             waiting_since_cache: 0,
         };
