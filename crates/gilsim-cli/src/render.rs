@@ -160,6 +160,19 @@ pub fn trace(r: &RunResult, full: bool) -> String {
             }
         }
     };
+    // The reason in the policy's own words.
+    let policy = r.record.config.policy.clone();
+    let why = |reason: gilsim_vm::trace::SwitchReason| -> String {
+        match reason {
+            gilsim_vm::trace::SwitchReason::Interval if policy.starts_with("slice") => {
+                "switch interval expired".to_string()
+            }
+            gilsim_vm::trace::SwitchReason::Interval => {
+                format!("preempted at a check point ({policy})")
+            }
+            other => other.describe().to_string(),
+        }
+    };
     for item in &r.trace {
         match item {
             Item::Row(row) => {
@@ -205,13 +218,13 @@ pub fn trace(r: &RunResult, full: bool) -> String {
                     let _ = writeln!(
                         out,
                         "          ── T{from} gave the GIL up and got it back: {} ──",
-                        reason.describe()
+                        why(*reason)
                     );
                 } else {
                     let _ = writeln!(
                         out,
                         "          ── switch T{from} → T{to}: {} ──",
-                        reason.describe()
+                        why(*reason)
                     );
                 }
             }
