@@ -214,6 +214,19 @@ pub fn trace(r: &RunResult, full: bool) -> String {
                 from, to, reason, ..
             } => {
                 flush(&mut out, &mut folded);
+                // The instruction that gave the GIL up did not complete: it runs again later.
+                if matches!(
+                    reason,
+                    gilsim_vm::trace::SwitchReason::Blocked
+                        | gilsim_vm::trace::SwitchReason::Sleep
+                        | gilsim_vm::trace::SwitchReason::Io
+                        | gilsim_vm::trace::SwitchReason::Start
+                ) && out.ends_with('\n')
+                    && !out.ends_with("──\n")
+                {
+                    out.pop();
+                    out.push_str("   ← waits here\n");
+                }
                 if from == to {
                     let _ = writeln!(
                         out,
