@@ -223,8 +223,11 @@ impl Machine {
         }
         match op {
             NOP => {}
-            POP_TOP => {
-                self.pop();
+            LOAD_CONST | STORE_FAST | POP_TOP | JUMP_FORWARD | JUMP_ABSOLUTE => {
+                unreachable!(
+                    "[gilsim internal bug] {} is handled on the fast path",
+                    op.name()
+                )
             }
             ROT_TWO => {
                 let s = &mut self.fr().stack;
@@ -253,29 +256,13 @@ impl Machine {
                 self.push(a1);
                 self.push(a0);
             }
-            LOAD_CONST => {
-                let v = code.consts[a];
-                if let Value::Int(packed) = v
-                    && matches!(code.obj.consts[a], gilsim_compiler::Const::Code(_))
-                {
-                    let _ = packed;
-                }
-                self.push(v);
-            }
             LOAD_FAST => {
-                let v = self.fr().locals[a];
-                if v == Value::Null {
-                    let name = code.obj.varnames[a].clone();
-                    return Err(self.raise(
-                        "UnboundLocalError",
-                        format!("local variable '{name}' referenced before assignment"),
-                    ));
-                }
-                self.push(v);
-            }
-            STORE_FAST => {
-                let v = self.pop();
-                self.fr().locals[a] = v;
+                // The fast path took every bound local: this one is unbound.
+                let name = code.obj.varnames[a].clone();
+                return Err(self.raise(
+                    "UnboundLocalError",
+                    format!("local variable '{name}' referenced before assignment"),
+                ));
             }
             DELETE_FAST => {
                 self.fr().locals[a] = Value::Null;
@@ -450,7 +437,7 @@ impl Machine {
                     self.pop();
                 }
             }
-            JUMP_FORWARD | JUMP_ABSOLUTE => self.jump(arg),
+
             GET_ITER => {
                 let v = self.pop();
                 let it = self.get_iter(v)?;
