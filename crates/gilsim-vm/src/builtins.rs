@@ -1110,12 +1110,12 @@ pub(crate) fn call_native(
                 fo,
                 Vec::new(),
                 Vec::new(),
-                OnReturn::BuildClass {
+                OnReturn::BuildClass(Box::new(crate::machine::ClassSpec {
                     name: Rc::from(name.as_str()),
                     qualname,
                     bases,
                     ns,
-                },
+                })),
             )?;
             frame.names = Some(ns);
             m.push_frame(frame)?;

@@ -1331,12 +1331,13 @@ impl Machine {
                 }
                 self.push(inst);
             }
-            OnReturn::BuildClass {
-                name,
-                qualname,
-                bases,
-                ns,
-            } => {
+            OnReturn::BuildClass(spec) => {
+                let crate::machine::ClassSpec {
+                    name,
+                    qualname,
+                    bases,
+                    ns,
+                } = *spec;
                 let dict = match self.heap.get(ns) {
                     Obj::Dict(d) => d.clone(),
                     _ => crate::dict::Dict::new(),

@@ -71,6 +71,19 @@ pub struct Block {
     pub level: u32,
 }
 
+/// The class a class body is building.
+#[derive(Clone, Debug)]
+pub struct ClassSpec {
+    /// Class name.
+    pub name: Rc<str>,
+    /// Qualified name.
+    pub qualname: Rc<str>,
+    /// Bases.
+    pub bases: Vec<ObjId>,
+    /// The namespace dict object.
+    pub ns: ObjId,
+}
+
 /// What happens to a frame's return value.
 #[derive(Clone, Debug)]
 pub enum OnReturn {
@@ -78,17 +91,8 @@ pub enum OnReturn {
     Push,
     /// `__init__`: discard it (it must be None) and push the instance.
     Init(Value),
-    /// A class body finished: build the class.
-    BuildClass {
-        /// Class name.
-        name: Rc<str>,
-        /// Qualified name.
-        qualname: Rc<str>,
-        /// Bases.
-        bases: Vec<ObjId>,
-        /// The namespace dict object.
-        ns: ObjId,
-    },
+    /// A class body finished: build the class (boxed: frames stay small for ordinary calls).
+    BuildClass(Box<ClassSpec>),
     /// `__enter__` of SETUP_WITH returned: push the block, then the value.
     SetupWith {
         /// The handler of the with block.
@@ -142,9 +146,9 @@ impl Frame {
         out.extend(self.generator.map(Value::Obj));
         match &self.on_return {
             OnReturn::Init(v) => out.push(*v),
-            OnReturn::BuildClass { bases, ns, .. } => {
-                out.extend(bases.iter().map(|b| Value::Obj(*b)));
-                out.push(Value::Obj(*ns));
+            OnReturn::BuildClass(spec) => {
+                out.extend(spec.bases.iter().map(|b| Value::Obj(*b)));
+                out.push(Value::Obj(spec.ns));
             }
             OnReturn::Import(m) => out.push(Value::Obj(*m)),
             _ => {}
