@@ -523,6 +523,26 @@ try:
 except RuntimeError as e:
     print("RuntimeError:", e)
 print("aaa".replace("a", "b", 1), "a,b,c".split(",", 1), "Hi".center(6, "*"), f"{'42':4}|{255:#x}|{2.0:.3}", "%+d %(a)s" % (5, ) if False else "%+d" % 5)
+def caught(n):
+    try:
+        if n == 5:
+            raise ValueError("x")
+        return caught(n + 1)
+    except ValueError:
+        return n
+def deep(n):
+    try:
+        return deep(n + 1)
+    except RecursionError:
+        return n
+print(caught(0), deep(0) > 900)
+nested = []
+for _ in range(5000):
+    nested = [nested]
+try:
+    nested == nested[0]
+except RecursionError:
+    print("RecursionError")
 d = {"a": 1, "b": 2}
 keys = d.keys()
 d["c"] = 3

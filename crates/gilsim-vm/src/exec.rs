@@ -762,7 +762,14 @@ impl Machine {
             POP_EXCEPT => {
                 let b = self.fr().blocks.pop();
                 match b {
-                    Some(b) if b.kind == BlockKind::ExceptHandler => self.unwind_except_handler(b),
+                    Some(b) if b.kind == BlockKind::ExceptHandler => {
+                        // Unlike unwinding, POP_EXCEPT only pops the saved exception: a return
+                        // value rotated below it (`return x` in an except block) stays.
+                        let _ty = self.pop();
+                        let val = self.pop();
+                        let _tb = self.pop();
+                        self.th().exc_info = val;
+                    }
                     _ => {
                         return Err(self.unsupported(
                             "[gilsim internal bug] POP_EXCEPT without handler block",

@@ -17,6 +17,7 @@ pub struct Heap {
     live: usize,
     since_gc: usize,
     bytes_since_gc: usize,
+    live_bytes: usize,
     /// Collect when this many allocations happened since the last collection.
     pub threshold: usize,
     /// Refuse to grow past this many live objects (MemoryError).
@@ -38,13 +39,9 @@ impl Heap {
     pub fn alloc(&mut self, o: Obj) -> ObjId {
         self.live += 1;
         self.since_gc += 1;
-        self.bytes_since_gc += match &o {
-            Obj::List(v) => v.len() * 16,
-            Obj::Tuple(v) => v.len() * 16,
-            Obj::Str(s) => s.len(),
-            Obj::Dict(d) | Obj::Set(d) => d.len() * 48,
-            _ => 0,
-        };
+        let size = approx_size(&o);
+        self.bytes_since_gc += size;
+        self.live_bytes += size;
         if let Some(Reverse(i)) = self.free.pop() {
             self.slots[i as usize] = Some(o);
             ObjId(i)
@@ -58,6 +55,12 @@ impl Heap {
     #[must_use]
     pub fn gc_due(&self) -> bool {
         self.since_gc >= self.threshold || self.bytes_since_gc >= 64 << 20
+    }
+
+    /// Whether the live objects take more memory than a run may use (MemoryError).
+    #[must_use]
+    pub fn over_memory(&self) -> bool {
+        self.live_bytes > MAX_LIVE_BYTES
     }
 
     /// Live objects.
@@ -110,16 +113,34 @@ impl Heap {
                 }
             }
         }
+        self.live_bytes = 0;
         for (i, m) in marked.iter().enumerate() {
             if !m && self.slots[i].is_some() {
                 self.slots[i] = None;
                 self.free.push(Reverse(i as u32));
                 self.live -= 1;
+            } else if let Some(o) = &self.slots[i] {
+                self.live_bytes += approx_size(o);
             }
         }
         self.since_gc = 0;
         self.bytes_since_gc = 0;
         self.threshold = (self.live * 2).max(20_000);
+    }
+}
+
+/// The most memory (estimated) live objects may take: 2 GiB.
+pub const MAX_LIVE_BYTES: usize = 2 << 30;
+
+/// An estimate of the memory an object holds beyond its slot.
+#[must_use]
+pub fn approx_size(o: &Obj) -> usize {
+    match o {
+        Obj::List(v) => v.len() * 16,
+        Obj::Tuple(v) => v.len() * 16,
+        Obj::Str(s) => s.len(),
+        Obj::Dict(d) | Obj::Set(d) => d.len() * 48,
+        _ => 0,
     }
 }
 

@@ -436,6 +436,8 @@ pub struct Machine {
     starting: u32,
     /// The earliest virtual time at which a timed wait (sleep, I/O, a timeout) ends.
     next_wake: u64,
+    /// Depth of nested container comparisons (bounded like recursion).
+    pub(crate) nesting: u32,
     /// Vectors of retired frames, reused by new ones (calls allocate nothing in the steady state).
     pub(crate) vec_pool: Vec<Vec<Value>>,
     /// The policy's last promise of quiet (see [`Policy::quiet_until`]).
@@ -533,6 +535,7 @@ impl Machine {
             starting: 0,
             next_wake: u64::MAX,
             vec_pool: Vec::new(),
+            nesting: 0,
             others_valid_for: None,
             waiting_since_cache: 0,
         };
@@ -1071,8 +1074,23 @@ impl Machine {
                     location: None,
                 });
             }
-            if self.heap.gc_due() {
+            if self.heap.gc_due() || self.heap.over_memory() {
                 self.collect_garbage();
+                if self.heap.over_memory() {
+                    // The program holds more than a run may use: MemoryError where it runs.
+                    let exc = self.new_exc("MemoryError", "");
+                    if let Err(flow) = self.handle_exception(exc)
+                        && let Flow::Stop(end) = flow
+                    {
+                        return Some(end);
+                    }
+                    if self.threads[self.current as usize].state == ThreadState::Done
+                        && let Some(end) = self.give_up(GiveUp::Exit)
+                    {
+                        return Some(end);
+                    }
+                    continue;
+                }
             }
             let t = self.current;
             let result = self.step();

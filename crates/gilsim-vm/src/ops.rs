@@ -127,6 +127,11 @@ impl Machine {
         );
         if let (Value::Obj(lo), Value::Obj(ro)) = (l, r) {
             match (self.heap.get(lo), self.heap.get(ro), op) {
+                (Obj::Str(a), Obj::Str(b), BINARY_ADD | INPLACE_ADD)
+                    if a.len() + b.len() > 1 << 28 =>
+                {
+                    return Err(self.raise("MemoryError", ""));
+                }
                 (Obj::Str(a), Obj::Str(b), BINARY_ADD | INPLACE_ADD) => {
                     let s = format!("{a}{b}");
                     self.now += s.len() as u64 / 8;
@@ -537,12 +542,31 @@ impl Machine {
         if p.len() != q.len() {
             return Ok(false);
         }
+        self.enter_nested("comparison")?;
+        let mut result = Ok(true);
         for (x, y) in p.iter().zip(q) {
-            if !self.eq(*x, *y)? {
-                return Ok(false);
+            match self.eq(*x, *y) {
+                Ok(true) => {}
+                other => {
+                    result = other;
+                    break;
+                }
             }
         }
-        Ok(true)
+        self.nesting -= 1;
+        result
+    }
+
+    /// Counts one level of nested comparison; CPython's recursion limit applies to it too.
+    fn enter_nested(&mut self, what: &str) -> Res<()> {
+        if self.nesting >= self.limits.max_depth as u32 {
+            return Err(self.raise(
+                "RecursionError",
+                format!("maximum recursion depth exceeded in {what}"),
+            ));
+        }
+        self.nesting += 1;
+        Ok(())
     }
 
     /// Ordering: `Some(Less|Equal|Greater)` or TypeError.
@@ -582,12 +606,23 @@ impl Machine {
     }
 
     fn seq_cmp(&mut self, p: &[Value], q: &[Value], sym: &str) -> Res<std::cmp::Ordering> {
+        self.enter_nested("comparison")?;
+        let mut result = Ok(p.len().cmp(&q.len()));
         for (x, y) in p.iter().zip(q) {
-            if !self.eq(*x, *y)? {
-                return self.cmp(*x, *y, sym);
+            match self.eq(*x, *y) {
+                Ok(true) => {}
+                Ok(false) => {
+                    result = self.cmp(*x, *y, sym);
+                    break;
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
             }
         }
-        Ok(p.len().cmp(&q.len()))
+        self.nesting -= 1;
+        result
     }
 
     pub(crate) fn compare(&mut self, op: u32, l: Value, r: Value) -> Res<Value> {
