@@ -29,6 +29,19 @@ pub fn compile(source: &str, filename: &str, profile: &Profile) -> Result<Progra
     })?;
     let module = parsed.into_syntax();
     let table = SymbolTable::build(&module.body);
+    if let Some(at) = table.too_deep {
+        return Err(CompileError::at(
+            ErrorKind::Unsupported,
+            source,
+            at as usize,
+            at as usize + 1,
+            format!(
+                "functions, lambdas, classes and comprehensions nested more than {} deep",
+                crate::symtable::MAX_SCOPE_DEPTH
+            ),
+            Some("flatten the nesting; CPython itself gives up on such code".to_string()),
+        ));
+    }
     let mut c = Compiler {
         source,
         profile: *profile,
@@ -127,6 +140,14 @@ fn binop(op: ast::Operator, inplace: bool) -> Option<Op> {
 
 /// The constant an expression folds to, as CPython 3.9's AST optimiser folds it.
 fn const_of(e: &Expr) -> Option<Const> {
+    const_within(e, 64)
+}
+
+/// Folds at most `depth` levels deep, so that machine-written towers (`2 ** 2 ** ...`) do not
+/// make every level re-fold the whole tree below it.
+fn const_within(e: &Expr, depth: u32) -> Option<Const> {
+    let depth = depth.checked_sub(1)?;
+    let const_of = |e: &Expr| const_within(e, depth);
     match e {
         Expr::NoneLiteral(_) => Some(Const::None),
         Expr::BooleanLiteral(b) => Some(Const::Bool(b.value)),

@@ -121,6 +121,8 @@ impl Scope {
 pub struct SymbolTable {
     /// All scopes.
     pub scopes: Vec<Scope>,
+    /// Where scopes nest deeper than [`MAX_SCOPE_DEPTH`] (the analysis is then skipped).
+    pub too_deep: Option<u32>,
     by_key: BTreeMap<u32, usize>,
 }
 
@@ -131,6 +133,7 @@ impl SymbolTable {
         let mut b = Builder {
             scopes: vec![Scope::new(ScopeKind::Module, 0)],
             stack: vec![0],
+            too_deep: None,
         };
         for s in body {
             b.stmt(s);
@@ -138,7 +141,11 @@ impl SymbolTable {
         let mut table = SymbolTable {
             by_key: BTreeMap::new(),
             scopes: b.scopes,
+            too_deep: b.too_deep,
         };
+        if table.too_deep.is_some() {
+            return table;
+        }
         for (i, s) in table.scopes.iter().enumerate().skip(1) {
             table.by_key.insert(s.key, i);
         }
@@ -258,7 +265,12 @@ impl SymbolTable {
 struct Builder {
     scopes: Vec<Scope>,
     stack: Vec<usize>,
+    too_deep: Option<u32>,
 }
+
+/// How deep functions, lambdas, classes and comprehensions may nest (CPython stops with a
+/// RecursionError during compilation long before machine-written programs get deep).
+pub const MAX_SCOPE_DEPTH: usize = 200;
 
 impl Builder {
     fn cur(&mut self) -> &mut Scope {
@@ -271,6 +283,9 @@ impl Builder {
     }
 
     fn push(&mut self, kind: ScopeKind, key: u32) -> usize {
+        if self.stack.len() > MAX_SCOPE_DEPTH && self.too_deep.is_none() {
+            self.too_deep = Some(key);
+        }
         let idx = self.scopes.len();
         self.scopes.push(Scope::new(kind, key));
         self.cur().children.push(idx);
