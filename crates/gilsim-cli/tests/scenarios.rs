@@ -536,6 +536,32 @@ def deep(n):
     except RecursionError:
         return n
 print(caught(0), deep(0) > 900)
+def nested_finally():
+    try:
+        try:
+            return 1
+        finally:
+            pass
+    finally:
+        try:
+            return 2
+        finally:
+            pass
+def finally_in_loop():
+    for i in range(3):
+        try:
+            continue
+        finally:
+            print("finally", i)
+            return i
+def continue_in_finally():
+    for i in range(3):
+        try:
+            return i
+        finally:
+            continue
+    return 9
+print(nested_finally(), finally_in_loop(), continue_in_finally())
 nested = []
 for _ in range(5000):
     nested = [nested]

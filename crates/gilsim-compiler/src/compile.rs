@@ -824,7 +824,9 @@ impl Compiler<'_> {
                 // The finally body runs with the blocks outside it still in force.
                 self.emit(Op::POP_BLOCK, 0);
                 let depth = self.u().fblocks.len();
-                let keep = depth - blocks.len() + i;
+                // `blocks` is innermost first: block i sits at depth - 1 - i; the finally body
+                // compiles with it and everything inside it taken off the stack.
+                let keep = depth - 1 - i;
                 let saved: Vec<FBlock> = self.u().fblocks.drain(keep..).collect();
                 if preserve_tos {
                     self.u().fblocks.push(FBlock::PopValue);
