@@ -39,7 +39,7 @@ natives! {
     ListRemove = "remove", ListIndex = "index", ListCount = "count", ListSort = "sort",
     ListReverse = "reverse", ListClear = "clear", ListCopy = "copy",
     DictGet = "get", DictKeys = "keys", DictValues = "values", DictItems = "items", DictPop = "pop",
-    DictSetdefault = "setdefault", DictUpdate = "update", DictClear = "clear", DictCopy = "copy",
+    DictSetdefault = "setdefault", DictUpdate = "update",
     StrJoin = "join", StrSplit = "split", StrStrip = "strip", StrLstrip = "lstrip", StrRstrip = "rstrip",
     StrUpper = "upper", StrLower = "lower", StrReplace = "replace", StrStartswith = "startswith",
     StrEndswith = "endswith", StrFormat = "format", StrFind = "find", StrCount = "count",
@@ -356,8 +356,8 @@ pub fn builtin_method(m: &Machine, o: Value, name: &str) -> Option<NativeId> {
         (Obj::Dict(_), "pop") => N::DictPop,
         (Obj::Dict(_), "setdefault") => N::DictSetdefault,
         (Obj::Dict(_), "update") => N::DictUpdate,
-        (Obj::Dict(_), "clear") => N::DictClear,
-        (Obj::Dict(_), "copy") => N::DictCopy,
+        (Obj::Dict(_) | Obj::Set(_), "clear") => N::ListClear,
+        (Obj::Dict(_), "copy") => N::ListCopy,
         (Obj::Str(_), "join") => N::StrJoin,
         (Obj::Str(_), "split") => N::StrSplit,
         (Obj::Str(_), "strip") => N::StrStrip,
@@ -1324,19 +1324,7 @@ pub(crate) fn call_native(
             }
             Value::None
         }
-        N::DictClear => {
-            if let Value::Obj(o) = a0
-                && let Obj::Dict(d) = m.heap.get_mut(o)
-            {
-                d.clear();
-            }
-            Value::None
-        }
-        N::DictCopy => {
-            let Value::Obj(o) = a0 else { unreachable!() };
-            let c = m.heap.get(o).clone();
-            Value::Obj(m.heap.alloc(c))
-        }
+
         // ----- str -----
         N::StrJoin => {
             let sep = str_arg(m, a0).unwrap_or_else(|| Rc::from(""));
