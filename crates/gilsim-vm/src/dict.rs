@@ -50,6 +50,18 @@ impl PartialEq for HKey {
 }
 
 impl HKey {
+    /// Equality that settles interned names (the common case of a position hint) by pointer,
+    /// inlined, before the general comparison.
+    #[inline(always)]
+    fn hint_eq(&self, other: &HKey) -> bool {
+        if let (HKey::Str(a), HKey::Str(b)) = (self, other)
+            && Rc::ptr_eq(a, b)
+        {
+            return true;
+        }
+        self == other
+    }
+
     /// The key of an object by identity.
     #[must_use]
     pub fn id(o: ObjId) -> HKey {
@@ -160,7 +172,7 @@ impl Dict {
     #[must_use]
     pub fn get_hinted(&self, k: &HKey, hint: u32) -> Option<(u32, Value)> {
         if let Some((hk, (_, v))) = self.map.get_index(hint as usize)
-            && hk == k
+            && hk.hint_eq(k)
         {
             return Some((hint, *v));
         }
@@ -171,7 +183,7 @@ impl Dict {
     #[inline]
     pub fn set_hinted(&mut self, k: &HKey, key: Value, v: Value, hint: u32) -> u32 {
         if let Some((hk, slot)) = self.map.get_index_mut(hint as usize)
-            && hk == k
+            && hk.hint_eq(k)
         {
             slot.1 = v;
             return hint;

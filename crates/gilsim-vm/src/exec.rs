@@ -9,6 +9,134 @@ use gilsim_compiler::profile::CheckAfter;
 use gilsim_compiler::{CodeKind, Op};
 use std::rc::Rc;
 
+/// Executes `op` when it is one of the hot opcodes in its common case (the pc already advanced
+/// past it), working on the frame and the heap directly. Returns `false`, having changed
+/// nothing, when the general path must run it. `plain_globals` says no detector watches global
+/// accesses. The run loop's hot loop and [`Machine::step`] both execute through here, so the two
+/// paths cannot disagree.
+#[inline(always)]
+pub(crate) fn exec_hot(
+    op: Op,
+    arg: u32,
+    f: &mut Frame,
+    code: &crate::machine::Code,
+    heap: &mut crate::heap::Heap,
+    plain_globals: bool,
+    last_test_was_bool: &mut bool,
+) -> bool {
+    use Op::*;
+    let a = arg as usize;
+    match op {
+        LOAD_CONST => {
+            f.stack.push(code.consts[a]);
+            true
+        }
+        LOAD_FAST if f.locals[a] != Value::Null => {
+            let v = f.locals[a];
+            f.stack.push(v);
+            true
+        }
+        STORE_FAST => {
+            let v = f
+                .stack
+                .pop()
+                .expect("[gilsim internal bug] stack underflow");
+            f.locals[a] = v;
+            true
+        }
+        POP_TOP => {
+            f.stack.pop();
+            true
+        }
+        DUP_TOP => {
+            let v = *f.stack.last().expect("[gilsim internal bug] empty stack");
+            f.stack.push(v);
+            true
+        }
+        ROT_TWO => {
+            let n = f.stack.len();
+            f.stack.swap(n - 1, n - 2);
+            true
+        }
+        JUMP_ABSOLUTE | JUMP_FORWARD => {
+            f.pc = arg;
+            true
+        }
+        POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE => {
+            if let Some(&Value::Bool(b)) = f.stack.last() {
+                f.stack.pop();
+                *last_test_was_bool = true;
+                if b == (op == POP_JUMP_IF_TRUE) {
+                    f.pc = arg;
+                }
+                return true;
+            }
+            false
+        }
+        BINARY_ADD | INPLACE_ADD | BINARY_SUBTRACT | INPLACE_SUBTRACT => {
+            let n = f.stack.len();
+            if let (Value::Int(l), Value::Int(r)) = (f.stack[n - 2], f.stack[n - 1]) {
+                let v = if matches!(op, BINARY_ADD | INPLACE_ADD) {
+                    l.checked_add(r)
+                } else {
+                    l.checked_sub(r)
+                };
+                if let Some(v) = v {
+                    f.stack.pop();
+                    f.stack[n - 2] = Value::Int(v);
+                    return true;
+                }
+            }
+            false
+        }
+        FOR_ITER => {
+            if let Some(&Value::Obj(o)) = f.stack.last()
+                && let Obj::Iter(crate::value::IterState::Range { next, stop, step }) =
+                    heap.get_mut(o)
+            {
+                let cur = *next;
+                if (*step > 0 && cur < *stop) || (*step < 0 && cur > *stop) {
+                    *next = cur.checked_add(*step).unwrap_or(*stop);
+                    f.stack.push(Value::Int(cur));
+                } else {
+                    f.stack.pop();
+                    f.pc = arg;
+                }
+                return true;
+            }
+            false
+        }
+        LOAD_GLOBAL if plain_globals => {
+            if let Obj::Module(m) = heap.get(f.globals)
+                && let Some((i, v)) = m.dict.get_hinted(&code.names[a], code.global_hint[a].get())
+            {
+                code.global_hint[a].set(i);
+                f.stack.push(v);
+                return true;
+            }
+            false
+        }
+        STORE_GLOBAL if plain_globals => {
+            let Obj::Module(m) = heap.get_mut(f.globals) else {
+                return false;
+            };
+            let v = f
+                .stack
+                .pop()
+                .expect("[gilsim internal bug] stack underflow");
+            let i = m.dict.set_hinted(
+                &code.names[a],
+                code.name_objs[a],
+                v,
+                code.global_hint[a].get(),
+            );
+            code.global_hint[a].set(i);
+            true
+        }
+        _ => false,
+    }
+}
+
 impl Machine {
     /// Executes one instruction of the running thread. `Ok(check)` says whether the position
     /// after it is a check point.
@@ -126,113 +254,25 @@ impl Machine {
         f.pc += 1;
         // The hot opcodes work on the frame (and the heap) directly; anything unusual falls
         // through to the general arms below.
-        match op {
-            LOAD_CONST => {
-                f.stack.push(code.consts[a]);
-                return Ok(());
-            }
-            LOAD_FAST if f.locals[a] != Value::Null => {
-                let v = f.locals[a];
-                f.stack.push(v);
-                return Ok(());
-            }
-            STORE_FAST => {
-                let v = f
-                    .stack
-                    .pop()
-                    .expect("[gilsim internal bug] stack underflow");
-                f.locals[a] = v;
-                return Ok(());
-            }
-            POP_TOP => {
-                f.stack.pop();
-                return Ok(());
-            }
-            JUMP_ABSOLUTE | JUMP_FORWARD => {
-                f.pc = arg;
-                return Ok(());
-            }
-            POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE => {
-                if let Some(&Value::Bool(b)) = f.stack.last() {
-                    f.stack.pop();
-                    self.last_test_was_bool = true;
-                    if b == (op == POP_JUMP_IF_TRUE) {
-                        f.pc = arg;
-                    }
-                    return Ok(());
-                }
-            }
-            BINARY_ADD | INPLACE_ADD | BINARY_SUBTRACT | INPLACE_SUBTRACT => {
-                let n = f.stack.len();
-                if let (Value::Int(l), Value::Int(r)) = (f.stack[n - 2], f.stack[n - 1]) {
-                    let v = if matches!(op, BINARY_ADD | INPLACE_ADD) {
-                        l.checked_add(r)
-                    } else {
-                        l.checked_sub(r)
-                    };
-                    if let Some(v) = v {
-                        f.stack.pop();
-                        f.stack[n - 2] = Value::Int(v);
-                        return Ok(());
-                    }
-                }
-            }
-            FOR_ITER => {
-                if let Some(&Value::Obj(o)) = f.stack.last()
-                    && let Obj::Iter(crate::value::IterState::Range { next, stop, step }) =
-                        self.heap.get_mut(o)
-                {
-                    let cur = *next;
-                    if (*step > 0 && cur < *stop) || (*step < 0 && cur > *stop) {
-                        *next = cur.checked_add(*step).unwrap_or(*stop);
-                        f.stack.push(Value::Int(cur));
-                    } else {
-                        f.stack.pop();
-                        f.pc = arg;
-                    }
-                    return Ok(());
-                }
-            }
-            LOAD_GLOBAL if self.observers.is_empty() => {
-                if let Obj::Module(m) = self.heap.get(f.globals)
-                    && let Some((i, v)) =
-                        m.dict.get_hinted(&code.names[a], code.global_hint[a].get())
-                {
-                    code.global_hint[a].set(i);
-                    f.stack.push(v);
-                    return Ok(());
-                }
-            }
-            STORE_GLOBAL if self.observers.is_empty() => {
-                let v = f
-                    .stack
-                    .pop()
-                    .expect("[gilsim internal bug] stack underflow");
-                if let Obj::Module(m) = self.heap.get_mut(f.globals) {
-                    let i = m.dict.set_hinted(
-                        &code.names[a],
-                        code.name_objs[a],
-                        v,
-                        code.global_hint[a].get(),
-                    );
-                    code.global_hint[a].set(i);
-                }
-                return Ok(());
-            }
-            _ => {}
+        if exec_hot(
+            op,
+            arg,
+            f,
+            code,
+            &mut self.heap,
+            self.observers.is_empty(),
+            &mut self.last_test_was_bool,
+        ) {
+            return Ok(());
         }
         match op {
             NOP => {}
-            LOAD_CONST | STORE_FAST | POP_TOP | JUMP_FORWARD | JUMP_ABSOLUTE => {
+            LOAD_CONST | STORE_FAST | POP_TOP | DUP_TOP | ROT_TWO | JUMP_FORWARD
+            | JUMP_ABSOLUTE => {
                 unreachable!(
                     "[gilsim internal bug] {} is handled on the fast path",
                     op.name()
                 )
-            }
-            ROT_TWO => {
-                let s = &mut self.fr().stack;
-                let n = s.len();
-                s.swap(n - 1, n - 2);
             }
             ROT_THREE => {
                 let s = &mut self.fr().stack;
@@ -245,10 +285,6 @@ impl Machine {
                 let v = s.pop().expect("stack");
                 let n = s.len();
                 s.insert(n - 3, v);
-            }
-            DUP_TOP => {
-                let v = self.top();
-                self.push(v);
             }
             DUP_TOP_TWO => {
                 let a1 = self.peek(1);

@@ -479,6 +479,17 @@ static COSTS: [u64; 256] = {
     t
 };
 
+/// What [`Machine::run_hot`] stopped at.
+enum Hot {
+    /// It ran an instruction whose aftermath needs the run loop; `check` as [`Machine::step`]
+    /// returns it.
+    Ran(bool),
+    /// The next instruction is not a hot one (nothing of it ran).
+    Cold,
+    /// The step limit is reached.
+    Limit,
+}
+
 /// Virtual cost of one instruction, in nanoseconds.
 #[inline]
 #[must_use]
@@ -1065,6 +1076,8 @@ impl Machine {
     fn run_slice(&mut self) -> Option<RunEnd> {
         let counts = self.policy.wants_instruction_counts();
         self.policy_counts = counts;
+        // The hot loop keeps no trace rows and tells a counting policy nothing.
+        let hot_ok = self.tracer.is_none() && !counts;
         loop {
             if self.steps >= self.limits.max_steps {
                 return Some(RunEnd {
@@ -1093,7 +1106,15 @@ impl Machine {
                 }
             }
             let t = self.current;
-            let result = self.step();
+            let result = if hot_ok && self.starting == 0 {
+                match self.run_hot() {
+                    Hot::Ran(check) => Ok(check),
+                    Hot::Cold => self.step(),
+                    Hot::Limit => continue,
+                }
+            } else {
+                self.step()
+            };
             match result {
                 Ok(check) => {
                     self.steps += 1;
@@ -1202,6 +1223,66 @@ impl Machine {
                 Err(Flow::Raise(_)) => {
                     unreachable!("[gilsim internal bug] exceptions are handled in step")
                 }
+            }
+        }
+    }
+
+    /// Runs the running thread's hot instructions back to back, doing for each exactly what
+    /// [`Machine::step`] and the run loop would, as long as nothing needs the scheduler: no
+    /// check point where the policy must be asked, no sleeper due, no step limit. Stops before
+    /// the first instruction [`exec_hot`](crate::exec::exec_hot) does not take, or after an
+    /// instruction whose aftermath needs the run loop (it then reports like `step`).
+    fn run_hot(&mut self) -> Hot {
+        self.view_others();
+        let alone = self.others_buf.is_empty();
+        let (quiet_checks, quiet_time) = self.quiet.unwrap_or((0, 0));
+        let (max_steps, next_wake) = (self.limits.max_steps, self.next_wake);
+        let plain = self.observers.is_empty();
+        let t = self.current as usize;
+        let Some(f) = self.threads[t].frames.last_mut() else {
+            return Hot::Cold;
+        };
+        let code = Rc::clone(&f.code);
+        loop {
+            if self.steps >= max_steps {
+                return Hot::Limit;
+            }
+            let pc = f.pc as usize;
+            let ins = code.obj.instrs[pc];
+            f.pc += 1;
+            if !crate::exec::exec_hot(
+                ins.op,
+                ins.arg,
+                f,
+                &code,
+                &mut self.heap,
+                plain,
+                &mut self.last_test_was_bool,
+            ) {
+                f.pc -= 1;
+                return Hot::Cold;
+            }
+            self.now += instr_cost(ins.op);
+            let check = match code.check[pc] {
+                CheckAfter::Never => false,
+                CheckAfter::Always => true,
+                CheckAfter::UnlessBool => !self.last_test_was_bool,
+            } && !code
+                .skip_before
+                .get(f.pc as usize)
+                .copied()
+                .unwrap_or(false);
+            if self.now >= next_wake
+                || (check
+                    && !alone
+                    && !(self.checks_since_switch + 1 < quiet_checks && self.now < quiet_time))
+            {
+                return Hot::Ran(check);
+            }
+            self.steps += 1;
+            self.instrs_since_switch += 1;
+            if check {
+                self.checks_since_switch += 1;
             }
         }
     }
