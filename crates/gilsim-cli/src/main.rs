@@ -53,6 +53,26 @@ struct RunArgs {
     /// Write the run record as JSON (`-` for stdout).
     #[arg(long, value_name = "PATH")]
     json: Option<String>,
+    /// Narrate the first lost update (or check-then-act) as thread lanes.
+    #[arg(long)]
+    explain: bool,
+    /// Exit 6 when the run found any of: lost-updates, races, deadlock (comma-separated).
+    #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+    fail_on: Vec<FailOn>,
+    /// Turn the detectors off (the run itself is the same; for measuring their cost).
+    #[arg(long)]
+    no_detect: bool,
+}
+
+/// A kind of finding `--fail-on` can make fatal.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum FailOn {
+    /// Lost updates and check-then-act violations.
+    LostUpdates,
+    /// Unsynchronised read-modify-writes.
+    Races,
+    /// Threads waiting for each other in a cycle, or all blocked.
+    Deadlock,
 }
 
 #[derive(Subcommand)]
@@ -167,6 +187,9 @@ fn real_main(cli: Cli) -> anyhow::Result<u8> {
                 schedule: Some(rec.schedule.clone()),
                 trace: None,
                 json: None,
+                explain: false,
+                fail_on: Vec::new(),
+                no_detect: !rec.config.detect,
             };
             run_cmd(&args, Some(rec))
         }
@@ -203,6 +226,8 @@ fn run_cmd(args: &RunArgs, expected: Option<RunRecord>) -> anyhow::Result<u8> {
         },
         schedule,
         trace,
+        trace_steps: None,
+        detect: !args.no_detect,
     };
     let result = match run_source(&source, &cfg) {
         Ok(r) => r,
@@ -223,9 +248,16 @@ fn run_cmd(args: &RunArgs, expected: Option<RunRecord>) -> anyhow::Result<u8> {
     let mut err = std::io::stderr().lock();
     err.write_all(&result.stderr)?;
     if !result.trace.is_empty() || cfg.trace.is_some() {
-        err.write_all(render::trace(&result, args.trace.as_deref() == Some("all")).as_bytes())?;
+        err.write_all(
+            render::trace(&result, args.trace.as_deref() == Some("all"), &[]).as_bytes(),
+        )?;
     }
-    err.write_all(render::report(&result, &source).as_bytes())?;
+    let colour = render::Colour::for_stderr();
+    err.write_all(render::report(&result, &source, colour, args.explain).as_bytes())?;
+    if args.explain {
+        let lanes = explain_lanes(&source, &cfg, &result.record);
+        err.write_all(render::explain(&result.record, &source, lanes.as_deref()).as_bytes())?;
+    }
     err.flush()?;
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&result.record)? + "\n";
@@ -242,5 +274,71 @@ fn run_cmd(args: &RunArgs, expected: Option<RunRecord>) -> anyhow::Result<u8> {
         }
         eprintln!("gilsim replay: identical to the record");
     }
+    let f = &result.record.findings;
+    let failed = args.fail_on.iter().any(|k| match k {
+        FailOn::LostUpdates => !f.lost_updates.is_empty() || !f.check_then_act.is_empty(),
+        FailOn::Races => !f.races.is_empty(),
+        FailOn::Deadlock => {
+            f.deadlock.is_some() || result.end.status == gilsim_vm::Status::Deadlock
+        }
+    });
+    if failed {
+        return Ok(6);
+    }
     Ok(u8::try_from(result.end.exit_code.clamp(0, 255)).unwrap_or(1))
+}
+
+/// The thread lanes of the first lost update (or check-then-act): the same run again, traced
+/// from its read to its write (runs are pure functions of their inputs, so this is the run).
+fn explain_lanes(source: &str, cfg: &RunConfig, rec: &RunRecord) -> Option<String> {
+    let f = &rec.findings;
+    let value = |a: &gilsim_vm::record::AccessRecord| {
+        a.value
+            .as_ref()
+            .map_or_else(String::new, |v| format!(" = {v}"))
+    };
+    let (from, to, notes) = match (f.lost_updates.first(), f.check_then_act.first()) {
+        (Some(l), _) => {
+            let x = &l.first;
+            let loc = &l.location;
+            let notes = vec![
+                (x.read.step, format!("reads {loc}{}", value(&x.read))),
+                (
+                    x.overwritten.step,
+                    format!("writes {loc}{}", value(&x.overwritten)),
+                ),
+                (
+                    x.write.step,
+                    format!(
+                        "writes {loc}{} from its stale read: {} lost",
+                        value(&x.write),
+                        x.lost
+                    ),
+                ),
+            ];
+            (x.read.step, x.write.step, notes)
+        }
+        (None, Some(c)) => {
+            let loc = &c.location;
+            let notes = vec![
+                (c.check.step, format!("checks {loc}{}", value(&c.check))),
+                (c.between.step, format!("writes {loc}{}", value(&c.between))),
+                (
+                    c.act.step,
+                    format!("acts on the stale check: {loc}{}", value(&c.act)),
+                ),
+            ];
+            (c.check.step, c.act.step, notes)
+        }
+        _ => return None,
+    };
+    // A short interleaving is shown whole; a long one as windows around its switches.
+    let window = if to - from <= 200 { None } else { Some(4) };
+    let cfg = RunConfig {
+        trace: Some(window),
+        trace_steps: Some(from.saturating_sub(2)..=to + 1),
+        ..cfg.clone()
+    };
+    let again = run_source(source, &cfg).ok()?;
+    Some(render::trace(&again, false, &notes))
 }

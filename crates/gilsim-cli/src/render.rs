@@ -71,8 +71,235 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// Whether to colour the report: on a terminal, unless `NO_COLOR` is set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Colour {
+    /// ANSI colours.
+    On,
+    /// Plain text.
+    Off,
+}
+
+impl Colour {
+    /// The choice for stderr.
+    pub fn for_stderr() -> Colour {
+        use std::io::IsTerminal;
+        if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+            || !std::io::stderr().is_terminal()
+        {
+            Colour::Off
+        } else {
+            Colour::On
+        }
+    }
+
+    fn paint(self, code: &str, text: &str) -> String {
+        match self {
+            Colour::On => format!("\x1b[{code}m{text}\x1b[0m"),
+            Colour::Off => text.to_string(),
+        }
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+/// The findings in a few lines a student reads in ten seconds.
+pub fn findings(rec: &RunRecord, colour: Colour, explain: bool) -> String {
+    let f = &rec.findings;
+    let file = &rec.config.file;
+    let mut out = String::new();
+    if !rec.config.detect {
+        return out;
+    }
+    if f.is_empty() {
+        let _ = writeln!(
+            out,
+            "findings: none (no lost update, unsynchronised access or wait cycle in this run)"
+        );
+        return out;
+    }
+    let _ = writeln!(out, "findings:");
+    for l in &f.lost_updates {
+        let _ = writeln!(
+            out,
+            "  {} to {} ({file}:{}): each was overwritten by a thread that had read the value before it",
+            colour.paint(
+                "1;31",
+                &format!("lost {}", plural(l.count, "update", "updates"))
+            ),
+            l.location,
+            l.first.write.line
+        );
+    }
+    for c in &f.check_then_act {
+        let _ = writeln!(
+            out,
+            "  {} on {} ({file}:{} checks, line {} acts): another thread changed it in between, {}",
+            colour.paint("1;31", "check-then-act"),
+            c.location,
+            c.check.line,
+            c.act.line,
+            plural(c.count, "time", "times")
+        );
+    }
+    for r in &f.races {
+        let lines = if r.first.line == r.second.line {
+            format!(
+                "{file}:{} in threads {} and {}",
+                r.first.line, r.first.thread, r.second.thread
+            )
+        } else {
+            format!(
+                "{file}:{} (thread {}) and line {} (thread {})",
+                r.first.line, r.first.thread, r.second.line, r.second.thread
+            )
+        };
+        let _ = writeln!(
+            out,
+            "  {} {} is read and written at {lines} with nothing ordering them; {}",
+            colour.paint("1;33", "unsynchronised:"),
+            r.location,
+            r.hint
+        );
+    }
+    if let Some(d) = &f.deadlock {
+        let parts: Vec<String> = d
+            .cycle
+            .iter()
+            .map(|c| {
+                let holds = match (&c.holds, c.acquired_line) {
+                    (Some(h), Some(line)) => format!("holds {h} (acquired at line {line}) and "),
+                    _ => String::new(),
+                };
+                format!(
+                    "thread {} ({}) {holds}waits for {} at line {}",
+                    c.thread, c.name, c.waits_for, c.waits_line
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            colour.paint("1;31", "deadlock:"),
+            parts.join("; ")
+        );
+    }
+    if !explain && (!f.lost_updates.is_empty() || !f.check_then_act.is_empty()) {
+        let _ = writeln!(out, "run with --explain for the interleaving");
+    }
+    out
+}
+
+fn source_line(source: &str, line: u32) -> &str {
+    source
+        .lines()
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or("")
+        .trim()
+}
+
+fn value_text(a: &gilsim_vm::record::AccessRecord) -> String {
+    a.value
+        .as_ref()
+        .map_or_else(String::new, |v| format!(" = {v}"))
+}
+
+/// The narrated first lost update (or check-then-act), with its thread lanes if given.
+pub fn explain(rec: &RunRecord, source: &str, lanes: Option<&str>) -> String {
+    let f = &rec.findings;
+    let file = &rec.config.file;
+    let mut out = String::new();
+    if let Some(l) = f.lost_updates.first() {
+        let x = &l.first;
+        let loc = &l.location;
+        let _ = writeln!(out, "── how the first update to {loc} was lost ──");
+        let _ = writeln!(
+            out,
+            "1. thread {} reads {loc}{} ({file}:{}, {}):  {}",
+            x.read.thread,
+            value_text(&x.read),
+            x.read.line,
+            x.read.op,
+            source_line(source, x.read.line)
+        );
+        let _ = writeln!(
+            out,
+            "2. before it writes, thread {} is switched out and other threads write {loc} {}; the last, thread {}, writes {loc}{} ({file}:{}, {})",
+            x.read.thread,
+            plural(x.writes_between, "time", "times"),
+            x.overwritten.thread,
+            value_text(&x.overwritten),
+            x.overwritten.line,
+            x.overwritten.op
+        );
+        let _ = writeln!(
+            out,
+            "3. thread {} runs again and writes {loc}{} ({file}:{}, {}), computed from its stale read: {} {}",
+            x.write.thread,
+            value_text(&x.write),
+            x.write.line,
+            x.write.op,
+            plural(x.lost, "update", "updates"),
+            if x.lost == 1 { "vanishes" } else { "vanish" }
+        );
+        let _ = writeln!(
+            out,
+            "   A read-modify-write such as `{}` is several instructions; a switch between the read and the write loses the other threads' work. Hold one lock around it in every thread.",
+            source_line(source, x.write.line)
+        );
+    } else if let Some(c) = f.check_then_act.first() {
+        let loc = &c.location;
+        let _ = writeln!(out, "── how the check on {loc} went stale ──");
+        let _ = writeln!(
+            out,
+            "1. thread {} checks {loc}{} ({file}:{}):  {}",
+            c.check.thread,
+            value_text(&c.check),
+            c.check.line,
+            source_line(source, c.check.line)
+        );
+        let _ = writeln!(
+            out,
+            "2. thread {} changes {loc}{} ({file}:{}):  {}",
+            c.between.thread,
+            value_text(&c.between),
+            c.between.line,
+            source_line(source, c.between.line)
+        );
+        let _ = writeln!(
+            out,
+            "3. thread {} acts on its old check and writes {loc}{} ({file}:{}):  {}",
+            c.act.thread,
+            value_text(&c.act),
+            c.act.line,
+            source_line(source, c.act.line)
+        );
+        let _ = writeln!(
+            out,
+            "   The check and the act must be one step: hold one lock around both in every thread."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "── nothing to explain: no update was lost in this run ──"
+        );
+        if !f.races.is_empty() {
+            let _ = writeln!(
+                out,
+                "   but the unsynchronised accesses above can lose updates under another schedule: try other --seed values or --policy random:0.1"
+            );
+        }
+    }
+    if let Some(lanes) = lanes {
+        out.push_str(lanes);
+    }
+    out
+}
+
 /// The short report on stderr after a run.
-pub fn report(r: &RunResult, source: &str) -> String {
+pub fn report(r: &RunResult, source: &str, colour: Colour, explain: bool) -> String {
     let rec = &r.record;
     let mut out = String::new();
     let _ = writeln!(
@@ -122,11 +349,13 @@ pub fn report(r: &RunResult, source: &str) -> String {
         let _ = writeln!(out, "   | {text}");
         let _ = writeln!(out, "   | {}^", " ".repeat(col.saturating_sub(1) as usize));
     }
+    out.push_str(&findings(rec, colour, explain));
     out
 }
 
-/// Thread lanes for the trace items; `full` shows the rows inside gilsim's bundled modules too.
-pub fn trace(r: &RunResult, full: bool) -> String {
+/// Thread lanes for the trace items; `full` shows the rows inside gilsim's bundled modules too;
+/// `notes` are remarks to print beside the rows of given steps.
+pub fn trace(r: &RunResult, full: bool, notes: &[(u64, String)]) -> String {
     let m = &r.machine;
     let nthreads = m.threads.len();
     let lanes = nthreads <= 4;
@@ -203,11 +432,15 @@ pub fn trace(r: &RunResult, full: bool) -> String {
                 };
                 let arg = arg_text(code, ins);
                 let cell = format!("{where_} {}{arg}", ins.op.name());
+                let note = notes
+                    .iter()
+                    .find(|(s, _)| *s == row.step)
+                    .map_or_else(String::new, |(_, n)| format!("   ← {n}"));
                 if lanes {
                     let pad = " ".repeat(width * row.thread as usize);
-                    let _ = writeln!(out, "{:>8}  {pad}{cell}", row.step);
+                    let _ = writeln!(out, "{:>8}  {pad}{cell}{note}", row.step);
                 } else {
-                    let _ = writeln!(out, "{:>8}  T{:<4} {cell}", row.step, row.thread);
+                    let _ = writeln!(out, "{:>8}  T{:<4} {cell}{note}", row.step, row.thread);
                 }
             }
             Item::Switch {

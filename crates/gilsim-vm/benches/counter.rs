@@ -19,6 +19,8 @@ fn config(file: &str) -> RunConfig {
         limits: Limits::default(),
         schedule: None,
         trace: None,
+        trace_steps: None,
+        detect: true,
     }
 }
 

@@ -1566,8 +1566,8 @@ pub(crate) fn call_native(
                 return Err(m.raise("RuntimeError", msg));
             }
             if now_free {
-                for o in &mut m.observers {
-                    o.on_release(site, lock);
+                if let Some(d) = m.detect.as_mut() {
+                    d.release(site.thread, lock);
                 }
                 m.wake_lock_waiters(lock);
             }
@@ -1653,8 +1653,8 @@ pub(crate) fn call_native(
             th.started = true;
             th.ready_since = now;
             let site = m.site_prev();
-            for o in &mut m.observers {
-                o.on_start(site, tid);
+            if let Some(d) = m.detect.as_mut() {
+                d.start(site.thread, tid);
             }
             // Thread.start() waits, with the GIL released, until the new thread has run.
             return Err(Flow::Block(Wait::Started { thread: tid }));
@@ -1670,8 +1670,8 @@ pub(crate) fn call_native(
                 .is_none_or(|t| t.state == ThreadState::Done);
             if done {
                 let site = m.site_prev();
-                for o in &mut m.observers {
-                    o.on_join(site, tid);
+                if let Some(d) = m.detect.as_mut() {
+                    d.join(site.thread, tid);
                 }
                 Value::None
             } else {
@@ -1740,8 +1740,8 @@ pub(crate) fn call_native(
                 }
                 _ => 0,
             };
-            for o in &mut m.observers {
-                o.on_release(site, lock);
+            if let Some(d) = m.detect.as_mut() {
+                d.release(site.thread, lock);
             }
             m.wake_lock_waiters(lock);
             Value::Int(i64::from(count))
@@ -1901,8 +1901,8 @@ fn acquire(
     };
     if got {
         m.th().timeout_at = None;
-        for o in &mut m.observers {
-            o.on_acquire(site, lock);
+        if let Some(d) = m.detect.as_mut() {
+            d.acquire(site.thread, lock);
         }
         return Ok(Some(Value::Bool(true)));
     }

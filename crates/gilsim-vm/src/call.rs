@@ -3,7 +3,6 @@
 use crate::builtins::NativeId;
 use crate::dict::{Dict, HKey};
 use crate::machine::{Flow, Machine, OnReturn, Res};
-use crate::observer::Location;
 use crate::ops::Attr;
 use crate::value::{Generator, Instance, Obj, ObjId, TypeTag, Value};
 use std::rc::Rc;
@@ -222,15 +221,8 @@ impl Machine {
                         return Ok(Attr::Call(*fget, vec![o]));
                     }
                     if let Some(v) = own {
-                        if !self.observers.is_empty() {
-                            let site = self.site_prev();
-                            let loc = Location::Attr {
-                                obj: id,
-                                name: n.clone(),
-                            };
-                            for ob in &mut self.observers {
-                                ob.on_read(site, &loc, v);
-                            }
+                        if self.observed() {
+                            self.observe(crate::detect::LocKey::Attr(id, n.clone()), v, None);
                         }
                         return Ok(Attr::Value(v));
                     }
@@ -448,13 +440,10 @@ impl Machine {
         if let Value::Obj(id) = o {
             match self.heap.get_mut(id) {
                 Obj::Instance(inst) => {
+                    let old = inst.dict.get(&key);
                     inst.dict.insert(key, name, v);
-                    if !self.observers.is_empty() {
-                        let site = self.site_prev();
-                        let loc = Location::Attr { obj: id, name: n };
-                        for ob in &mut self.observers {
-                            ob.on_write(site, &loc, v);
-                        }
+                    if self.observed() {
+                        self.observe(crate::detect::LocKey::Attr(id, n), v, Some(old));
                     }
                     return Ok(());
                 }

@@ -2,7 +2,7 @@
 
 use crate::dict::HKey;
 use crate::machine::{Block, BlockKind, Flow, Frame, Machine, OnReturn, Res, ThreadState};
-use crate::observer::{Location, Site};
+use crate::observer::Site;
 use crate::trace::Row;
 use crate::value::{Function, Obj, ObjId, Value};
 use gilsim_compiler::profile::CheckAfter;
@@ -11,8 +11,8 @@ use std::rc::Rc;
 
 /// Executes `op` when it is one of the hot opcodes in its common case (the pc already advanced
 /// past it), working on the frame and the heap directly. Returns `false`, having changed
-/// nothing, when the general path must run it. `plain_globals` says no detector watches global
-/// accesses. The run loop's hot loop and [`Machine::step`] both execute through here, so the two
+/// nothing, when the general path must run it. `plain` says no detector watches (global
+/// accesses and branches then take the general path). The run loop's hot loop and [`Machine::step`] both execute through here, so the two
 /// paths cannot disagree.
 #[inline(always)]
 pub(crate) fn exec_hot(
@@ -21,7 +21,7 @@ pub(crate) fn exec_hot(
     f: &mut Frame,
     code: &crate::machine::Code,
     heap: &mut crate::heap::Heap,
-    plain_globals: bool,
+    plain: bool,
     last_test_was_bool: &mut bool,
 ) -> bool {
     use Op::*;
@@ -62,7 +62,7 @@ pub(crate) fn exec_hot(
             f.pc = arg;
             true
         }
-        POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE => {
+        POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE if plain => {
             if let Some(&Value::Bool(b)) = f.stack.last() {
                 f.stack.pop();
                 *last_test_was_bool = true;
@@ -106,7 +106,7 @@ pub(crate) fn exec_hot(
             }
             false
         }
-        LOAD_GLOBAL if plain_globals => {
+        LOAD_GLOBAL if plain => {
             if let Obj::Module(m) = heap.get(f.globals)
                 && let Some((i, v)) = m.dict.get_hinted(&code.names[a], code.global_hint[a].get())
             {
@@ -116,7 +116,7 @@ pub(crate) fn exec_hot(
             }
             false
         }
-        STORE_GLOBAL if plain_globals => {
+        STORE_GLOBAL if plain => {
             let Obj::Module(m) = heap.get_mut(f.globals) else {
                 return false;
             };
@@ -229,19 +229,6 @@ impl Machine {
         self.fr().pc = target;
     }
 
-    pub(crate) fn site(&mut self) -> Site {
-        let step = self.steps;
-        let thread = self.current;
-        let f = self.fr();
-        Site {
-            thread,
-            unit: f.unit,
-            code: f.code_idx,
-            pc: f.pc,
-            step,
-        }
-    }
-
     fn exec(&mut self, op: Op, arg: u32, code: &Rc<crate::machine::Code>) -> Res<()> {
         use Op::*;
         let a = arg as usize;
@@ -260,7 +247,7 @@ impl Machine {
             f,
             code,
             &mut self.heap,
-            self.observers.is_empty(),
+            self.detect.is_none(),
             &mut self.last_test_was_bool,
         ) {
             return Ok(());
@@ -456,6 +443,7 @@ impl Machine {
                 self.push(Value::Bool(has != (arg == 1)));
             }
             POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE => {
+                self.observe_branch();
                 let v = self.pop();
                 self.last_test_was_bool = matches!(v, Value::Bool(_));
                 let truth = self.truthy(v)?;
@@ -464,6 +452,7 @@ impl Machine {
                 }
             }
             JUMP_IF_FALSE_OR_POP | JUMP_IF_TRUE_OR_POP => {
+                self.observe_branch();
                 let v = self.top();
                 self.last_test_was_bool = matches!(v, Value::Bool(_));
                 let truth = self.truthy(v)?;
@@ -944,7 +933,9 @@ impl Machine {
             _ => None,
         };
         if let Some(v) = found {
-            self.observe_global(g, code, a, v, false);
+            if self.observed() {
+                self.observe(Self::global_key(g, code, a), v, None);
+            }
             return Ok(v);
         }
         let b = self.builtins;
@@ -959,46 +950,143 @@ impl Machine {
 
     fn store_global(&mut self, g: ObjId, code: &crate::machine::Code, a: usize, v: Value) {
         let k = code.name_objs[a];
+        let observed = self.observed();
+        let mut old = None;
         if let Obj::Module(m) = self.heap.get_mut(g) {
-            let i = m
-                .dict
-                .set_hinted(&code.names[a], k, v, code.global_hint[a].get());
+            let hint = code.global_hint[a].get();
+            if observed {
+                old = m.dict.get_hinted(&code.names[a], hint).map(|(_, v)| v);
+            }
+            let i = m.dict.set_hinted(&code.names[a], k, v, hint);
             code.global_hint[a].set(i);
         }
-        self.observe_global(g, code, a, v, true);
+        if observed {
+            self.observe(Self::global_key(g, code, a), v, Some(old));
+        }
     }
 
-    /// Tells the detectors about a read or write of a module global.
-    fn observe_global(
-        &mut self,
-        g: ObjId,
-        code: &crate::machine::Code,
-        a: usize,
-        v: Value,
-        write: bool,
-    ) {
-        if self.observers.is_empty() {
-            return;
-        }
-        let site = self.site_prev();
-        let loc = Location::Global {
-            module: g,
-            name: Rc::from(code.obj.names[a].as_str()),
+    /// The detectors' key of global `a` of `code` in module `g`.
+    fn global_key(g: ObjId, code: &crate::machine::Code, a: usize) -> crate::detect::LocKey {
+        let name = match &code.names[a] {
+            HKey::Str(s) => Rc::clone(s),
+            _ => Rc::from(code.obj.names[a].as_str()),
         };
-        for o in &mut self.observers {
-            if write {
-                o.on_write(site, &loc, v);
-            } else {
-                o.on_read(site, &loc, v);
+        crate::detect::LocKey::Global(g, name)
+    }
+
+    /// The site of the instruction being executed (the pc was already advanced), with the
+    /// line of the innermost frame of the learner's program.
+    pub(crate) fn site_prev(&self) -> Site {
+        let th = &self.threads[self.current as usize];
+        let f = th
+            .frames
+            .last()
+            .expect("[gilsim internal bug] thread without frame");
+        let line = th.frames.iter().rev().find(|f| f.unit == 0).map_or(0, |u| {
+            let pc = u.pc.saturating_sub(1) as usize;
+            u.code.obj.lines.get(pc).copied().unwrap_or(0)
+        });
+        Site {
+            thread: self.current,
+            unit: f.unit,
+            code: f.code_idx,
+            pc: f.pc.saturating_sub(1),
+            line,
+            step: self.steps,
+        }
+    }
+
+    /// Whether the detectors watch the instruction being executed: detection is on and it
+    /// belongs to the learner's program.
+    #[inline]
+    pub(crate) fn observed(&self) -> bool {
+        self.detect.is_some()
+            && self.threads[self.current as usize]
+                .frames
+                .last()
+                .is_some_and(|f| f.unit == 0)
+    }
+
+    /// The learner's name for a location: `global i`, `counter.value` (the object through the
+    /// global that holds it) or `a Counter object's .value`, `stock['apples']`.
+    pub(crate) fn location_label(&mut self, key: &crate::detect::LocKey) -> Rc<str> {
+        use crate::detect::LocKey;
+        let text = match key {
+            LocKey::Global(g, name) if *g == self.main_module => format!("global {name}"),
+            LocKey::Global(g, name) => {
+                let module = match self.heap.get(*g) {
+                    Obj::Module(m) => m.name.to_string(),
+                    _ => "?".into(),
+                };
+                format!("{module}.{name}")
+            }
+            LocKey::Attr(o, name) => match self.global_name_of(*o) {
+                Some(h) => format!("{h}.{name}"),
+                None => {
+                    let tn = self.type_name(Value::Obj(*o));
+                    format!("a {tn} object's .{name}")
+                }
+            },
+            LocKey::Item(o, k) => {
+                let key = match k {
+                    crate::dict::HKey::Int(i) => i.to_string(),
+                    crate::dict::HKey::Str(s) => format!("'{s}'"),
+                    other => format!("{other:?}"),
+                };
+                match self.global_name_of(*o) {
+                    Some(h) => format!("{h}[{key}]"),
+                    None => {
+                        let tn = self.type_name(Value::Obj(*o));
+                        format!("item [{key}] of a {tn}")
+                    }
+                }
+            }
+        };
+        Rc::from(text.as_str())
+    }
+
+    /// Tells the detectors that the running thread decides a branch.
+    fn observe_branch(&mut self) {
+        if self.observed() {
+            let t = self.current;
+            if let Some(d) = self.detect.as_mut() {
+                d.branch(t);
             }
         }
     }
 
-    /// The site of the instruction being executed (the pc was already advanced).
-    pub(crate) fn site_prev(&mut self) -> Site {
-        let mut s = self.site();
-        s.pc = s.pc.saturating_sub(1);
-        s
+    /// Tells the detectors about a read (`old` is `None`) or a write (`old`: the value it
+    /// replaces, if any) of a shared location.
+    pub(crate) fn observe(
+        &mut self,
+        key: crate::detect::LocKey,
+        v: Value,
+        old: Option<Option<Value>>,
+    ) {
+        let site = self.site_prev();
+        let Some(d) = self.detect.as_ref() else {
+            return;
+        };
+        let loc = match d.find(&key) {
+            Some(loc) => loc,
+            None => {
+                let label = self.location_label(&key);
+                match self.detect.as_mut() {
+                    Some(d) => d.add_location(key, label),
+                    None => return,
+                }
+            }
+        };
+        let Some(d) = self.detect.as_mut() else {
+            return;
+        };
+        match old {
+            None => d.read(loc, site, v),
+            Some(old) => {
+                let same = matches!((old, v), (Some(Value::Obj(a)), Value::Obj(b)) if a == b);
+                d.write(loc, site, v, same);
+            }
+        }
     }
 
     fn load_name(&mut self, code: &crate::machine::Code, a: usize) -> Res<Value> {

@@ -80,6 +80,12 @@ impl Heap {
             .expect("[gilsim internal bug] dangling object id")
     }
 
+    /// Whether `id` names a live object.
+    #[must_use]
+    pub fn is_live(&self, id: ObjId) -> bool {
+        self.slots.get(id.0 as usize).is_some_and(Option::is_some)
+    }
+
     /// The object behind an id, mutably.
     ///
     /// # Panics

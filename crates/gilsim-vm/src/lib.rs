@@ -8,8 +8,10 @@
 pub mod builtins;
 pub mod bundled;
 pub mod call;
+pub mod detect;
 pub mod dict;
 pub mod exec;
+pub mod findings;
 pub mod format;
 pub mod heap;
 pub mod machine;

@@ -9,7 +9,6 @@
 use crate::builtins::NativeId;
 use crate::dict::{Dict, HKey};
 use crate::heap::Heap;
-use crate::observer::Observer;
 use crate::policy::{Decision, GiveUp, Policy, SchedView};
 use crate::schedule::Recorder;
 use crate::trace::{SwitchReason, Tracer};
@@ -406,8 +405,8 @@ pub struct Machine {
     pub recorder: Recorder,
     /// Optional trace collection.
     pub tracer: Option<Tracer>,
-    /// Detectors.
-    pub observers: Vec<Box<dyn Observer>>,
+    /// The detectors, when on (`None`: no detection, nothing observed).
+    pub detect: Option<Box<crate::detect::Detector>>,
     /// Interned strings (names, constants).
     pub interned: BTreeMap<Rc<str>, ObjId>,
     /// When the running thread took the GIL.
@@ -529,7 +528,7 @@ impl Machine {
             check_interval: 100,
             recorder: Recorder::default(),
             tracer: None,
-            observers: Vec::new(),
+            detect: None,
             interned: BTreeMap::new(),
             held_since: 0,
             checks_since_switch: 0,
@@ -1193,6 +1192,11 @@ impl Machine {
                     let th = self.th();
                     th.state = ThreadState::Blocked(wait);
                     self.others_valid_for = None;
+                    if self.detect.is_some()
+                        && matches!(wait, Wait::Lock { .. } | Wait::Join { .. })
+                    {
+                        self.check_wait_cycle(t);
+                    }
                     let why = match wait {
                         Wait::Sleep { .. } => GiveUp::Sleep,
                         Wait::Io { .. } => GiveUp::Io,
@@ -1237,7 +1241,7 @@ impl Machine {
         let alone = self.others_buf.is_empty();
         let (quiet_checks, quiet_time) = self.quiet.unwrap_or((0, 0));
         let (max_steps, next_wake) = (self.limits.max_steps, self.next_wake);
-        let plain = self.observers.is_empty();
+        let plain = self.detect.is_none();
         let t = self.current as usize;
         let Some(f) = self.threads[t].frames.last_mut() else {
             return Hot::Cold;
@@ -1321,9 +1325,6 @@ impl Machine {
         }
         if let Some(tr) = &mut self.tracer {
             tr.switch(self.steps, from, n, reason);
-        }
-        for o in &mut self.observers {
-            o.on_switch(from, n);
         }
         self.recorder.switch(n, self.steps);
         self.others_valid_for = None;
@@ -1457,6 +1458,10 @@ impl Machine {
                 th.state = ThreadState::Runnable;
                 th.ready_since = now;
                 th.resume = Some(Value::None);
+                // The joiner returns from join(): everything the thread did happened before.
+                if let Some(d) = self.detect.as_mut() {
+                    d.join(th.id, id);
+                }
             }
         }
     }
@@ -1563,10 +1568,11 @@ impl Machine {
                 roots.extend_from_slice(&c.name_objs);
             }
         }
-        for o in &self.observers {
-            o.roots(&mut roots);
-        }
         self.heap.collect(&roots);
+        if let Some(d) = &mut self.detect {
+            let heap = &self.heap;
+            d.collected(|id| heap.is_live(id));
+        }
     }
 
     /// Looks up a native by id as a callable value.

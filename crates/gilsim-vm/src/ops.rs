@@ -443,7 +443,19 @@ impl Machine {
 
     /// The hashable form of a key, or TypeError.
     pub fn hkey(&mut self, v: Value) -> Res<HKey> {
-        Ok(match v {
+        if let Some(k) = self.hkey_quiet(v) {
+            return Ok(k);
+        }
+        let bad = self.unhashable_part(v);
+        let tn = self.type_name(bad);
+        Err(self.raise("TypeError", format!("unhashable type: '{tn}'")))
+    }
+
+    /// The hashable form of a value, or `None` when it is unhashable; raises nothing and
+    /// allocates nothing on the heap (the detectors use it).
+    #[must_use]
+    pub fn hkey_quiet(&self, v: Value) -> Option<HKey> {
+        Some(match v {
             Value::Null | Value::None => HKey::None,
             Value::Bool(b) => HKey::Int(i64::from(b)),
             Value::Int(i) => HKey::Int(i),
@@ -458,20 +470,24 @@ impl Machine {
                 Obj::Str(s) => HKey::Str(s.clone()),
                 Obj::BigInt(b) => HKey::BigInt(Rc::from(b.to_string().as_str())),
                 Obj::Tuple(t) => {
-                    let t = t.clone();
-                    let mut keys = Vec::with_capacity(t.len());
-                    for x in t.iter() {
-                        keys.push(self.hkey(*x)?);
-                    }
-                    HKey::Tuple(keys.into())
+                    let keys: Option<Vec<HKey>> = t.iter().map(|x| self.hkey_quiet(*x)).collect();
+                    HKey::Tuple(keys?.into())
                 }
-                Obj::List(_) | Obj::Dict(_) | Obj::Set(_) => {
-                    let tn = self.type_name(v);
-                    return Err(self.raise("TypeError", format!("unhashable type: '{tn}'")));
-                }
+                Obj::List(_) | Obj::Dict(_) | Obj::Set(_) => return None,
                 _ => HKey::id(o),
             },
         })
+    }
+
+    /// The part of an unhashable value that makes it so (a list inside a tuple).
+    fn unhashable_part(&self, v: Value) -> Value {
+        if let Value::Obj(o) = v
+            && let Obj::Tuple(t) = self.heap.get(o)
+            && let Some(bad) = t.iter().find(|x| self.hkey_quiet(**x).is_none())
+        {
+            return self.unhashable_part(*bad);
+        }
+        v
     }
 
     /// Equality.
@@ -1087,22 +1103,37 @@ impl Machine {
                 return Err(self.raise("TypeError", format!("'{tn}' object is not subscriptable")));
             }
         };
-        if !self.observers.is_empty() {
-            self.observe_item(id, k, v, false);
+        if self.observed()
+            && let Some((key, _)) = self.item_location(id, k)
+        {
+            self.observe(key, v, None);
         }
         Ok(v)
     }
 
-    fn observe_item(&mut self, id: ObjId, k: Value, v: Value, write: bool) {
-        let key = self.repr_of(k);
-        let site = self.site_prev();
-        let loc = crate::observer::Location::Item { obj: id, key };
-        for o in &mut self.observers {
-            if write {
-                o.on_write(site, &loc, v);
-            } else {
-                o.on_read(site, &loc, v);
+    /// The detectors' key of item `k` of a dict or list and the value stored there now;
+    /// `None` for anything else (slices, tuples, strings: no shared location).
+    fn item_location(
+        &mut self,
+        id: ObjId,
+        k: Value,
+    ) -> Option<(crate::detect::LocKey, Option<Value>)> {
+        match self.heap.get(id) {
+            Obj::Dict(d) => {
+                let h = self.hkey_quiet(k)?;
+                let now = d.get(&h);
+                Some((crate::detect::LocKey::Item(id, h), now))
             }
+            Obj::List(l) => {
+                let len = l.len();
+                let i = self.index_of(len, k).ok()??;
+                let now = match self.heap.get(id) {
+                    Obj::List(l) => l.get(i).copied(),
+                    _ => None,
+                };
+                Some((crate::detect::LocKey::Item(id, HKey::Int(i as i64)), now))
+            }
+            _ => None,
         }
     }
 
@@ -1176,6 +1207,11 @@ impl Machine {
                 format!("'{tn}' object does not support item assignment"),
             ));
         };
+        let observed = if self.observed() {
+            self.item_location(id, k)
+        } else {
+            None
+        };
         match self.heap.get(id) {
             Obj::Dict(_) => {
                 let h = self.hkey(k)?;
@@ -1232,8 +1268,8 @@ impl Machine {
                 ));
             }
         }
-        if !self.observers.is_empty() {
-            self.observe_item(id, k, v, true);
+        if let Some((key, old)) = observed {
+            self.observe(key, v, Some(old));
         }
         Ok(())
     }

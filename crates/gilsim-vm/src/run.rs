@@ -2,7 +2,7 @@
 
 use crate::machine::{Limits, Machine, RunEnd, Status};
 use crate::policy::{Policy, parse_policy};
-use crate::record::{Config, FORMAT_VERSION, Findings, Outcome, RunRecord, Stats, source_hash};
+use crate::record::{Config, FORMAT_VERSION, Outcome, RunRecord, Stats, source_hash};
 use crate::schedule::{Replay, Schedule};
 use crate::trace::{Item, Tracer};
 use crate::value::{Obj, Value};
@@ -28,6 +28,11 @@ pub struct RunConfig {
     pub schedule: Option<Schedule>,
     /// Trace: `None` off, `Some(None)` all rows, `Some(Some(w))` a window of w rows per switch.
     pub trace: Option<Option<usize>>,
+    /// The steps the trace covers (all when `None`).
+    pub trace_steps: Option<std::ops::RangeInclusive<u64>>,
+    /// Whether the detectors run (lost updates, races, check-then-act, wait cycles). They
+    /// change nothing of the run itself.
+    pub detect: bool,
 }
 
 /// What a run produced.
@@ -97,7 +102,13 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
         m.switch_interval_ns = ns;
     }
     if let Some(w) = cfg.trace {
-        m.tracer = Some(Tracer::new(w));
+        m.tracer = Some(match &cfg.trace_steps {
+            Some(r) => Tracer::with_steps(w, r.clone()),
+            None => Tracer::new(w),
+        });
+    }
+    if cfg.detect {
+        m.detect = Some(Box::new(crate::detect::Detector::new()));
     }
     let mut end = m.run();
     if end.status == Status::Finished && !m.policy.schedule_finished() && cfg.schedule.is_some() {
@@ -133,6 +144,7 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
             seed: cfg.seed,
             defines: cfg.defines.clone(),
             max_steps: cfg.limits.max_steps,
+            detect: cfg.detect,
         },
         schedule: m.recorder.schedule(m.steps).to_string(),
         outcome: Outcome {
@@ -149,7 +161,7 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
             virtual_ns: m.now,
             threads: m.threads.len() as u32,
         },
-        findings: Findings::default(),
+        findings: m.findings(),
     };
     Ok(RunResult {
         record,

@@ -85,6 +85,8 @@ pub struct Tracer {
     pub items: Vec<Item>,
     /// Cap on collected items in full mode.
     pub max_items: usize,
+    /// Only instructions and switches at these steps are traced (inclusive).
+    pub steps: std::ops::RangeInclusive<u64>,
 }
 
 impl Tracer {
@@ -98,12 +100,25 @@ impl Tracer {
             skipped: 0,
             items: Vec::new(),
             max_items: 2_000_000,
+            steps: 0..=u64::MAX,
+        }
+    }
+
+    /// A tracer like [`Tracer::new`] that traces only the steps in `steps`.
+    #[must_use]
+    pub fn with_steps(window: Option<usize>, steps: std::ops::RangeInclusive<u64>) -> Self {
+        Tracer {
+            steps,
+            ..Tracer::new(window)
         }
     }
 
     /// Records an executed instruction.
     #[inline]
     pub fn row(&mut self, row: Row) {
+        if !self.steps.contains(&row.step) {
+            return;
+        }
         match self.window {
             None => {
                 if self.items.len() < self.max_items {
@@ -127,6 +142,9 @@ impl Tracer {
 
     /// Records a switch.
     pub fn switch(&mut self, step: u64, from: u32, to: u32, reason: SwitchReason) {
+        if !self.steps.contains(&step) {
+            return;
+        }
         if let Some(w) = self.window {
             if self.skipped > 0 {
                 self.items.push(Item::Gap(self.skipped));
