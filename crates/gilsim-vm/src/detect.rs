@@ -49,7 +49,7 @@ impl LocKey {
     }
 }
 
-/// A read a thread may compute a later write from.
+/// A read a thread may compute a later write from, and the read that decided its last branch.
 #[derive(Clone, Copy, Debug)]
 struct Pending {
     /// The location's version when read (`u64::MAX`: none pending).
@@ -58,18 +58,25 @@ struct Pending {
     depth: u64,
     /// Where.
     site: Site,
-    /// The value read, when it is a plain value.
-    value: Option<Value>,
-    /// The read that decided a branch, if any since this thread's last write.
-    branch: Option<(u64, Site, Option<Value>)>,
+    /// The value read when a plain value, else `Null`.
+    value: Value,
+    /// The version at the read that decided a branch (`u64::MAX`: none since this thread's
+    /// last write).
+    branch_version: u64,
+    /// Where that read was.
+    branch_site: Site,
+    /// What it read.
+    branch_value: Value,
 }
 
 const NO_READ: Pending = Pending {
     version: u64::MAX,
     depth: 0,
     site: Site::NONE,
-    value: None,
-    branch: None,
+    value: Value::Null,
+    branch_version: u64::MAX,
+    branch_site: Site::NONE,
+    branch_value: Value::Null,
 };
 
 /// The last write of a location.
@@ -83,7 +90,8 @@ struct LastWrite {
     rmw: bool,
     /// The lockset the writer held (an index into [`Detector::locksets`]).
     locks: u32,
-    value: Option<Value>,
+    /// The value written when a plain value, else `Null`.
+    value: Value,
 }
 
 /// What the detector knows of one location.
@@ -210,10 +218,19 @@ fn grow<T: Clone>(v: &mut Vec<T>, i: usize, fill: T) -> &mut T {
     &mut v[i]
 }
 
-fn plain(v: Value) -> Option<Value> {
+/// A value worth keeping for the report: ints, floats, bools and None; objects may be
+/// collected before the report, so they are kept as `Null`.
+fn plain(v: Value) -> Value {
     match v {
-        Value::Obj(_) => None,
-        other => Some(other),
+        Value::Obj(_) => Value::Null,
+        other => other,
+    }
+}
+
+fn access(site: Site, v: Value) -> Access {
+    Access {
+        site,
+        value: (v != Value::Null).then_some(v),
     }
 }
 
@@ -310,7 +327,9 @@ impl Detector {
         if let Some(p) = l.pending.get_mut(thread as usize)
             && p.version != u64::MAX
         {
-            p.branch = Some((p.version, p.site, p.value));
+            p.branch_version = p.version;
+            p.branch_site = p.site;
+            p.branch_value = p.value;
         }
     }
 
@@ -319,97 +338,59 @@ impl Detector {
     #[inline]
     pub fn write(&mut self, loc: u32, site: Site, value: Value, same_object: bool) {
         let t = site.thread as usize;
-        self.last_read[t] = u32::MAX;
+        if let Some(r) = self.last_read.get_mut(t) {
+            *r = u32::MAX;
+        }
         let l = &mut self.locs[loc as usize];
-        let p = match l.pending.get_mut(t) {
-            Some(p) => std::mem::replace(p, NO_READ),
-            None => NO_READ,
-        };
+        let p = grow(&mut l.pending, t, NO_READ);
+        let (read_version, read_depth) = (p.version, p.depth);
+        let branch_version = p.branch_version;
+        p.version = u64::MAX;
+        p.branch_version = u64::MAX;
         if same_object {
             // Nothing is replaced: the location keeps its version (and its last writer).
             return;
         }
-        let rmw = p.version != u64::MAX;
+        let rmw = read_version != u64::MAX;
         let before = l.version;
+        l.version += 1;
         let between = l.last_write.filter(|w| w.thread != site.thread);
-        let write = Access {
-            site,
-            value: plain(value),
-        };
-        if rmw && p.version != before {
-            let lost = l.depth as i64 - p.depth as i64;
+        if rmw && read_version != before {
+            let lost = l.depth as i64 - read_depth as i64;
             l.lost += lost;
+            l.depth = read_depth + 1;
             if l.first_lost.is_none()
                 && lost > 0
                 && let Some(w) = between
             {
+                let p = &l.pending[t];
                 l.first_lost = Some(LostUpdate {
-                    read: Access {
-                        site: p.site,
-                        value: p.value,
-                    },
-                    overwritten: Access {
-                        site: w.site,
-                        value: w.value,
-                    },
-                    writes_between: before - p.version,
+                    read: access(p.site, p.value),
+                    overwritten: access(w.site, w.value),
+                    writes_between: before - read_version,
                     lost: lost as u64,
-                    write,
+                    write: access(site, plain(value)),
                 });
             }
-            l.depth = p.depth + 1;
         } else {
             l.depth += 1;
         }
-        if let Some((bv, bsite, bval)) = p.branch
-            && bv != before
+        if branch_version != u64::MAX
+            && branch_version != before
             && let Some(w) = between
         {
             l.check_then_act += 1;
             if l.first_check_then_act.is_none() {
+                let p = &l.pending[t];
                 l.first_check_then_act = Some(CheckThenAct {
-                    check: Access {
-                        site: bsite,
-                        value: bval,
-                    },
-                    between: Access {
-                        site: w.site,
-                        value: w.value,
-                    },
-                    act: write,
+                    check: access(p.branch_site, p.branch_value),
+                    between: access(w.site, w.value),
+                    act: access(site, plain(value)),
                 });
             }
         }
-        l.version += 1;
         let clock = self.clocks[t][t];
         let locks = self.held[t];
-        if let Some(w) = between
-            && (rmw || w.rmw)
-            && self.clocks[t].get(w.thread as usize).copied().unwrap_or(0) < w.clock
-        {
-            let pair = (pack(&w.site), pack(&site));
-            if l.last_race != pair {
-                l.last_race = pair;
-                let lines = (w.site.line.min(site.line), w.site.line.max(site.line));
-                if !self.races.contains_key(&lines) {
-                    let race = Race {
-                        label: l.label.clone(),
-                        first: RaceSide {
-                            site: w.site,
-                            rmw: w.rmw,
-                            locks: self.locksets[w.locks as usize].clone(),
-                        },
-                        second: RaceSide {
-                            site,
-                            rmw,
-                            locks: self.locksets[locks as usize].clone(),
-                        },
-                    };
-                    self.races.insert(lines, (loc, race));
-                }
-            }
-        }
-        let l = &mut self.locs[loc as usize];
         l.last_write = Some(LastWrite {
             thread: site.thread,
             clock,
@@ -418,6 +399,41 @@ impl Detector {
             locks,
             value: plain(value),
         });
+        if let Some(w) = between
+            && (rmw || w.rmw)
+            && self.clocks[t].get(w.thread as usize).copied().unwrap_or(0) < w.clock
+        {
+            self.race(loc, w, site, rmw, locks);
+        }
+    }
+
+    /// Records an unordered pair of writes, once per pair of source lines.
+    #[cold]
+    fn race(&mut self, loc: u32, w: LastWrite, site: Site, rmw: bool, locks: u32) {
+        let l = &mut self.locs[loc as usize];
+        let pair = (pack(&w.site), pack(&site));
+        if l.last_race == pair {
+            return;
+        }
+        l.last_race = pair;
+        let lines = (w.site.line.min(site.line), w.site.line.max(site.line));
+        if self.races.contains_key(&lines) {
+            return;
+        }
+        let race = Race {
+            label: l.label.clone(),
+            first: RaceSide {
+                site: w.site,
+                rmw: w.rmw,
+                locks: self.locksets[w.locks as usize].clone(),
+            },
+            second: RaceSide {
+                site,
+                rmw,
+                locks: self.locksets[locks as usize].clone(),
+            },
+        };
+        self.races.insert(lines, (loc, race));
     }
 
     fn lockset(&mut self, set: Vec<ObjId>) -> u32 {

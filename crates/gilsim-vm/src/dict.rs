@@ -168,7 +168,7 @@ impl Dict {
 
     /// The value of `k` using a position hint: `(position, value)`. The hint is checked
     /// against the key stored there, so a stale hint only costs a normal lookup.
-    #[inline]
+    #[inline(always)]
     #[must_use]
     pub fn get_hinted(&self, k: &HKey, hint: u32) -> Option<(u32, Value)> {
         if let Some((hk, (_, v))) = self.map.get_index(hint as usize)
@@ -180,7 +180,7 @@ impl Dict {
     }
 
     /// Sets the value of `k` using a position hint; inserts when absent. Returns the position.
-    #[inline]
+    #[inline(always)]
     pub fn set_hinted(&mut self, k: &HKey, key: Value, v: Value, hint: u32) -> u32 {
         if let Some((hk, slot)) = self.map.get_index_mut(hint as usize)
             && hk.hint_eq(k)

@@ -11,21 +11,39 @@ use std::rc::Rc;
 
 /// Executes `op` when it is one of the hot opcodes in its common case (the pc already advanced
 /// past it), working on the frame and the heap directly. Returns `false`, having changed
-/// nothing, when the general path must run it. `plain` says no detector watches (global
-/// accesses and branches then take the general path). The run loop's hot loop and [`Machine::step`] both execute through here, so the two
-/// paths cannot disagree.
+/// nothing, when the general path must run it. When the detectors run (`detect`) and the
+/// frame is the learner's, global accesses and branches are reported to them inline, once the
+/// global's location is known (the general path registers it); `(thread, step)` place the
+/// event; `DETECT` false compiles the detectors out. The run loop's hot loop and
+/// [`Machine::step`] both execute through here, so the two paths cannot disagree.
 #[inline(always)]
-pub(crate) fn exec_hot(
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn exec_hot<const DETECT: bool>(
     op: Op,
     arg: u32,
     f: &mut Frame,
     code: &crate::machine::Code,
     heap: &mut crate::heap::Heap,
-    plain: bool,
+    mut detect: Option<&mut crate::detect::Detector>,
+    (thread, step): (u32, u64),
     last_test_was_bool: &mut bool,
 ) -> bool {
     use Op::*;
     let a = arg as usize;
+    if !DETECT || f.unit != 0 {
+        detect = None;
+    }
+    let site = |f: &Frame| {
+        let pc = f.pc - 1;
+        Site {
+            thread,
+            unit: f.unit,
+            code: f.code_idx,
+            pc,
+            line: code.obj.lines[pc as usize],
+            step,
+        }
+    };
     match op {
         LOAD_CONST => {
             f.stack.push(code.consts[a]);
@@ -62,8 +80,11 @@ pub(crate) fn exec_hot(
             f.pc = arg;
             true
         }
-        POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE if plain => {
+        POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE => {
             if let Some(&Value::Bool(b)) = f.stack.last() {
+                if let Some(d) = detect {
+                    d.branch(thread);
+                }
                 f.stack.pop();
                 *last_test_was_bool = true;
                 if b == (op == POP_JUMP_IF_TRUE) {
@@ -106,17 +127,28 @@ pub(crate) fn exec_hot(
             }
             false
         }
-        LOAD_GLOBAL if plain => {
+        LOAD_GLOBAL => {
+            let loc = code.global_loc[a].get();
+            if detect.is_some() && loc == u32::MAX {
+                return false;
+            }
             if let Obj::Module(m) = heap.get(f.globals)
                 && let Some((i, v)) = m.dict.get_hinted(&code.names[a], code.global_hint[a].get())
             {
                 code.global_hint[a].set(i);
                 f.stack.push(v);
+                if let Some(d) = detect {
+                    d.read(loc, site(f), v);
+                }
                 return true;
             }
             false
         }
-        STORE_GLOBAL if plain => {
+        STORE_GLOBAL => {
+            let loc = code.global_loc[a].get();
+            if detect.is_some() && loc == u32::MAX {
+                return false;
+            }
             let Obj::Module(m) = heap.get_mut(f.globals) else {
                 return false;
             };
@@ -124,13 +156,19 @@ pub(crate) fn exec_hot(
                 .stack
                 .pop()
                 .expect("[gilsim internal bug] stack underflow");
-            let i = m.dict.set_hinted(
-                &code.names[a],
-                code.name_objs[a],
-                v,
-                code.global_hint[a].get(),
-            );
+            let hint = code.global_hint[a].get();
+            let old = match detect {
+                Some(_) => m.dict.get_hinted(&code.names[a], hint).map(|(_, v)| v),
+                None => None,
+            };
+            let i = m
+                .dict
+                .set_hinted(&code.names[a], code.name_objs[a], v, hint);
             code.global_hint[a].set(i);
+            if let Some(d) = detect {
+                let same = matches!((old, v), (Some(Value::Obj(x)), Value::Obj(y)) if x == y);
+                d.write(loc, site(f), v, same);
+            }
             true
         }
         _ => false,
@@ -241,13 +279,14 @@ impl Machine {
         f.pc += 1;
         // The hot opcodes work on the frame (and the heap) directly; anything unusual falls
         // through to the general arms below.
-        if exec_hot(
+        if exec_hot::<true>(
             op,
             arg,
             f,
             code,
             &mut self.heap,
-            self.detect.is_none(),
+            self.detect.as_deref_mut(),
+            (t as u32, self.steps),
             &mut self.last_test_was_bool,
         ) {
             return Ok(());
@@ -934,7 +973,8 @@ impl Machine {
         };
         if let Some(v) = found {
             if self.observed() {
-                self.observe(Self::global_key(g, code, a), v, None);
+                let loc = self.observe(Self::global_key(g, code, a), v, None);
+                code.global_loc[a].set(loc);
             }
             return Ok(v);
         }
@@ -961,7 +1001,8 @@ impl Machine {
             code.global_hint[a].set(i);
         }
         if observed {
-            self.observe(Self::global_key(g, code, a), v, Some(old));
+            let loc = self.observe(Self::global_key(g, code, a), v, Some(old));
+            code.global_loc[a].set(loc);
         }
     }
 
@@ -1056,16 +1097,16 @@ impl Machine {
     }
 
     /// Tells the detectors about a read (`old` is `None`) or a write (`old`: the value it
-    /// replaces, if any) of a shared location.
+    /// replaces, if any) of a shared location; returns the location's index.
     pub(crate) fn observe(
         &mut self,
         key: crate::detect::LocKey,
         v: Value,
         old: Option<Option<Value>>,
-    ) {
+    ) -> u32 {
         let site = self.site_prev();
         let Some(d) = self.detect.as_ref() else {
-            return;
+            return u32::MAX;
         };
         let loc = match d.find(&key) {
             Some(loc) => loc,
@@ -1073,12 +1114,12 @@ impl Machine {
                 let label = self.location_label(&key);
                 match self.detect.as_mut() {
                     Some(d) => d.add_location(key, label),
-                    None => return,
+                    None => return u32::MAX,
                 }
             }
         };
         let Some(d) = self.detect.as_mut() else {
-            return;
+            return u32::MAX;
         };
         match old {
             None => d.read(loc, site, v),
@@ -1087,6 +1128,7 @@ impl Machine {
                 d.write(loc, site, v, same);
             }
         }
+        loc
     }
 
     fn load_name(&mut self, code: &crate::machine::Code, a: usize) -> Res<Value> {

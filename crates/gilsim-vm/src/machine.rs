@@ -37,6 +37,9 @@ pub struct Code {
     pub skip_before: Vec<bool>,
     /// Per name: where it was last found in the globals dict (a hint, validated on use).
     pub global_hint: Vec<std::cell::Cell<u32>>,
+    /// Per name: the detectors' location of that global (`u32::MAX` until first observed). A
+    /// code object always runs with the globals of the module that defined it.
+    pub global_loc: Vec<std::cell::Cell<u32>>,
 }
 
 /// A compiled source unit (the user's program or a bundled module).
@@ -611,6 +614,11 @@ impl Machine {
                     .iter()
                     .map(|_| std::cell::Cell::new(u32::MAX))
                     .collect(),
+                global_loc: c
+                    .names
+                    .iter()
+                    .map(|_| std::cell::Cell::new(u32::MAX))
+                    .collect(),
             }));
         }
         self.units.push(Unit {
@@ -1105,7 +1113,7 @@ impl Machine {
                 }
             }
             let t = self.current;
-            let result = if hot_ok && self.starting == 0 {
+            let result = if hot_ok && !self.start_awaited(t) {
                 match self.run_hot() {
                     Hot::Ran(check) => Ok(check),
                     Hot::Cold => self.step(),
@@ -1237,36 +1245,50 @@ impl Machine {
     /// the first instruction [`exec_hot`](crate::exec::exec_hot) does not take, or after an
     /// instruction whose aftermath needs the run loop (it then reports like `step`).
     fn run_hot(&mut self) -> Hot {
+        // One loop per detection setting, so the loop without detectors carries none of their
+        // code.
+        if self.detect.is_some() {
+            self.run_hot_loop::<true>()
+        } else {
+            self.run_hot_loop::<false>()
+        }
+    }
+
+    #[inline(always)]
+    fn run_hot_loop<const DETECT: bool>(&mut self) -> Hot {
         self.view_others();
         let alone = self.others_buf.is_empty();
         let (quiet_checks, quiet_time) = self.quiet.unwrap_or((0, 0));
         let (max_steps, next_wake) = (self.limits.max_steps, self.next_wake);
-        let plain = self.detect.is_none();
         let t = self.current as usize;
         let Some(f) = self.threads[t].frames.last_mut() else {
             return Hot::Cold;
         };
         let code = Rc::clone(&f.code);
-        loop {
-            if self.steps >= max_steps {
-                return Hot::Limit;
+        // The counters live in registers while the loop runs and go back on every exit.
+        let (mut now, mut steps) = (self.now, self.steps);
+        let (mut instrs, mut checks) = (self.instrs_since_switch, self.checks_since_switch);
+        let end = loop {
+            if steps >= max_steps {
+                break Hot::Limit;
             }
             let pc = f.pc as usize;
             let ins = code.obj.instrs[pc];
             f.pc += 1;
-            if !crate::exec::exec_hot(
+            if !crate::exec::exec_hot::<DETECT>(
                 ins.op,
                 ins.arg,
                 f,
                 &code,
                 &mut self.heap,
-                plain,
+                self.detect.as_deref_mut(),
+                (t as u32, steps),
                 &mut self.last_test_was_bool,
             ) {
                 f.pc -= 1;
-                return Hot::Cold;
+                break Hot::Cold;
             }
-            self.now += instr_cost(ins.op);
+            now += instr_cost(ins.op);
             let check = match code.check[pc] {
                 CheckAfter::Never => false,
                 CheckAfter::Always => true,
@@ -1276,19 +1298,20 @@ impl Machine {
                 .get(f.pc as usize)
                 .copied()
                 .unwrap_or(false);
-            if self.now >= next_wake
-                || (check
-                    && !alone
-                    && !(self.checks_since_switch + 1 < quiet_checks && self.now < quiet_time))
+            if now >= next_wake
+                || (check && !alone && (checks + 1 >= quiet_checks || now >= quiet_time))
             {
-                return Hot::Ran(check);
+                break Hot::Ran(check);
             }
-            self.steps += 1;
-            self.instrs_since_switch += 1;
-            if check {
-                self.checks_since_switch += 1;
-            }
-        }
+            steps += 1;
+            instrs += 1;
+            checks += u64::from(check);
+        };
+        self.now = now;
+        self.steps = steps;
+        self.instrs_since_switch = instrs;
+        self.checks_since_switch = checks;
+        end
     }
 
     fn no_switch_here_message(&self) -> String {
@@ -1429,6 +1452,15 @@ impl Machine {
                 th.ready_since = now;
             }
         }
+    }
+
+    /// Whether a thread blocked in `start()` waits for `t` to run its first instruction.
+    fn start_awaited(&self, t: u32) -> bool {
+        self.starting > 0
+            && self
+                .threads
+                .iter()
+                .any(|th| th.state == ThreadState::Blocked(Wait::Started { thread: t }))
     }
 
     /// `t` has run an instruction: a thread blocked in `start()` for it goes on.
