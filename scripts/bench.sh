@@ -21,11 +21,12 @@ best() { # best wall time in seconds of "$@" over $runs runs
   done
   printf "%.3f" "$b"
 }
-printf "%-28s %10s" "scenario" "gilsim"
+printf "%-28s %10s %12s" "scenario" "gilsim" "--no-detect"
 for p in "${pythons[@]}"; do printf " %12s" "$("$p" -c 'import sys; print("python%d.%d" % sys.version_info[:2])')"; done
 echo
-for f in counter counter_locked counter_class list_iadd; do
-  printf "%-28s %10s" "$f.py" "$(best "$gilsim" run "scenarios/$f.py")"
+for f in counter counter_locked counter_class list_add list_iadd; do
+  printf "%-28s %10s %12s" "$f.py" "$(best "$gilsim" run "scenarios/$f.py")" \
+    "$(best "$gilsim" run "scenarios/$f.py" --no-detect)"
   for p in "${pythons[@]}"; do printf " %12s" "$(best "$p" "scenarios/$f.py")"; done
   echo
 done

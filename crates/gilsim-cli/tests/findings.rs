@@ -372,3 +372,97 @@ fn explain_narrates_the_first_lost_update_with_lanes() {
     assert!(err.contains("── trace (thread lanes) ──"), "{err}");
     assert!(err.contains("STORE_GLOBAL i"), "{err}");
 }
+
+#[test]
+fn all_blocked_says_what_each_thread_waits_for() {
+    // A lost wake-up: notify() before anyone waits.
+    let src = "import threading\ncond = threading.Condition()\ndef waiter():\n    with cond:\n        cond.wait()\ndef setter():\n    with cond:\n        cond.notify()\nt1 = threading.Thread(target=setter)\nt2 = threading.Thread(target=waiter)\nt1.start()\nt1.join()\nt2.start()\nt2.join()\n";
+    let file = write_tmp("lost_wakeup.py", src);
+    let (code, _, err) = gilsim(&["run", &file]);
+    assert_eq!(code, 3);
+    assert!(
+        err.contains("thread 0 (MainThread) waits at line 14 for thread 2 (Thread-2) to finish"),
+        "{err}"
+    );
+    assert!(err.contains("thread 2 (Thread-2) waits at line 5 for another thread to wake it from Condition.wait()"), "{err}");
+    // A join on a thread that waits for a lock the joiner holds: a cycle through a join.
+    let src = "import threading\nlock = threading.Lock()\ndef worker():\n    with lock:\n        pass\nlock.acquire()\nt = threading.Thread(target=worker)\nt.start()\nt.join()\n";
+    let file = write_tmp("join_cycle.py", src);
+    let (code, _, rec) = record(&file, &[]);
+    assert_eq!(code, 3);
+    let cycle = &rec["findings"]["deadlock"]["cycle"];
+    assert_eq!(cycle[0]["holds"], "lock");
+    assert_eq!(cycle[0]["acquired_line"], 6);
+    assert_eq!(cycle[0]["waits_for"], "thread 1 (Thread-1) to finish");
+    assert_eq!(cycle[1]["waits_for"], "lock");
+    assert_eq!(cycle[1]["waits_line"], 4);
+}
+
+#[test]
+fn misuse_of_locks_and_threads_raises_as_cpython() {
+    let src = "import threading\nl = threading.Lock()\ndef other():\n    l.release()\nl.acquire()\nt = threading.Thread(target=other)\nt.start(); t.join()\nprint(l.locked())\nr = threading.RLock()\ndef other2():\n    try:\n        r.release()\n    except RuntimeError as e:\n        print('RLock:', e)\nr.acquire()\nt = threading.Thread(target=other2)\nt.start(); t.join()\ntry:\n    threading.Thread(target=other).join()\nexcept RuntimeError as e:\n    print('join:', e)\ntry:\n    threading.Lock().release()\nexcept RuntimeError as e:\n    print('unlocked:', e)\n";
+    let file = write_tmp("misuse.py", src);
+    let (code, out, _) = gilsim(&["run", &file]);
+    assert_eq!(code, 0);
+    // CPython lets any thread release a plain Lock; an RLock belongs to its owner.
+    assert_eq!(
+        out,
+        "False\nRLock: cannot release un-acquired lock\njoin: cannot join thread before it is started\nunlocked: release unlocked lock\n"
+    );
+}
+
+/// The narrated lessons, as a learner reads them.
+#[test]
+fn explain_snapshots() {
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "explain__counter_small",
+            &[
+                "scenarios/counter.py",
+                "-D",
+                "THREADS=2",
+                "-D",
+                "ITERATIONS=3",
+                "--policy",
+                "every:5:random",
+            ],
+        ),
+        (
+            "explain__counter_class",
+            &[
+                "scenarios/counter_class.py",
+                "-D",
+                "THREADS=2",
+                "-D",
+                "ITERATIONS=50",
+                "--policy",
+                "every:7:random",
+            ],
+        ),
+        (
+            "explain__list_add",
+            &[
+                "scenarios/list_add.py",
+                "-D",
+                "THREADS=2",
+                "-D",
+                "ITERATIONS=5",
+                "--policy",
+                "every:5:random",
+                "--seed",
+                "1",
+            ],
+        ),
+        ("explain__check_then_act", &["scenarios/check_then_act.py"]),
+    ];
+    for (name, args) in cases {
+        let mut all = vec!["run"];
+        all.extend_from_slice(args);
+        all.push("--explain");
+        let (_, _, err) = gilsim(&all);
+        let start = err.find("── gilsim").expect("report");
+        insta::with_settings!({snapshot_path => root().join("snapshots"), prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(name, &err[start..]);
+        });
+    }
+}

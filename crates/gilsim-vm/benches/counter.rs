@@ -34,11 +34,28 @@ fn source(name: &str, iterations: u32) -> String {
     )
 }
 
-/// The classic counter, 10 threads × 20,000 increments (1.4 M instructions).
-#[divan::bench(sample_count = 10)]
-fn counter_10x20000() {
+/// The classic counter, 10 threads × 20,000 increments (1.4 M instructions), with the
+/// detectors on (the default) and off: the difference is what detection costs.
+#[divan::bench(sample_count = 10, args = [true, false])]
+fn counter_10x20000(detect: bool) {
     let src = source("counter.py", 20_000);
-    let r = run_source(&src, &config("counter.py")).expect("runs");
+    let cfg = RunConfig {
+        detect,
+        ..config("counter.py")
+    };
+    let r = run_source(&src, &cfg).expect("runs");
+    divan::black_box(r.record.stats.steps);
+}
+
+/// The Counter class (a method call and an attribute read-modify-write per increment).
+#[divan::bench(sample_count = 10, args = [true, false])]
+fn counter_class_10x20000(detect: bool) {
+    let src = source("counter_class.py", 20_000);
+    let cfg = RunConfig {
+        detect,
+        ..config("counter_class.py")
+    };
+    let r = run_source(&src, &cfg).expect("runs");
     divan::black_box(r.record.stats.steps);
 }
 

@@ -1540,6 +1540,12 @@ impl Machine {
                     .rev()
                     .find(|f| f.unit == 0)
                     .map_or(0, Frame::line);
+                // The call of gilsim's own modules the learner's code is in (`Condition.wait`).
+                let user = th.frames.iter().rposition(|f| f.unit == 0);
+                let called = user
+                    .and_then(|i| th.frames.get(i + 1))
+                    .filter(|f| f.unit != 0)
+                    .map(|f| f.code.obj.qualname.clone());
                 let what = match w {
                     Wait::Lock { lock, .. } => {
                         let owner = match self.heap.get(lock) {
@@ -1547,6 +1553,11 @@ impl Machine {
                             _ => None,
                         };
                         match owner {
+                            // Condition.wait() blocks on a lock of its own until notify().
+                            Some(o) if o == th.id && called.is_some() => format!(
+                                "another thread to wake it from {}() (a notify, set, put or release that never comes)",
+                                called.clone().unwrap_or_default()
+                            ),
                             Some(o) => format!(
                                 "a lock held by thread {o} ({})",
                                 self.threads[o as usize].name
