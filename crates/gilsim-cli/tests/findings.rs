@@ -184,6 +184,22 @@ fn atomic_operations_and_locked_programs_report_nothing() {
             "import threading, queue\nto_consumer = queue.Queue()\nto_producer = queue.Queue()\nbox = {'v': 0}\ndef producer():\n    for _ in range(20):\n        box['v'] += 1\n        to_consumer.put(1)\n        to_producer.get()\ndef consumer():\n    for _ in range(20):\n        to_consumer.get()\n        box['v'] += 1\n        to_producer.put(1)\nts = [threading.Thread(target=producer), threading.Thread(target=consumer)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint(box['v'])\n",
         ),
         (
+            "sem.py",
+            "import threading\nsem = threading.Semaphore(1)\ndata = {'n': 0}\ndef w():\n    for _ in range(50):\n        sem.acquire()\n        data['n'] += 1\n        sem.release()\nts = [threading.Thread(target=w) for _ in range(3)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint(data['n'])\n",
+        ),
+        (
+            "barrier.py",
+            "import threading\nb = threading.Barrier(2)\nbox = {'v': 0}\ndef first():\n    box['v'] += 1\n    b.wait()\ndef second():\n    b.wait()\n    box['v'] += 1\nts = [threading.Thread(target=second), threading.Thread(target=first)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint(box['v'])\n",
+        ),
+        (
+            "future.py",
+            "from concurrent.futures import ThreadPoolExecutor\nbox = {'v': 0}\ndef job():\n    box['v'] += 1\n    return 1\nwith ThreadPoolExecutor(max_workers=2) as ex:\n    f = ex.submit(job)\n    f.result()\n    box['v'] += 1\nprint(box['v'])\n",
+        ),
+        (
+            "cond.py",
+            "import threading\ncond = threading.Condition()\nstate = {'ready': False, 'n': 0}\ndef producer():\n    state['n'] += 1\n    with cond:\n        state['ready'] = True\n        cond.notify()\ndef consumer():\n    with cond:\n        while not state['ready']:\n            cond.wait()\n    state['n'] += 1\nts = [threading.Thread(target=consumer), threading.Thread(target=producer)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint(state['n'])\n",
+        ),
+        (
             "event_handoff.py",
             "import threading\nready = threading.Event()\ndata = {'n': 0}\ndef first():\n    data['n'] += 1\n    ready.set()\ndef second():\n    ready.wait()\n    data['n'] += 1\nts = [threading.Thread(target=second), threading.Thread(target=first)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint(data['n'])\n",
         ),
