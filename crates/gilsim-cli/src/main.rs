@@ -75,6 +75,36 @@ enum FailOn {
     Deadlock,
 }
 
+#[derive(clap::Args, Clone)]
+struct ExploreArgs {
+    /// The Python file to explore (keep it small: -D THREADS=2 -D ITERATIONS=3).
+    file: String,
+    /// CPython version to model (3.9).
+    #[arg(long = "python", default_value = "3.9")]
+    python: String,
+    /// Rewrite the first top-level `NAME = <literal>` (e.g. -D THREADS=2).
+    #[arg(short = 'D', value_name = "NAME=VALUE")]
+    define: Vec<String>,
+    /// Seed of the program's own random numbers and simulated I/O (not of the schedule).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Explore only schedules with at most K preemptions (CHESS-style bound).
+    #[arg(long, value_name = "K")]
+    max_preemptions: Option<u32>,
+    /// Stop after N distinct states, with a partial report (exit 4).
+    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    max_states: u64,
+    /// Stop each run after this many instructions (that run ends with status step_limit).
+    #[arg(long, default_value_t = 1_000_000)]
+    max_steps: u64,
+    /// Print the witness of the first N outcomes as thread lanes.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    show: usize,
+    /// Write the exploration as JSON (`-` for stdout; the table then goes to stderr).
+    #[arg(long, value_name = "PATH")]
+    json: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a program under the simulated GIL.
@@ -90,6 +120,8 @@ enum Command {
         #[arg(short = 'D', value_name = "NAME=VALUE")]
         define: Vec<String>,
     },
+    /// Explore every interleaving the profile allows and list every outcome with a witness.
+    Explore(ExploreArgs),
     /// Re-run a recorded run and check it reproduces byte for byte (exit 5 if not).
     Replay {
         /// The run record (from `gilsim run --json PATH`).
@@ -160,6 +192,7 @@ fn real_main(cli: Cli) -> anyhow::Result<u8> {
             }
         }
         Command::Run(args) => run_cmd(&args, None),
+        Command::Explore(args) => explore_cmd(&args),
         Command::Replay { record } => {
             let text = std::fs::read_to_string(&record)
                 .with_context(|| format!("cannot read {record}"))?;
@@ -286,6 +319,83 @@ fn run_cmd(args: &RunArgs, expected: Option<RunRecord>) -> anyhow::Result<u8> {
         return Ok(6);
     }
     Ok(u8::try_from(result.end.exit_code.clamp(0, 255)).unwrap_or(1))
+}
+
+fn explore_cmd(args: &ExploreArgs) -> anyhow::Result<u8> {
+    let profile = Profile::parse(&args.python).map_err(anyhow::Error::msg)?;
+    let original = read_source(&args.file)?;
+    let defines = parse_defines(&args.define)?;
+    let source = match apply_defines(&original, &defines) {
+        Ok(s) => s,
+        Err(e) => return Ok(render::compile_error(&args.file, &original, &e)),
+    };
+    let program = match gilsim_compiler::compile(&source, &args.file, &profile) {
+        Ok(p) => p,
+        Err(e) => return Ok(render::compile_error(&args.file, &source, &e)),
+    };
+    let cfg = RunConfig {
+        file: args.file.clone(),
+        profile,
+        policy: None,
+        seed: args.seed,
+        defines,
+        limits: Limits {
+            max_steps: args.max_steps,
+            ..Limits::default()
+        },
+        schedule: None,
+        trace: None,
+        trace_steps: None,
+        detect: false,
+    };
+    let machine = match gilsim_vm::run::machine_for(program, &cfg) {
+        Ok(m) => m,
+        Err(SetupError::Usage(msg)) => {
+            eprintln!("gilsim: {msg}");
+            return Ok(2);
+        }
+        Err(SetupError::Compile(e)) => return Ok(render::compile_error(&args.file, &source, &e)),
+    };
+    let opts = gilsim_explore::Options {
+        max_preemptions: args.max_preemptions,
+        max_states: Some(args.max_states),
+    };
+    let started = std::time::Instant::now();
+    let report = gilsim_explore::explore(machine, &opts, render::explore_progress());
+    let elapsed = started.elapsed();
+    let table = render::explore_table(&report, &cfg);
+    let mut lanes = String::new();
+    for row in report.outcomes.iter().take(args.show) {
+        let run = RunConfig {
+            schedule: Schedule::parse(&row.schedule).ok(),
+            trace: Some(Some(6)),
+            ..cfg.clone()
+        };
+        lanes.push_str(&render::witness_lanes(&source, &run, row));
+    }
+    let json_to_stdout = args.json.as_deref() == Some("-");
+    {
+        let mut out: Box<dyn Write> = if json_to_stdout {
+            Box::new(std::io::stderr().lock())
+        } else {
+            Box::new(std::io::stdout().lock())
+        };
+        out.write_all(table.as_bytes())?;
+        out.write_all(lanes.as_bytes())?;
+    }
+    eprintln!(
+        "explored in {:.2} s of wall-clock time (not part of the result)",
+        elapsed.as_secs_f64()
+    );
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&render::explore_json(&report))? + "\n";
+        if json_to_stdout {
+            print!("{text}");
+        } else {
+            std::fs::write(path, text).with_context(|| format!("cannot write {path}"))?;
+        }
+    }
+    Ok(if report.exhaustive { 0 } else { 4 })
 }
 
 /// The thread lanes of the first lost update (or check-then-act): the same run again, traced

@@ -565,3 +565,203 @@ pub fn first_difference(a: &RunRecord, b: &RunRecord) -> Option<String> {
     }
     None
 }
+
+/// A progress line on stderr for long explorations, on a terminal only.
+pub fn explore_progress() -> Option<Box<dyn FnMut(u64)>> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    Some(Box::new(|states| {
+        eprint!("\r  exploring… {} states", thousands(states));
+    }))
+}
+
+/// A short, one-line view of an outcome's stdout.
+fn stdout_text(s: &str) -> String {
+    let one = s.trim_end_matches('\n').replace('\n', " ⏎ ");
+    if one.chars().count() > 60 {
+        let cut: String = one.chars().take(57).collect();
+        format!("{cut}…")
+    } else {
+        one
+    }
+}
+
+/// The explored outcomes as a table: one row per outcome with its share of the schedules,
+/// the fewest preemptions that reach it, the globals that tell it from the others, and a
+/// witness schedule.
+pub fn explore_table(r: &gilsim_explore::Report, cfg: &gilsim_vm::run::RunConfig) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "── gilsim explore ─────────────────────────────────────"
+    );
+    let scope = match r.bound {
+        Some(k) => format!(
+            "schedules with at most {k} preemption{}",
+            if k == 1 { "" } else { "s" }
+        ),
+        None => "every schedule".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "profile CPython {} · switches at every check point · {scope}",
+        cfg.profile.name()
+    );
+    let completeness = if r.exhaustive {
+        match r.bound {
+            Some(_) => "exhaustive within the bound",
+            None => "exhaustive",
+        }
+    } else {
+        "NOT exhaustive"
+    };
+    let schedules = if r.schedules_exact {
+        thousands_big(&r.schedules)
+    } else if r.cyclic {
+        format!(
+            "infinitely many (a loop can spin forever); {} without repeating a state",
+            thousands_big(&r.schedules)
+        )
+    } else {
+        format!("at least {}", thousands_big(&r.schedules))
+    };
+    let _ = writeln!(
+        out,
+        "{completeness}: {} states · {} end states · {schedules} schedules",
+        thousands(r.states),
+        thousands(r.ends)
+    );
+    if let Some(why) = &r.stopped {
+        let _ = writeln!(out, "{why}");
+    }
+    // The globals whose final value differs between outcomes tell them apart.
+    let mut telling: Vec<&String> = Vec::new();
+    if let Some(first) = r.outcomes.first() {
+        for name in first.outcome.globals.keys() {
+            if r.outcomes
+                .iter()
+                .any(|o| o.outcome.globals.get(name) != first.outcome.globals.get(name))
+            {
+                telling.push(name);
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} outcome{}:",
+        r.outcomes.len(),
+        if r.outcomes.len() == 1 { "" } else { "s" }
+    );
+    for (i, row) in r.outcomes.iter().enumerate() {
+        let o = &row.outcome;
+        let status = match o.status.as_str() {
+            "finished" => format!("finished (exit {})", o.exit_code),
+            "exception" => "uncaught exception (exit 1)".to_string(),
+            other => format!("{other} (exit {})", o.exit_code),
+        };
+        let globals: Vec<String> = telling
+            .iter()
+            .map(|n| {
+                let v = o.globals.get(*n).map_or("-".to_string(), |v| v.to_string());
+                format!("{n} = {v}")
+            })
+            .collect();
+        let share = percent(&row.schedules, &r.schedules);
+        let _ = writeln!(
+            out,
+            "{:>3}. {status}{}{}",
+            i + 1,
+            if globals.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", globals.join(", "))
+            },
+            if o.stdout.is_empty() {
+                String::new()
+            } else {
+                format!(" · stdout: {}", stdout_text(&o.stdout))
+            }
+        );
+        let _ = writeln!(
+            out,
+            "     {} schedules ({share}) · fewest preemptions {}",
+            thousands_big(&row.schedules),
+            row.preemptions
+        );
+        let _ = writeln!(out, "     witness: --schedule \"{}\"", row.schedule);
+    }
+    out
+}
+
+fn thousands_big(n: &num_bigint::BigUint) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn percent(part: &num_bigint::BigUint, whole: &num_bigint::BigUint) -> String {
+    use num_traits::ToPrimitive;
+    if whole == &num_bigint::BigUint::from(0u32) {
+        return "-".to_string();
+    }
+    let scaled = part * num_bigint::BigUint::from(10_000u32) / whole;
+    let p = scaled.to_u64().unwrap_or(0) as f64 / 100.0;
+    format!("{p:.2}%")
+}
+
+/// The witness of one outcome, re-run as an ordinary run under its schedule, as lanes.
+pub fn witness_lanes(
+    source: &str,
+    cfg: &gilsim_vm::run::RunConfig,
+    row: &gilsim_explore::OutcomeRow,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "── witness: {} ({} preemption{}) ──",
+        stdout_text(&row.outcome.stdout),
+        row.preemptions,
+        if row.preemptions == 1 { "" } else { "s" }
+    );
+    match gilsim_vm::run::run_source(source, cfg) {
+        Ok(r) if r.end.status != Status::ScheduleError => out.push_str(&trace(&r, false, &[])),
+        _ => {
+            let _ = writeln!(
+                out,
+                "   (this schedule wakes a sleeping thread before its time, which only exploration does; it cannot be replayed as a run)"
+            );
+        }
+    }
+    out
+}
+
+/// The exploration as the JSON document DESIGN.md names.
+pub fn explore_json(r: &gilsim_explore::Report) -> serde_json::Value {
+    serde_json::json!({
+        "exhaustive": r.exhaustive,
+        "bound": r.bound,
+        "states": r.states,
+        "end_states": r.ends,
+        "schedules": r.schedules.to_string(),
+        "schedules_exact": r.schedules_exact,
+        "cyclic": r.cyclic,
+        "stopped": r.stopped,
+        "outcomes": r.outcomes.iter().map(|o| serde_json::json!({
+            "status": o.outcome.status,
+            "exit_code": o.outcome.exit_code,
+            "stdout": o.outcome.stdout,
+            "globals": o.outcome.globals,
+            "count": o.schedules.to_string(),
+            "preemptions": o.preemptions,
+            "witness": o.schedule,
+        })).collect::<Vec<_>>(),
+    })
+}

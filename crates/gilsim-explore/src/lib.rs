@@ -1,1 +1,396 @@
-//! placeholder
+//! Exhaustive exploration of a program's interleavings, with state caching.
+//!
+//! The machine runs in exploration mode: it stops at every point where more than one thread
+//! could run next — a check point of the profile with another thread runnable, a thread giving
+//! the GIL up with several waiting, a sleep or timeout that could end now — and the explorer
+//! tries every option, forking the machine. Each state is keyed canonically
+//! ([`Machine::state_key`]); a state met again is not explored again, its summary is reused.
+//! A summary says, for every outcome reachable from the state, how many schedules reach it
+//! and the fewest preemptions any of them needs, with the option to take for that witness.
+//! This is plain state caching over the full graph of choices (no partial-order reduction),
+//! which is sound on its own: the set of outcomes is complete and the counts exact, except
+//! that a state reachable from itself (a spin loop) makes the number of schedules infinite,
+//! which the report then says.
+//!
+//! A *schedule* is one path of choices from the start to the end of the run; a *preemption*
+//! is a choice, at a check point, of another thread than the running one. With
+//! `max_preemptions` (CHESS's bound) only schedules within the bound are explored, and the
+//! remaining budget is part of the state key.
+
+use gilsim_vm::machine::{Machine, RunEnd};
+use gilsim_vm::run::outcome_of;
+use num_bigint::BigUint;
+use std::collections::{BTreeMap, HashMap};
+
+/// What to explore and how far.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Explore only schedules with at most this many preemptions.
+    pub max_preemptions: Option<u32>,
+    /// Stop (with a partial report) after this many distinct states.
+    pub max_states: Option<u64>,
+}
+
+/// One final outcome of the program. Outcomes compare by status, exit code, stdout and the
+/// globals' JSON text.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Outcome {
+    /// finished / exception / deadlock / step_limit / unsupported.
+    pub status: String,
+    /// Process exit code.
+    pub exit_code: i32,
+    /// The program's stdout.
+    pub stdout: String,
+    /// Final module globals as plain data, by name.
+    pub globals: BTreeMap<String, serde_json::Value>,
+    /// `globals` as JSON text: what outcomes compare by.
+    #[serde(skip)]
+    globals_text: String,
+}
+
+impl Outcome {
+    fn order(&self) -> (&str, i32, &str, &str) {
+        (
+            &self.status,
+            self.exit_code,
+            &self.stdout,
+            &self.globals_text,
+        )
+    }
+}
+
+impl PartialEq for Outcome {
+    fn eq(&self, other: &Self) -> bool {
+        self.order() == other.order()
+    }
+}
+
+impl Eq for Outcome {}
+
+impl PartialOrd for Outcome {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Outcome {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order().cmp(&other.order())
+    }
+}
+
+/// An outcome with how it is reached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutcomeRow {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The number of schedules that reach it (a lower bound when the report is not exact).
+    pub schedules: BigUint,
+    /// The fewest preemptions of a schedule that reaches it.
+    pub preemptions: u32,
+    /// That schedule, as the choices taken (the option chosen at each choice point).
+    pub choices: Vec<u32>,
+    /// That schedule in schedule text (`0:120 1:3 …`), for `gilsim run --schedule`.
+    pub schedule: String,
+}
+
+/// The result of an exploration.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// Whether every schedule (within the bound) was explored.
+    pub exhaustive: bool,
+    /// The preemption bound, if any.
+    pub bound: Option<u32>,
+    /// Distinct states (choice points) visited.
+    pub states: u64,
+    /// Runs that ended (distinct end states reached).
+    pub ends: u64,
+    /// Schedules explored, summed over outcomes.
+    pub schedules: BigUint,
+    /// Whether `schedules` is exact: false when the search was cut short or a state can
+    /// reach itself (infinitely many schedules).
+    pub schedules_exact: bool,
+    /// Whether some state can reach itself (a loop that can spin forever under some schedule).
+    pub cyclic: bool,
+    /// Why the search stopped early, if it did.
+    pub stopped: Option<String>,
+    /// The outcomes, in order of their first witness's preemptions, then of the outcome.
+    pub outcomes: Vec<OutcomeRow>,
+}
+
+/// What is known of one state: per outcome, (schedules, fewest preemptions, option for it).
+type Summary = Vec<(u32, BigUint, u32, u32)>;
+
+enum Memo {
+    /// Being explored (on the current path).
+    Open,
+    /// Done.
+    Done(Summary),
+}
+
+struct Explorer {
+    opts: Options,
+    memo: HashMap<u128, Memo>,
+    outcomes: Vec<Outcome>,
+    outcome_ids: BTreeMap<Outcome, u32>,
+    ends: HashMap<u128, u32>,
+    cyclic: bool,
+    stopped: Option<String>,
+    progress: Option<Box<dyn FnMut(u64)>>,
+}
+
+/// One node of the search path.
+struct Node {
+    key: u128,
+    /// The state, until its last option takes it.
+    machine: Option<Machine>,
+    options: Vec<u32>,
+    running: Option<u32>,
+    next: usize,
+    budget: Option<u32>,
+    summary: BTreeMap<u32, (BigUint, u32, u32)>,
+}
+
+impl Explorer {
+    fn key(&self, m: &Machine, budget: Option<u32>) -> u128 {
+        let k = m.state_key();
+        match budget {
+            Some(b) => {
+                k ^ (u128::from(b) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)
+            }
+            None => k,
+        }
+    }
+
+    /// The summary of an end state.
+    fn end_summary(&mut self, m: &mut Machine, end: &RunEnd) -> Summary {
+        let key = m.state_key();
+        let id = if let Some(&id) = self.ends.get(&key) {
+            id
+        } else {
+            let o = outcome_of(m, end);
+            let globals_text = serde_json::to_string(&o.globals).unwrap_or_default();
+            let outcome = Outcome {
+                status: o.status,
+                exit_code: o.exit_code,
+                stdout: o.stdout,
+                globals: o.globals,
+                globals_text,
+            };
+            let next = self.outcomes.len() as u32;
+            let id = *self.outcome_ids.entry(outcome.clone()).or_insert(next);
+            if id == next {
+                self.outcomes.push(outcome);
+            }
+            self.ends.insert(key, id);
+            id
+        };
+        vec![(id, BigUint::from(1u32), 0, u32::MAX)]
+    }
+
+    /// Runs `m` to its next choice or its end.
+    fn advance(&mut self, mut m: Machine, budget: Option<u32>) -> Result<Node, Summary> {
+        match m.run_to_choice() {
+            Some(end) => Err(self.end_summary(&mut m, &end)),
+            None => {
+                let c = m
+                    .choice
+                    .clone()
+                    .expect("[gilsim internal bug] a choice is pending");
+                let key = self.key(&m, budget);
+                Ok(Node {
+                    key,
+                    machine: Some(m),
+                    options: c.options,
+                    running: c.running,
+                    next: 0,
+                    budget,
+                    summary: BTreeMap::new(),
+                })
+            }
+        }
+    }
+
+    fn merge(into: &mut BTreeMap<u32, (BigUint, u32, u32)>, s: &Summary, extra: u32, option: u32) {
+        for (id, count, pre, _) in s {
+            let pre = pre.saturating_add(extra);
+            match into.get_mut(id) {
+                Some(e) => {
+                    e.0 += count;
+                    if pre < e.1 {
+                        e.1 = pre;
+                        e.2 = option;
+                    }
+                }
+                None => {
+                    into.insert(*id, (count.clone(), pre, option));
+                }
+            }
+        }
+    }
+
+    fn explore(&mut self, start: Machine) -> Summary {
+        let budget = self.opts.max_preemptions;
+        let mut path: Vec<Node> = Vec::new();
+        let root = match self.advance(start, budget) {
+            Ok(n) => n,
+            Err(s) => return s,
+        };
+        self.memo.insert(root.key, Memo::Open);
+        path.push(root);
+        let mut result = Summary::new();
+        while let Some(node) = path.last_mut() {
+            if node.next >= node.options.len() || self.stopped.is_some() {
+                let node = path.pop().expect("node");
+                let summary: Summary = node
+                    .summary
+                    .into_iter()
+                    .map(|(id, (c, p, o))| (id, c, p, o))
+                    .collect();
+                self.memo.insert(node.key, Memo::Done(summary.clone()));
+                match path.last_mut() {
+                    Some(parent) => {
+                        let option = parent.options[parent.next - 1];
+                        let extra = u32::from(is_preemption(parent.running, option));
+                        Self::merge(&mut parent.summary, &summary, extra, option);
+                    }
+                    None => result = summary,
+                }
+                continue;
+            }
+            let option = node.options[node.next];
+            node.next += 1;
+            let pre = is_preemption(node.running, option);
+            let budget = match node.budget {
+                Some(b) if pre && b == 0 => continue,
+                Some(b) => Some(b - u32::from(pre)),
+                None => None,
+            };
+            let Some(state) = node.machine.as_ref() else {
+                continue;
+            };
+            let mut child = if node.next == node.options.len() {
+                // The last option takes the machine itself: no copy.
+                node.machine.take().expect("state")
+            } else {
+                state.clone()
+            };
+            child.choose(option);
+            match self.advance(child, budget) {
+                Err(end) => {
+                    let node = path.last_mut().expect("node");
+                    Self::merge(&mut node.summary, &end, u32::from(pre), option);
+                }
+                Ok(next) => match self.memo.get(&next.key) {
+                    Some(Memo::Done(s)) => {
+                        let s = s.clone();
+                        let node = path.last_mut().expect("node");
+                        Self::merge(&mut node.summary, &s, u32::from(pre), option);
+                    }
+                    Some(Memo::Open) => {
+                        // A state that reaches itself: infinitely many schedules.
+                        self.cyclic = true;
+                    }
+                    None => {
+                        if let Some(max) = self.opts.max_states
+                            && self.memo.len() as u64 >= max
+                        {
+                            self.stopped = Some(format!(
+                                "stopped after {max} states (--max-states); the outcomes are those found so far"
+                            ));
+                            continue;
+                        }
+                        self.memo.insert(next.key, Memo::Open);
+                        if let Some(p) = &mut self.progress
+                            && self.memo.len().is_multiple_of(1024)
+                        {
+                            p(self.memo.len() as u64);
+                        }
+                        path.push(next);
+                    }
+                },
+            }
+        }
+        result
+    }
+}
+
+fn is_preemption(running: Option<u32>, option: u32) -> bool {
+    running.is_some_and(|r| r != option)
+}
+
+/// Explores every schedule of `start` (a machine not yet run) within `opts`; `progress` is
+/// called now and then with the number of states so far.
+#[must_use]
+pub fn explore(
+    mut start: Machine,
+    opts: &Options,
+    progress: Option<Box<dyn FnMut(u64)>>,
+) -> Report {
+    start.set_explore();
+    let mut ex = Explorer {
+        opts: opts.clone(),
+        memo: HashMap::new(),
+        outcomes: Vec::new(),
+        outcome_ids: BTreeMap::new(),
+        ends: HashMap::new(),
+        cyclic: false,
+        stopped: None,
+        progress,
+    };
+    let initial = start.clone();
+    let root = ex.explore(start);
+    let mut total = BigUint::from(0u32);
+    let mut rows: Vec<OutcomeRow> = root
+        .iter()
+        .map(|(id, count, pre, _)| {
+            total += count;
+            let (choices, schedule) = ex.witness(initial.clone(), *id);
+            OutcomeRow {
+                outcome: ex.outcomes[*id as usize].clone(),
+                schedules: count.clone(),
+                preemptions: *pre,
+                choices,
+                schedule,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| (a.preemptions, &a.outcome).cmp(&(b.preemptions, &b.outcome)));
+    let exhaustive = ex.stopped.is_none();
+    Report {
+        exhaustive,
+        bound: opts.max_preemptions,
+        states: ex.memo.len() as u64,
+        ends: ex.ends.len() as u64,
+        schedules: total,
+        schedules_exact: exhaustive && !ex.cyclic,
+        cyclic: ex.cyclic,
+        stopped: ex.stopped,
+        outcomes: rows,
+    }
+}
+
+impl Explorer {
+    /// The choices of the fewest-preemption schedule to outcome `id`, following the summaries.
+    fn witness(&self, mut m: Machine, id: u32) -> (Vec<u32>, String) {
+        let mut budget = self.opts.max_preemptions;
+        let mut choices = Vec::new();
+        while m.run_to_choice().is_none() {
+            let c = m.choice.clone().expect("choice");
+            let key = self.key(&m, budget);
+            let Some(Memo::Done(s)) = self.memo.get(&key) else {
+                break;
+            };
+            let Some(&(_, _, _, option)) = s.iter().find(|e| e.0 == id) else {
+                break;
+            };
+            if is_preemption(c.running, option) {
+                budget = budget.map(|b| b.saturating_sub(1));
+            }
+            choices.push(option);
+            m.choose(option);
+        }
+        let schedule = m.recorder.schedule(m.steps).to_string();
+        (choices, schedule)
+    }
+}

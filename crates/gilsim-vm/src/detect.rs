@@ -190,7 +190,7 @@ pub struct Race {
 }
 
 /// The detectors' state. One per run; the machine feeds it.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Detector {
     locs: Vec<LocState>,
     index: HashMap<LocKey, u32, std::hash::BuildHasherDefault<Fnv>>,

@@ -21,6 +21,7 @@ pub mod policy;
 pub mod record;
 pub mod run;
 pub mod schedule;
+pub mod state;
 pub mod trace;
 pub mod value;
 

@@ -43,7 +43,7 @@ pub struct Code {
 }
 
 /// A compiled source unit (the user's program or a bundled module).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Unit {
     /// The compiled program.
     pub program: Rc<Program>,
@@ -364,7 +364,9 @@ pub struct Types {
     pub exc: BTreeMap<&'static str, ObjId>,
 }
 
-/// The machine.
+/// The machine. Cloning it copies the whole state (the explorer forks runs this way); code
+/// is shared.
+#[derive(Clone)]
 pub struct Machine {
     /// The profile.
     pub profile: Profile,
@@ -447,6 +449,26 @@ pub struct Machine {
     /// `others_buf` (and `waiting_since_cache`) are up to date for this running thread.
     pub(crate) others_valid_for: Option<u32>,
     waiting_since_cache: u64,
+    /// Exploration: stop at every point where more than one thread could run next, instead
+    /// of asking the policy (see [`Machine::run_to_choice`]).
+    pub(crate) explore: bool,
+    /// Exploration also switches at check points inside gilsim's own modules.
+    pub explore_inside_modules: bool,
+    /// The choice the machine stopped at, in exploration.
+    pub choice: Option<Choice>,
+}
+
+/// A point where, in exploration, more than one thread could run next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// The threads that may run next, ascending: runnable threads and threads whose timed
+    /// wait (sleep, I/O, a timeout) may end now. At a check point the running thread is among
+    /// them (it keeps the GIL).
+    pub options: Vec<u32>,
+    /// The running thread, at a check point; `None` when it gave the GIL up.
+    pub running: Option<u32>,
+    /// Why it gave the GIL up, when it did.
+    pub why: Option<GiveUp>,
 }
 
 /// Virtual cost of one instruction, in nanoseconds (documented in docs/how-it-works.md).
@@ -480,6 +502,19 @@ static COSTS: [u64; 256] = {
     }
     t
 };
+
+/// Ends a thread's timed wait: its sleep or I/O is over, or its timeout expired (a timed
+/// `acquire` then returns False).
+fn wake_from(th: &mut VThread, w: Wait, now: u64) {
+    th.state = ThreadState::Runnable;
+    th.ready_since = now;
+    let default = match w {
+        Wait::Lock { .. } => Value::Bool(false),
+        _ => Value::None,
+    };
+    th.resume = Some(th.wake_value.take().unwrap_or(default));
+    th.timeout_at = None;
+}
 
 /// What [`Machine::run_hot`] stopped at.
 enum Hot {
@@ -551,6 +586,9 @@ impl Machine {
             nesting: 0,
             others_valid_for: None,
             waiting_since_cache: 0,
+            explore: false,
+            explore_inside_modules: false,
+            choice: None,
         };
         crate::builtins::install(&mut m);
         let unit = m.load_unit(program, false);
@@ -1019,6 +1057,103 @@ impl Machine {
         }
     }
 
+    // ----- exploration -----
+
+    /// Puts the machine in exploration mode: instead of asking its policy, it stops at every
+    /// point where more than one thread could run next ([`Machine::run_to_choice`]), and time
+    /// becomes a choice: a sleeping thread or a timed wait may end at any such point. The
+    /// detectors and the tracer are turned off.
+    pub fn set_explore(&mut self) {
+        self.explore = true;
+        self.detect = None;
+        self.tracer = None;
+        self.next_wake = u64::MAX;
+    }
+
+    /// In exploration: runs until the run ends (`Some`) or a choice is due (`None`; it is in
+    /// [`Machine::choice`], to be answered with [`Machine::choose`]).
+    pub fn run_to_choice(&mut self) -> Option<RunEnd> {
+        loop {
+            if let Some(end) = self.run_slice() {
+                return Some(end);
+            }
+            if self.choice.is_some() {
+                return None;
+            }
+        }
+    }
+
+    /// Answers the pending choice: thread `t` (one of its options) runs next.
+    pub fn choose(&mut self, t: u32) {
+        let Some(c) = self.choice.take() else {
+            return;
+        };
+        self.take_choice(t, c.running, c.why);
+    }
+
+    fn take_choice(&mut self, t: u32, running: Option<u32>, why: Option<GiveUp>) {
+        let now = self.now;
+        if let ThreadState::Blocked(w) = self.threads[t as usize].state
+            && w.wake_time().is_some()
+        {
+            wake_from(&mut self.threads[t as usize], w, now);
+            self.others_valid_for = None;
+        }
+        if running == Some(t) {
+            return;
+        }
+        let reason = match why {
+            None => SwitchReason::Interval,
+            Some(GiveUp::Blocked) => SwitchReason::Blocked,
+            Some(GiveUp::Sleep) => SwitchReason::Sleep,
+            Some(GiveUp::Start) => SwitchReason::Start,
+            Some(GiveUp::Io) => SwitchReason::Io,
+            Some(GiveUp::Exit) => SwitchReason::Exit,
+        };
+        self.switch_to(t, reason);
+    }
+
+    /// The threads whose timed wait could end now (time is a choice in exploration).
+    fn timed_waiters(&self) -> impl Iterator<Item = u32> + '_ {
+        self.threads.iter().filter_map(|t| match t.state {
+            ThreadState::Blocked(w) if w.wake_time().is_some() => Some(t.id),
+            _ => None,
+        })
+    }
+
+    /// In exploration, at a check point of the running thread: stops for a choice when
+    /// another thread could run. Returns whether it did. Unless `explore_inside_modules`,
+    /// check points inside gilsim's own modules (`threading`, `queue`…) are passed: those
+    /// modules synchronise internally, so a switch inside them is equivalent to one at the
+    /// learner's next check point.
+    fn offer_choice(&mut self) -> bool {
+        if !self.explore_inside_modules
+            && self.threads[self.current as usize]
+                .frames
+                .last()
+                .is_some_and(|f| f.unit != 0)
+        {
+            return false;
+        }
+        let mut options: Vec<u32> = self
+            .threads
+            .iter()
+            .filter(|t| t.state == ThreadState::Runnable)
+            .map(|t| t.id)
+            .collect();
+        options.extend(self.timed_waiters());
+        if options.len() <= 1 {
+            return false;
+        }
+        options.sort_unstable();
+        self.choice = Some(Choice {
+            options,
+            running: Some(self.current),
+            why: None,
+        });
+        true
+    }
+
     #[inline]
     fn view_others(&mut self) {
         if self.others_valid_for == Some(self.current) {
@@ -1167,6 +1302,12 @@ impl Machine {
                             Err(e) => return Some(self.schedule_error(e.0)),
                         }
                     } else if check {
+                        if self.explore {
+                            if self.offer_choice() {
+                                return None;
+                            }
+                            continue;
+                        }
                         self.view_others();
                         if self.others_buf.is_empty() {
                             continue;
@@ -1193,7 +1334,9 @@ impl Machine {
                     }
                 }
                 Err(Flow::Block(wait)) => {
-                    if let Some(at) = wait.wake_time() {
+                    if let Some(at) = wait.wake_time()
+                        && !self.explore
+                    {
                         self.next_wake = self.next_wake.min(at);
                     }
                     self.recorder.gave_up(self.steps);
@@ -1257,7 +1400,9 @@ impl Machine {
     #[inline(always)]
     fn run_hot_loop<const DETECT: bool>(&mut self) -> Hot {
         self.view_others();
-        let alone = self.others_buf.is_empty();
+        // In exploration a thread in a timed wait could also run at any check point.
+        let alone =
+            self.others_buf.is_empty() && !(self.explore && self.timed_waiters().next().is_some());
         let (quiet_checks, quiet_time) = self.quiet.unwrap_or((0, 0));
         let (max_steps, next_wake) = (self.limits.max_steps, self.next_wake);
         let t = self.current as usize;
@@ -1371,6 +1516,23 @@ impl Machine {
                 .filter(|t| t.state == ThreadState::Runnable)
                 .map(|t| t.id)
                 .collect();
+            if self.explore {
+                // Any runnable thread may take the GIL, and any timed wait may end first.
+                candidates.extend(self.timed_waiters());
+                candidates.sort_unstable();
+                match candidates.len() {
+                    0 => return Some(self.deadlock()),
+                    1 => self.take_choice(candidates[0], None, Some(why)),
+                    _ => {
+                        self.choice = Some(Choice {
+                            options: candidates,
+                            running: None,
+                            why: Some(why),
+                        });
+                    }
+                }
+                return None;
+            }
             if candidates.is_empty() {
                 if self.program_over() {
                     return Some(self.finish());
@@ -1428,15 +1590,8 @@ impl Machine {
                 self.next_wake = self.next_wake.min(at);
                 continue;
             }
-            th.state = ThreadState::Runnable;
-            th.ready_since = now;
+            wake_from(th, w, now);
             self.others_valid_for = None;
-            let default = match w {
-                Wait::Lock { .. } => Value::Bool(false),
-                _ => Value::None,
-            };
-            th.resume = Some(th.wake_value.take().unwrap_or(default));
-            th.timeout_at = None;
         }
     }
 

@@ -92,6 +92,9 @@ pub trait Policy {
     /// The resolved policy string stored in the run record (`slice:5ms`).
     fn describe(&self) -> String;
 
+    /// A copy of the policy in its current state (machines are cloned by the explorer).
+    fn clone_box(&self) -> Box<dyn Policy>;
+
     /// Whether the policy counts instructions ([`Policy::on_completed`] must be called).
     fn wants_instruction_counts(&self) -> bool {
         false
@@ -121,6 +124,12 @@ pub trait Policy {
     /// interval stay the same. The machine then skips those calls. `None`: ask every time.
     fn quiet_until(&self) -> Option<(u64, u64)> {
         None
+    }
+}
+
+impl Clone for Box<dyn Policy> {
+    fn clone(&self) -> Self {
+        self.clone_box()
     }
 }
 
@@ -228,6 +237,7 @@ fn round_robin(current: u32, candidates: &[u32]) -> u32 {
 }
 
 /// `every:N` (`:random`): preempt after N check points, next thread round-robin (or random).
+#[derive(Clone)]
 pub struct Every {
     n: u64,
     random: bool,
@@ -235,6 +245,9 @@ pub struct Every {
 }
 
 impl Policy for Every {
+    fn clone_box(&self) -> Box<dyn Policy> {
+        Box::new(self.clone())
+    }
     fn at_check_point(
         &mut self,
         v: &SchedView<'_>,
@@ -283,12 +296,16 @@ impl Policy for Every {
 
 /// `ticks:N`: CPython 2.7. Every N ticks the holder releases and re-takes the GIL; a seeded draw
 /// (the OS) decides who gets it, often the same thread again. `sys.setcheckinterval` changes N.
+#[derive(Clone)]
 pub struct Ticks {
     n: u64,
     next_tick: Option<u64>,
 }
 
 impl Policy for Ticks {
+    fn clone_box(&self) -> Box<dyn Policy> {
+        Box::new(self.clone())
+    }
     fn at_check_point(
         &mut self,
         v: &SchedView<'_>,
@@ -328,6 +345,7 @@ impl Policy for Ticks {
 /// `slice:D`: CPython 3.2+. A waiting thread raises a drop request after the switch interval;
 /// the holder yields at its next check point and the GIL goes to a waiter (seeded choice). The
 /// interval gets a small jitter, drawn once per slice.
+#[derive(Clone)]
 pub struct Slice {
     interval_ns: Option<u64>,
     jitter: Option<(u64, u64)>,
@@ -345,6 +363,9 @@ impl Slice {
 }
 
 impl Policy for Slice {
+    fn clone_box(&self) -> Box<dyn Policy> {
+        Box::new(self.clone())
+    }
     fn at_check_point(
         &mut self,
         v: &SchedView<'_>,
@@ -412,9 +433,13 @@ pub fn format_duration(ns: u64) -> String {
 }
 
 /// `io`: cooperative; switch only when the running thread blocks.
+#[derive(Clone)]
 pub struct Io;
 
 impl Policy for Io {
+    fn clone_box(&self) -> Box<dyn Policy> {
+        Box::new(self.clone())
+    }
     fn at_check_point(
         &mut self,
         _v: &SchedView<'_>,
@@ -440,11 +465,15 @@ impl Policy for Io {
 }
 
 /// `random:P`: at each check point switch with probability P to a random other thread.
+#[derive(Clone)]
 pub struct RandomP {
     p: f64,
 }
 
 impl Policy for RandomP {
+    fn clone_box(&self) -> Box<dyn Policy> {
+        Box::new(self.clone())
+    }
     fn at_check_point(
         &mut self,
         v: &SchedView<'_>,

@@ -91,16 +91,9 @@ pub fn make_policy(cfg: &RunConfig) -> Result<Box<dyn Policy>, String> {
 /// # Errors
 /// A bad policy string.
 pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, SetupError> {
-    let policy = make_policy(cfg).map_err(SetupError::Usage)?;
-    let describe = policy.describe();
     let hash = source_hash(&program.source);
-    let mut m = Machine::new(program, cfg.profile, policy, cfg.seed, cfg.limits);
-    if let Some(ns) = describe
-        .strip_prefix("slice:")
-        .and_then(|d| crate::policy::parse_duration(d).ok())
-    {
-        m.switch_interval_ns = ns;
-    }
+    let mut m = machine_for(program, cfg)?;
+    let describe = m.policy.describe();
     if let Some(w) = cfg.trace {
         m.tracer = Some(match &cfg.trace_steps {
             Some(r) => Tracer::with_steps(w, r.clone()),
@@ -122,18 +115,7 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
         }
         None => Vec::new(),
     };
-    let globals = globals_data(&mut m);
-    const CAP: usize = 64 * 1024;
-    let stdout_text = String::from_utf8_lossy(&m.stdout).to_string();
-    let truncated = stdout_text.len() > CAP;
-    let mut shown = stdout_text;
-    if truncated {
-        let mut cut = CAP;
-        while !shown.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        shown.truncate(cut);
-    }
+    let outcome = outcome_of(&mut m, &end);
     let record = RunRecord {
         format_version: FORMAT_VERSION,
         config: Config {
@@ -147,14 +129,7 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
             detect: cfg.detect,
         },
         schedule: m.recorder.schedule(m.steps).to_string(),
-        outcome: Outcome {
-            status: status_name(&end.status).to_string(),
-            exit_code: end.exit_code,
-            stdout: shown,
-            stdout_truncated: truncated,
-            globals,
-            detail: end.detail.clone(),
-        },
+        outcome,
         stats: Stats {
             steps: m.steps,
             switches: m.switches,
@@ -171,6 +146,47 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
         trace,
         machine: m,
     })
+}
+
+/// A machine ready to run a compiled program under `cfg`'s profile, policy, seed and limits.
+///
+/// # Errors
+/// A bad policy string.
+pub fn machine_for(program: Program, cfg: &RunConfig) -> Result<Machine, SetupError> {
+    let policy = make_policy(cfg).map_err(SetupError::Usage)?;
+    let describe = policy.describe();
+    let mut m = Machine::new(program, cfg.profile, policy, cfg.seed, cfg.limits);
+    if let Some(ns) = describe
+        .strip_prefix("slice:")
+        .and_then(|d| crate::policy::parse_duration(d).ok())
+    {
+        m.switch_interval_ns = ns;
+    }
+    Ok(m)
+}
+
+/// The outcome of a run that ended with `end`: status, exit code, stdout (capped at 64 KiB)
+/// and the final module globals as plain data.
+pub fn outcome_of(m: &mut Machine, end: &RunEnd) -> Outcome {
+    const CAP: usize = 64 * 1024;
+    let globals = globals_data(m);
+    let mut stdout = String::from_utf8_lossy(&m.stdout).to_string();
+    let truncated = stdout.len() > CAP;
+    if truncated {
+        let mut cut = CAP;
+        while !stdout.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        stdout.truncate(cut);
+    }
+    Outcome {
+        status: status_name(&end.status).to_string(),
+        exit_code: end.exit_code,
+        stdout,
+        stdout_truncated: truncated,
+        globals,
+        detail: end.detail.clone(),
+    }
 }
 
 /// The record's name for a status.

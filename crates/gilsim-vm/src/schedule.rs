@@ -144,6 +144,7 @@ impl Recorder {
 }
 
 /// Follows a schedule, then hands over to a fallback policy.
+#[derive(Clone)]
 pub struct Replay {
     schedule: Schedule,
     pos: usize,
@@ -244,6 +245,9 @@ impl Replay {
 }
 
 impl Policy for Replay {
+    fn clone_box(&self) -> Box<dyn Policy> {
+        Box::new(self.clone())
+    }
     fn at_check_point(
         &mut self,
         v: &SchedView<'_>,
