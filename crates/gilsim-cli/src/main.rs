@@ -407,7 +407,7 @@ fn explain_lanes(source: &str, cfg: &RunConfig, rec: &RunRecord) -> Option<Strin
             .as_ref()
             .map_or_else(String::new, |v| format!(" = {v}"))
     };
-    let (from, to, notes) = match (f.lost_updates.first(), f.check_then_act.first()) {
+    let (from, to, notes) = match (render::first_lost(f), f.check_then_act.first()) {
         (Some(l), _) => {
             let x = &l.first;
             let loc = &l.location;

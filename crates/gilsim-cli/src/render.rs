@@ -114,14 +114,20 @@ pub fn findings(rec: &RunRecord, colour: Colour, explain: bool) -> String {
         return out;
     }
     if f.is_empty() {
-        let _ = writeln!(
-            out,
-            "findings: none (no lost update, unsynchronised access or wait cycle in this run)"
-        );
+        let what = if rec.outcome.status == "deadlock" {
+            "no lost update or unsynchronised access in this run; the deadlock is above"
+        } else {
+            "no lost update, unsynchronised access or wait cycle in this run"
+        };
+        let _ = writeln!(out, "findings: none ({what})");
         return out;
     }
     let _ = writeln!(out, "findings:");
-    for l in &f.lost_updates {
+    // The biggest few of each kind; the record has them all.
+    const SHOWN: usize = 3;
+    let mut lost: Vec<&gilsim_vm::record::LostUpdateRecord> = f.lost_updates.iter().collect();
+    lost.sort_by_key(|l| std::cmp::Reverse(l.count));
+    for l in lost.iter().take(SHOWN) {
         let _ = writeln!(
             out,
             "  {} to {} ({file}:{}): each was overwritten by a thread that had read the value before it",
@@ -133,7 +139,16 @@ pub fn findings(rec: &RunRecord, colour: Colour, explain: bool) -> String {
             l.first.write.line
         );
     }
-    for c in &f.check_then_act {
+    if lost.len() > SHOWN {
+        let rest: u64 = lost[SHOWN..].iter().map(|l| l.count).sum();
+        let _ = writeln!(
+            out,
+            "  … and {} more lost at {} other locations (all in the --json record)",
+            thousands(rest),
+            lost.len() - SHOWN
+        );
+    }
+    for c in f.check_then_act.iter().take(SHOWN) {
         let _ = writeln!(
             out,
             "  {} on {} ({file}:{} checks, line {} acts): another thread changed it in between, {}",
@@ -144,7 +159,14 @@ pub fn findings(rec: &RunRecord, colour: Colour, explain: bool) -> String {
             plural(c.count, "time", "times")
         );
     }
-    for r in &f.races {
+    if f.check_then_act.len() > SHOWN {
+        let _ = writeln!(
+            out,
+            "  … and check-then-act at {} other locations",
+            f.check_then_act.len() - SHOWN
+        );
+    }
+    for r in f.races.iter().take(SHOWN) {
         let lines = if r.first.line == r.second.line {
             format!(
                 "{file}:{} in threads {} and {}",
@@ -156,12 +178,24 @@ pub fn findings(rec: &RunRecord, colour: Colour, explain: bool) -> String {
                 r.first.line, r.first.thread, r.second.line, r.second.thread
             )
         };
+        let how = if r.first.read_modify_write && r.second.read_modify_write {
+            "read and written"
+        } else {
+            "written"
+        };
         let _ = writeln!(
             out,
-            "  {} {} is read and written at {lines} with nothing ordering them; {}",
+            "  {} {} is {how} at {lines} with nothing ordering them; {}",
             colour.paint("1;33", "unsynchronised:"),
             r.location,
             r.hint
+        );
+    }
+    if f.races.len() > SHOWN {
+        let _ = writeln!(
+            out,
+            "  … and {} more unsynchronised pairs of lines",
+            f.races.len() - SHOWN
         );
     }
     if let Some(d) = &f.deadlock {
@@ -206,12 +240,17 @@ fn value_text(a: &gilsim_vm::record::AccessRecord) -> String {
         .map_or_else(String::new, |v| format!(" = {v}"))
 }
 
+/// The lost update that happened first in the run (of all locations).
+pub fn first_lost(f: &gilsim_vm::record::Findings) -> Option<&gilsim_vm::record::LostUpdateRecord> {
+    f.lost_updates.iter().min_by_key(|l| l.first.write.step)
+}
+
 /// The narrated first lost update (or check-then-act), with its thread lanes if given.
 pub fn explain(rec: &RunRecord, source: &str, lanes: Option<&str>) -> String {
     let f = &rec.findings;
     let file = &rec.config.file;
     let mut out = String::new();
-    if let Some(l) = f.lost_updates.first() {
+    if let Some(l) = first_lost(f) {
         let x = &l.first;
         let loc = &l.location;
         let _ = writeln!(out, "── how the first update to {loc} was lost ──");

@@ -632,7 +632,7 @@ fn lock_of(m: &Machine, v: Value) -> Option<ObjId> {
 pub(crate) fn call_native(
     m: &mut Machine,
     id: NativeId,
-    _bound: bool,
+    bound: bool,
     args: Vec<Value>,
     kwargs: Vec<(String, Value)>,
     on_return: OnReturn,
@@ -640,6 +640,18 @@ pub(crate) fn call_native(
     use NativeId as N;
     let a0 = arg(&args, 0);
     let a1 = arg(&args, 1);
+    // A method of a list, dict or set is one step under the GIL: it orders the threads that
+    // use the container (a hand-off through `jobs.append` / `jobs.pop`).
+    if bound
+        && let Value::Obj(c) = a0
+        && matches!(m.heap.get(c), Obj::List(_) | Obj::Dict(_) | Obj::Set(_))
+        && m.observed()
+    {
+        let me = m.current;
+        if let Some(d) = m.detect.as_mut() {
+            d.container_op(me, c);
+        }
+    }
     // Consuming a generator runs its frames: hand over to the Python helper.
     let gen_arg = match id {
         N::StrJoin | N::ListExtend => m.is_generator(a1),
@@ -1272,6 +1284,11 @@ pub(crate) fn call_native(
                 Obj::Dict(d) => d.get(&k),
                 _ => None,
             };
+            // `d.get(k, 0) + 1` stored back is a read-modify-write of the item.
+            if m.observed() {
+                let key = crate::detect::LocKey::Item(o, k);
+                m.observe(key, found.unwrap_or(Value::Null), None);
+            }
             found.unwrap_or(if args.len() > 2 { args[2] } else { Value::None })
         }
         N::DictKeys | N::DictValues | N::DictItems => {
@@ -1695,11 +1712,22 @@ pub(crate) fn call_native(
         }
         N::ThreadIsAlive => {
             let tid = to_int(m, a0, "is_alive")? as u32;
-            Value::Bool(
-                m.threads
-                    .get(tid as usize)
-                    .is_some_and(|t| t.started && t.state != ThreadState::Done),
-            )
+            let alive = m
+                .threads
+                .get(tid as usize)
+                .is_some_and(|t| t.started && t.state != ThreadState::Done);
+            let done = m
+                .threads
+                .get(tid as usize)
+                .is_some_and(|t| t.state == ThreadState::Done);
+            // Seeing a thread finished orders everything it did before, as join() does.
+            if done {
+                let me = m.current;
+                if let Some(d) = m.detect.as_mut() {
+                    d.join(me, tid);
+                }
+            }
+            Value::Bool(alive)
         }
         N::ThreadCurrent => {
             let cur = m.current as usize;
@@ -1879,16 +1907,13 @@ fn acquire(
 ) -> Res<Option<Value>> {
     let me = m.current;
     let site = m.site_prev();
-    let here = m.tb_here();
+    let here = m.user_tb_prev();
     let got = match m.heap.get_mut(lock) {
         Obj::Lock(l) => match l.owner {
             None => {
                 l.owner = Some(me);
                 l.count = 1;
-                l.acquired_at = Some(crate::value::TbEntry {
-                    pc: here.pc.saturating_sub(1),
-                    ..here
-                });
+                l.acquired_at = Some(here);
                 true
             }
             Some(o) if o == me && l.reentrant => {

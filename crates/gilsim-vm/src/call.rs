@@ -260,6 +260,12 @@ impl Machine {
                         _ => {}
                     }
                     let builtin = c.builtin;
+                    // A class attribute read through the class itself (`Counter.count`).
+                    if let Some(v) = c.dict.get(&key)
+                        && self.observed()
+                    {
+                        self.observe(crate::detect::LocKey::Attr(id, n.clone()), v, None);
+                    }
                     if let Some(v) = self.class_lookup(id, &key) {
                         if let Value::Obj(p) = v {
                             match self.heap.get(p) {
@@ -448,7 +454,11 @@ impl Machine {
                     return Ok(());
                 }
                 Obj::Class(c) => {
+                    let old = c.dict.get(&key);
                     c.dict.insert(key, name, v);
+                    if self.observed() {
+                        self.observe(crate::detect::LocKey::Attr(id, n), v, Some(old));
+                    }
                     return Ok(());
                 }
                 Obj::Module(m) => {

@@ -38,13 +38,17 @@ pub enum LocKey {
     Attr(ObjId, Rc<str>),
     /// An item of a dict (by key) or a list (by index).
     Item(ObjId, HKey),
+    /// A variable of an enclosing function (`nonlocal`), by its cell and name.
+    Cell(ObjId, Rc<str>),
 }
 
 impl LocKey {
     /// The object whose life bounds the location's.
     fn owner(&self) -> ObjId {
         match self {
-            LocKey::Global(o, _) | LocKey::Attr(o, _) | LocKey::Item(o, _) => *o,
+            LocKey::Global(o, _) | LocKey::Attr(o, _) | LocKey::Item(o, _) | LocKey::Cell(o, _) => {
+                *o
+            }
         }
     }
 }
@@ -67,6 +71,12 @@ struct Pending {
     branch_site: Site,
     /// What it read.
     branch_value: Value,
+    /// The code the branch guards: (unit, code, first pc, end pc). A write there acts on
+    /// the check.
+    branch_region: (u16, u32, u32, u32),
+    /// The thread's loop iteration ([`Detector::back_edge`]) at the branch: a write in a
+    /// later iteration does not act on this check.
+    branch_epoch: u32,
 }
 
 const NO_READ: Pending = Pending {
@@ -77,6 +87,8 @@ const NO_READ: Pending = Pending {
     branch_version: u64::MAX,
     branch_site: Site::NONE,
     branch_value: Value::Null,
+    branch_region: (0, 0, 0, 0),
+    branch_epoch: 0,
 };
 
 /// The last write of a location.
@@ -205,10 +217,15 @@ pub struct Detector {
     lockset_index: HashMap<Vec<ObjId>, u32, std::hash::BuildHasherDefault<Fnv>>,
     /// Per thread: the location it read last (`u32::MAX`: none), for branch marking.
     last_read: Vec<u32>,
+    /// Per thread: backward jumps taken (loop iterations), for check-then-act.
+    epochs: Vec<u32>,
     /// Races by pair of source lines (smaller line first), with their location.
     races: BTreeMap<(u32, u32), (u32, Race)>,
     /// The first wait cycle: the step at which it formed, and its threads.
     pub cycle: Option<(u64, Vec<CycleLink>)>,
+    /// Names of the locks the races mention, given while the locks still lived (their ids
+    /// may name other objects after a collection).
+    pub lock_names: BTreeMap<ObjId, String>,
 }
 
 fn grow<T: Clone>(v: &mut Vec<T>, i: usize, fill: T) -> &mut T {
@@ -260,6 +277,7 @@ impl Detector {
             self.clocks.push(c);
             self.held.push(0);
             self.last_read.push(u32::MAX);
+            self.epochs.push(0);
         }
     }
 
@@ -313,10 +331,13 @@ impl Detector {
         }
     }
 
-    /// The running thread took a conditional jump: its last read decided a branch.
+    /// A thread took a conditional jump (at `site`, to `target`): the read just before it on
+    /// the same line (`if stock["apples"] > 0:`) decides a branch, and the code between the
+    /// jump and its target acts on that check.
     #[inline]
-    pub fn branch(&mut self, thread: u32) {
-        let Some(r) = self.last_read.get_mut(thread as usize) else {
+    pub fn branch(&mut self, site: Site, target: u32) {
+        let thread = site.thread as usize;
+        let Some(r) = self.last_read.get_mut(thread) else {
             return;
         };
         let loc = std::mem::replace(r, u32::MAX);
@@ -324,13 +345,37 @@ impl Detector {
             return;
         }
         let l = &mut self.locs[loc as usize];
-        if let Some(p) = l.pending.get_mut(thread as usize)
+        if let Some(p) = l.pending.get_mut(thread)
             && p.version != u64::MAX
+            && p.site.line == site.line
+            && p.site.unit == site.unit
+            && p.site.code == site.code
         {
             p.branch_version = p.version;
             p.branch_site = p.site;
             p.branch_value = p.value;
+            // A forward jump skips the guarded code; a backward one (an `if` at the end of a
+            // loop body jumps straight back to the loop) guards what follows it.
+            let end = if target > site.pc { target } else { u32::MAX };
+            p.branch_region = (site.unit, site.code, site.pc, end);
+            p.branch_epoch = self.epochs[thread];
         }
+    }
+
+    /// Thread `t` jumped backwards: a loop goes round again.
+    #[inline]
+    pub fn back_edge(&mut self, t: u32) {
+        if let Some(e) = self.epochs.get_mut(t as usize) {
+            *e = e.wrapping_add(1);
+        }
+    }
+
+    /// Thread `t` ran a C-level operation on a container (`list.append`, `dict.pop`...). The
+    /// GIL orders such operations on one object, so a hand-off through a container orders
+    /// what each side did before and after it, as a lock would.
+    pub fn container_op(&mut self, t: u32, container: ObjId) {
+        self.acquire_clock(t, container);
+        self.release_clock(t, container);
     }
 
     /// Thread `site.thread` wrote `value` to location `loc`; `same_object` says the value is
@@ -345,6 +390,12 @@ impl Detector {
         let p = grow(&mut l.pending, t, NO_READ);
         let (read_version, read_depth) = (p.version, p.depth);
         let branch_version = p.branch_version;
+        let (bu, bc, lo, hi) = p.branch_region;
+        let acts = bu == site.unit
+            && bc == site.code
+            && lo < site.pc
+            && site.pc < hi
+            && p.branch_epoch == self.epochs.get(t).copied().unwrap_or(0);
         p.version = u64::MAX;
         p.branch_version = u64::MAX;
         if same_object {
@@ -376,6 +427,7 @@ impl Detector {
             l.depth += 1;
         }
         if branch_version != u64::MAX
+            && acts
             && branch_version != before
             && let Some(w) = between
         {
@@ -446,12 +498,23 @@ impl Detector {
         i
     }
 
-    /// Thread `t` acquired `lock` (its first level, for an RLock).
-    pub fn acquire(&mut self, t: u32, lock: ObjId) {
+    fn acquire_clock(&mut self, t: u32, lock: ObjId) {
         self.thread(t);
         if let Some(lc) = self.lock_clocks.get(&lock) {
             join_into(&mut self.clocks[t as usize], lc);
         }
+    }
+
+    fn release_clock(&mut self, t: u32, lock: ObjId) {
+        self.thread(t);
+        let c = self.clocks[t as usize].clone();
+        self.lock_clocks.insert(lock, c);
+        tick(&mut self.clocks[t as usize], t);
+    }
+
+    /// Thread `t` acquired `lock` (its first level, for an RLock).
+    pub fn acquire(&mut self, t: u32, lock: ObjId) {
+        self.acquire_clock(t, lock);
         let mut set = self.locksets[self.held[t as usize] as usize].clone();
         if let Err(i) = set.binary_search(&lock) {
             set.insert(i, lock);
@@ -461,10 +524,7 @@ impl Detector {
 
     /// Thread `t` released `lock` completely.
     pub fn release(&mut self, t: u32, lock: ObjId) {
-        self.thread(t);
-        let c = self.clocks[t as usize].clone();
-        self.lock_clocks.insert(lock, c);
-        tick(&mut self.clocks[t as usize], t);
+        self.release_clock(t, lock);
         let mut set = self.locksets[self.held[t as usize] as usize].clone();
         set.retain(|&l| l != lock);
         self.held[t as usize] = self.lockset(set);
@@ -531,6 +591,21 @@ impl Detector {
                 ..r.clone()
             })
             .collect()
+    }
+
+    /// The locks the races mention that have no name yet.
+    #[must_use]
+    pub fn unnamed_race_locks(&self) -> Vec<ObjId> {
+        let mut out: Vec<ObjId> = self
+            .races
+            .values()
+            .flat_map(|(_, r)| r.first.locks.iter().chain(&r.second.locks))
+            .filter(|l| !self.lock_names.contains_key(l))
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Names every location whose object still lives anew (an object is often first written
@@ -635,13 +710,10 @@ impl crate::machine::Machine {
             guard += 1;
         }
         if path.len() == 1 {
-            let in_gilsim = self.threads[t as usize]
-                .frames
-                .last()
-                .is_none_or(|f| f.unit != 0);
-            if in_gilsim {
-                return;
-            }
+            // Waiting for a Lock it holds itself: any other thread may still release a plain
+            // Lock (it is often used as a signal), and Condition.wait() waits like this for a
+            // notify. Only the all-blocked check can tell.
+            return;
         }
         // Tell the cycle from its lowest thread on.
         let first = (0..path.len()).min_by_key(|&i| path[i]).unwrap_or(0);

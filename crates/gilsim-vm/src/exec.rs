@@ -77,17 +77,26 @@ pub(crate) fn exec_hot<const DETECT: bool>(
             true
         }
         JUMP_ABSOLUTE | JUMP_FORWARD => {
+            if let Some(d) = detect
+                && arg < f.pc
+            {
+                d.back_edge(thread);
+            }
             f.pc = arg;
             true
         }
         POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE => {
             if let Some(&Value::Bool(b)) = f.stack.last() {
+                let jump = b == (op == POP_JUMP_IF_TRUE);
                 if let Some(d) = detect {
-                    d.branch(thread);
+                    d.branch(site(f), arg);
+                    if jump && arg < f.pc {
+                        d.back_edge(thread);
+                    }
                 }
                 f.stack.pop();
                 *last_test_was_bool = true;
-                if b == (op == POP_JUMP_IF_TRUE) {
+                if jump {
                     f.pc = arg;
                 }
                 return true;
@@ -409,12 +418,24 @@ impl Machine {
                         ),
                     ));
                 }
+                if self.observed() {
+                    let key = crate::detect::LocKey::Cell(cell, Self::cell_name(code, a));
+                    self.observe(key, v, None);
+                }
                 self.push(v);
             }
             STORE_DEREF => {
                 let v = self.pop();
                 let cell = self.fr().cells[a];
+                let old = match self.heap.get(cell) {
+                    Obj::Cell(old) => *old,
+                    _ => Value::Null,
+                };
                 *self.heap.get_mut(cell) = Obj::Cell(v);
+                if self.observed() {
+                    let key = crate::detect::LocKey::Cell(cell, Self::cell_name(code, a));
+                    self.observe(key, v, Some((old != Value::Null).then_some(old)));
+                }
             }
             DELETE_DEREF => {
                 let cell = self.fr().cells[a];
@@ -478,24 +499,34 @@ impl Machine {
             CONTAINS_OP => {
                 let container = self.pop();
                 let item = self.pop();
+                // `key in d` reads the item (`if key not in counts: counts[key] = 0`).
+                if self.observed()
+                    && let Value::Obj(d) = container
+                    && matches!(self.heap.get(d), Obj::Dict(_))
+                    && let Some((key, now)) = self.item_location(d, item)
+                {
+                    self.observe(key, now.unwrap_or(Value::Null), None);
+                }
                 let has = self.contains(container, item)?;
                 self.push(Value::Bool(has != (arg == 1)));
             }
             POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE => {
-                self.observe_branch();
+                self.observe_branch(arg);
                 let v = self.pop();
                 self.last_test_was_bool = matches!(v, Value::Bool(_));
                 let truth = self.truthy(v)?;
                 if truth == (op == POP_JUMP_IF_TRUE) {
+                    self.observe_jump(arg);
                     self.jump(arg);
                 }
             }
             JUMP_IF_FALSE_OR_POP | JUMP_IF_TRUE_OR_POP => {
-                self.observe_branch();
+                self.observe_branch(arg);
                 let v = self.top();
                 self.last_test_was_bool = matches!(v, Value::Bool(_));
                 let truth = self.truthy(v)?;
                 if truth == (op == JUMP_IF_TRUE_OR_POP) {
+                    self.observe_jump(arg);
                     self.jump(arg);
                 } else {
                     self.pop();
@@ -1006,6 +1037,17 @@ impl Machine {
         }
     }
 
+    /// The name of cell or free variable `a` of `code`.
+    fn cell_name(code: &crate::machine::Code, a: usize) -> Rc<str> {
+        let cells = &code.obj.cellvars;
+        let name = if a < cells.len() {
+            &cells[a]
+        } else {
+            &code.obj.freevars[a - cells.len()]
+        };
+        Rc::from(name.as_str())
+    }
+
     /// The detectors' key of global `a` of `code` in module `g`.
     fn global_key(g: ObjId, code: &crate::machine::Code, a: usize) -> crate::detect::LocKey {
         let name = match &code.names[a] {
@@ -1061,7 +1103,8 @@ impl Machine {
                 };
                 format!("{module}.{name}")
             }
-            LocKey::Attr(o, name) => match self.global_name_of(*o) {
+            LocKey::Cell(_, name) => format!("variable {name} of an enclosing function"),
+            LocKey::Attr(o, name) => match self.holder_name(*o) {
                 Some(h) => format!("{h}.{name}"),
                 None => {
                     let tn = self.type_name(Value::Obj(*o));
@@ -1069,12 +1112,8 @@ impl Machine {
                 }
             },
             LocKey::Item(o, k) => {
-                let key = match k {
-                    crate::dict::HKey::Int(i) => i.to_string(),
-                    crate::dict::HKey::Str(s) => format!("'{s}'"),
-                    other => format!("{other:?}"),
-                };
-                match self.global_name_of(*o) {
+                let key = self.key_repr(k);
+                match self.holder_name(*o) {
                     Some(h) => format!("{h}[{key}]"),
                     None => {
                         let tn = self.type_name(Value::Obj(*o));
@@ -1086,12 +1125,22 @@ impl Machine {
         Rc::from(text.as_str())
     }
 
-    /// Tells the detectors that the running thread decides a branch.
-    fn observe_branch(&mut self) {
-        if self.observed() {
+    /// Tells the detectors when a jump to `target` goes back (a loop's next iteration).
+    fn observe_jump(&mut self, target: u32) {
+        if self.observed() && target < self.fr().pc {
             let t = self.current;
             if let Some(d) = self.detect.as_mut() {
-                d.branch(t);
+                d.back_edge(t);
+            }
+        }
+    }
+
+    /// Tells the detectors that the running thread decides a branch (jumping to `target`).
+    fn observe_branch(&mut self, target: u32) {
+        if self.observed() {
+            let site = self.site_prev();
+            if let Some(d) = self.detect.as_mut() {
+                d.branch(site, target);
             }
         }
     }

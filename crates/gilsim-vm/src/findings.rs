@@ -43,9 +43,10 @@ impl Machine {
             }
         }
         for r in d.races() {
-            let first = self.race_side(&r.first);
-            let second = self.race_side(&r.second);
-            let hint = race_hint(&first, &second);
+            let first = self.race_side(&r.first, &d);
+            let second = self.race_side(&r.second, &d);
+            let common = r.first.locks.iter().any(|l| r.second.locks.contains(l));
+            let hint = race_hint(&first, &second, common);
             f.races.push(RaceRecord {
                 location: r.label.to_string(),
                 first,
@@ -81,13 +82,22 @@ impl Machine {
         }
     }
 
-    fn race_side(&mut self, s: &RaceSide) -> RaceSideRecord {
+    fn race_side(&mut self, s: &RaceSide, d: &crate::detect::Detector) -> RaceSideRecord {
         RaceSideRecord {
             thread: s.site.thread,
             line: s.site.line,
             op: self.op_at(&s.site),
             read_modify_write: s.rmw,
-            locks: s.locks.iter().map(|&l| self.object_name(l)).collect(),
+            locks: s
+                .locks
+                .iter()
+                .map(|l| {
+                    d.lock_names
+                        .get(l)
+                        .cloned()
+                        .unwrap_or_else(|| self.object_name(*l))
+                })
+                .collect(),
         }
     }
 
@@ -134,11 +144,11 @@ impl Machine {
             .map(|(name, _)| name)
     }
 
-    /// The learner's name for an object: the global that holds it (`lock`), or an attribute
-    /// of an object a global holds (`counter.lock`), or `a lock`.
-    pub fn object_name(&self, o: ObjId) -> String {
+    /// Where the learner's program holds `o`: a global (`lock`) or an attribute of an object
+    /// a global holds (`counter.lock`).
+    pub(crate) fn holder_name(&self, o: ObjId) -> Option<String> {
         if let Some(name) = self.global_name_of(o) {
-            return name;
+            return Some(name);
         }
         for (name, v) in &self.main_globals() {
             if let Value::Obj(holder) = v
@@ -149,10 +159,47 @@ impl Machine {
                         && x == o
                         && let Some(attr) = self.text_of(k)
                     {
-                        return format!("{name}.{attr}");
+                        return Some(format!("{name}.{attr}"));
                     }
                 }
             }
+        }
+        None
+    }
+
+    /// A dict key or list index as Python writes it: `'apples'`, `3`, `(1, 2)`.
+    pub(crate) fn key_repr(&self, k: &crate::dict::HKey) -> String {
+        use crate::dict::HKey;
+        match k {
+            HKey::None => "None".to_string(),
+            HKey::Int(i) => i.to_string(),
+            HKey::BigInt(s) => s.to_string(),
+            HKey::Float(bits) => gilsim_compiler::dis::float_repr(f64::from_bits(*bits)),
+            HKey::Str(s) => format!("{:?}", s.as_ref()).replacen('"', "'", 2),
+            HKey::Tuple(items) => {
+                let parts: Vec<String> = items.iter().map(|x| self.key_repr(x)).collect();
+                if parts.len() == 1 {
+                    format!("({},)", parts[0])
+                } else {
+                    format!("({})", parts.join(", "))
+                }
+            }
+            HKey::Id(id) => {
+                let o = ObjId(*id);
+                if self.heap.is_live(o) {
+                    format!("<{} object>", self.type_name(Value::Obj(o)))
+                } else {
+                    "<an object>".to_string()
+                }
+            }
+        }
+    }
+
+    /// The learner's name for an object: the global that holds it (`lock`), or an attribute
+    /// of an object a global holds (`counter.lock`), or `a lock`.
+    pub fn object_name(&self, o: ObjId) -> String {
+        if let Some(name) = self.holder_name(o) {
+            return name;
         }
         match self.heap.get(o) {
             Obj::Lock(l) if l.reentrant => "an RLock".to_string(),
@@ -172,9 +219,9 @@ impl Machine {
     }
 }
 
-/// The fix for an unsynchronised pair, from the locks each side held.
-fn race_hint(a: &RaceSideRecord, b: &RaceSideRecord) -> String {
-    let common = a.locks.iter().any(|l| b.locks.contains(l));
+/// The fix for an unsynchronised pair, from the locks each side held (`common`: the sides
+/// share a lock object).
+fn race_hint(a: &RaceSideRecord, b: &RaceSideRecord, common: bool) -> String {
     match (a.locks.is_empty(), b.locks.is_empty()) {
         (true, true) => {
             "no lock is held on either side: hold one lock around the whole read-modify-write in every thread".to_string()
@@ -191,6 +238,9 @@ fn race_hint(a: &RaceSideRecord, b: &RaceSideRecord) -> String {
             b.line,
             a.line
         ),
+        (false, false) if !common && a.locks == b.locks => {
+            "each thread holds a different lock object (a new Lock per thread or per call): every thread must take one lock they all share".to_string()
+        }
         (false, false) if !common => format!(
             "line {} holds {} and line {} holds {}: both sides must hold the same lock",
             a.line,

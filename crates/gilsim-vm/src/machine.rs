@@ -1766,6 +1766,14 @@ impl Machine {
                 roots.extend_from_slice(&c.name_objs);
             }
         }
+        // Name the locks the races mention while they live: the collector may free them.
+        let unnamed = self.detect.as_ref().map(|d| d.unnamed_race_locks());
+        for lock in unnamed.unwrap_or_default() {
+            let name = self.object_name(lock);
+            if let Some(d) = self.detect.as_mut() {
+                d.lock_names.insert(lock, name);
+            }
+        }
         self.heap.collect(&roots);
         if let Some(d) = &mut self.detect {
             let heap = &self.heap;
@@ -1781,13 +1789,21 @@ impl Machine {
         )
     }
 
-    /// The traceback entry for the running frame.
-    pub(crate) fn tb_here(&mut self) -> TbEntry {
-        let f = self.fr();
+    /// Where the running thread is in the learner's program: the instruction being executed
+    /// by its innermost frame of unit 0 (a call into gilsim's modules, when inside one).
+    pub(crate) fn user_tb_prev(&self) -> TbEntry {
+        let th = &self.threads[self.current as usize];
+        let f = th
+            .frames
+            .iter()
+            .rev()
+            .find(|f| f.unit == 0)
+            .or(th.frames.last())
+            .expect("[gilsim internal bug] thread without frame");
         TbEntry {
             unit: f.unit,
             code: f.code_idx,
-            pc: f.pc,
+            pc: f.pc.saturating_sub(1),
         }
     }
 }

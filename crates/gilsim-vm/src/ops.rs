@@ -1113,7 +1113,7 @@ impl Machine {
 
     /// The detectors' key of item `k` of a dict or list and the value stored there now;
     /// `None` for anything else (slices, tuples, strings: no shared location).
-    fn item_location(
+    pub(crate) fn item_location(
         &mut self,
         id: ObjId,
         k: Value,
