@@ -97,6 +97,10 @@ struct ExploreArgs {
     /// Stop each run after this many instructions (that run ends with status step_limit).
     #[arg(long, default_value_t = 1_000_000)]
     max_steps: u64,
+    /// Offer a switch at every check point, even inside gilsim's own modules and before
+    /// thread-local instructions (the same outcomes, many more states; exact schedule count).
+    #[arg(long)]
+    no_reduction: bool,
     /// Print the witness of the first N outcomes as thread lanes.
     #[arg(long, value_name = "N", default_value_t = 0)]
     show: usize,
@@ -359,6 +363,7 @@ fn explore_cmd(args: &ExploreArgs) -> anyhow::Result<u8> {
     let opts = gilsim_explore::Options {
         max_preemptions: args.max_preemptions,
         max_states: Some(args.max_states),
+        full: args.no_reduction,
     };
     let started = std::time::Instant::now();
     let report = gilsim_explore::explore(machine, &opts, render::explore_progress());

@@ -643,9 +643,14 @@ pub fn explore_table(r: &gilsim_explore::Report, cfg: &gilsim_vm::run::RunConfig
         ),
         None => "every schedule".to_string(),
     };
+    let points = if r.full {
+        "a switch at every check point"
+    } else {
+        "a switch at every check point before a shared access"
+    };
     let _ = writeln!(
         out,
-        "profile CPython {} · switches at every check point · {scope}",
+        "profile CPython {} · {points} · {scope}",
         cfg.profile.name()
     );
     let completeness = if r.exhaustive {
@@ -656,19 +661,24 @@ pub fn explore_table(r: &gilsim_explore::Report, cfg: &gilsim_vm::run::RunConfig
     } else {
         "NOT exhaustive"
     };
-    let schedules = if r.schedules_exact {
-        thousands_big(&r.schedules)
+    let schedules = if r.schedules_exact && r.full {
+        format!("{} schedules", thousands_big(&r.schedules))
+    } else if r.schedules_exact {
+        format!(
+            "{} schedules (orders of thread-local steps merged; --no-reduction counts them all)",
+            thousands_big(&r.schedules)
+        )
     } else if r.cyclic {
         format!(
-            "infinitely many (a loop can spin forever); {} without repeating a state",
+            "infinitely many schedules (a loop can spin forever); {} without repeating a state",
             thousands_big(&r.schedules)
         )
     } else {
-        format!("at least {}", thousands_big(&r.schedules))
+        format!("at least {} schedules", thousands_big(&r.schedules))
     };
     let _ = writeln!(
         out,
-        "{completeness}: {} states · {} end states · {schedules} schedules",
+        "{completeness}: {} states · {} end states · {schedules}",
         thousands(r.states),
         thousands(r.ends)
     );

@@ -29,6 +29,10 @@ pub struct Options {
     pub max_preemptions: Option<u32>,
     /// Stop (with a partial report) after this many distinct states.
     pub max_states: Option<u64>,
+    /// Offer a choice at every check point, including inside gilsim's own modules and
+    /// before instructions that only touch the running thread's own data: the full graph,
+    /// whose schedule count is the profile's exact count (small programs only).
+    pub full: bool,
 }
 
 /// One final outcome of the program. Outcomes compare by status, exit code, stdout and the
@@ -112,6 +116,8 @@ pub struct Report {
     pub schedules_exact: bool,
     /// Whether some state can reach itself (a loop that can spin forever under some schedule).
     pub cyclic: bool,
+    /// Whether every check point was a choice ([`Options::full`]).
+    pub full: bool,
     /// Why the search stopped early, if it did.
     pub stopped: Option<String>,
     /// The outcomes, in order of their first witness's preemptions, then of the outcome.
@@ -232,10 +238,16 @@ impl Explorer {
     fn explore(&mut self, start: Machine) -> Summary {
         let budget = self.opts.max_preemptions;
         let mut path: Vec<Node> = Vec::new();
-        let root = match self.advance(start, budget) {
+        let mut root = match self.advance(start, budget) {
             Ok(n) => n,
             Err(s) => return s,
         };
+        // Everything made before the first choice is common to every state: from here on
+        // only what changes needs describing in a key.
+        if let Some(m) = root.machine.as_mut() {
+            m.heap.mark_stable();
+            root.key = self.key(m, budget);
+        }
         self.memo.insert(root.key, Memo::Open);
         path.push(root);
         let mut result = Summary::new();
@@ -328,6 +340,8 @@ pub fn explore(
     progress: Option<Box<dyn FnMut(u64)>>,
 ) -> Report {
     start.set_explore();
+    start.explore_inside_modules = opts.full;
+    start.explore_reduce = !opts.full;
     let mut ex = Explorer {
         opts: opts.clone(),
         memo: HashMap::new(),
@@ -365,6 +379,7 @@ pub fn explore(
         schedules: total,
         schedules_exact: exhaustive && !ex.cyclic,
         cyclic: ex.cyclic,
+        full: opts.full,
         stopped: ex.stopped,
         outcomes: rows,
     }
@@ -376,6 +391,10 @@ impl Explorer {
         let mut budget = self.opts.max_preemptions;
         let mut choices = Vec::new();
         while m.run_to_choice().is_none() {
+            if choices.is_empty() {
+                // As the search did at its first choice.
+                m.heap.mark_stable();
+            }
             let c = m.choice.clone().expect("choice");
             let key = self.key(&m, budget);
             let Some(Memo::Done(s)) = self.memo.get(&key) else {

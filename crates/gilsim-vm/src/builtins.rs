@@ -154,11 +154,11 @@ fn install_natives(m: &mut Machine, module: ObjId, ids: &[NativeId]) {
 pub fn install(m: &mut Machine) {
     use TypeTag as T;
     let object = class_obj(m, "object", Vec::new(), T::Object);
-    m.types.by_tag.insert(T::Object, object);
+    Rc::make_mut(&mut m.types).by_tag.insert(T::Object, object);
     let int = class_obj(m, "int", vec![object], T::Int);
-    m.types.by_tag.insert(T::Int, int);
+    Rc::make_mut(&mut m.types).by_tag.insert(T::Int, int);
     let b = class_obj(m, "bool", vec![int], T::Bool);
-    m.types.by_tag.insert(T::Bool, b);
+    Rc::make_mut(&mut m.types).by_tag.insert(T::Bool, b);
     for (tag, name) in [
         (T::Type, "type"),
         (T::NoneType, "NoneType"),
@@ -189,7 +189,7 @@ pub fn install(m: &mut Machine) {
         (T::NotImplementedType, "NotImplementedType"),
     ] {
         let c = class_obj(m, name, vec![object], tag);
-        m.types.by_tag.insert(tag, c);
+        Rc::make_mut(&mut m.types).by_tag.insert(tag, c);
     }
     for (name, base) in EXCEPTIONS {
         let bases = if base.is_empty() {
@@ -198,11 +198,12 @@ pub fn install(m: &mut Machine) {
             vec![m.types.exc[base]]
         };
         let c = class_obj(m, name, bases, T::BaseException);
-        m.types.exc.insert(name, c);
+        Rc::make_mut(&mut m.types).exc.insert(name, c);
     }
-    m.types
+    let base = m.types.exc["BaseException"];
+    Rc::make_mut(&mut m.types)
         .by_tag
-        .insert(T::BaseException, m.types.exc["BaseException"]);
+        .insert(T::BaseException, base);
     let builtins = m.new_module("builtins");
     m.builtins = builtins;
     for (tag, name) in [

@@ -4,15 +4,26 @@
 //! allocations (a function of the live size only), so the same run allocates, frees and numbers
 //! objects identically on every machine. `l = l + [1]` in a loop and `while True:` workers run
 //! in bounded memory.
+//!
+//! Objects are shared copy-on-write between clones of a heap (the explorer forks machines),
+//! and a heap can remember which objects changed since a point (its *stable* objects), so a
+//! state key need only look at those.
 
 use crate::value::{IterState, Obj, ObjId, Value};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::rc::Rc;
 
 /// The heap.
 #[derive(Clone, Debug, Default)]
 pub struct Heap {
-    slots: Vec<Option<Obj>>,
+    slots: Vec<Option<Rc<Obj>>>,
+    /// Objects below this id existed at [`Heap::mark_stable`].
+    stable_len: usize,
+    /// Per stable id: changed (or freed and reused) since then.
+    dirty_mark: Vec<bool>,
+    /// The changed stable ids, in the order they changed.
+    dirty: Vec<u32>,
     free: BinaryHeap<Reverse<u32>>,
     live: usize,
     since_gc: usize,
@@ -43,10 +54,11 @@ impl Heap {
         self.bytes_since_gc += size;
         self.live_bytes += size;
         if let Some(Reverse(i)) = self.free.pop() {
-            self.slots[i as usize] = Some(o);
+            self.slots[i as usize] = Some(Rc::new(o));
+            self.touch(i as usize);
             ObjId(i)
         } else {
-            self.slots.push(Some(o));
+            self.slots.push(Some(Rc::new(o)));
             ObjId((self.slots.len() - 1) as u32)
         }
     }
@@ -76,7 +88,7 @@ impl Heap {
     #[must_use]
     pub fn get(&self, id: ObjId) -> &Obj {
         self.slots[id.0 as usize]
-            .as_ref()
+            .as_deref()
             .expect("[gilsim internal bug] dangling object id")
     }
 
@@ -91,9 +103,49 @@ impl Heap {
     /// # Panics
     /// On a freed id, which would be a collector bug.
     pub fn get_mut(&mut self, id: ObjId) -> &mut Obj {
-        self.slots[id.0 as usize]
-            .as_mut()
-            .expect("[gilsim internal bug] dangling object id")
+        let i = id.0 as usize;
+        self.touch(i);
+        Rc::make_mut(
+            self.slots[i]
+                .as_mut()
+                .expect("[gilsim internal bug] dangling object id"),
+        )
+    }
+
+    #[inline]
+    fn touch(&mut self, i: usize) {
+        if i < self.stable_len && !self.dirty_mark[i] {
+            self.dirty_mark[i] = true;
+            self.dirty.push(i as u32);
+        }
+    }
+
+    /// From now on, remember which of today's objects change ([`Heap::changed_stable`]).
+    pub fn mark_stable(&mut self) {
+        self.stable_len = self.slots.len();
+        self.dirty_mark = vec![false; self.stable_len];
+        self.dirty.clear();
+    }
+
+    /// How many objects existed at [`Heap::mark_stable`].
+    #[must_use]
+    pub fn stable_count(&self) -> usize {
+        self.stable_len
+    }
+
+    /// Whether `id` names an object that existed at [`Heap::mark_stable`] (or its slot).
+    #[must_use]
+    pub fn is_stable(&self, id: ObjId) -> bool {
+        (id.0 as usize) < self.stable_len
+    }
+
+    /// The stable ids whose object changed, was freed or was replaced since
+    /// [`Heap::mark_stable`], ascending.
+    #[must_use]
+    pub fn changed_stable(&self) -> Vec<u32> {
+        let mut d = self.dirty.clone();
+        d.sort_unstable();
+        d
     }
 
     /// Marks everything reachable from `roots` and frees the rest.
@@ -123,6 +175,7 @@ impl Heap {
         for (i, m) in marked.iter().enumerate() {
             if !m && self.slots[i].is_some() {
                 self.slots[i] = None;
+                self.touch(i);
                 self.free.push(Reverse(i as u32));
                 self.live -= 1;
             } else if let Some(o) = &self.slots[i] {

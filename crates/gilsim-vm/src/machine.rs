@@ -391,7 +391,7 @@ pub struct Machine {
     /// The program's stderr (tracebacks).
     pub stderr: Vec<u8>,
     /// Builtin classes.
-    pub types: Types,
+    pub types: Rc<Types>,
     /// The `builtins` module.
     pub builtins: ObjId,
     /// Imported modules by name.
@@ -413,7 +413,7 @@ pub struct Machine {
     /// The detectors, when on (`None`: no detection, nothing observed).
     pub detect: Option<Box<crate::detect::Detector>>,
     /// Interned strings (names, constants).
-    pub interned: BTreeMap<Rc<str>, ObjId>,
+    pub interned: Rc<BTreeMap<Rc<str>, ObjId>>,
     /// When the running thread took the GIL.
     pub held_since: u64,
     /// Check points passed since the running thread took the GIL.
@@ -454,6 +454,9 @@ pub struct Machine {
     pub(crate) explore: bool,
     /// Exploration also switches at check points inside gilsim's own modules.
     pub explore_inside_modules: bool,
+    /// Exploration skips a check point when the running thread's next instructions up to
+    /// its next check point are its own business (see `local_until_next_check`).
+    pub explore_reduce: bool,
     /// The choice the machine stopped at, in exploration.
     pub choice: Option<Choice>,
 }
@@ -556,7 +559,7 @@ impl Machine {
             limits,
             stdout: Vec::new(),
             stderr: Vec::new(),
-            types: Types::default(),
+            types: Rc::new(Types::default()),
             builtins: ObjId(0),
             modules: BTreeMap::new(),
             main_module: ObjId(0),
@@ -567,7 +570,7 @@ impl Machine {
             recorder: Recorder::default(),
             tracer: None,
             detect: None,
-            interned: BTreeMap::new(),
+            interned: Rc::new(BTreeMap::new()),
             held_since: 0,
             checks_since_switch: 0,
             instrs_since_switch: 0,
@@ -588,6 +591,7 @@ impl Machine {
             waiting_since_cache: 0,
             explore: false,
             explore_inside_modules: false,
+            explore_reduce: true,
             choice: None,
         };
         crate::builtins::install(&mut m);
@@ -697,7 +701,7 @@ impl Machine {
         }
         let rc: Rc<str> = Rc::from(s);
         let o = self.heap.alloc(Obj::Str(rc.clone()));
-        self.interned.insert(rc, o);
+        Rc::make_mut(&mut self.interned).insert(rc, o);
         Value::Obj(o)
     }
 
@@ -1065,6 +1069,7 @@ impl Machine {
     /// detectors and the tracer are turned off.
     pub fn set_explore(&mut self) {
         self.explore = true;
+        self.heap.mark_stable();
         self.detect = None;
         self.tracer = None;
         self.next_wake = u64::MAX;
@@ -1113,6 +1118,130 @@ impl Machine {
         self.switch_to(t, reason);
     }
 
+    /// Whether the running thread's next instructions, up to its next check point, touch
+    /// nothing another thread could see or change (locals, constants, arithmetic on plain
+    /// values, jumps, a `range` iterator of its own). Then a switch here is the same as a
+    /// switch at that next check point, and exploration offers only the later one. Decided
+    /// by following the actual values, reading and changing nothing.
+    fn local_until_next_check(&self) -> bool {
+        use gilsim_compiler::Op::*;
+        let Some(f) = self.threads[self.current as usize].frames.last() else {
+            return false;
+        };
+        let code = &f.code;
+        let mut stack: Vec<Value> = f.stack.clone();
+        let mut locals: Vec<(usize, Value)> = Vec::new();
+        let mut iter_next: Option<i64> = None;
+        let mut pc = f.pc as usize;
+        for _ in 0..64 {
+            let Some(ins) = code.obj.instrs.get(pc) else {
+                return false;
+            };
+            let a = ins.arg as usize;
+            let mut next = pc + 1;
+            let mut bool_test = false;
+            match ins.op {
+                NOP => {}
+                LOAD_CONST => stack.push(code.consts[a]),
+                LOAD_FAST => {
+                    let v = locals
+                        .iter()
+                        .rev()
+                        .find(|(i, _)| *i == a)
+                        .map_or(f.locals[a], |(_, v)| *v);
+                    if v == Value::Null {
+                        return false;
+                    }
+                    stack.push(v);
+                }
+                STORE_FAST => {
+                    let Some(v) = stack.pop() else { return false };
+                    locals.push((a, v));
+                }
+                POP_TOP => {
+                    stack.pop();
+                }
+                DUP_TOP => {
+                    let Some(v) = stack.last().copied() else {
+                        return false;
+                    };
+                    stack.push(v);
+                }
+                ROT_TWO => {
+                    let n = stack.len();
+                    if n < 2 {
+                        return false;
+                    }
+                    stack.swap(n - 1, n - 2);
+                }
+                JUMP_FORWARD | JUMP_ABSOLUTE => next = a,
+                BINARY_ADD | INPLACE_ADD | BINARY_SUBTRACT | INPLACE_SUBTRACT | COMPARE_OP => {
+                    let (Some(Value::Int(r)), Some(Value::Int(l))) = (stack.pop(), stack.pop())
+                    else {
+                        return false;
+                    };
+                    let v = match ins.op {
+                        BINARY_ADD | INPLACE_ADD => l.checked_add(r).map(Value::Int),
+                        BINARY_SUBTRACT | INPLACE_SUBTRACT => l.checked_sub(r).map(Value::Int),
+                        _ => match a {
+                            0 => Some(Value::Bool(l < r)),
+                            1 => Some(Value::Bool(l <= r)),
+                            2 => Some(Value::Bool(l == r)),
+                            3 => Some(Value::Bool(l != r)),
+                            4 => Some(Value::Bool(l > r)),
+                            5 => Some(Value::Bool(l >= r)),
+                            _ => None,
+                        },
+                    };
+                    let Some(v) = v else { return false };
+                    stack.push(v);
+                }
+                POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE => {
+                    let Some(Value::Bool(b)) = stack.pop() else {
+                        return false;
+                    };
+                    bool_test = true;
+                    if b == (ins.op == POP_JUMP_IF_TRUE) {
+                        next = a;
+                    }
+                }
+                FOR_ITER => {
+                    // A range iterator on this frame's stack is the frame's own.
+                    let Some(Value::Obj(o)) = stack.last().copied() else {
+                        return false;
+                    };
+                    let Obj::Iter(crate::value::IterState::Range {
+                        next: n,
+                        stop,
+                        step,
+                    }) = self.heap.get(o)
+                    else {
+                        return false;
+                    };
+                    let cur = iter_next.unwrap_or(*n);
+                    if (*step > 0 && cur < *stop) || (*step < 0 && cur > *stop) {
+                        iter_next = Some(cur.saturating_add(*step));
+                        stack.push(Value::Int(cur));
+                    } else {
+                        stack.pop();
+                        next = a;
+                    }
+                }
+                _ => return false,
+            }
+            let check = match code.check[pc] {
+                CheckAfter::Never => false,
+                CheckAfter::Always => true,
+                CheckAfter::UnlessBool => !bool_test,
+            } && !code.skip_before.get(next).copied().unwrap_or(false);
+            if check {
+                return true;
+            }
+            pc = next;
+        }
+        false
+    }
+
     /// The threads whose timed wait could end now (time is a choice in exploration).
     fn timed_waiters(&self) -> impl Iterator<Item = u32> + '_ {
         self.threads.iter().filter_map(|t| match t.state {
@@ -1133,6 +1262,9 @@ impl Machine {
                 .last()
                 .is_some_and(|f| f.unit != 0)
         {
+            return false;
+        }
+        if self.explore_reduce && self.local_until_next_check() {
             return false;
         }
         let mut options: Vec<u32> = self

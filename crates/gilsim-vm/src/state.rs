@@ -5,45 +5,60 @@
 //! them and from the modules, the lock owners, the positions of the program's random and I/O
 //! streams, and the output so far. It leaves out what cannot change the future: the virtual
 //! clock and deadlines (the explorer treats time as nondeterminism), step and switch counters,
-//! the recorded schedule, and where each lock was acquired. Heap objects are numbered in the
-//! order a breadth-first walk from the roots first meets them, so two states that allocated
-//! the same objects in another order (or in other slots) still compare equal.
+//! the recorded schedule, and where each lock was acquired.
+//!
+//! All states an exploration compares descend from one start, where the heap was marked
+//! stable ([`crate::heap::Heap::mark_stable`]): objects that existed then are named by their
+//! id, and only those that changed since are described by content (an unchanged one has its
+//! start content in every state). Objects made since are numbered in the order a
+//! breadth-first walk from the roots first meets them, so two states that allocated the same
+//! objects in another order (or in other slots) still compare equal. The words are hashed
+//! with XXH3-128.
 
-use crate::dict::Fnv;
 use crate::machine::{Frame, Machine, OnReturn, ThreadState, Wait};
 use crate::value::{IterState, Obj, ObjId, Value};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
-/// Feeds the state into two independent 64-bit hashes (128 bits in all).
+/// Collects the state as words, then hashes them.
 struct Key<'a> {
     m: &'a Machine,
-    a: std::hash::DefaultHasher,
-    b: Fnv,
-    /// Canonical numbers of the objects met so far.
-    ids: HashMap<ObjId, u32, BuildHasherDefault<Fnv>>,
+    words: Vec<u64>,
+    /// Canonical numbers (plus one; 0: not met yet) of the objects made since the start, by
+    /// id minus the stable count.
+    ids: Vec<u32>,
+    stable: usize,
     /// Objects numbered but not yet walked, in number order.
     queue: Vec<ObjId>,
 }
 
 impl Key<'_> {
+    #[inline]
     fn u64(&mut self, x: u64) {
-        self.a.write_u64(x);
-        self.b.write_u64(x.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        self.words.push(x);
     }
 
     fn bytes(&mut self, s: &[u8]) {
         self.u64(s.len() as u64);
-        self.a.write(s);
-        self.b.write(s);
+        for chunk in s.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.u64(u64::from_le_bytes(w));
+        }
     }
 
     fn obj(&mut self, o: ObjId) {
-        let next = self.ids.len() as u32;
-        let n = *self.ids.entry(o).or_insert_with(|| {
+        if self.m.heap.is_stable(o) {
+            self.u64(u64::from(o.0) | 1 << 40);
+            return;
+        }
+        let i = o.0 as usize - self.stable;
+        if i >= self.ids.len() {
+            self.ids.resize(i + 1, 0);
+        }
+        if self.ids[i] == 0 {
             self.queue.push(o);
-            next
-        });
+            self.ids[i] = self.queue.len() as u32;
+        }
+        let n = self.ids[i];
         self.u64(u64::from(n));
     }
 
@@ -255,9 +270,9 @@ impl Machine {
     pub fn state_key(&self) -> u128 {
         let mut k = Key {
             m: self,
-            a: std::hash::DefaultHasher::new(),
-            b: Fnv::default(),
-            ids: HashMap::default(),
+            words: Vec::with_capacity(1024),
+            ids: Vec::new(),
+            stable: self.heap.stable_count(),
             queue: Vec::new(),
         };
         k.u64(u64::from(self.current));
@@ -311,6 +326,16 @@ impl Machine {
         }
         k.obj(self.main_module);
         k.obj(self.builtins);
+        // The start's objects that changed since (live or freed), by id and content.
+        for id in self.heap.changed_stable() {
+            let o = ObjId(id);
+            k.u64(u64::from(id));
+            if self.heap.is_live(o) {
+                k.walk(self.heap.get(o));
+            } else {
+                k.u64(u64::MAX);
+            }
+        }
         let mut next = 0;
         while next < k.queue.len() {
             let o = k.queue[next];
@@ -318,6 +343,7 @@ impl Machine {
             let m = k.m;
             k.walk(m.heap.get(o));
         }
-        (u128::from(k.a.finish()) << 64) | u128::from(k.b.finish())
+        let bytes: Vec<u8> = k.words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        xxhash_rust::xxh3::xxh3_128(&bytes)
     }
 }

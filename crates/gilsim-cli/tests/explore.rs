@@ -1,0 +1,301 @@
+//! End-to-end tests of `gilsim explore`: the outcome sets against an independent brute-force
+//! model of the counter, the reduced search against the full one, witnesses that replay.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+fn gilsim(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_gilsim"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run gilsim");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn explore(file: &str, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["explore", file, "--json", "-"];
+    all.extend_from_slice(args);
+    let (code, out, err) = gilsim(&all);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    (code, v)
+}
+
+fn final_values(v: &Value, name: &str) -> BTreeSet<i64> {
+    v["outcomes"]
+        .as_array()
+        .expect("outcomes")
+        .iter()
+        .map(|o| o["globals"][name].as_i64().expect("int global"))
+        .collect()
+}
+
+/// Every final value of a shared counter that `threads` threads reach by `iterations`
+/// non-atomic increments each (read into a register, then write register + 1), over every
+/// interleaving of the reads and writes: a breadth-first search over (per-thread progress,
+/// per-thread register, counter), independent of gilsim.
+fn model(threads: usize, iterations: usize) -> BTreeSet<i64> {
+    #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+    struct S {
+        step: Vec<usize>, // 2 * increments done, +1 while holding a read
+        reg: Vec<i64>,
+        i: i64,
+    }
+    let start = S {
+        step: vec![0; threads],
+        reg: vec![0; threads],
+        i: 0,
+    };
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![start];
+    let mut finals = BTreeSet::new();
+    while let Some(s) = todo.pop() {
+        if !seen.insert(s.clone()) {
+            continue;
+        }
+        let mut any = false;
+        for t in 0..threads {
+            if s.step[t] == 2 * iterations {
+                continue;
+            }
+            any = true;
+            let mut n = s.clone();
+            if s.step[t] % 2 == 0 {
+                n.reg[t] = s.i;
+            } else {
+                n.i = s.reg[t] + 1;
+            }
+            n.step[t] += 1;
+            todo.push(n);
+        }
+        if !any {
+            finals.insert(s.i);
+        }
+    }
+    finals
+}
+
+#[test]
+fn counter_outcomes_match_the_brute_force_model() {
+    for (threads, iterations) in [(2, 1), (2, 2), (2, 3), (3, 1), (3, 2)] {
+        let t = format!("THREADS={threads}");
+        let n = format!("ITERATIONS={iterations}");
+        let (code, v) = explore("scenarios/counter.py", &["-D", &t, "-D", &n]);
+        assert_eq!(code, 0);
+        assert_eq!(v["exhaustive"], true);
+        assert_eq!(
+            final_values(&v, "i"),
+            model(threads, iterations),
+            "{threads} x {iterations}"
+        );
+    }
+}
+
+#[test]
+fn the_locked_counter_has_exactly_one_outcome() {
+    for file in [
+        "scenarios/counter_locked.py",
+        "scenarios/counter_acquire.py",
+    ] {
+        let (code, v) = explore(file, &["-D", "THREADS=2", "-D", "ITERATIONS=2"]);
+        assert_eq!(code, 0);
+        assert_eq!(v["exhaustive"], true);
+        let outcomes = v["outcomes"].as_array().unwrap();
+        assert_eq!(outcomes.len(), 1, "{file}: {v}");
+        assert_eq!(outcomes[0]["globals"]["i"], 4);
+        assert_eq!(outcomes[0]["status"], "finished");
+    }
+}
+
+/// The reduced search offers fewer choices; it must find the same outcomes as the full one.
+#[test]
+fn the_reduced_search_finds_what_the_full_one_finds() {
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "scenarios/counter.py",
+            &["-D", "THREADS=2", "-D", "ITERATIONS=2"],
+        ),
+        (
+            "scenarios/list_add.py",
+            &["-D", "THREADS=2", "-D", "ITERATIONS=2"],
+        ),
+        (
+            "scenarios/list_iadd.py",
+            &["-D", "THREADS=2", "-D", "ITERATIONS=2"],
+        ),
+        (
+            "scenarios/counter_class.py",
+            &["-D", "THREADS=2", "-D", "ITERATIONS=1"],
+        ),
+    ];
+    for (file, defines) in cases {
+        let (_, reduced) = explore(file, defines);
+        let mut full_args = defines.to_vec();
+        full_args.push("--no-reduction");
+        let (_, full) = explore(file, &full_args);
+        assert_eq!(full["exhaustive"], true, "{file}");
+        let outcomes = |v: &Value| -> BTreeSet<String> {
+            v["outcomes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{} {} {} {}",
+                        o["status"], o["exit_code"], o["stdout"], o["globals"]
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(outcomes(&reduced), outcomes(&full), "{file}");
+        assert!(
+            reduced["states"].as_u64().unwrap() < full["states"].as_u64().unwrap(),
+            "{file}: the reduction should visit fewer states"
+        );
+    }
+}
+
+#[test]
+fn every_witness_replays_to_its_outcome() {
+    let (_, v) = explore(
+        "scenarios/counter.py",
+        &["-D", "THREADS=2", "-D", "ITERATIONS=3"],
+    );
+    for o in v["outcomes"].as_array().unwrap() {
+        let schedule = o["witness"].as_str().unwrap();
+        let (code, out, err) = gilsim(&[
+            "run",
+            "scenarios/counter.py",
+            "-D",
+            "THREADS=2",
+            "-D",
+            "ITERATIONS=3",
+            "--schedule",
+            schedule,
+        ]);
+        assert_eq!(out, o["stdout"].as_str().unwrap(), "{schedule}: {err}");
+        assert_eq!(
+            i64::from(code),
+            o["exit_code"].as_i64().unwrap(),
+            "{schedule}"
+        );
+    }
+    // The fewest-preemption witness of the correct result needs none.
+    assert_eq!(v["outcomes"][0]["globals"]["i"], 6);
+    assert_eq!(v["outcomes"][0]["preemptions"], 0);
+}
+
+#[test]
+fn bounds_and_limits_are_reported() {
+    // With no preemption only the sequential result remains.
+    let (code, v) = explore(
+        "scenarios/counter.py",
+        &[
+            "-D",
+            "THREADS=2",
+            "-D",
+            "ITERATIONS=2",
+            "--max-preemptions",
+            "0",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(v["bound"], 0);
+    assert_eq!(final_values(&v, "i"), BTreeSet::from([4]));
+    // One preemption between a read and its write, with the other thread then running to its
+    // end, loses all of that thread's updates: 2; losing exactly one takes two preemptions.
+    let (_, v) = explore(
+        "scenarios/counter.py",
+        &[
+            "-D",
+            "THREADS=2",
+            "-D",
+            "ITERATIONS=2",
+            "--max-preemptions",
+            "1",
+        ],
+    );
+    assert_eq!(final_values(&v, "i"), BTreeSet::from([2, 4]));
+    let (_, v) = explore(
+        "scenarios/counter.py",
+        &[
+            "-D",
+            "THREADS=2",
+            "-D",
+            "ITERATIONS=2",
+            "--max-preemptions",
+            "2",
+        ],
+    );
+    assert_eq!(final_values(&v, "i"), BTreeSet::from([2, 3, 4]));
+    // A state limit ends the search with a partial report and exit 4.
+    let (code, v) = explore(
+        "scenarios/counter.py",
+        &[
+            "-D",
+            "THREADS=3",
+            "-D",
+            "ITERATIONS=3",
+            "--max-states",
+            "500",
+        ],
+    );
+    assert_eq!(code, 4);
+    assert_eq!(v["exhaustive"], false);
+    assert_eq!(v["schedules_exact"], false);
+    let (_, out, _) = gilsim(&[
+        "explore",
+        "scenarios/counter.py",
+        "-D",
+        "THREADS=3",
+        "--max-states",
+        "500",
+    ]);
+    assert!(out.contains("NOT exhaustive"), "{out}");
+}
+
+#[test]
+fn sleeping_threads_may_wake_at_any_choice() {
+    // check_then_act sleeps between the check and the act: time is a choice, so both the
+    // lucky and the unlucky order are found.
+    let (code, v) = explore("scenarios/check_then_act.py", &[]);
+    assert_eq!(code, 0);
+    let stock: BTreeSet<i64> = v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["globals"]["stock"]["'apples'"].as_i64().expect("stock"))
+        .collect();
+    assert_eq!(stock, BTreeSet::from([-1, 0]), "{v}");
+}
+
+#[test]
+fn exploring_twice_gives_the_same_bytes() {
+    let args = [
+        "explore",
+        "scenarios/list_add.py",
+        "-D",
+        "THREADS=2",
+        "-D",
+        "ITERATIONS=2",
+        "--json",
+        "-",
+    ];
+    let (_, a, _) = gilsim(&args);
+    let (_, b, _) = gilsim(&args);
+    assert_eq!(a, b);
+}
