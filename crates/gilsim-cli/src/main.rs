@@ -109,6 +109,30 @@ struct ExploreArgs {
     json: Option<String>,
 }
 
+#[derive(clap::Args, Clone)]
+struct SweepArgs {
+    /// The Python file.
+    file: String,
+    /// The seeds, as A..B (B excluded), e.g. 0..1000.
+    #[arg(long, default_value = "0..100")]
+    seeds: String,
+    /// CPython version to model (3.9).
+    #[arg(long = "python", default_value = "3.9")]
+    python: String,
+    /// Switch policy for every run (default: the profile's own).
+    #[arg(long)]
+    policy: Option<String>,
+    /// Rewrite the first top-level `NAME = <literal>` (e.g. -D THREADS=2).
+    #[arg(short = 'D', value_name = "NAME=VALUE")]
+    define: Vec<String>,
+    /// Stop each run after this many instructions.
+    #[arg(long, default_value_t = Limits::default().max_steps)]
+    max_steps: u64,
+    /// Worker threads (default: every core). The result is the same for any number.
+    #[arg(long)]
+    jobs: Option<usize>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a program under the simulated GIL.
@@ -126,6 +150,8 @@ enum Command {
     },
     /// Explore every interleaving the profile allows and list every outcome with a witness.
     Explore(ExploreArgs),
+    /// Run many seeds (in parallel) and print the outcome histogram with the first seed of each.
+    Sweep(SweepArgs),
     /// Re-run a recorded run and check it reproduces byte for byte (exit 5 if not).
     Replay {
         /// The run record (from `gilsim run --json PATH`).
@@ -197,6 +223,7 @@ fn real_main(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Run(args) => run_cmd(&args, None),
         Command::Explore(args) => explore_cmd(&args),
+        Command::Sweep(args) => sweep_cmd(&args),
         Command::Replay { record } => {
             let text = std::fs::read_to_string(&record)
                 .with_context(|| format!("cannot read {record}"))?;
@@ -323,6 +350,74 @@ fn run_cmd(args: &RunArgs, expected: Option<RunRecord>) -> anyhow::Result<u8> {
         return Ok(6);
     }
     Ok(u8::try_from(result.end.exit_code.clamp(0, 255)).unwrap_or(1))
+}
+
+fn parse_seeds(text: &str) -> anyhow::Result<std::ops::Range<u64>> {
+    let (a, b) = text
+        .split_once("..")
+        .with_context(|| format!("--seeds {text}: write A..B, e.g. --seeds 0..1000"))?;
+    let a: u64 = a
+        .trim()
+        .parse()
+        .with_context(|| format!("--seeds {text}: `{a}` is not a seed"))?;
+    let b: u64 = b
+        .trim()
+        .parse()
+        .with_context(|| format!("--seeds {text}: `{b}` is not a seed"))?;
+    anyhow::ensure!(a < b, "--seeds {text}: the range is empty");
+    Ok(a..b)
+}
+
+fn sweep_cmd(args: &SweepArgs) -> anyhow::Result<u8> {
+    let profile = Profile::parse(&args.python).map_err(anyhow::Error::msg)?;
+    let seeds = parse_seeds(&args.seeds)?;
+    let original = read_source(&args.file)?;
+    let defines = parse_defines(&args.define)?;
+    let source = match apply_defines(&original, &defines) {
+        Ok(s) => s,
+        Err(e) => return Ok(render::compile_error(&args.file, &original, &e)),
+    };
+    let program = match gilsim_compiler::compile(&source, &args.file, &profile) {
+        Ok(p) => p,
+        Err(e) => return Ok(render::compile_error(&args.file, &source, &e)),
+    };
+    let cfg = RunConfig {
+        file: args.file.clone(),
+        profile,
+        policy: args.policy.clone(),
+        seed: 0,
+        defines,
+        limits: Limits {
+            max_steps: args.max_steps,
+            ..Limits::default()
+        },
+        schedule: None,
+        trace: None,
+        trace_steps: None,
+        detect: true,
+    };
+    let policy = match gilsim_vm::run::make_policy(&cfg) {
+        Ok(p) => p.describe(),
+        Err(msg) => {
+            eprintln!("gilsim: {msg}");
+            return Ok(2);
+        }
+    };
+    let workers = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let total = seeds.end - seeds.start;
+    let progress = render::sweep_progress(total);
+    let report = match gilsim_explore::sweep::sweep(&program, &cfg, seeds, workers, progress) {
+        Ok(r) => r,
+        Err(SetupError::Usage(msg)) => {
+            eprintln!("gilsim: {msg}");
+            return Ok(2);
+        }
+        Err(SetupError::Compile(e)) => return Ok(render::compile_error(&args.file, &source, &e)),
+    };
+    print!("{}", render::sweep_table(&report, &cfg, &policy));
+    Ok(0)
 }
 
 fn explore_cmd(args: &ExploreArgs) -> anyhow::Result<u8> {

@@ -685,18 +685,8 @@ pub fn explore_table(r: &gilsim_explore::Report, cfg: &gilsim_vm::run::RunConfig
     if let Some(why) = &r.stopped {
         let _ = writeln!(out, "{why}");
     }
-    // The globals whose final value differs between outcomes tell them apart.
-    let mut telling: Vec<&String> = Vec::new();
-    if let Some(first) = r.outcomes.first() {
-        for name in first.outcome.globals.keys() {
-            if r.outcomes
-                .iter()
-                .any(|o| o.outcome.globals.get(name) != first.outcome.globals.get(name))
-            {
-                telling.push(name);
-            }
-        }
-    }
+    let all: Vec<&gilsim_explore::Outcome> = r.outcomes.iter().map(|o| &o.outcome).collect();
+    let telling = telling_globals(&all);
     let _ = writeln!(
         out,
         "{} outcome{}:",
@@ -704,34 +694,12 @@ pub fn explore_table(r: &gilsim_explore::Report, cfg: &gilsim_vm::run::RunConfig
         if r.outcomes.len() == 1 { "" } else { "s" }
     );
     for (i, row) in r.outcomes.iter().enumerate() {
-        let o = &row.outcome;
-        let status = match o.status.as_str() {
-            "finished" => format!("finished (exit {})", o.exit_code),
-            "exception" => "uncaught exception (exit 1)".to_string(),
-            other => format!("{other} (exit {})", o.exit_code),
-        };
-        let globals: Vec<String> = telling
-            .iter()
-            .map(|n| {
-                let v = o.globals.get(*n).map_or("-".to_string(), |v| v.to_string());
-                format!("{n} = {v}")
-            })
-            .collect();
         let share = percent(&row.schedules, &r.schedules);
         let _ = writeln!(
             out,
-            "{:>3}. {status}{}{}",
+            "{:>3}. {}",
             i + 1,
-            if globals.is_empty() {
-                String::new()
-            } else {
-                format!(" · {}", globals.join(", "))
-            },
-            if o.stdout.is_empty() {
-                String::new()
-            } else {
-                format!(" · stdout: {}", stdout_text(&o.stdout))
-            }
+            outcome_text(&row.outcome, &telling)
         );
         let _ = writeln!(
             out,
@@ -742,6 +710,140 @@ pub fn explore_table(r: &gilsim_explore::Report, cfg: &gilsim_vm::run::RunConfig
         let _ = writeln!(out, "     witness: --schedule \"{}\"", row.schedule);
     }
     out
+}
+
+/// The globals whose final value differs between outcomes: they tell them apart.
+fn telling_globals(outcomes: &[&gilsim_explore::Outcome]) -> Vec<String> {
+    let Some(first) = outcomes.first() else {
+        return Vec::new();
+    };
+    first
+        .globals
+        .keys()
+        .filter(|name| {
+            outcomes
+                .iter()
+                .any(|o| o.globals.get(*name) != first.globals.get(*name))
+        })
+        .cloned()
+        .collect()
+}
+
+/// One outcome in a line: how the program ended, the telling globals, its stdout.
+fn outcome_text(o: &gilsim_explore::Outcome, telling: &[String]) -> String {
+    let status = match o.status.as_str() {
+        "finished" => format!("finished (exit {})", o.exit_code),
+        "exception" => "uncaught exception (exit 1)".to_string(),
+        other => format!("{other} (exit {})", o.exit_code),
+    };
+    let globals: Vec<String> = telling
+        .iter()
+        .map(|n| {
+            let v = o.globals.get(n).map_or("-".to_string(), |v| v.to_string());
+            format!("{n} = {v}")
+        })
+        .collect();
+    format!(
+        "{status}{}{}",
+        if globals.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", globals.join(", "))
+        },
+        if o.stdout.is_empty() {
+            String::new()
+        } else {
+            format!(" · stdout: {}", stdout_text(&o.stdout))
+        }
+    )
+}
+
+/// A sweep's histogram: how often each kind of finding and each outcome occurred, with the
+/// first seed that shows it.
+pub fn sweep_table(
+    r: &gilsim_explore::sweep::SweepReport,
+    cfg: &gilsim_vm::run::RunConfig,
+    policy: &str,
+) -> String {
+    let mut out = String::new();
+    let runs = r.seeds.end - r.seeds.start;
+    let _ = writeln!(
+        out,
+        "── gilsim sweep ───────────────────────────────────────"
+    );
+    let _ = writeln!(
+        out,
+        "profile CPython {} · policy {policy} · seeds {}..{} ({})",
+        cfg.profile.name(),
+        r.seeds.start,
+        r.seeds.end,
+        plural(runs, "run", "runs")
+    );
+    let file = &cfg.file;
+    let defines: String = cfg
+        .defines
+        .iter()
+        .map(|(n, v)| format!(" -D {n}={v}"))
+        .collect();
+    let policy_arg = if cfg.policy.is_some() {
+        format!(" --policy {policy}")
+    } else {
+        String::new()
+    };
+    for (what, (n, first)) in [
+        ("lost updates", r.lost),
+        ("unsynchronised accesses", r.races),
+        ("a deadlock", r.deadlocks),
+    ] {
+        match first {
+            Some(seed) => {
+                let _ = writeln!(
+                    out,
+                    "{what} in {} of {} runs; `gilsim run {file}{defines}{policy_arg} --seed {seed}` shows one",
+                    thousands(n),
+                    thousands(runs)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "{what} in none of the runs");
+            }
+        }
+    }
+    let all: Vec<&gilsim_explore::Outcome> = r.rows.iter().map(|o| &o.outcome).collect();
+    let telling = telling_globals(&all);
+    let _ = writeln!(
+        out,
+        "{} outcome{}:",
+        r.rows.len(),
+        if r.rows.len() == 1 { "" } else { "s" }
+    );
+    for (i, row) in r.rows.iter().enumerate() {
+        let share = row.runs as f64 * 100.0 / runs.max(1) as f64;
+        let _ = writeln!(
+            out,
+            "{:>3}. {}",
+            i + 1,
+            outcome_text(&row.outcome, &telling)
+        );
+        let _ = writeln!(
+            out,
+            "     {} ({share:.1}%) · first seed {}",
+            plural(row.runs, "run", "runs"),
+            row.first_seed
+        );
+    }
+    out
+}
+
+/// A progress line on stderr for long sweeps, on a terminal only.
+pub fn sweep_progress(total: u64) -> Option<Box<dyn FnMut(u64)>> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    Some(Box::new(move |done| {
+        eprint!("\r  {done} of {total} runs");
+    }))
 }
 
 fn thousands_big(n: &num_bigint::BigUint) -> String {

@@ -299,3 +299,83 @@ fn exploring_twice_gives_the_same_bytes() {
     let (_, b, _) = gilsim(&args);
     assert_eq!(a, b);
 }
+
+#[test]
+fn sweeps_are_the_same_on_any_number_of_cores() {
+    let args = |jobs: &'static str| {
+        [
+            "sweep",
+            "scenarios/counter.py",
+            "-D",
+            "THREADS=2",
+            "-D",
+            "ITERATIONS=50",
+            "--policy",
+            "pct:2:300",
+            "--seeds",
+            "0..60",
+            "--jobs",
+            jobs,
+        ]
+    };
+    let (code, one, _) = gilsim(&args("1"));
+    assert_eq!(code, 0);
+    let (_, two, _) = gilsim(&args("2"));
+    assert_eq!(one, two);
+    // PCT with depth 2 finds the lost update in some runs, and the named seed shows it.
+    let line = one
+        .lines()
+        .find(|l| l.starts_with("lost updates in "))
+        .expect("lost line");
+    assert!(!line.contains("none"), "{one}");
+    let seed = line
+        .rsplit("--seed ")
+        .next()
+        .and_then(|s| s.split('`').next())
+        .expect("seed");
+    let (code, out, _) = gilsim(&[
+        "run",
+        "scenarios/counter.py",
+        "-D",
+        "THREADS=2",
+        "-D",
+        "ITERATIONS=50",
+        "--policy",
+        "pct:2:300",
+        "--seed",
+        seed,
+    ]);
+    assert_eq!(code, 1, "seed {seed} should lose an update: {out}");
+    // The histogram's runs add up to the seeds.
+    let runs: u64 = one
+        .lines()
+        .filter_map(|l| l.trim().split(" run").next()?.parse::<u64>().ok())
+        .sum();
+    assert_eq!(runs, 60, "{one}");
+}
+
+#[test]
+fn pct_is_a_policy_like_the_others() {
+    let (code, _, err) = gilsim(&[
+        "run",
+        "scenarios/counter.py",
+        "-D",
+        "ITERATIONS=10",
+        "--policy",
+        "pct:0",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("pct:D needs a bug depth D ≥ 1"), "{err}");
+    let (_, out, _) = gilsim(&[
+        "run",
+        "scenarios/counter.py",
+        "-D",
+        "ITERATIONS=100",
+        "--policy",
+        "pct:3",
+        "--json",
+        "-",
+    ]);
+    let rec: Value = serde_json::from_str(&out).expect("record");
+    assert_eq!(rec["config"]["policy"], "pct:3");
+}

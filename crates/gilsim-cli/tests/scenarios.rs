@@ -58,6 +58,7 @@ fn locked_counters_are_exact_under_every_policy_and_seed() {
             "random:0.5",
             "ticks:2",
             "io",
+            "pct:3",
         ] {
             for seed in ["0", "1", "7"] {
                 let (code, out, err) = gilsim(&[

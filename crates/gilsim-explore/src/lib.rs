@@ -17,6 +17,8 @@
 //! `max_preemptions` (CHESS's bound) only schedules within the bound are explored, and the
 //! remaining budget is part of the state key.
 
+pub mod sweep;
+
 use gilsim_vm::machine::{Machine, RunEnd};
 use gilsim_vm::run::outcome_of;
 use num_bigint::BigUint;
@@ -53,6 +55,19 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The outcome part of a run record's outcome.
+    #[must_use]
+    pub fn from_record(o: gilsim_vm::record::Outcome) -> Outcome {
+        let globals_text = serde_json::to_string(&o.globals).unwrap_or_default();
+        Outcome {
+            status: o.status,
+            exit_code: o.exit_code,
+            stdout: o.stdout,
+            globals: o.globals,
+            globals_text,
+        }
+    }
+
     fn order(&self) -> (&str, i32, &str, &str) {
         (
             &self.status,
@@ -174,15 +189,7 @@ impl Explorer {
         let id = if let Some(&id) = self.ends.get(&key) {
             id
         } else {
-            let o = outcome_of(m, end);
-            let globals_text = serde_json::to_string(&o.globals).unwrap_or_default();
-            let outcome = Outcome {
-                status: o.status,
-                exit_code: o.exit_code,
-                stdout: o.stdout,
-                globals: o.globals,
-                globals_text,
-            };
+            let outcome = Outcome::from_record(outcome_of(m, end));
             let next = self.outcomes.len() as u32;
             let id = *self.outcome_ids.entry(outcome.clone()).or_insert(next);
             if id == next {
