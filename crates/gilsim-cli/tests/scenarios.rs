@@ -254,6 +254,72 @@ fn report_and_trace_snapshots() {
     snapshot("report__deadlock", &err);
 }
 
+/// Records a run, replays it, and checks the replay is identical with the same exit code.
+fn assert_replays_identically(tag: &str, run_args: &[&str], want_code: i32) -> serde_json::Value {
+    let dir = std::env::temp_dir().join(format!("gilsim-replay-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rec = dir.join("run.json");
+    let rec_s = rec.to_str().unwrap();
+    let mut args = vec!["run"];
+    args.extend_from_slice(run_args);
+    args.extend(["--json", rec_s]);
+    let (code, _, err) = gilsim(&args);
+    assert_eq!(code, want_code, "{err}");
+    let (code, _, err) = gilsim(&["replay", rec_s]);
+    assert_eq!(code, want_code, "{err}");
+    assert!(err.contains("identical to the record"), "{err}");
+    serde_json::from_str(&std::fs::read_to_string(&rec).unwrap()).unwrap()
+}
+
+#[test]
+fn replay_of_a_run_stopped_at_the_step_limit_is_identical() {
+    // This run's last switch happens on its very last instruction: the record must keep the
+    // thread switched to (with 0 instructions) or the replay counts one switch fewer.
+    let rec = assert_replays_identically(
+        "limit",
+        &[
+            "scenarios/counter.py",
+            "--policy",
+            "every:7:random",
+            "--max-steps",
+            "100000",
+        ],
+        4,
+    );
+    assert!(rec["schedule"].as_str().unwrap().ends_with(":0"), "{rec}");
+    for (policy, steps) in [
+        ("slice:5ms", "5000"),
+        ("every:100", "20000"),
+        ("io", "1234"),
+    ] {
+        assert_replays_identically(
+            "limit2",
+            &[
+                "scenarios/counter.py",
+                "--policy",
+                policy,
+                "--max-steps",
+                steps,
+            ],
+            4,
+        );
+    }
+}
+
+#[test]
+fn replay_of_a_refused_schedule_is_refused_alike() {
+    // The record keeps the schedule as given, so the replay stops at the same refusal.
+    for schedule in ["0:3 1:1", "0:930 5:3", "0:930+ 1:4070+"] {
+        let rec = assert_replays_identically(
+            "refused",
+            &["scenarios/counter.py", "--schedule", schedule],
+            5,
+        );
+        assert_eq!(rec["schedule"], schedule);
+        assert_eq!(rec["outcome"]["status"], "schedule_error");
+    }
+}
+
 fn write_tmp(name: &str, text: &str) -> String {
     let dir = std::env::temp_dir().join(format!("gilsim-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

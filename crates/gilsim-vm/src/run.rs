@@ -134,7 +134,7 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
             defines: cfg.defines.clone(),
             max_steps: cfg.limits.max_steps,
         },
-        schedule: m.recorder.schedule(m.steps).to_string(),
+        schedule: recorded_schedule(&m, &end, cfg),
         outcome: Outcome {
             status: status_name(&end.status).to_string(),
             exit_code: end.exit_code,
@@ -159,6 +159,16 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
         trace,
         machine: m,
     })
+}
+
+/// The schedule the record keeps. A run whose `--schedule` was refused keeps the schedule it
+/// was given, so that replaying the record is refused at the same place; any other run keeps
+/// the schedule it followed.
+fn recorded_schedule(m: &Machine, end: &RunEnd, cfg: &RunConfig) -> String {
+    match &cfg.schedule {
+        Some(given) if end.status == Status::ScheduleError => given.to_string(),
+        _ => m.recorder.schedule(m.steps).to_string(),
+    }
 }
 
 /// The record's name for a status.
