@@ -272,6 +272,25 @@ fn assert_replays_identically(tag: &str, run_args: &[&str], want_code: i32) -> s
 }
 
 #[test]
+fn a_key_function_that_raises_shows_its_frame_only() {
+    let f = write_tmp(
+        "key_raises.py",
+        "def bad(x):\n    return 1 / x\nprint(sorted([2, 1, 0], key=bad))\n",
+    );
+    let (code, _, err) = gilsim(&["run", &f]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("line 3, in <module>\n    print(sorted([2, 1, 0], key=bad))\n  File"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 2, in bad\n    return 1 / x\nZeroDivisionError: division by zero"),
+        "{err}"
+    );
+    assert!(!err.contains("builtins.py"), "{err}");
+}
+
+#[test]
 fn replay_of_a_run_stopped_at_the_step_limit_is_identical() {
     // This run's last switch happens on its very last instruction: the record must keep the
     // thread switched to (with 0 instructions) or the replay counts one switch fewer.
@@ -640,6 +659,12 @@ keys = d.keys()
 d["c"] = 3
 print(keys, d.values(), d.items(), len(keys), "a" in keys, {3, 1, 2}, set(range(20, 0, -1)))
 print(sorted([1, 1.0, True], reverse=True), round(2.675, 2), int(1e20), 2**64 % 7.0, (10**400) // (10**399), -7.5 // 2)
+words = ["banana", "Apple", "cherry", "date", "fig", "Elder"]
+print(sorted(words, key=len), sorted(words, key=len, reverse=True), sorted(words, key=str.lower))
+print(min(words, key=len), max(words, key=len), min(3, -7, 5, key=abs), max([], key=len, default="-"))
+pairs = [(1, "b"), (0, "a"), (1, "a"), (0, "b")]
+pairs.sort(key=lambda p: p[1], reverse=True)
+print(pairs, sorted((x * x for x in range(-3, 4)), key=lambda v: -v), max(range(10), key=lambda v: v % 4))
 "#;
     let f = write_tmp("det.py", src);
     let py = Command::new("python3").arg(&f).output().unwrap();

@@ -640,6 +640,13 @@ pub(crate) fn call_native(
     use NativeId as N;
     let a0 = arg(&args, 0);
     let a1 = arg(&args, 1);
+    // A key function is Python code: the bundled helper calls it in machine frames.
+    if let Some(key) = kw(&kwargs, "key")
+        && key != Value::None
+        && matches!(id, N::Sorted | N::ListSort | N::Min | N::Max)
+    {
+        return call_with_key(m, id, args, &kwargs, key, on_return);
+    }
     // Consuming a generator runs its frames: hand over to the Python helper.
     let gen_arg = match id {
         N::StrJoin | N::ListExtend => m.is_generator(a1),
@@ -839,9 +846,6 @@ pub(crate) fn call_native(
             } else {
                 args.clone()
             };
-            if kw(&kwargs, "key").is_some() {
-                return Err(m.unsupported("min()/max() with key= (write a loop)"));
-            }
             let mut best: Option<Value> = None;
             for x in items {
                 best = Some(match best {
@@ -887,7 +891,7 @@ pub(crate) fn call_native(
             _ => return Err(m.raise("TypeError", "bad operand type for abs()")),
         },
         N::Sorted => {
-            let items = sorted_items(m, a0, &kwargs, "sorted()")?;
+            let items = sorted_items(m, a0, &kwargs)?;
             Value::Obj(m.heap.alloc(Obj::List(items)))
         }
         N::Enumerate => {
@@ -1233,7 +1237,7 @@ pub(crate) fn call_native(
             }
         }
         N::ListSort => {
-            let items = sorted_items(m, a0, &kwargs, "list.sort()")?;
+            let items = sorted_items(m, a0, &kwargs)?;
             if let Value::Obj(o) = a0
                 && let Obj::List(l) = m.heap.get_mut(o)
             {
@@ -1915,17 +1919,79 @@ fn acquire(
     Err(Flow::Block(Wait::Lock { lock, deadline }))
 }
 
-/// The items of `iterable` sorted as `sorted()` and `list.sort()` sort them (`reverse=`; `key=`
-/// is refused).
-fn sorted_items(
+/// `sorted`, `list.sort`, `min` and `max` with a `key=` function, through the bundled Python
+/// helpers: the key function runs as machine frames, switchable as in CPython.
+fn call_with_key(
     m: &mut Machine,
-    iterable: Value,
+    id: NativeId,
+    args: Vec<Value>,
     kwargs: &[(String, Value)],
-    what: &str,
-) -> Res<Vec<Value>> {
-    if kw(kwargs, "key").is_some() {
-        return Err(m.unsupported(format!("{what} with key= (sort a list of tuples instead)")));
+    key: Value,
+    on_return: OnReturn,
+) -> Res<Option<Value>> {
+    use NativeId as N;
+    let allowed: &[&str] = match id {
+        N::Sorted | N::ListSort => &["key", "reverse"],
+        _ => &["key", "default"],
+    };
+    if let Some((bad, _)) = kwargs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        let what = id.name();
+        return Err(m.raise(
+            "TypeError",
+            format!("'{bad}' is an invalid keyword argument for {what}()"),
+        ));
     }
+    let reverse = kw(kwargs, "reverse").unwrap_or(Value::Bool(false));
+    let (name, hargs) = match id {
+        N::Sorted | N::ListSort => {
+            if args.len() != 1 {
+                let what = if id == N::Sorted { "sorted" } else { "sort" };
+                return Err(m.arity(what, "1 positional argument", args.len()));
+            }
+            let name = if id == N::Sorted {
+                "_keyed"
+            } else {
+                "_sort_key"
+            };
+            (name, vec![args[0], key, reverse])
+        }
+        _ => {
+            let iterable = match args.len() {
+                0 => return Err(m.arity(id.name(), "at least 1 argument", 0)),
+                1 => args[0],
+                _ => Value::Obj(m.heap.alloc(Obj::Tuple(args.clone().into()))),
+            };
+            let default = kw(kwargs, "default");
+            if default.is_some() && args.len() > 1 {
+                let what = id.name();
+                return Err(m.raise(
+                    "TypeError",
+                    format!(
+                        "Cannot specify a default for {what}() with multiple positional arguments"
+                    ),
+                ));
+            }
+            let name = if id == N::Min { "_min_key" } else { "_max_key" };
+            (
+                name,
+                vec![
+                    iterable,
+                    key,
+                    default.unwrap_or(Value::None),
+                    Value::Bool(default.is_some()),
+                ],
+            )
+        }
+    };
+    match m.helper(name) {
+        Some(h) => m.call_native_or_frame(h, hargs, Vec::new(), on_return),
+        None => Err(m.unsupported(format!("{}() with key=", id.name()))),
+    }
+}
+
+/// The items of `iterable` sorted as `sorted()` and `list.sort()` sort them (`reverse=`; a
+/// `key=` function goes through [`call_with_key`]).
+fn sorted_items(m: &mut Machine, iterable: Value, kwargs: &[(String, Value)]) -> Res<Vec<Value>> {
     let mut items = m.iterate_all(iterable)?;
     let reverse = match kw(kwargs, "reverse") {
         Some(v) => m.truthy(v)?,

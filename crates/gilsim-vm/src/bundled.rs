@@ -669,6 +669,62 @@ def _sorted(iterable, reverse):
     return out
 
 
+def _keyed(iterable, key, reverse):
+    # Decorate with the position so that items are never compared and equal keys keep their
+    # order, also under reverse (CPython's sort is stable both ways).
+    decorated = []
+    i = 0
+    for x in iterable:
+        if reverse:
+            decorated.append((key(x), -i, x))
+        else:
+            decorated.append((key(x), i, x))
+        i += 1
+    decorated.sort(reverse=reverse)
+    out = []
+    for d in decorated:
+        out.append(d[2])
+    return out
+
+
+def _sort_key(target, key, reverse):
+    target[:] = _keyed(target, key, reverse)
+
+
+def _min_key(iterable, key, default, has_default):
+    first = True
+    best = None
+    best_key = None
+    for x in iterable:
+        k = key(x)
+        if first or k < best_key:
+            best = x
+            best_key = k
+            first = False
+    if first:
+        if has_default:
+            return default
+        raise ValueError("min() arg is an empty sequence")
+    return best
+
+
+def _max_key(iterable, key, default, has_default):
+    first = True
+    best = None
+    best_key = None
+    for x in iterable:
+        k = key(x)
+        if first or k > best_key:
+            best = x
+            best_key = k
+            first = False
+    if first:
+        if has_default:
+            return default
+        raise ValueError("max() arg is an empty sequence")
+    return best
+
+
 def _join(sep, iterable):
     return sep.join(_list(iterable))
 

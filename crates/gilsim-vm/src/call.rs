@@ -381,6 +381,9 @@ impl Machine {
         }
         let tn = self.type_name(o);
         let is_class = matches!(o, Value::Obj(id) if matches!(self.heap.get(id), Obj::Class(_)));
+        if is_class && let Some(v) = self.unbound_builtin_method(o, &n) {
+            return Ok(Attr::Value(v));
+        }
         if is_class {
             let cn = match o {
                 Value::Obj(id) => self.class_name(id),
@@ -395,6 +398,26 @@ impl Machine {
             "AttributeError",
             format!("'{tn}' object has no attribute '{n}'"),
         ))
+    }
+
+    /// `str.lower`, `list.append`…: a builtin type's method taken from the type, called with
+    /// the receiver as its first argument (as `sorted(words, key=str.lower)` does).
+    fn unbound_builtin_method(&mut self, cls: Value, name: &str) -> Option<Value> {
+        let Value::Obj(c) = cls else { return None };
+        let Obj::Class(k) = self.heap.get(c) else {
+            return None;
+        };
+        let sample = match k.builtin {
+            TypeTag::Str => Obj::Str(Rc::from("")),
+            TypeTag::List => Obj::List(Vec::new()),
+            TypeTag::Tuple => Obj::Tuple(Vec::new().into()),
+            TypeTag::Dict => Obj::Dict(Dict::new()),
+            TypeTag::Set => Obj::Set(Dict::new()),
+            _ => return None,
+        };
+        let probe = Value::Obj(self.heap.alloc(sample));
+        let id = crate::builtins::builtin_method(self, probe, name)?;
+        Some(self.native(id, None))
     }
 
     /// Binds a class attribute found for an instance.

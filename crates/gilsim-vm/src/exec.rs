@@ -1305,6 +1305,10 @@ impl Machine {
         };
         for e in entries.iter().rev() {
             let unit = &self.units[e.unit as usize];
+            // The builtins written in Python stand for CPython's C code: no frame of theirs.
+            if unit.bundled && unit.program.filename == "builtins.py" {
+                continue;
+            }
             let code = &unit.codes[e.code as usize].obj;
             let line = code
                 .lines
