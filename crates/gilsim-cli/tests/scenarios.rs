@@ -272,6 +272,77 @@ fn assert_replays_identically(tag: &str, run_args: &[&str], want_code: i32) -> s
 }
 
 #[test]
+fn dunder_methods_run_as_frames_where_threads_can_switch() {
+    // `c += 1` runs the class's __iadd__, whose `self.v += n` loses updates as in CPython.
+    let src = "import threading
+class Counter:
+    def __init__(self):
+        self.v = 0
+    def __iadd__(self, n):
+        self.v += n
+        return self
+c = Counter()
+def work():
+    global c
+    for _ in range(1000):
+        c += 1
+ts = [threading.Thread(target=work) for _ in range(4)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+print(c.v)
+";
+    let f = write_tmp("iadd.py", src);
+    let (code, out, err) = gilsim(&["run", &f, "--policy", "every:3"]);
+    assert_eq!(code, 0, "{err}");
+    let v: i64 = out.trim().parse().expect("a number");
+    assert!(v < 4000, "no update lost inside __iadd__: {out}");
+    let (_, out, _) = gilsim(&["run", &f, "--policy", "io"]);
+    assert_eq!(out, "4000\n");
+}
+
+#[test]
+fn dunder_methods_a_builtin_would_call_from_inside_are_refused() {
+    let class = "class V:
+    def __repr__(self):
+        return 'V'
+    def __eq__(self, other):
+        return True
+    def __lt__(self, other):
+        return True
+    def __hash__(self):
+        return 1
+a = V()
+";
+    for (stmt, col, what) in [
+        ("print([a])", 1, "`V.__repr__`"),
+        ("print('%s' % a)", 7, "`V.__repr__`"),
+        ("print(sorted([a, V()]))", 7, "`V.__eq__`"),
+        ("print(a in [V()])", 7, "`V.__eq__`"),
+        ("print({a: 1})", 7, "`V.__hash__`"),
+    ] {
+        let f = write_tmp("deep.py", &format!("{class}{stmt}\n"));
+        let (code, out, err) = gilsim(&["run", &f]);
+        assert_eq!(code, 2, "{stmt}: {err}");
+        assert_eq!(out, "", "{stmt}: nothing is printed wrongly");
+        assert!(
+            err.contains(what) && err.contains("from inside a builtin"),
+            "{stmt}: {err}"
+        );
+        assert!(err.contains(&format!("deep.py:11:{col}")), "{stmt}: {err}");
+    }
+    // A class that defines __eq__ but not __hash__ is unhashable, as in CPython.
+    let f = write_tmp(
+        "unhashable.py",
+        "class N:\n    def __eq__(self, o):\n        return True\ns = {N()}\n",
+    );
+    let (code, _, err) = gilsim(&["run", &f]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("TypeError: unhashable type: 'N'"), "{err}");
+}
+
+#[test]
 fn a_key_function_that_raises_shows_its_frame_only() {
     let f = write_tmp(
         "key_raises.py",
@@ -665,6 +736,108 @@ print(min(words, key=len), max(words, key=len), min(3, -7, 5, key=abs), max([], 
 pairs = [(1, "b"), (0, "a"), (1, "a"), (0, "b")]
 pairs.sort(key=lambda p: p[1], reverse=True)
 print(pairs, sorted((x * x for x in range(-3, 4)), key=lambda v: -v), max(range(10), key=lambda v: v % 4))
+class V:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+    def __repr__(self):
+        return f"V({self.x}, {self.y})"
+    def __eq__(self, other):
+        if not isinstance(other, V):
+            return NotImplemented
+        return self.x == other.x and self.y == other.y
+    def __lt__(self, other):
+        if not isinstance(other, V):
+            return NotImplemented
+        return (self.x, self.y) < (other.x, other.y)
+    def __le__(self, other):
+        return (self.x, self.y) <= (other.x, other.y)
+    def __add__(self, other):
+        if isinstance(other, int):
+            return V(self.x + other, self.y + other)
+        return V(self.x + other.x, self.y + other.y)
+    def __radd__(self, other):
+        return V(self.x + other, self.y + other)
+    def __mul__(self, k):
+        return V(self.x * k, self.y * k)
+    def __bool__(self):
+        return bool(self.x or self.y)
+    def __hash__(self):
+        return hash((self.x, self.y))
+class Bag:
+    def __init__(self):
+        self.items = {}
+    def __len__(self):
+        return len(self.items)
+    def __getitem__(self, k):
+        return self.items[k]
+    def __setitem__(self, k, v):
+        self.items[k] = v
+    def __delitem__(self, k):
+        del self.items[k]
+    def __contains__(self, k):
+        return k in self.items
+    def __iter__(self):
+        return iter(sorted(self.items))
+    def __str__(self):
+        return "Bag(" + ", ".join(self.items) + ")"
+class Count:
+    def __init__(self, n):
+        self.i = 0
+        self.n = n
+    def __iter__(self):
+        return self
+    def __next__(self):
+        if self.i >= self.n:
+            raise StopIteration
+        self.i += 1
+        return self.i
+class Adder:
+    def __call__(self, a, b):
+        return a + b
+a = V(1, 2)
+b = V(1, 2)
+c = V(3, 4)
+print(a, repr(a), str(a), f"{a}", f"{a!r}", a == b, a != b, a == c, a != c, a == 3, a != 3)
+print(a < c, c < a, a <= b, a > c, c > a, c >= a)
+print(a + c, a + 1, 1 + a, a * 2)
+x = a
+x += c
+print(x, a)
+if a:
+    print("a is true")
+if not V(0, 0):
+    print("zero is false")
+print(V(0, 0) or "empty", a and "yes")
+bag = Bag()
+bag["k"] = 1
+bag["j"] = 2
+print(len(bag), bag["k"], "k" in bag, "z" in bag, "z" not in bag, bag, str(bag))
+del bag["k"]
+print(len(bag), bool(bag))
+if bag:
+    print("bag non-empty")
+for k in bag:
+    print("key", k)
+for i in Count(3):
+    print("count", i)
+print(list(Count(4)), sum(Count(4)), sorted(Count(3), reverse=True), max(Count(5)))
+it = iter(Count(2))
+print(next(it), next(it), next(it, "end"))
+print(Adder()(2, 3))
+print(a is b, a == a)
+try:
+    a < 3
+except TypeError as e:
+    print("TypeError", e)
+try:
+    a - c
+except TypeError as e:
+    print("TypeError", e)
+class Plain:
+    pass
+p = Plain()
+print(p == p, p != Plain())
 "#;
     let f = write_tmp("det.py", src);
     let py = Command::new("python3").arg(&f).output().unwrap();

@@ -225,6 +225,16 @@ pub fn install(m: &mut Machine) {
     }
     let range_native = m.native(NativeId::Range, None);
     set(m, builtins, "range", range_native);
+    // NotImplemented: what a user's __eq__ or __add__ returns to let the other operand try.
+    let ni_cls = m.types.by_tag[&T::NotImplementedType];
+    let ni = Value::Obj(m.heap.alloc(Obj::Instance(Box::new(crate::value::Instance {
+        class: ni_cls,
+        dict: Dict::new(),
+        traceback: Vec::new(),
+        payload: None,
+    }))));
+    m.not_implemented = ni;
+    set(m, builtins, "NotImplemented", ni);
     for (name, _) in EXCEPTIONS {
         let c = m.types.exc[name];
         set(m, builtins, name, Value::Obj(c));
@@ -640,6 +650,12 @@ pub(crate) fn call_native(
     use NativeId as N;
     let a0 = arg(&args, 0);
     let a1 = arg(&args, 1);
+    // A user class's own __str__, __len__, __iter__, __next__ run as machine frames.
+    if matches!(on_return, OnReturn::Push)
+        && let Some(r) = user_dunder_call(m, id, &args, &kwargs)?
+    {
+        return Ok(r);
+    }
     // A key function is Python code: the bundled helper calls it in machine frames.
     if let Some(key) = kw(&kwargs, "key")
         && key != Value::None
@@ -649,11 +665,11 @@ pub(crate) fn call_native(
     }
     // Consuming a generator runs its frames: hand over to the Python helper.
     let gen_arg = match id {
-        N::StrJoin | N::ListExtend => m.is_generator(a1),
+        N::StrJoin | N::ListExtend => m.iterates_in_python(a1),
         N::Sum | N::Min | N::Max | N::Any | N::All | N::Sorted | N::Enumerate | N::Next => {
-            args.len() <= 2 && m.is_generator(a0)
+            args.len() <= 2 && m.iterates_in_python(a0)
         }
-        N::Zip => args.iter().any(|a| m.is_generator(*a)),
+        N::Zip => args.iter().any(|a| m.iterates_in_python(*a)),
         _ => false,
     };
     if gen_arg {
@@ -714,6 +730,9 @@ pub(crate) fn call_native(
                 Some(v) => m.str_of(v),
             };
             let parts: Vec<String> = args.iter().map(|a| m.str_of(*a)).collect();
+            if let Some(msg) = m.deep_dunder.take() {
+                return Err(m.unsupported(msg));
+            }
             let text = format!("{}{end}", parts.join(&sep));
             let stderr = m.modules.get("sys").and_then(|s| match m.heap.get(*s) {
                 Obj::Module(md) => md.dict.get_str("stderr"),
@@ -1917,6 +1936,49 @@ fn acquire(
     let now = m.now;
     let deadline = timeout.map(|t| *m.th().timeout_at.get_or_insert(now + t));
     Err(Flow::Block(Wait::Lock { lock, deadline }))
+}
+
+/// `print`, `str`, `repr`, `len`, `iter` and `next` of an instance whose class defines the
+/// method in Python: the method runs as a frame whose result is pushed (`Some(None)`), or, for
+/// `print`, a bundled helper formats each argument with `str()` first. `None`: not such a call.
+fn user_dunder_call(
+    m: &mut Machine,
+    id: NativeId,
+    args: &[Value],
+    kwargs: &[(String, Value)],
+) -> Res<Option<Option<Value>>> {
+    use NativeId as N;
+    let a0 = arg(args, 0);
+    match id {
+        N::Print if args.iter().any(|a| m.str_method(*a, false).is_some()) => {
+            let Some(h) = m.helper("_print") else {
+                return Ok(None);
+            };
+            let t = Value::Obj(m.heap.alloc(Obj::Tuple(args.to_vec().into())));
+            let sep = kw(kwargs, "sep").unwrap_or(Value::None);
+            let end = kw(kwargs, "end").unwrap_or(Value::None);
+            let file = kw(kwargs, "file").unwrap_or(Value::None);
+            m.call_native_or_frame(h, vec![t, sep, end, file], Vec::new(), OnReturn::Push)
+                .map(Some)
+        }
+        N::Repr if args.len() == 1 => m.call_str_method(a0, true),
+        N::Hash if args.len() == 1 => m.call_hash_method(a0),
+        N::Len if args.len() == 1 => m.call_len_method(a0),
+        N::Iter | N::Next if args.len() == 1 => {
+            let name = if id == N::Iter {
+                "__iter__"
+            } else {
+                "__next__"
+            };
+            match m.user_dunder(a0, name) {
+                Some(f) => m
+                    .call_native_or_frame(f, vec![a0], Vec::new(), OnReturn::Push)
+                    .map(Some),
+                None => Ok(None),
+            }
+        }
+        _ => Ok(None),
+    }
 }
 
 /// `sorted`, `list.sort`, `min` and `max` with a `key=` function, through the bundled Python

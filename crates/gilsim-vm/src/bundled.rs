@@ -725,6 +725,23 @@ def _max_key(iterable, key, default, has_default):
     return best
 
 
+def _user_iter(iterator):
+    # A user class's iterator in a for loop: its StopIteration ends the loop.
+    while True:
+        try:
+            x = iterator.__next__()
+        except StopIteration:
+            return
+        yield x
+
+
+def _print(args, sep, end, file):
+    parts = []
+    for a in args:
+        parts.append(str(a))
+    print(*parts, sep=sep, end=end, file=file)
+
+
 def _join(sep, iterable):
     return sep.join(_list(iterable))
 

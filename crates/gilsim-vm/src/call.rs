@@ -125,9 +125,25 @@ impl Machine {
                     return Ok(Some(inst));
                 }
                 if builtin != TypeTag::Object && py_init.is_none() {
+                    if builtin == TypeTag::Str
+                        && args.len() == 1
+                        && kwargs.is_empty()
+                        && matches!(on_return, OnReturn::Push)
+                        && let Some(r) = self.call_str_method(args[0], false)?
+                    {
+                        return Ok(r);
+                    }
+                    if builtin == TypeTag::Bool
+                        && args.len() == 1
+                        && kwargs.is_empty()
+                        && matches!(on_return, OnReturn::Push)
+                        && let Some(r) = self.call_bool_method(args[0])?
+                    {
+                        return Ok(r);
+                    }
                     if args.len() == 1
                         && kwargs.is_empty()
-                        && self.is_generator(args[0])
+                        && self.iterates_in_python(args[0])
                         && let Some(r) = crate::builtins::construct_builtin_from_generator(
                             self, builtin, args[0], on_return,
                         )

@@ -163,7 +163,11 @@ impl Machine {
         }
         self.now += crate::machine::instr_cost(op);
         match self.exec(op, arg, &code) {
-            Ok(()) => {}
+            Ok(()) => {
+                if let Some(msg) = self.deep_dunder.take() {
+                    return Err(self.unsupported(msg));
+                }
+            }
             Err(Flow::Raise(exc)) => {
                 self.entered_handler = false;
                 self.handle_exception(exc)?;
@@ -263,6 +267,9 @@ impl Machine {
             self.observers.is_empty(),
             &mut self.last_test_was_bool,
         ) {
+            return Ok(());
+        }
+        if self.dunder_instruction(op, arg)? {
             return Ok(());
         }
         match op {
@@ -1408,6 +1415,7 @@ impl Machine {
                 self.push(v);
             }
             OnReturn::Import(m) => self.push(Value::Obj(m)),
+            OnReturn::Dunder(then) => self.dunder_returned(*then, v)?,
             OnReturn::ThreadExit => {
                 let id = self.current;
                 self.thread_finished(id);
@@ -1463,8 +1471,13 @@ impl Machine {
                 .collect(),
             _ => Vec::new(),
         };
+        let base_exc = self.types.exc["BaseException"];
+        let is_exc = self.is_subclass(cls, base_exc);
         for n in names {
-            if !OK.contains(&n.as_str()) {
+            // An exception's text is also written by tracebacks, which cannot call Python.
+            let called = crate::dunder::CALLED.contains(&n.as_str())
+                && !(is_exc && matches!(n.as_str(), "__str__" | "__repr__"));
+            if !OK.contains(&n.as_str()) && !called {
                 return Err(self.unsupported(format!(
                     "gilsim does not call a class's own `{n}` yet; remove it or use a plain method"
                 )));

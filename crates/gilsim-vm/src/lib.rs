@@ -9,6 +9,7 @@ pub mod builtins;
 pub mod bundled;
 pub mod call;
 pub mod dict;
+pub mod dunder;
 pub mod exec;
 pub mod format;
 pub mod heap;

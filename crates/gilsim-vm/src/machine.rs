@@ -104,6 +104,8 @@ pub enum OnReturn {
     ThreadExit,
     /// Discard the value (an `__exit__` call with no exception).
     Discard,
+    /// A user class's dunder method returned: finish the instruction that called it.
+    Dunder(Box<crate::dunder::Then>),
 }
 
 /// One activation.
@@ -151,6 +153,7 @@ impl Frame {
                 out.push(Value::Obj(spec.ns));
             }
             OnReturn::Import(m) => out.push(Value::Obj(*m)),
+            OnReturn::Dunder(then) => then.refs(out),
             _ => {}
         }
         for c in self.code.consts.iter() {
@@ -418,6 +421,11 @@ pub struct Machine {
     pub instrs_since_switch: u64,
     /// The last conditional jump tested an exact bool (3.9 fast path).
     pub(crate) last_test_was_bool: bool,
+    /// The `NotImplemented` singleton (a builtin, so always reachable).
+    pub(crate) not_implemented: Value,
+    /// Set when a repr inside a native met an instance with its own `__repr__`/`__str__`,
+    /// which cannot run there: the instruction is refused instead of printing the wrong text.
+    pub(crate) deep_dunder: Option<String>,
     /// A handler was entered by the last instruction.
     pub(crate) entered_handler: bool,
     /// The exception being unwound is a re-raise (its traceback already has this frame).
@@ -535,6 +543,8 @@ impl Machine {
             checks_since_switch: 0,
             instrs_since_switch: 0,
             last_test_was_bool: false,
+            not_implemented: Value::None,
+            deep_dunder: None,
             entered_handler: false,
             reraising: false,
             exit_code: None,

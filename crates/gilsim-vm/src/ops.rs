@@ -110,6 +110,9 @@ impl Machine {
         if let (Some(a), Some(b)) = (self.num(l), self.num(r)) {
             return self.arith(op, sym, a, b);
         }
+        let methods = Machine::op_dunders(op);
+        self.refuse_deep(l, &methods, "arithmetic")?;
+        self.refuse_deep(r, &methods, "arithmetic")?;
         let inplace = matches!(
             op,
             INPLACE_ADD
@@ -422,6 +425,7 @@ impl Machine {
                     if let Some(p) = i.payload {
                         return self.truthy(p);
                     }
+                    self.refuse_deep(v, &["__bool__", "__len__"], "testing the truth of a value")?;
                     true
                 }
                 _ => true,
@@ -469,6 +473,15 @@ impl Machine {
                     let tn = self.type_name(v);
                     return Err(self.raise("TypeError", format!("unhashable type: '{tn}'")));
                 }
+                Obj::Instance(_) => {
+                    self.refuse_deep(v, &["__hash__"], "hashing (a dict key or set item)")?;
+                    if self.user_dunder(v, "__eq__").is_some() {
+                        // A class that defines __eq__ without __hash__ is unhashable.
+                        let tn = self.type_name(v);
+                        return Err(self.raise("TypeError", format!("unhashable type: '{tn}'")));
+                    }
+                    HKey::id(o)
+                }
                 _ => HKey::id(o),
             },
         })
@@ -488,6 +501,8 @@ impl Machine {
                 if x == y {
                     return Ok(true);
                 }
+                self.refuse_deep(a, crate::dunder::EQ, "comparing with ==")?;
+                self.refuse_deep(b, crate::dunder::EQ, "comparing with ==")?;
                 match (self.heap.get(x), self.heap.get(y)) {
                     (Obj::Str(p), Obj::Str(q)) => Ok(p == q),
                     (Obj::List(p), Obj::List(q)) => {
@@ -584,6 +599,8 @@ impl Machine {
                 (p, q) => Self::big(&p).cmp(&Self::big(&q)),
             });
         }
+        self.refuse_deep(a, crate::dunder::ORDER, "ordering")?;
+        self.refuse_deep(b, crate::dunder::ORDER, "ordering")?;
         if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
             match (self.heap.get(x), self.heap.get(y)) {
                 (Obj::Str(p), Obj::Str(q)) => return Ok(p.cmp(q)),
@@ -649,6 +666,11 @@ impl Machine {
     }
 
     pub(crate) fn contains(&mut self, container: Value, item: Value) -> Res<bool> {
+        self.refuse_deep(
+            container,
+            &["__contains__", "__iter__", "__getitem__"],
+            "`in`",
+        )?;
         let Value::Obj(o) = container else {
             let tn = self.type_name(container);
             return Err(self.raise(
@@ -696,6 +718,7 @@ impl Machine {
 
     /// `iter(v)`.
     pub(crate) fn get_iter(&mut self, v: Value) -> Res<Value> {
+        self.refuse_deep(v, &["__iter__", "__getitem__"], "iterating")?;
         let Value::Obj(o) = v else {
             let tn = self.type_name(v);
             return Err(self.raise("TypeError", format!("'{tn}' object is not iterable")));
@@ -1012,6 +1035,7 @@ impl Machine {
 
     /// `o[k]`.
     pub(crate) fn getitem(&mut self, o: Value, k: Value) -> Res<Value> {
+        self.refuse_deep(o, &["__getitem__"], "indexing")?;
         let Value::Obj(id) = o else {
             let tn = self.type_name(o);
             return Err(self.raise("TypeError", format!("'{tn}' object is not subscriptable")));
@@ -1169,6 +1193,7 @@ impl Machine {
 
     /// `o[k] = v`.
     pub(crate) fn setitem(&mut self, o: Value, k: Value, v: Value) -> Res<()> {
+        self.refuse_deep(o, &["__setitem__"], "item assignment")?;
         let Value::Obj(id) = o else {
             let tn = self.type_name(o);
             return Err(self.raise(
@@ -1308,6 +1333,9 @@ impl Machine {
                             }
                         };
                     }
+                    if self.user_dunder(v, "__str__").is_some() {
+                        self.note_deep_dunder(v, "__str__");
+                    }
                 }
                 _ => {}
             }
@@ -1415,6 +1443,9 @@ impl Machine {
                         }
                         if let Some(p) = i.payload {
                             return self.repr_inner(p, seen);
+                        }
+                        if self.user_dunder(v, "__repr__").is_some() {
+                            self.note_deep_dunder(v, "__repr__");
                         }
                         let name = match self.heap.get(i.class) {
                             Obj::Class(c) => c.qualname.clone(),
