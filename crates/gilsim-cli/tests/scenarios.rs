@@ -343,6 +343,89 @@ a = V()
 }
 
 #[test]
+fn logging_writes_to_stderr_as_cpython_39_does() {
+    let Some(py) = python39() else {
+        eprintln!("skipped: no CPython 3.9 under ~/.pyenv/versions");
+        return;
+    };
+    for (name, src) in [
+        ("log1.py", LOGGING_PROGRAM),
+        ("log2.py", LOGGING_LAST_RESORT),
+    ] {
+        let f = write_tmp(name, src);
+        let want = Command::new(&py).arg(&f).output().unwrap();
+        let (code, out, err) = gilsim(&["run", &f]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out, String::from_utf8_lossy(&want.stdout));
+        let logged = err.split("── gilsim").next().unwrap_or("");
+        assert_eq!(logged, String::from_utf8_lossy(&want.stderr), "{name}");
+    }
+    // Timestamps come from the virtual clock (UTC), so they are the same on every run.
+    let f = write_tmp(
+        "log_time.py",
+        "import logging, threading, time
+logging.basicConfig(format='%(asctime)s [%(threadName)s] %(message)s', level=logging.INFO)
+def worker():
+    time.sleep(0.25)
+    logging.info('done')
+t = threading.Thread(target=worker)
+t.start()
+logging.info('started')
+t.join()
+",
+    );
+    let (code, _, err) = gilsim(&["run", &f]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.starts_with("2023-11-14 22:13:20,000 [MainThread] started\n2023-11-14 22:13:20,250 [Thread-1] done\n"), "{err}");
+    // A format field gilsim does not fill in is refused where the format is given.
+    let f = write_tmp(
+        "log_field.py",
+        "import logging\nlogging.basicConfig(format='%(lineno)d %(message)s')\nlogging.warning('x')\n",
+    );
+    let (code, _, err) = gilsim(&["run", &f]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("%(lineno) is not simulated") && err.contains("log_field.py:2:1"),
+        "{err}"
+    );
+}
+
+const LOGGING_PROGRAM: &str = r#"import logging
+import threading
+logging.basicConfig(level=logging.DEBUG, format="%(threadName)s %(levelname)-8s %(name)s: %(message)s")
+logging.debug("debug %d", 1)
+logging.info("info %s and %s", "a", "b")
+logging.warning("warn")
+logging.error("error %(x)s", {"x": 5})
+log = logging.getLogger("app")
+log.info("from app %.2f", 3.14159)
+sub = logging.getLogger("app.db")
+sub.setLevel(logging.WARNING)
+sub.info("hidden")
+sub.warning("shown %r", "q")
+print(log.getEffectiveLevel(), sub.getEffectiveLevel(), logging.getLevelName(20), logging.getLevelName(35))
+def work(n):
+    log.info("worker %d", n)
+ts = [threading.Thread(target=work, args=(i,)) for i in range(3)]
+for t in ts:
+    t.start()
+    t.join()
+w = threading.Thread(target=work, args=(9,), name="Named")
+w.start()
+w.join()
+logging.log(logging.CRITICAL, "crit")
+"#;
+
+const LOGGING_LAST_RESORT: &str = r#"import logging
+log = logging.getLogger("x")
+log.info("not shown")
+log.warning("last resort %d", 1)
+logging.info("not shown either")
+logging.warning("basic")
+log.warning("now via root")
+"#;
+
+#[test]
 fn a_key_function_that_raises_shows_its_frame_only() {
     let f = write_tmp(
         "key_raises.py",

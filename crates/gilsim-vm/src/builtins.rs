@@ -57,7 +57,7 @@ natives! {
     SysSetSwitchInterval = "setswitchinterval", SysGetSwitchInterval = "getswitchinterval", SysExit = "exit",
     RandomRandom = "random", RandomRandint = "randint", RandomChoice = "choice", RandomUniform = "uniform",
     RandomShuffle = "shuffle", RandomSeed = "seed",
-    HttpGet = "http_get",
+    HttpGet = "http_get", Refuse = "refuse",
 }
 
 impl NativeId {
@@ -80,7 +80,7 @@ impl NativeId {
 pub fn is_gilsim_module(name: &str) -> bool {
     matches!(
         name,
-        "threading" | "time" | "sys" | "random" | "requests" | "_thread"
+        "threading" | "time" | "sys" | "random" | "requests" | "_thread" | "logging"
     )
 }
 
@@ -341,6 +341,8 @@ pub fn install(m: &mut Machine) {
     let io = m.new_module("_gilsim_io");
     let v = m.native(NativeId::HttpGet, None);
     set(m, io, "http_get", v);
+    let v = m.native(NativeId::Refuse, None);
+    set(m, io, "refuse", v);
 }
 
 /// The native method of a builtin value's type, if any.
@@ -1876,6 +1878,11 @@ pub(crate) fn call_native(
             Value::None
         }
         // ----- simulated I/O -----
+        N::Refuse => {
+            // A bundled module met something it does not simulate: a located refusal.
+            let msg = m.str_of(a0);
+            return Err(m.unsupported(msg));
+        }
         N::HttpGet => {
             // Latency 20-200 ms and status (mostly 200) from the I/O stream; the GIL is released.
             let latency_ms = m.streams.io.gen_range(20..=200);
