@@ -921,6 +921,7 @@ class Plain:
     pass
 p = Plain()
 print(p == p, p != Plain())
+print(1e15 + 0.3, 1e15 + 0.5, 1e16, 1e22, 1.5e-7, 123456789012345678.0, 9007199254740993.0, 5e-324, -0.0, 1e-5, 0.0001)
 "#;
     let f = write_tmp("det.py", src);
     let py = Command::new("python3").arg(&f).output().unwrap();
