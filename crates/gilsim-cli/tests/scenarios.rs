@@ -922,6 +922,11 @@ class Plain:
 p = Plain()
 print(p == p, p != Plain())
 print(1e15 + 0.3, 1e15 + 0.5, 1e16, 1e22, 1.5e-7, 123456789012345678.0, 9007199254740993.0, 5e-324, -0.0, 1e-5, 0.0001)
+print(hash(1.5), hash(-1.5), hash(0.1), hash(1e100), hash((1, 2)), hash(()), hash(-1), hash(2**61), hash((1.5, 2)), hash(float("inf")))
+hs = set()
+for t in [(1, 2), (3, 4), (0, 0), (5, 1), (2, 2), (-1, 7)]:
+    hs.add(t)
+print(hs, set([(1.5, 2), (0.25, 1), (3, 3)]), {x / 4 for x in range(9)}, {(i, -i) for i in range(6)}, {1.5, 2.5})
 "#;
     let f = write_tmp("det.py", src);
     let py = Command::new("python3").arg(&f).output().unwrap();

@@ -1079,9 +1079,18 @@ pub(crate) fn call_native(
         }
         N::Hash => {
             let k = m.hkey(a0)?;
-            Value::Int(match k {
-                crate::dict::HKey::Int(i) => i,
-                _ => 0,
+            Value::Int(match crate::dict::py_hash(&k) {
+                Some(h) => h,
+                // Objects hash by identity (`id(x) >> 4`, as CPython); str and None by a
+                // fixed function of their value (CPython's differ from run to run).
+                None => match &k {
+                    HKey::Id(o) => (0x7f00_0000_0000 + i64::from(*o) * 16) >> 4,
+                    HKey::Str(s) => {
+                        let h = crate::record::source_hash(s);
+                        i64::from_str_radix(&h[..15], 16).unwrap_or(0)
+                    }
+                    _ => 0x5500_0000_0000 >> 4,
+                },
             })
         }
         N::ObjectInit => {
