@@ -927,6 +927,8 @@ hs = set()
 for t in [(1, 2), (3, 4), (0, 0), (5, 1), (2, 2), (-1, 7)]:
     hs.add(t)
 print(hs, set([(1.5, 2), (0.25, 1), (3, 3)]), {x / 4 for x in range(9)}, {(i, -i) for i in range(6)}, {1.5, 2.5})
+print(list(enumerate("abc", start=5)), list(enumerate((x for x in "ab"), start=2)), round(1234.5678, -2), round(25, -1))
+print(int("ff", 16), int("0x1f", 16), int("777", 8), int("1010", 2), int("z", 36), int(" 12 ", 10), int("0b101", 0), int("-42"), int("1_000"), int("0_7", base=8))
 "#;
     let f = write_tmp("det.py", src);
     let py = Command::new("python3").arg(&f).output().unwrap();

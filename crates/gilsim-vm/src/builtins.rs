@@ -471,19 +471,39 @@ pub(crate) fn construct_builtin(
                 float_to_int(m, f.trunc())
             }
             Some(Value::Bool(b)) => Value::Int(i64::from(b)),
-            Some(v @ Value::Int(_)) => v,
+            Some(v @ Value::Int(_)) if args.len() < 2 && kw(&kwargs, "base").is_none() => v,
             Some(v) => {
-                let s = m.str_of(v);
-                match s.trim().replace('_', "").parse::<num_bigint::BigInt>() {
-                    Ok(b) if matches!(v, Value::Obj(o) if matches!(m.heap.get(o), Obj::Str(_))) => {
-                        m.int_value(b)
+                let base = match args.get(1).copied().or_else(|| kw(&kwargs, "base")) {
+                    None => None,
+                    Some(b) => Some(to_int(m, b, "int()")?),
+                };
+                let Some(text) = str_arg(m, v) else {
+                    if base.is_some() {
+                        return Err(m.raise(
+                            "TypeError",
+                            "int() can't convert non-string with explicit base",
+                        ));
                     }
-                    Ok(_) => v,
-                    Err(_) => {
+                    if matches!(v, Value::Obj(o) if matches!(m.heap.get(o), Obj::BigInt(_))) {
+                        return Ok(Some(v));
+                    }
+                    let tn = m.type_name(v);
+                    return Err(m.raise(
+                        "TypeError",
+                        format!("int() argument must be a string, a bytes-like object or a number, not '{tn}'"),
+                    ));
+                };
+                let base = base.unwrap_or(10);
+                if base != 0 && !(2..=36).contains(&base) {
+                    return Err(m.raise("ValueError", "int() base must be >= 2 and <= 36, or 0"));
+                }
+                match parse_int_literal(&text, base as u32) {
+                    Some(b) => m.int_value(b),
+                    None => {
                         let r = m.repr_of(v);
                         return Err(m.raise(
                             "ValueError",
-                            format!("invalid literal for int() with base 10: {r}"),
+                            format!("invalid literal for int() with base {base}: {r}"),
                         ));
                     }
                 }
@@ -579,6 +599,50 @@ pub(crate) fn construct_builtin(
         }
     };
     Ok(Some(v))
+}
+
+/// `int(text, base)` as CPython reads it: surrounding whitespace, a sign, a prefix (`0x`,
+/// `0o`, `0b`: required to pick the base when `base` is 0, allowed when it matches), digits
+/// below the base with single underscores between them. `None`: not a valid literal.
+fn parse_int_literal(text: &str, base: u32) -> Option<num_bigint::BigInt> {
+    let t = text.trim();
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let lower = t.to_ascii_lowercase();
+    let prefixed = |p: &str| lower.starts_with(p);
+    let orig = base;
+    let (base, body, had_prefix) = match base {
+        0 if prefixed("0x") => (16, &t[2..], true),
+        0 if prefixed("0o") => (8, &t[2..], true),
+        0 if prefixed("0b") => (2, &t[2..], true),
+        0 => (10, t, false),
+        16 if prefixed("0x") => (16, &t[2..], true),
+        8 if prefixed("0o") => (8, &t[2..], true),
+        2 if prefixed("0b") => (2, &t[2..], true),
+        b => (b, t, false),
+    };
+    // After a prefix one underscore may come first ("0x_ff").
+    let body = if had_prefix {
+        body.strip_prefix('_').unwrap_or(body)
+    } else {
+        body
+    };
+    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
+        return None;
+    }
+    let digits: String = body.chars().filter(|c| *c != '_').collect();
+    if !digits.chars().all(|c| c.is_digit(base)) {
+        return None;
+    }
+    // Base 0 reads decimals as Python source does: no leading zeros except for zero itself.
+    if orig == 0 && !had_prefix && digits.starts_with('0') && digits.chars().any(|c| c != '0') {
+        return None;
+    }
+    let v = num_bigint::BigInt::parse_bytes(digits.as_bytes(), base)?;
+    Some(if neg { -v } else { v })
 }
 
 /// An integral float as an int of any size.
@@ -677,7 +741,7 @@ pub(crate) fn call_native(
     if gen_arg {
         let kw_ok = kwargs.iter().all(|(k, _)| match id {
             N::Sorted => k == "reverse",
-            N::Sum => k == "start",
+            N::Sum | N::Enumerate => k == "start",
             _ => false,
         });
         if !kw_ok {
@@ -699,10 +763,7 @@ pub(crate) fn call_native(
                 vec![a0, kw(&kwargs, "reverse").unwrap_or(Value::Bool(false))],
             ),
             N::StrJoin => ("_join", vec![a0, a1]),
-            N::Enumerate => (
-                "_enumerate",
-                vec![a0, if args.len() > 1 { a1 } else { Value::Int(0) }],
-            ),
+            N::Enumerate => ("_enumerate", vec![a0, start]),
             N::Next => (
                 "_next",
                 vec![
@@ -917,10 +978,9 @@ pub(crate) fn call_native(
         }
         N::Enumerate => {
             let inner = m.get_iter(a0)?;
-            let start = if args.len() > 1 {
-                to_int(m, a1, "enumerate")?
-            } else {
-                0
+            let start = match args.get(1).copied().or_else(|| kw(&kwargs, "start")) {
+                Some(s) => to_int(m, s, "enumerate")?,
+                None => 0,
             };
             let Value::Obj(inner) = inner else {
                 unreachable!()
