@@ -929,6 +929,14 @@ for t in [(1, 2), (3, 4), (0, 0), (5, 1), (2, 2), (-1, 7)]:
 print(hs, set([(1.5, 2), (0.25, 1), (3, 3)]), {x / 4 for x in range(9)}, {(i, -i) for i in range(6)}, {1.5, 2.5})
 print(list(enumerate("abc", start=5)), list(enumerate((x for x in "ab"), start=2)), round(1234.5678, -2), round(25, -1))
 print(int("ff", 16), int("0x1f", 16), int("777", 8), int("1010", 2), int("z", 36), int(" 12 ", 10), int("0b101", 0), int("-42"), int("1_000"), int("0_7", base=8))
+print("% d|%#x|%#o|%.2s|%.3d|%5.1f|%-6d|%+.2e" % (5, 255, 8, "abcdef", 7, 3.14159, 42, 12345.678))
+print(f"{1234567:010,}|{3.5:+}|{float('nan')}|{float('inf'):>6}|{'é'!a}|{1e20:.3g}|{0.5:%}|{255:#b}|{12:_}")
+print("%s %r %a" % ("x", "y", "é"), "{!a}".format("ü"), "{:08.3f}".format(-3.14159), format(1234567.891, ",.2f"), "%x %X %o" % (255, 255, 8))
+print("%5s|%-5s|%05.1f|%c|%%" % ("ab", "cd", 2.25, 65), "{:^9}".format("mid"), "{0:>{1}}".format("r", 4))
+print(float("nan"), -float("inf"), "%f %e %g" % (float("nan"), float("inf"), float("-inf")), "%F %E %G" % (float("nan"), 1.5, float("inf")))
+print("%#g|%#.3g|%g|%#x|%#o|%5.2s|%-4c|%c|%+05d|% 05d|%05s|%.0f|%#.0f|%e|%#.0e|%10.4f|%-10.2e|%x" % (1.5, 2.0, 1e-5, 0, 0, "hello", "z", 97, 42, 42, "ab", 2.5, 2.5, 0.0, 3.0, -3.14159, 12345.6789, -255))
+print("%(a)s %(b)05.1f %%" % {"a": 1, "b": 2.25}, "%r" % "it's", "%a" % "naïve", "%*d|%-*d|%.*f" % (5, 1, 4, 2, 2, 3.14159))
+print("%d %i %u" % (3.9, -3.9, True), "%5.1F" % float("inf"), "%05f" % float("nan"), "%-6.1f|" % float("-inf"), "%.3s" % 12345)
 "#;
     let f = write_tmp("det.py", src);
     let py = Command::new("python3").arg(&f).output().unwrap();

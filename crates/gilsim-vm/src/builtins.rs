@@ -2167,6 +2167,41 @@ fn sort_values(m: &mut Machine, items: &mut [Value], reverse: bool) -> Res<()> {
     Ok(())
 }
 
+/// A format spec with nested fields (`{0:>{1}}`): each `{…}` replaced by its value's str.
+fn str_format_nested(
+    m: &mut Machine,
+    spec: &str,
+    args: &[Value],
+    kwargs: &[(String, Value)],
+    auto: &mut usize,
+) -> Res<String> {
+    let mut out = String::new();
+    let mut chars = spec.chars();
+    while let Some(c) = chars.next() {
+        if c != '{' {
+            out.push(c);
+            continue;
+        }
+        let name: String = chars.by_ref().take_while(|&c| c != '}').collect();
+        let v = if name.is_empty() {
+            *auto += 1;
+            args.get(*auto - 1).copied()
+        } else if let Ok(i) = name.parse::<usize>() {
+            args.get(i).copied()
+        } else {
+            kw(kwargs, &name)
+        };
+        let Some(v) = v else {
+            return Err(m.raise(
+                "IndexError",
+                "Replacement index out of range for positional args tuple",
+            ));
+        };
+        out.push_str(&m.str_of(v));
+    }
+    Ok(out)
+}
+
 fn str_format(
     m: &mut Machine,
     fmt: &str,
@@ -2187,14 +2222,25 @@ fn str_format(
                 out.push('}');
             }
             '{' => {
+                // The field runs to its matching brace: a spec may hold nested fields.
                 let mut field = String::new();
+                let mut depth = 0;
                 for n in chars.by_ref() {
-                    if n == '}' {
-                        break;
+                    match n {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => break,
+                        '}' => depth -= 1,
+                        _ => {}
                     }
                     field.push(n);
                 }
                 let (name, spec) = field.split_once(':').unwrap_or((&field, ""));
+                let spec = if spec.contains('{') {
+                    str_format_nested(m, spec, args, kwargs, &mut auto)?
+                } else {
+                    spec.to_string()
+                };
+                let spec = spec.as_str();
                 let (name, conv) = name
                     .split_once('!')
                     .map_or((name, None), |(a, b)| (a, Some(b)));
@@ -2215,11 +2261,20 @@ fn str_format(
                         ),
                     ));
                 };
-                let v = if conv == Some("r") {
-                    let r = m.repr_of(v);
-                    m.new_str(r)
-                } else {
-                    v
+                let v = match conv {
+                    Some("r") => {
+                        let r = m.repr_of(v);
+                        m.new_str(r)
+                    }
+                    Some("a") => {
+                        let r = crate::ops::ascii_escape(&m.repr_of(v));
+                        m.new_str(r)
+                    }
+                    Some("s") => {
+                        let r = m.str_of(v);
+                        m.new_str(r)
+                    }
+                    _ => v,
                 };
                 out.push_str(&m.format_with_spec(v, spec)?);
             }
