@@ -426,6 +426,22 @@ log.warning("now via root")
 "#;
 
 #[test]
+fn sys_exit_codes_are_the_low_byte_as_on_linux() {
+    for (arg, want) in [
+        ("-1", 255),
+        ("256", 0),
+        ("257", 1),
+        ("3", 3),
+        ("None", 0),
+        ("'bye'", 1),
+    ] {
+        let f = write_tmp("exit.py", &format!("import sys\nsys.exit({arg})\n"));
+        let (code, _, err) = gilsim(&["run", &f, "--json", "-"]);
+        assert_eq!(code, want, "sys.exit({arg}): {err}");
+    }
+}
+
+#[test]
 fn a_key_function_that_raises_shows_its_frame_only() {
     let f = write_tmp(
         "key_raises.py",

@@ -1223,7 +1223,9 @@ impl Machine {
         let args = self.exc_args(exc);
         match args.first() {
             None | Some(Value::None) => 0,
-            Some(Value::Int(i)) => *i as i32,
+            // The process exit status is the low 8 bits on Linux: sys.exit(-1) exits 255,
+            // sys.exit(256) exits 0.
+            Some(Value::Int(i)) => (*i & 0xff) as i32,
             Some(Value::Bool(b)) => i32::from(*b),
             Some(other) => {
                 let s = self.str_of(*other);
