@@ -442,6 +442,48 @@ fn sys_exit_codes_are_the_low_byte_as_on_linux() {
 }
 
 #[test]
+fn builtins_and_methods_gilsim_lacks_are_refused_not_raised() {
+    for (stmt, what) in [
+        (
+            "print('a b'.rfind('b'))",
+            "`str.rfind` is not supported by gilsim yet",
+        ),
+        (
+            "print(list(map(str, [1])))",
+            "the builtin `map` is not supported by gilsim yet",
+        ),
+        ("f = open('x')", "`open` is not available in gilsim"),
+        (
+            "print({}.popitem())",
+            "`dict.popitem` is not supported by gilsim yet",
+        ),
+    ] {
+        let f = write_tmp(
+            "lacks.py",
+            &format!("try:\n    {stmt}\nexcept Exception:\n    print('caught')\n"),
+        );
+        let (code, out, err) = gilsim(&["run", &f]);
+        assert_eq!(code, 2, "{stmt}: {err}");
+        assert_eq!(out, "", "{stmt}");
+        assert!(
+            err.contains(what) && err.contains("lacks.py:2:"),
+            "{stmt}: {err}"
+        );
+    }
+    // A name or method CPython does not have either stays the program's own error.
+    let f = write_tmp(
+        "typo.py",
+        "try:\n    nope()\nexcept NameError as e:\n    print(e)\ntry:\n    [].nope()\nexcept AttributeError as e:\n    print(e)\n",
+    );
+    let (code, out, _) = gilsim(&["run", &f]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "name 'nope' is not defined\n'list' object has no attribute 'nope'\n"
+    );
+}
+
+#[test]
 fn a_key_function_that_raises_shows_its_frame_only() {
     let f = write_tmp(
         "key_raises.py",

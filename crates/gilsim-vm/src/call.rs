@@ -400,6 +400,9 @@ impl Machine {
         if is_class && let Some(v) = self.unbound_builtin_method(o, &n) {
             return Ok(Attr::Value(v));
         }
+        if let Some(refusal) = self.missing_method(o, &n) {
+            return Err(refusal);
+        }
         if is_class {
             let cn = match o {
                 Value::Obj(id) => self.class_name(id),

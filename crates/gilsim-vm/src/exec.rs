@@ -961,7 +961,7 @@ impl Machine {
             return Ok(v);
         }
         let name = code.obj.names[a].clone();
-        Err(self.raise("NameError", format!("name '{name}' is not defined")))
+        Err(self.missing_name(&name))
     }
 
     fn store_global(&mut self, g: ObjId, code: &crate::machine::Code, a: usize, v: Value) {

@@ -14,6 +14,7 @@ pub mod exec;
 pub mod format;
 pub mod heap;
 pub mod machine;
+pub mod missing;
 pub mod observer;
 pub mod ops;
 pub mod policy;
