@@ -426,6 +426,40 @@ log.warning("now via root")
 "#;
 
 #[test]
+fn tracebacks_as_cpython_39_prints_them() {
+    let src = "import threading
+class MyErr(Exception):
+    pass
+def work():
+    raise MyErr('in thread')
+t = threading.Thread(target=work)
+t.start()
+t.join()
+def rec(n):
+    return rec(n + 1)
+rec(0)
+";
+    let f = write_tmp("tracebacks.py", src);
+    let (code, _, err) = gilsim(&["run", &f]);
+    assert_eq!(code, 1, "{err}");
+    // A worker's traceback starts in threading's _bootstrap_inner, then run, as 3.9's does.
+    assert!(err.contains("Exception in thread Thread-1:\nTraceback (most recent call last):\n  File \"<gilsim>/threading.py\", line "), "{err}");
+    assert!(
+        err.contains(", in _bootstrap_inner\n    self.run()\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains(", in run\n    self._target(*self._args, **self._kwargs)\n"),
+        "{err}"
+    );
+    // A class outside builtins is named with its module.
+    assert!(err.contains("\n__main__.MyErr: in thread\n"), "{err}");
+    // Recursion: three frames, then the rest counted.
+    assert!(err.contains("    return rec(n + 1)\n  [Previous line repeated 996 more times]\nRecursionError: maximum recursion depth exceeded\n"), "{err}");
+    assert_eq!(err.matches("in rec\n").count(), 3, "{err}");
+}
+
+#[test]
 fn sys_exit_codes_are_the_low_byte_as_on_linux() {
     for (arg, want) in [
         ("-1", 255),
@@ -504,20 +538,42 @@ fn a_key_function_that_raises_shows_its_frame_only() {
 
 #[test]
 fn replay_of_a_run_stopped_at_the_step_limit_is_identical() {
-    // This run's last switch happens on its very last instruction: the record must keep the
-    // thread switched to (with 0 instructions) or the replay counts one switch fewer.
-    let rec = assert_replays_identically(
+    // A run whose last switch happens on its very last instruction: the record must keep the
+    // thread switched to (with 0 instructions) or the replay counts one switch fewer. Find
+    // such a step limit (about one in five is), then replay it.
+    let dir = std::env::temp_dir().join(format!("gilsim-replay-find-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let probe = dir.join("probe.json");
+    let probe_s = probe.to_str().unwrap();
+    let limit = (100_000..100_100)
+        .map(|n: u32| n.to_string())
+        .find(|n| {
+            gilsim(&[
+                "run",
+                "scenarios/counter.py",
+                "--policy",
+                "every:7:random",
+                "--max-steps",
+                n,
+                "--json",
+                probe_s,
+            ]);
+            let rec: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&probe).unwrap()).unwrap();
+            rec["schedule"].as_str().unwrap().ends_with(":0")
+        })
+        .expect("a step limit that stops right after a switch");
+    assert_replays_identically(
         "limit",
         &[
             "scenarios/counter.py",
             "--policy",
             "every:7:random",
             "--max-steps",
-            "100000",
+            &limit,
         ],
         4,
     );
-    assert!(rec["schedule"].as_str().unwrap().ends_with(":0"), "{rec}");
     for (policy, steps) in [
         ("slice:5ms", "5000"),
         ("every:100", "20000"),
@@ -995,6 +1051,12 @@ print(float("nan"), -float("inf"), "%f %e %g" % (float("nan"), float("inf"), flo
 print("%#g|%#.3g|%g|%#x|%#o|%5.2s|%-4c|%c|%+05d|% 05d|%05s|%.0f|%#.0f|%e|%#.0e|%10.4f|%-10.2e|%x" % (1.5, 2.0, 1e-5, 0, 0, "hello", "z", 97, 42, 42, "ab", 2.5, 2.5, 0.0, 3.0, -3.14159, 12345.6789, -255))
 print("%(a)s %(b)05.1f %%" % {"a": 1, "b": 2.25}, "%r" % "it's", "%a" % "naïve", "%*d|%-*d|%.*f" % (5, 1, 4, 2, 2, 3.14159))
 print("%d %i %u" % (3.9, -3.9, True), "%5.1F" % float("inf"), "%05f" % float("nan"), "%-6.1f|" % float("-inf"), "%.3s" % 12345)
+import threading
+th = threading.Thread(target=len, args=("x",))
+print(th.ident)
+th.start()
+th.join()
+print(th.ident is not None, threading.current_thread().ident is not None)
 def walrus(data):
     out = [y for x in data if (y := x * 2) > 2]
     return out, y

@@ -265,9 +265,9 @@ class Thread:
         self._target = target
         self._args = args
         self._kwargs = {} if kwargs is None else kwargs
-        self.ident = _thread.new_ident(self)
+        self._ident = _thread.new_ident(self)
         if name is None:
-            name = _thread.default_name(self.ident, target)
+            name = _thread.default_name(self._ident, target)
         self.name = name
         self.daemon = bool(daemon)
         self._started = False
@@ -276,9 +276,16 @@ class Thread:
         if self._started:
             raise RuntimeError("threads can only be started once")
         self._started = True
-        _thread.start(self.ident, self._bootstrap, self.name, self.daemon)
+        _thread.start(self._ident, self._bootstrap_inner, self.name, self.daemon)
 
-    def _bootstrap(self):
+    @property
+    def ident(self):
+        # As in CPython: None until the thread has started.
+        if self._started:
+            return self._ident
+        return None
+
+    def _bootstrap_inner(self):
         try:
             self.run()
         except SystemExit:
@@ -293,10 +300,10 @@ class Thread:
     def join(self, timeout=None):
         if not self._started:
             raise RuntimeError("cannot join thread before it is started")
-        _thread.join(self.ident, timeout)
+        _thread.join(self._ident, timeout)
 
     def is_alive(self):
-        return _thread.is_alive(self.ident)
+        return _thread.is_alive(self._ident)
 
     def getName(self):
         return self.name
@@ -310,7 +317,7 @@ class _MainThread(Thread):
         self._target = None
         self._args = ()
         self._kwargs = {}
-        self.ident = 0
+        self._ident = 0
         self.name = "MainThread"
         self.daemon = False
         self._started = True

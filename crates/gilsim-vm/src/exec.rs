@@ -1312,6 +1312,18 @@ impl Machine {
             },
             _ => Vec::new(),
         };
+        // CPython prints a frame repeated more than 3 times in a row (recursion) 3 times, then
+        // "[Previous line repeated N more times]".
+        const CUTOFF: usize = 3;
+        let repeated = |out: &mut String, count: usize| {
+            if count > CUTOFF {
+                let n = count - CUTOFF;
+                let s = if n > 1 { "s" } else { "" };
+                out.push_str(&format!("  [Previous line repeated {n} more time{s}]\n"));
+            }
+        };
+        let mut last: Option<(u16, u32, u32)> = None;
+        let mut count = 0;
         for e in entries.iter().rev() {
             let unit = &self.units[e.unit as usize];
             // The builtins written in Python stand for CPython's C code: no frame of theirs.
@@ -1324,6 +1336,16 @@ impl Machine {
                 .get(e.pc as usize)
                 .copied()
                 .unwrap_or(code.first_line);
+            let here = (e.unit, e.code, line);
+            if last != Some(here) {
+                repeated(&mut out, count);
+                last = Some(here);
+                count = 0;
+            }
+            count += 1;
+            if count > CUTOFF {
+                continue;
+            }
             let fname = if unit.bundled {
                 format!("<gilsim>/{}", unit.program.filename)
             } else {
@@ -1338,14 +1360,30 @@ impl Machine {
                 out.push_str(&format!("    {src}\n"));
             }
         }
+        repeated(&mut out, count);
         out.push_str(&self.exc_line(exc));
         out.push('\n');
         out
     }
 
-    /// `TypeName: message` as the last traceback line.
+    /// `TypeName: message` as the last traceback line; a class outside `builtins` is named
+    /// with its module (`__main__.MyErr`), as CPython's traceback printing does.
     pub fn exc_line(&mut self, exc: Value) -> String {
         let name = self.type_name(exc);
+        let cls = self.class_of(exc);
+        let module = match self.heap.get(cls) {
+            Obj::Class(c) => c.dict.get_str("__module__"),
+            _ => None,
+        };
+        let module = module.map(|m| self.str_of(m));
+        let name = match module.as_deref() {
+            None | Some("builtins") => name.to_string(),
+            // Where CPython defines them: queue.Empty comes from the C module _queue, the
+            // futures' exceptions from concurrent.futures._base.
+            Some("queue") if &*name == "Empty" => format!("_queue.{name}"),
+            Some("concurrent.futures") => format!("concurrent.futures._base.{name}"),
+            Some(m) => format!("{m}.{name}"),
+        };
         let msg = self.str_of(exc);
         if msg.is_empty() {
             name.to_string()
