@@ -460,6 +460,20 @@ rec(0)
 }
 
 #[test]
+fn assigning_a_read_only_property_raises_as_in_39() {
+    let f = write_tmp(
+        "prop.py",
+        "class T:\n    @property\n    def c(self):\n        return 1\nT().c = 2\n",
+    );
+    let (code, _, err) = gilsim(&["run", &f]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("    T().c = 2\nAttributeError: can't set attribute\n"),
+        "{err}"
+    );
+}
+
+#[test]
 fn sys_exit_codes_are_the_low_byte_as_on_linux() {
     for (arg, want) in [
         ("-1", 255),
@@ -1051,6 +1065,24 @@ print(float("nan"), -float("inf"), "%f %e %g" % (float("nan"), float("inf"), flo
 print("%#g|%#.3g|%g|%#x|%#o|%5.2s|%-4c|%c|%+05d|% 05d|%05s|%.0f|%#.0f|%e|%#.0e|%10.4f|%-10.2e|%x" % (1.5, 2.0, 1e-5, 0, 0, "hello", "z", 97, 42, 42, "ab", 2.5, 2.5, 0.0, 3.0, -3.14159, 12345.6789, -255))
 print("%(a)s %(b)05.1f %%" % {"a": 1, "b": 2.25}, "%r" % "it's", "%a" % "naïve", "%*d|%-*d|%.*f" % (5, 1, 4, 2, 2, 3.14159))
 print("%d %i %u" % (3.9, -3.9, True), "%5.1F" % float("inf"), "%05f" % float("nan"), "%-6.1f|" % float("-inf"), "%.3s" % 12345)
+class Temp:
+    def __init__(self):
+        self._c = 1
+    @property
+    def c(self):
+        return self._c
+    @property
+    def f(self):
+        return self._c * 2
+    @f.setter
+    def f(self, v):
+        self._c = v // 2
+tp = Temp()
+tp.f = 10
+try:
+    tp.c = 5
+except AttributeError as e:
+    print("AttributeError", tp.c, tp.f)
 import threading
 th = threading.Thread(target=len, args=("x",))
 print(th.ident)

@@ -57,7 +57,7 @@ natives! {
     SysSetSwitchInterval = "setswitchinterval", SysGetSwitchInterval = "getswitchinterval", SysExit = "exit",
     RandomRandom = "random", RandomRandint = "randint", RandomChoice = "choice", RandomUniform = "uniform",
     RandomShuffle = "shuffle", RandomSeed = "seed",
-    HttpGet = "http_get", Refuse = "refuse",
+    HttpGet = "http_get", Refuse = "refuse", PropertySetter = "setter",
 }
 
 impl NativeId {
@@ -417,6 +417,9 @@ pub fn builtin_attr(m: &mut Machine, o: Value, name: &str) -> Res<Option<Value>>
         (Obj::Range { start, .. }, "start") => Some(Value::Int(*start)),
         (Obj::Range { stop, .. }, "stop") => Some(Value::Int(*stop)),
         (Obj::Range { step, .. }, "step") => Some(Value::Int(*step)),
+        (Obj::Property { fget, .. }, "fget") => Some(*fget),
+        (Obj::Property { fset, .. }, "fset") => Some(*fset),
+        (Obj::Property { .. }, "setter") => Some(m.native(NativeId::PropertySetter, Some(o))),
         (Obj::Module(md), "__name__") => {
             let n = md.name.clone();
             Some(m.new_str(n))
@@ -589,7 +592,16 @@ pub(crate) fn construct_builtin(
             (1, Some(v)) => Value::Obj(m.class_of(v)),
             _ => return Err(m.unsupported("creating classes with type(name, bases, dict)")),
         },
-        T::Property | T::StaticMethod | T::ClassMethod => {
+        T::Property => {
+            let fget = a0.unwrap_or(Value::None);
+            let fset = args
+                .get(1)
+                .copied()
+                .or_else(|| kw(&kwargs, "fset"))
+                .unwrap_or(Value::None);
+            Value::Obj(m.heap.alloc(Obj::Property { fget, fset }))
+        }
+        T::StaticMethod | T::ClassMethod => {
             let f = a0.unwrap_or(Value::None);
             Value::Obj(m.heap.alloc(Obj::Wrapper(tag, f)))
         }
@@ -1947,6 +1959,17 @@ pub(crate) fn call_native(
             Value::None
         }
         // ----- simulated I/O -----
+        N::PropertySetter => {
+            // `@p.setter`: a new property with p's getter and this setter.
+            let fget = match a0 {
+                Value::Obj(o) => match m.heap.get(o) {
+                    Obj::Property { fget, .. } => *fget,
+                    _ => Value::None,
+                },
+                _ => Value::None,
+            };
+            Value::Obj(m.heap.alloc(Obj::Property { fget, fset: a1 }))
+        }
         N::Refuse => {
             // A bundled module met something it does not simulate: a located refusal.
             let msg = m.str_of(a0);

@@ -233,7 +233,7 @@ impl Machine {
                     let payload = inst.payload;
                     let from_class = self.class_lookup(cls, &key);
                     if let Some(Value::Obj(p)) = from_class
-                        && let Obj::Wrapper(TypeTag::Property, fget) = self.heap.get(p)
+                        && let Obj::Property { fget, .. } = self.heap.get(p)
                     {
                         return Ok(Attr::Call(*fget, vec![o]));
                     }
@@ -439,6 +439,28 @@ impl Machine {
         Some(self.native(id, None))
     }
 
+    /// Assigning to an instance attribute that its class defines as a property: the setter
+    /// runs as a frame (its result discarded), and a read-only property raises as in CPython.
+    /// `false`: not a property.
+    fn set_property(&mut self, o: Value, key: &HKey, v: Value) -> Res<bool> {
+        let Value::Obj(id) = o else { return Ok(false) };
+        let Obj::Instance(inst) = self.heap.get(id) else {
+            return Ok(false);
+        };
+        let Some(Value::Obj(p)) = self.class_lookup(inst.class, key) else {
+            return Ok(false);
+        };
+        let Obj::Property { fset, .. } = self.heap.get(p) else {
+            return Ok(false);
+        };
+        let fset = *fset;
+        if fset == Value::None {
+            return Err(self.raise("AttributeError", "can't set attribute"));
+        }
+        self.call_value(fset, vec![o, v], Vec::new(), OnReturn::Discard)?;
+        Ok(true)
+    }
+
     /// Binds a class attribute found for an instance.
     fn bind(&mut self, v: Value, receiver: Value, cls: ObjId) -> Value {
         if let Value::Obj(p) = v {
@@ -487,6 +509,9 @@ impl Machine {
     pub(crate) fn setattr(&mut self, o: Value, name: Value, v: Value) -> Res<()> {
         let n = self.attr_name(name);
         let key = HKey::Str(n.clone());
+        if self.set_property(o, &key, v)? {
+            return Ok(());
+        }
         if let Value::Obj(id) = o {
             match self.heap.get_mut(id) {
                 Obj::Instance(inst) => {

@@ -199,6 +199,10 @@ pub fn refs(o: &Obj, out: &mut Vec<Value>) {
             out.push(g.outer_exc);
         }
         Obj::Wrapper(_, v) => out.push(*v),
+        Obj::Property { fget, fset } => {
+            out.push(*fget);
+            out.push(*fset);
+        }
         Obj::View(_, d) => out.push(Value::Obj(*d)),
         Obj::Super { class, receiver } => {
             out.push(Value::Obj(*class));

@@ -898,6 +898,7 @@ impl Machine {
                 }
                 Obj::Generator(_) => TypeTag::Generator,
                 Obj::Wrapper(t, _) => *t,
+                Obj::Property { .. } => TypeTag::Property,
                 Obj::Super { .. } => TypeTag::Super,
                 Obj::View(k, _) => match k {
                     crate::value::ViewKind::Keys => TypeTag::DictKeys,

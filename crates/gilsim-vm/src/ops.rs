@@ -1513,6 +1513,10 @@ impl Machine {
                     Obj::Cell(_) => "<cell>".into(),
                     Obj::Iter(_) => "<iterator object>".into(),
                     Obj::Wrapper(..) => "<descriptor>".into(),
+                    Obj::Property { .. } => format!(
+                        "<property object at 0x{:012x}>",
+                        0x7f00_0000_0000u64 + u64::from(o.0) * 16
+                    ),
                     Obj::Super { .. } => "<super object>".into(),
                     Obj::View(kind, d) => {
                         let items = self.view_items(kind, d);

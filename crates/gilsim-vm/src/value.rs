@@ -319,8 +319,15 @@ pub enum Obj {
     Lock(LockState),
     /// A generator.
     Generator(Box<Generator>),
-    /// `property(fget)`, `staticmethod(f)`, `classmethod(f)`.
+    /// `staticmethod(f)`, `classmethod(f)`.
     Wrapper(TypeTag, Value),
+    /// `property(fget, fset)`; `fset` is None for a read-only property.
+    Property {
+        /// The getter.
+        fget: Value,
+        /// The setter, or None.
+        fset: Value,
+    },
     /// A live view of a dict: `d.keys()`, `d.values()`, `d.items()`.
     View(ViewKind, ObjId),
     /// `super()` bound to a class and receiver.
