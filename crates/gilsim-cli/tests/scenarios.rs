@@ -1089,6 +1089,15 @@ print(th.ident)
 th.start()
 th.join()
 print(th.ident is not None, threading.current_thread().ident is not None)
+def returns():
+    yield 1
+    return 42
+rg = returns()
+next(rg)
+try:
+    next(rg)
+except StopIteration as e:
+    print("value", e.value, e.args, StopIteration().value)
 def walrus(data):
     out = [y for x in data if (y := x * 2) > 2]
     return out, y

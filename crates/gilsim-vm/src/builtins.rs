@@ -58,6 +58,7 @@ natives! {
     RandomRandom = "random", RandomRandint = "randint", RandomChoice = "choice", RandomUniform = "uniform",
     RandomShuffle = "shuffle", RandomSeed = "seed",
     HttpGet = "http_get", Refuse = "refuse", PropertySetter = "setter",
+    GeneratorReturned = "_returned",
 }
 
 impl NativeId {
@@ -1970,6 +1971,13 @@ pub(crate) fn call_native(
             };
             Value::Obj(m.heap.alloc(Obj::Property { fget, fset: a1 }))
         }
+        N::GeneratorReturned => match a0 {
+            Value::Obj(o) => match m.heap.get(o) {
+                Obj::Generator(g) => g.returned,
+                _ => Value::None,
+            },
+            _ => Value::None,
+        },
         N::Refuse => {
             // A bundled module met something it does not simulate: a located refusal.
             let msg = m.str_of(a0);

@@ -1158,5 +1158,8 @@ def _next(iterator, default, has_default):
         return x
     if has_default:
         return default
-    raise StopIteration
+    value = _returned(iterator)
+    if value is None:
+        raise StopIteration
+    raise StopIteration(value)
 "#;

@@ -81,6 +81,7 @@ impl Machine {
                         name,
                         exc_state: Value::None,
                         outer_exc: Value::None,
+                        returned: Value::None,
                     })));
                     return Ok(Some(Value::Obj(g)));
                 }

@@ -1403,6 +1403,7 @@ impl Machine {
             if let Obj::Generator(gn) = self.heap.get_mut(g) {
                 gn.running = false;
                 gn.frame = None;
+                gn.returned = v;
                 self.threads[t].exc_info = gn.outer_exc;
             }
             // A finished generator: FOR_ITER in the caller sees exhaustion.

@@ -197,6 +197,7 @@ pub fn refs(o: &Obj, out: &mut Vec<Value>) {
             }
             out.push(g.exc_state);
             out.push(g.outer_exc);
+            out.push(g.returned);
         }
         Obj::Wrapper(_, v) => out.push(*v),
         Obj::Property { fget, fset } => {

@@ -691,6 +691,12 @@ impl Machine {
         };
         let unit = self.load_unit(program, true);
         let module = self.new_module("_gilsim_helpers");
+        // A private native of the helpers: a finished generator's return value.
+        let returned = self.native(crate::builtins::NativeId::GeneratorReturned, None);
+        let k = self.intern("_returned");
+        if let Obj::Module(m) = self.heap.get_mut(module) {
+            m.dict.insert(HKey::Str(Rc::from("_returned")), k, returned);
+        }
         let codes: Vec<(u32, String)> = self.units[unit as usize].codes[0]
             .obj
             .consts
@@ -811,10 +817,20 @@ impl Machine {
 
     /// An exception instance of `cls` with `args`.
     pub fn exc_instance(&mut self, cls: ObjId, args: Vec<Value>) -> Value {
+        let first = args.first().copied();
         let t = Value::Obj(self.heap.alloc(Obj::Tuple(args.into())));
         let mut dict = Dict::new();
         let k = self.intern("args");
         dict.insert(HKey::Str(Rc::from("args")), k, t);
+        // StopIteration.value: the generator's return value (its first argument).
+        if self.is_subclass(cls, self.types.exc["StopIteration"]) {
+            let k = self.intern("value");
+            dict.insert(
+                HKey::Str(Rc::from("value")),
+                k,
+                first.unwrap_or(Value::None),
+            );
+        }
         Value::Obj(self.heap.alloc(Obj::Instance(Box::new(Instance {
             class: cls,
             dict,

@@ -234,6 +234,8 @@ pub struct Generator {
     pub exc_state: Value,
     /// The caller's handled exception while the generator runs (restored when it yields).
     pub outer_exc: Value,
+    /// What the generator's `return` gave once it finished (StopIteration's value).
+    pub returned: Value,
 }
 
 /// A native function, optionally bound to a receiver.
