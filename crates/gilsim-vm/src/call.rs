@@ -448,6 +448,11 @@ impl Machine {
         let Obj::Instance(inst) = self.heap.get(id) else {
             return Ok(false);
         };
+        // The common store (`self.count += 1`): an attribute the instance already holds is
+        // never a property's (assignments through a property do not reach the dict).
+        if inst.dict.contains(key) {
+            return Ok(false);
+        }
         let Some(Value::Obj(p)) = self.class_lookup(inst.class, key) else {
             return Ok(false);
         };

@@ -295,6 +295,25 @@ impl Machine {
     /// [`Then`] finishes it). `Ok(false)`: carry on with the builtin behaviour.
     pub(crate) fn dunder_instruction(&mut self, op: Op, arg: u32) -> Res<bool> {
         use Op::*;
+        let may_call = matches!(
+            op,
+            COMPARE_OP
+                | BINARY_SUBSCR
+                | STORE_SUBSCR
+                | DELETE_SUBSCR
+                | CONTAINS_OP
+                | POP_JUMP_IF_FALSE
+                | POP_JUMP_IF_TRUE
+                | JUMP_IF_FALSE_OR_POP
+                | JUMP_IF_TRUE_OR_POP
+                | UNARY_NOT
+                | GET_ITER
+                | FOR_ITER
+                | FORMAT_VALUE
+        ) || binary_names(op).is_some();
+        if !may_call {
+            return Ok(false);
+        }
         let stack_len = self.fr().stack.len();
         let peek = |m: &mut Machine, i: usize| m.fr().stack[stack_len - 1 - i];
         let is_inst = |m: &Machine, v: Value| matches!(v, Value::Obj(o) if matches!(m.heap.get(o), Obj::Instance(_)));
