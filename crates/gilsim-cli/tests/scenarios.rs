@@ -255,6 +255,373 @@ fn report_and_trace_snapshots() {
     snapshot("report__deadlock", &err);
 }
 
+/// Records a run, replays it, and checks the replay is identical with the same exit code.
+fn assert_replays_identically(tag: &str, run_args: &[&str], want_code: i32) -> serde_json::Value {
+    let dir = std::env::temp_dir().join(format!("gilsim-replay-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rec = dir.join("run.json");
+    let rec_s = rec.to_str().unwrap();
+    let mut args = vec!["run"];
+    args.extend_from_slice(run_args);
+    args.extend(["--json", rec_s]);
+    let (code, _, err) = gilsim(&args);
+    assert_eq!(code, want_code, "{err}");
+    let (code, _, err) = gilsim(&["replay", rec_s]);
+    assert_eq!(code, want_code, "{err}");
+    assert!(err.contains("identical to the record"), "{err}");
+    serde_json::from_str(&std::fs::read_to_string(&rec).unwrap()).unwrap()
+}
+
+#[test]
+fn dunder_methods_run_as_frames_where_threads_can_switch() {
+    // `c += 1` runs the class's __iadd__, whose `self.v += n` loses updates as in CPython.
+    let src = "import threading
+class Counter:
+    def __init__(self):
+        self.v = 0
+    def __iadd__(self, n):
+        self.v += n
+        return self
+c = Counter()
+def work():
+    global c
+    for _ in range(1000):
+        c += 1
+ts = [threading.Thread(target=work) for _ in range(4)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+print(c.v)
+";
+    let f = write_tmp("iadd.py", src);
+    let (code, out, err) = gilsim(&["run", &f, "--policy", "every:3"]);
+    assert_eq!(code, 0, "{err}");
+    let v: i64 = out.trim().parse().expect("a number");
+    assert!(v < 4000, "no update lost inside __iadd__: {out}");
+    let (_, out, _) = gilsim(&["run", &f, "--policy", "io"]);
+    assert_eq!(out, "4000\n");
+}
+
+#[test]
+fn dunder_methods_a_builtin_would_call_from_inside_are_refused() {
+    let class = "class V:
+    def __repr__(self):
+        return 'V'
+    def __eq__(self, other):
+        return True
+    def __lt__(self, other):
+        return True
+    def __hash__(self):
+        return 1
+a = V()
+";
+    for (stmt, col, what) in [
+        ("print([a])", 1, "`V.__repr__`"),
+        ("print('%s' % a)", 7, "`V.__repr__`"),
+        ("print(sorted([a, V()]))", 7, "`V.__eq__`"),
+        ("print(a in [V()])", 7, "`V.__eq__`"),
+        ("print({a: 1})", 7, "`V.__hash__`"),
+    ] {
+        let f = write_tmp("deep.py", &format!("{class}{stmt}\n"));
+        let (code, out, err) = gilsim(&["run", &f]);
+        assert_eq!(code, 2, "{stmt}: {err}");
+        assert_eq!(out, "", "{stmt}: nothing is printed wrongly");
+        assert!(
+            err.contains(what) && err.contains("from inside a builtin"),
+            "{stmt}: {err}"
+        );
+        assert!(err.contains(&format!("deep.py:11:{col}")), "{stmt}: {err}");
+    }
+    // A class that defines __eq__ but not __hash__ is unhashable, as in CPython.
+    let f = write_tmp(
+        "unhashable.py",
+        "class N:\n    def __eq__(self, o):\n        return True\ns = {N()}\n",
+    );
+    let (code, _, err) = gilsim(&["run", &f]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("TypeError: unhashable type: 'N'"), "{err}");
+}
+
+#[test]
+fn logging_writes_to_stderr_as_cpython_39_does() {
+    let Some(py) = python39() else {
+        eprintln!("skipped: no CPython 3.9 under ~/.pyenv/versions");
+        return;
+    };
+    for (name, src) in [
+        ("log1.py", LOGGING_PROGRAM),
+        ("log2.py", LOGGING_LAST_RESORT),
+    ] {
+        let f = write_tmp(name, src);
+        let want = Command::new(&py).arg(&f).output().unwrap();
+        let (code, out, err) = gilsim(&["run", &f]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out, String::from_utf8_lossy(&want.stdout));
+        let logged = err.split("── gilsim").next().unwrap_or("");
+        assert_eq!(logged, String::from_utf8_lossy(&want.stderr), "{name}");
+    }
+    // Timestamps come from the virtual clock (UTC), so they are the same on every run.
+    let f = write_tmp(
+        "log_time.py",
+        "import logging, threading, time
+logging.basicConfig(format='%(asctime)s [%(threadName)s] %(message)s', level=logging.INFO)
+def worker():
+    time.sleep(0.25)
+    logging.info('done')
+t = threading.Thread(target=worker)
+t.start()
+logging.info('started')
+t.join()
+",
+    );
+    let (code, _, err) = gilsim(&["run", &f]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.starts_with("2023-11-14 22:13:20,000 [MainThread] started\n2023-11-14 22:13:20,250 [Thread-1] done\n"), "{err}");
+    // A format field gilsim does not fill in is refused where the format is given.
+    let f = write_tmp(
+        "log_field.py",
+        "import logging\nlogging.basicConfig(format='%(lineno)d %(message)s')\nlogging.warning('x')\n",
+    );
+    let (code, _, err) = gilsim(&["run", &f]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("%(lineno) is not simulated") && err.contains("log_field.py:2:1"),
+        "{err}"
+    );
+}
+
+const LOGGING_PROGRAM: &str = r#"import logging
+import threading
+logging.basicConfig(level=logging.DEBUG, format="%(threadName)s %(levelname)-8s %(name)s: %(message)s")
+logging.debug("debug %d", 1)
+logging.info("info %s and %s", "a", "b")
+logging.warning("warn")
+logging.error("error %(x)s", {"x": 5})
+log = logging.getLogger("app")
+log.info("from app %.2f", 3.14159)
+sub = logging.getLogger("app.db")
+sub.setLevel(logging.WARNING)
+sub.info("hidden")
+sub.warning("shown %r", "q")
+print(log.getEffectiveLevel(), sub.getEffectiveLevel(), logging.getLevelName(20), logging.getLevelName(35))
+def work(n):
+    log.info("worker %d", n)
+ts = [threading.Thread(target=work, args=(i,)) for i in range(3)]
+for t in ts:
+    t.start()
+    t.join()
+w = threading.Thread(target=work, args=(9,), name="Named")
+w.start()
+w.join()
+logging.log(logging.CRITICAL, "crit")
+"#;
+
+const LOGGING_LAST_RESORT: &str = r#"import logging
+log = logging.getLogger("x")
+log.info("not shown")
+log.warning("last resort %d", 1)
+logging.info("not shown either")
+logging.warning("basic")
+log.warning("now via root")
+"#;
+
+#[test]
+fn tracebacks_as_cpython_39_prints_them() {
+    let src = "import threading
+class MyErr(Exception):
+    pass
+def work():
+    raise MyErr('in thread')
+t = threading.Thread(target=work)
+t.start()
+t.join()
+def rec(n):
+    return rec(n + 1)
+rec(0)
+";
+    let f = write_tmp("tracebacks.py", src);
+    let (code, _, err) = gilsim(&["run", &f]);
+    assert_eq!(code, 1, "{err}");
+    // A worker's traceback starts in threading's _bootstrap_inner, then run, as 3.9's does.
+    assert!(err.contains("Exception in thread Thread-1:\nTraceback (most recent call last):\n  File \"<gilsim>/threading.py\", line "), "{err}");
+    assert!(
+        err.contains(", in _bootstrap_inner\n    self.run()\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains(", in run\n    self._target(*self._args, **self._kwargs)\n"),
+        "{err}"
+    );
+    // A class outside builtins is named with its module.
+    assert!(err.contains("\n__main__.MyErr: in thread\n"), "{err}");
+    // Recursion: three frames, then the rest counted.
+    assert!(err.contains("    return rec(n + 1)\n  [Previous line repeated 996 more times]\nRecursionError: maximum recursion depth exceeded\n"), "{err}");
+    assert_eq!(err.matches("in rec\n").count(), 3, "{err}");
+}
+
+#[test]
+fn assigning_a_read_only_property_raises_as_in_39() {
+    let f = write_tmp(
+        "prop.py",
+        "class T:\n    @property\n    def c(self):\n        return 1\nT().c = 2\n",
+    );
+    let (code, _, err) = gilsim(&["run", &f]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("    T().c = 2\nAttributeError: can't set attribute\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sys_exit_codes_are_the_low_byte_as_on_linux() {
+    for (arg, want) in [
+        ("-1", 255),
+        ("256", 0),
+        ("257", 1),
+        ("3", 3),
+        ("None", 0),
+        ("'bye'", 1),
+    ] {
+        let f = write_tmp("exit.py", &format!("import sys\nsys.exit({arg})\n"));
+        let (code, _, err) = gilsim(&["run", &f, "--json", "-"]);
+        assert_eq!(code, want, "sys.exit({arg}): {err}");
+    }
+}
+
+#[test]
+fn builtins_and_methods_gilsim_lacks_are_refused_not_raised() {
+    for (stmt, what) in [
+        (
+            "print('a b'.rfind('b'))",
+            "`str.rfind` is not supported by gilsim yet",
+        ),
+        (
+            "print(list(map(str, [1])))",
+            "the builtin `map` is not supported by gilsim yet",
+        ),
+        ("f = open('x')", "`open` is not available in gilsim"),
+        (
+            "print({}.popitem())",
+            "`dict.popitem` is not supported by gilsim yet",
+        ),
+    ] {
+        let f = write_tmp(
+            "lacks.py",
+            &format!("try:\n    {stmt}\nexcept Exception:\n    print('caught')\n"),
+        );
+        let (code, out, err) = gilsim(&["run", &f]);
+        assert_eq!(code, 2, "{stmt}: {err}");
+        assert_eq!(out, "", "{stmt}");
+        assert!(
+            err.contains(what) && err.contains("lacks.py:2:"),
+            "{stmt}: {err}"
+        );
+    }
+    // A name or method CPython does not have either stays the program's own error.
+    let f = write_tmp(
+        "typo.py",
+        "try:\n    nope()\nexcept NameError as e:\n    print(e)\ntry:\n    [].nope()\nexcept AttributeError as e:\n    print(e)\n",
+    );
+    let (code, out, _) = gilsim(&["run", &f]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "name 'nope' is not defined\n'list' object has no attribute 'nope'\n"
+    );
+}
+
+#[test]
+fn a_key_function_that_raises_shows_its_frame_only() {
+    let f = write_tmp(
+        "key_raises.py",
+        "def bad(x):\n    return 1 / x\nprint(sorted([2, 1, 0], key=bad))\n",
+    );
+    let (code, _, err) = gilsim(&["run", &f]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("line 3, in <module>\n    print(sorted([2, 1, 0], key=bad))\n  File"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 2, in bad\n    return 1 / x\nZeroDivisionError: division by zero"),
+        "{err}"
+    );
+    assert!(!err.contains("builtins.py"), "{err}");
+}
+
+#[test]
+fn replay_of_a_run_stopped_at_the_step_limit_is_identical() {
+    // A run whose last switch happens on its very last instruction: the record must keep the
+    // thread switched to (with 0 instructions) or the replay counts one switch fewer. Find
+    // such a step limit (about one in five is), then replay it.
+    let dir = std::env::temp_dir().join(format!("gilsim-replay-find-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let probe = dir.join("probe.json");
+    let probe_s = probe.to_str().unwrap();
+    let limit = (100_000..100_100)
+        .map(|n: u32| n.to_string())
+        .find(|n| {
+            gilsim(&[
+                "run",
+                "scenarios/counter.py",
+                "--policy",
+                "every:7:random",
+                "--max-steps",
+                n,
+                "--json",
+                probe_s,
+            ]);
+            let rec: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&probe).unwrap()).unwrap();
+            rec["schedule"].as_str().unwrap().ends_with(":0")
+        })
+        .expect("a step limit that stops right after a switch");
+    assert_replays_identically(
+        "limit",
+        &[
+            "scenarios/counter.py",
+            "--policy",
+            "every:7:random",
+            "--max-steps",
+            &limit,
+        ],
+        4,
+    );
+    for (policy, steps) in [
+        ("slice:5ms", "5000"),
+        ("every:100", "20000"),
+        ("io", "1234"),
+    ] {
+        assert_replays_identically(
+            "limit2",
+            &[
+                "scenarios/counter.py",
+                "--policy",
+                policy,
+                "--max-steps",
+                steps,
+            ],
+            4,
+        );
+    }
+}
+
+#[test]
+fn replay_of_a_refused_schedule_is_refused_alike() {
+    // The record keeps the schedule as given, so the replay stops at the same refusal.
+    for schedule in ["0:3 1:1", "0:930 5:3", "0:930+ 1:4070+"] {
+        let rec = assert_replays_identically(
+            "refused",
+            &["scenarios/counter.py", "--schedule", schedule],
+            5,
+        );
+        assert_eq!(rec["schedule"], schedule);
+        assert_eq!(rec["outcome"]["status"], "schedule_error");
+    }
+}
+
 fn write_tmp(name: &str, text: &str) -> String {
     let dir = std::env::temp_dir().join(format!("gilsim-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -575,6 +942,167 @@ keys = d.keys()
 d["c"] = 3
 print(keys, d.values(), d.items(), len(keys), "a" in keys, {3, 1, 2}, set(range(20, 0, -1)))
 print(sorted([1, 1.0, True], reverse=True), round(2.675, 2), int(1e20), 2**64 % 7.0, (10**400) // (10**399), -7.5 // 2)
+words = ["banana", "Apple", "cherry", "date", "fig", "Elder"]
+print(sorted(words, key=len), sorted(words, key=len, reverse=True), sorted(words, key=str.lower))
+print(min(words, key=len), max(words, key=len), min(3, -7, 5, key=abs), max([], key=len, default="-"))
+pairs = [(1, "b"), (0, "a"), (1, "a"), (0, "b")]
+pairs.sort(key=lambda p: p[1], reverse=True)
+print(pairs, sorted((x * x for x in range(-3, 4)), key=lambda v: -v), max(range(10), key=lambda v: v % 4))
+class V:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+    def __repr__(self):
+        return f"V({self.x}, {self.y})"
+    def __eq__(self, other):
+        if not isinstance(other, V):
+            return NotImplemented
+        return self.x == other.x and self.y == other.y
+    def __lt__(self, other):
+        if not isinstance(other, V):
+            return NotImplemented
+        return (self.x, self.y) < (other.x, other.y)
+    def __le__(self, other):
+        return (self.x, self.y) <= (other.x, other.y)
+    def __add__(self, other):
+        if isinstance(other, int):
+            return V(self.x + other, self.y + other)
+        return V(self.x + other.x, self.y + other.y)
+    def __radd__(self, other):
+        return V(self.x + other, self.y + other)
+    def __mul__(self, k):
+        return V(self.x * k, self.y * k)
+    def __bool__(self):
+        return bool(self.x or self.y)
+    def __hash__(self):
+        return hash((self.x, self.y))
+class Bag:
+    def __init__(self):
+        self.items = {}
+    def __len__(self):
+        return len(self.items)
+    def __getitem__(self, k):
+        return self.items[k]
+    def __setitem__(self, k, v):
+        self.items[k] = v
+    def __delitem__(self, k):
+        del self.items[k]
+    def __contains__(self, k):
+        return k in self.items
+    def __iter__(self):
+        return iter(sorted(self.items))
+    def __str__(self):
+        return "Bag(" + ", ".join(self.items) + ")"
+class Count:
+    def __init__(self, n):
+        self.i = 0
+        self.n = n
+    def __iter__(self):
+        return self
+    def __next__(self):
+        if self.i >= self.n:
+            raise StopIteration
+        self.i += 1
+        return self.i
+class Adder:
+    def __call__(self, a, b):
+        return a + b
+a = V(1, 2)
+b = V(1, 2)
+c = V(3, 4)
+print(a, repr(a), str(a), f"{a}", f"{a!r}", a == b, a != b, a == c, a != c, a == 3, a != 3)
+print(a < c, c < a, a <= b, a > c, c > a, c >= a)
+print(a + c, a + 1, 1 + a, a * 2)
+x = a
+x += c
+print(x, a)
+if a:
+    print("a is true")
+if not V(0, 0):
+    print("zero is false")
+print(V(0, 0) or "empty", a and "yes")
+bag = Bag()
+bag["k"] = 1
+bag["j"] = 2
+print(len(bag), bag["k"], "k" in bag, "z" in bag, "z" not in bag, bag, str(bag))
+del bag["k"]
+print(len(bag), bool(bag))
+if bag:
+    print("bag non-empty")
+for k in bag:
+    print("key", k)
+for i in Count(3):
+    print("count", i)
+print(list(Count(4)), sum(Count(4)), sorted(Count(3), reverse=True), max(Count(5)))
+it = iter(Count(2))
+print(next(it), next(it), next(it, "end"))
+print(Adder()(2, 3))
+print(a is b, a == a)
+try:
+    a < 3
+except TypeError as e:
+    print("TypeError", e)
+try:
+    a - c
+except TypeError as e:
+    print("TypeError", e)
+class Plain:
+    pass
+p = Plain()
+print(p == p, p != Plain())
+print(1e15 + 0.3, 1e15 + 0.5, 1e16, 1e22, 1.5e-7, 123456789012345678.0, 9007199254740993.0, 5e-324, -0.0, 1e-5, 0.0001)
+print(hash(1.5), hash(-1.5), hash(0.1), hash(1e100), hash((1, 2)), hash(()), hash(-1), hash(2**61), hash((1.5, 2)), hash(float("inf")))
+hs = set()
+for t in [(1, 2), (3, 4), (0, 0), (5, 1), (2, 2), (-1, 7)]:
+    hs.add(t)
+print(hs, set([(1.5, 2), (0.25, 1), (3, 3)]), {x / 4 for x in range(9)}, {(i, -i) for i in range(6)}, {1.5, 2.5})
+print(list(enumerate("abc", start=5)), list(enumerate((x for x in "ab"), start=2)), round(1234.5678, -2), round(25, -1))
+print(int("ff", 16), int("0x1f", 16), int("777", 8), int("1010", 2), int("z", 36), int(" 12 ", 10), int("0b101", 0), int("-42"), int("1_000"), int("0_7", base=8))
+print("% d|%#x|%#o|%.2s|%.3d|%5.1f|%-6d|%+.2e" % (5, 255, 8, "abcdef", 7, 3.14159, 42, 12345.678))
+print(f"{1234567:010,}|{3.5:+}|{float('nan')}|{float('inf'):>6}|{'é'!a}|{1e20:.3g}|{0.5:%}|{255:#b}|{12:_}")
+print("%s %r %a" % ("x", "y", "é"), "{!a}".format("ü"), "{:08.3f}".format(-3.14159), format(1234567.891, ",.2f"), "%x %X %o" % (255, 255, 8))
+print("%5s|%-5s|%05.1f|%c|%%" % ("ab", "cd", 2.25, 65), "{:^9}".format("mid"), "{0:>{1}}".format("r", 4))
+print(float("nan"), -float("inf"), "%f %e %g" % (float("nan"), float("inf"), float("-inf")), "%F %E %G" % (float("nan"), 1.5, float("inf")))
+print("%#g|%#.3g|%g|%#x|%#o|%5.2s|%-4c|%c|%+05d|% 05d|%05s|%.0f|%#.0f|%e|%#.0e|%10.4f|%-10.2e|%x" % (1.5, 2.0, 1e-5, 0, 0, "hello", "z", 97, 42, 42, "ab", 2.5, 2.5, 0.0, 3.0, -3.14159, 12345.6789, -255))
+print("%(a)s %(b)05.1f %%" % {"a": 1, "b": 2.25}, "%r" % "it's", "%a" % "naïve", "%*d|%-*d|%.*f" % (5, 1, 4, 2, 2, 3.14159))
+print("%d %i %u" % (3.9, -3.9, True), "%5.1F" % float("inf"), "%05f" % float("nan"), "%-6.1f|" % float("-inf"), "%.3s" % 12345)
+class Temp:
+    def __init__(self):
+        self._c = 1
+    @property
+    def c(self):
+        return self._c
+    @property
+    def f(self):
+        return self._c * 2
+    @f.setter
+    def f(self, v):
+        self._c = v // 2
+tp = Temp()
+tp.f = 10
+try:
+    tp.c = 5
+except AttributeError as e:
+    print("AttributeError", tp.c, tp.f)
+import threading
+th = threading.Thread(target=len, args=("x",))
+print(th.ident)
+th.start()
+th.join()
+print(th.ident is not None, threading.current_thread().ident is not None)
+def returns():
+    yield 1
+    return 42
+rg = returns()
+next(rg)
+try:
+    next(rg)
+except StopIteration as e:
+    print("value", e.value, e.args, StopIteration().value)
+def walrus(data):
+    out = [y for x in data if (y := x * 2) > 2]
+    return out, y
+print(walrus([1, 2, 3]), [[(q := i * j) for j in range(3)] for i in range(2)], q)
 "#;
     let f = write_tmp("det.py", src);
     let py = Command::new("python3").arg(&f).output().unwrap();

@@ -96,17 +96,51 @@ pub fn float_repr(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
-    if f == f.trunc() && f.abs() < 1e16 {
-        return format!("{f:.1}");
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.into();
     }
-    let s = format!("{f:?}");
-    if s.contains('e') {
-        return python_exponent(&s);
+    let (digits, exp) = shortest_digits(f.abs());
+    let sign = if f < 0.0 { "-" } else { "" };
+    let n = digits.len() as i32;
+    // repr's 'r' format: positional for exponents -4..16, scientific otherwise.
+    let body = if (-4..16).contains(&exp) {
+        if exp >= 0 {
+            let int_len = (exp + 1) as usize;
+            if n as usize <= int_len {
+                format!("{digits}{}.0", "0".repeat(int_len - n as usize))
+            } else {
+                format!("{}.{}", &digits[..int_len], &digits[int_len..])
+            }
+        } else {
+            format!("0.{}{digits}", "0".repeat((-exp - 1) as usize))
+        }
+    } else {
+        let mant = if n > 1 {
+            format!("{}.{}", &digits[..1], &digits[1..])
+        } else {
+            digits.clone()
+        };
+        let esign = if exp < 0 { '-' } else { '+' };
+        format!("{mant}e{esign}{:02}", exp.abs())
+    };
+    format!("{sign}{body}")
+}
+
+/// The shortest decimal digits that read back as `f` (positive, finite, non-zero) and the
+/// exponent of the first one, as CPython's repr chooses them: among equally short strings
+/// the one nearest the exact binary value (Rust's shortest algorithm may pick the other
+/// neighbour: `1e15 + 0.3` is exactly ...000.25, which CPython prints as `...000.2`).
+fn shortest_digits(f: f64) -> (String, i32) {
+    let split = |sci: &str| -> (String, i32) {
+        let (mant, e) = sci.split_once('e').unwrap_or((sci, "0"));
+        (mant.replace('.', ""), e.parse().unwrap_or(0))
+    };
+    let (digits, exp) = split(&format!("{f:e}"));
+    let nearest = format!("{:.*e}", digits.len() - 1, f);
+    if nearest.parse::<f64>() == Ok(f) {
+        return split(&nearest);
     }
-    if f.abs() >= 1e16 {
-        return python_exponent(&format!("{f:e}"));
-    }
-    s
+    (digits, exp)
 }
 
 /// Rewrites Rust's exponent (`1e-7`, `1.5e16`) as Python writes it (`1e-07`, `1.5e+16`).

@@ -579,12 +579,53 @@ impl Builder {
             }
             Expr::Named(n) => {
                 self.expr(&n.value);
-                self.target(&n.target);
+                match &*n.target {
+                    Expr::Name(name) if self.cur().kind == ScopeKind::Comprehension => {
+                        self.named_in_comprehension(name.id.as_str());
+                    }
+                    t => self.target(t),
+                }
             }
             _ => {
                 walk_children(e, &mut |c| self.expr(c));
             }
         }
+    }
+
+    /// PEP 572: `(y := …)` inside a comprehension binds `y` in the nearest enclosing scope
+    /// that is not a comprehension: a function's local (the comprehensions reach it as a
+    /// free variable) or a module global. In a class body it stays the comprehension's own.
+    fn named_in_comprehension(&mut self, name: &str) {
+        let owner = self
+            .stack
+            .iter()
+            .rposition(|&i| self.scopes[i].kind != ScopeKind::Comprehension);
+        let Some(pos) = owner else {
+            self.mark(name, BOUND);
+            return;
+        };
+        let owner_idx = self.stack[pos];
+        let owner_flags = self.scopes[owner_idx]
+            .symbols
+            .get(name)
+            .copied()
+            .unwrap_or(0);
+        // As CPython's symtable: only the comprehension the expression is in is marked; the
+        // ones between reach a function's variable as free variables.
+        let (flag, owner_flag) = match self.scopes[owner_idx].kind {
+            ScopeKind::Function if owner_flags & GLOBAL != 0 => (GLOBAL, BOUND),
+            ScopeKind::Function => (NONLOCAL, BOUND),
+            ScopeKind::Module => (GLOBAL, BOUND | GLOBAL),
+            _ => {
+                self.mark(name, BOUND);
+                return;
+            }
+        };
+        *self.scopes[owner_idx]
+            .symbols
+            .entry(name.to_string())
+            .or_insert(0) |= owner_flag;
+        self.mark(name, flag | BOUND);
     }
 
     /// A function that mentions `super` gets the implicit `__class__` free variable.

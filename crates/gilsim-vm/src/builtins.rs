@@ -57,7 +57,8 @@ natives! {
     SysSetSwitchInterval = "setswitchinterval", SysGetSwitchInterval = "getswitchinterval", SysExit = "exit",
     RandomRandom = "random", RandomRandint = "randint", RandomChoice = "choice", RandomUniform = "uniform",
     RandomShuffle = "shuffle", RandomSeed = "seed",
-    HttpGet = "http_get",
+    HttpGet = "http_get", Refuse = "refuse", PropertySetter = "setter",
+    GeneratorReturned = "_returned",
 }
 
 impl NativeId {
@@ -80,7 +81,7 @@ impl NativeId {
 pub fn is_gilsim_module(name: &str) -> bool {
     matches!(
         name,
-        "threading" | "time" | "sys" | "random" | "requests" | "_thread"
+        "threading" | "time" | "sys" | "random" | "requests" | "_thread" | "logging"
     )
 }
 
@@ -226,6 +227,16 @@ pub fn install(m: &mut Machine) {
     }
     let range_native = m.native(NativeId::Range, None);
     set(m, builtins, "range", range_native);
+    // NotImplemented: what a user's __eq__ or __add__ returns to let the other operand try.
+    let ni_cls = m.types.by_tag[&T::NotImplementedType];
+    let ni = Value::Obj(m.heap.alloc(Obj::Instance(Box::new(crate::value::Instance {
+        class: ni_cls,
+        dict: Dict::new(),
+        traceback: Vec::new(),
+        payload: None,
+    }))));
+    m.not_implemented = ni;
+    set(m, builtins, "NotImplemented", ni);
     for (name, _) in EXCEPTIONS {
         let c = m.types.exc[name];
         set(m, builtins, name, Value::Obj(c));
@@ -332,6 +343,8 @@ pub fn install(m: &mut Machine) {
     let io = m.new_module("_gilsim_io");
     let v = m.native(NativeId::HttpGet, None);
     set(m, io, "http_get", v);
+    let v = m.native(NativeId::Refuse, None);
+    set(m, io, "refuse", v);
 }
 
 /// The native method of a builtin value's type, if any.
@@ -406,6 +419,9 @@ pub fn builtin_attr(m: &mut Machine, o: Value, name: &str) -> Res<Option<Value>>
         (Obj::Range { start, .. }, "start") => Some(Value::Int(*start)),
         (Obj::Range { stop, .. }, "stop") => Some(Value::Int(*stop)),
         (Obj::Range { step, .. }, "step") => Some(Value::Int(*step)),
+        (Obj::Property { fget, .. }, "fget") => Some(*fget),
+        (Obj::Property { fset, .. }, "fset") => Some(*fset),
+        (Obj::Property { .. }, "setter") => Some(m.native(NativeId::PropertySetter, Some(o))),
         (Obj::Module(md), "__name__") => {
             let n = md.name.clone();
             Some(m.new_str(n))
@@ -460,19 +476,39 @@ pub(crate) fn construct_builtin(
                 float_to_int(m, f.trunc())
             }
             Some(Value::Bool(b)) => Value::Int(i64::from(b)),
-            Some(v @ Value::Int(_)) => v,
+            Some(v @ Value::Int(_)) if args.len() < 2 && kw(&kwargs, "base").is_none() => v,
             Some(v) => {
-                let s = m.str_of(v);
-                match s.trim().replace('_', "").parse::<num_bigint::BigInt>() {
-                    Ok(b) if matches!(v, Value::Obj(o) if matches!(m.heap.get(o), Obj::Str(_))) => {
-                        m.int_value(b)
+                let base = match args.get(1).copied().or_else(|| kw(&kwargs, "base")) {
+                    None => None,
+                    Some(b) => Some(to_int(m, b, "int()")?),
+                };
+                let Some(text) = str_arg(m, v) else {
+                    if base.is_some() {
+                        return Err(m.raise(
+                            "TypeError",
+                            "int() can't convert non-string with explicit base",
+                        ));
                     }
-                    Ok(_) => v,
-                    Err(_) => {
+                    if matches!(v, Value::Obj(o) if matches!(m.heap.get(o), Obj::BigInt(_))) {
+                        return Ok(Some(v));
+                    }
+                    let tn = m.type_name(v);
+                    return Err(m.raise(
+                        "TypeError",
+                        format!("int() argument must be a string, a bytes-like object or a number, not '{tn}'"),
+                    ));
+                };
+                let base = base.unwrap_or(10);
+                if base != 0 && !(2..=36).contains(&base) {
+                    return Err(m.raise("ValueError", "int() base must be >= 2 and <= 36, or 0"));
+                }
+                match parse_int_literal(&text, base as u32) {
+                    Some(b) => m.int_value(b),
+                    None => {
                         let r = m.repr_of(v);
                         return Err(m.raise(
                             "ValueError",
-                            format!("invalid literal for int() with base 10: {r}"),
+                            format!("invalid literal for int() with base {base}: {r}"),
                         ));
                     }
                 }
@@ -558,7 +594,16 @@ pub(crate) fn construct_builtin(
             (1, Some(v)) => Value::Obj(m.class_of(v)),
             _ => return Err(m.unsupported("creating classes with type(name, bases, dict)")),
         },
-        T::Property | T::StaticMethod | T::ClassMethod => {
+        T::Property => {
+            let fget = a0.unwrap_or(Value::None);
+            let fset = args
+                .get(1)
+                .copied()
+                .or_else(|| kw(&kwargs, "fset"))
+                .unwrap_or(Value::None);
+            Value::Obj(m.heap.alloc(Obj::Property { fget, fset }))
+        }
+        T::StaticMethod | T::ClassMethod => {
             let f = a0.unwrap_or(Value::None);
             Value::Obj(m.heap.alloc(Obj::Wrapper(tag, f)))
         }
@@ -568,6 +613,50 @@ pub(crate) fn construct_builtin(
         }
     };
     Ok(Some(v))
+}
+
+/// `int(text, base)` as CPython reads it: surrounding whitespace, a sign, a prefix (`0x`,
+/// `0o`, `0b`: required to pick the base when `base` is 0, allowed when it matches), digits
+/// below the base with single underscores between them. `None`: not a valid literal.
+fn parse_int_literal(text: &str, base: u32) -> Option<num_bigint::BigInt> {
+    let t = text.trim();
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let lower = t.to_ascii_lowercase();
+    let prefixed = |p: &str| lower.starts_with(p);
+    let orig = base;
+    let (base, body, had_prefix) = match base {
+        0 if prefixed("0x") => (16, &t[2..], true),
+        0 if prefixed("0o") => (8, &t[2..], true),
+        0 if prefixed("0b") => (2, &t[2..], true),
+        0 => (10, t, false),
+        16 if prefixed("0x") => (16, &t[2..], true),
+        8 if prefixed("0o") => (8, &t[2..], true),
+        2 if prefixed("0b") => (2, &t[2..], true),
+        b => (b, t, false),
+    };
+    // After a prefix one underscore may come first ("0x_ff").
+    let body = if had_prefix {
+        body.strip_prefix('_').unwrap_or(body)
+    } else {
+        body
+    };
+    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
+        return None;
+    }
+    let digits: String = body.chars().filter(|c| *c != '_').collect();
+    if !digits.chars().all(|c| c.is_digit(base)) {
+        return None;
+    }
+    // Base 0 reads decimals as Python source does: no leading zeros except for zero itself.
+    if orig == 0 && !had_prefix && digits.starts_with('0') && digits.chars().any(|c| c != '0') {
+        return None;
+    }
+    let v = num_bigint::BigInt::parse_bytes(digits.as_bytes(), base)?;
+    Some(if neg { -v } else { v })
 }
 
 /// An integral float as an int of any size.
@@ -653,19 +742,32 @@ pub(crate) fn call_native(
             d.container_op(me, c);
         }
     }
+    // A user class's own __str__, __len__, __iter__, __next__ run as machine frames.
+    if matches!(on_return, OnReturn::Push)
+        && let Some(r) = user_dunder_call(m, id, &args, &kwargs)?
+    {
+        return Ok(r);
+    }
+    // A key function is Python code: the bundled helper calls it in machine frames.
+    if let Some(key) = kw(&kwargs, "key")
+        && key != Value::None
+        && matches!(id, N::Sorted | N::ListSort | N::Min | N::Max)
+    {
+        return call_with_key(m, id, args, &kwargs, key, on_return);
+    }
     // Consuming a generator runs its frames: hand over to the Python helper.
     let gen_arg = match id {
-        N::StrJoin | N::ListExtend => m.is_generator(a1),
+        N::StrJoin | N::ListExtend => m.iterates_in_python(a1),
         N::Sum | N::Min | N::Max | N::Any | N::All | N::Sorted | N::Enumerate | N::Next => {
-            args.len() <= 2 && m.is_generator(a0)
+            args.len() <= 2 && m.iterates_in_python(a0)
         }
-        N::Zip => args.iter().any(|a| m.is_generator(*a)),
+        N::Zip => args.iter().any(|a| m.iterates_in_python(*a)),
         _ => false,
     };
     if gen_arg {
         let kw_ok = kwargs.iter().all(|(k, _)| match id {
             N::Sorted => k == "reverse",
-            N::Sum => k == "start",
+            N::Sum | N::Enumerate => k == "start",
             _ => false,
         });
         if !kw_ok {
@@ -687,10 +789,7 @@ pub(crate) fn call_native(
                 vec![a0, kw(&kwargs, "reverse").unwrap_or(Value::Bool(false))],
             ),
             N::StrJoin => ("_join", vec![a0, a1]),
-            N::Enumerate => (
-                "_enumerate",
-                vec![a0, if args.len() > 1 { a1 } else { Value::Int(0) }],
-            ),
+            N::Enumerate => ("_enumerate", vec![a0, start]),
             N::Next => (
                 "_next",
                 vec![
@@ -720,6 +819,9 @@ pub(crate) fn call_native(
                 Some(v) => m.str_of(v),
             };
             let parts: Vec<String> = args.iter().map(|a| m.str_of(*a)).collect();
+            if let Some(msg) = m.deep_dunder.take() {
+                return Err(m.unsupported(msg));
+            }
             let text = format!("{}{end}", parts.join(&sep));
             let stderr = m.modules.get("sys").and_then(|s| match m.heap.get(*s) {
                 Obj::Module(md) => md.dict.get_str("stderr"),
@@ -852,9 +954,6 @@ pub(crate) fn call_native(
             } else {
                 args.clone()
             };
-            if kw(&kwargs, "key").is_some() {
-                return Err(m.unsupported("min()/max() with key= (write a loop)"));
-            }
             let mut best: Option<Value> = None;
             for x in items {
                 best = Some(match best {
@@ -900,15 +999,14 @@ pub(crate) fn call_native(
             _ => return Err(m.raise("TypeError", "bad operand type for abs()")),
         },
         N::Sorted => {
-            let items = sorted_items(m, a0, &kwargs, "sorted()")?;
+            let items = sorted_items(m, a0, &kwargs)?;
             Value::Obj(m.heap.alloc(Obj::List(items)))
         }
         N::Enumerate => {
             let inner = m.get_iter(a0)?;
-            let start = if args.len() > 1 {
-                to_int(m, a1, "enumerate")?
-            } else {
-                0
+            let start = match args.get(1).copied().or_else(|| kw(&kwargs, "start")) {
+                Some(s) => to_int(m, s, "enumerate")?,
+                None => 0,
             };
             let Value::Obj(inner) = inner else {
                 unreachable!()
@@ -1067,9 +1165,18 @@ pub(crate) fn call_native(
         }
         N::Hash => {
             let k = m.hkey(a0)?;
-            Value::Int(match k {
-                crate::dict::HKey::Int(i) => i,
-                _ => 0,
+            Value::Int(match crate::dict::py_hash(&k) {
+                Some(h) => h,
+                // Objects hash by identity (`id(x) >> 4`, as CPython); str and None by a
+                // fixed function of their value (CPython's differ from run to run).
+                None => match &k {
+                    HKey::Id(o) => (0x7f00_0000_0000 + i64::from(*o) * 16) >> 4,
+                    HKey::Str(s) => {
+                        let h = crate::record::source_hash(s);
+                        i64::from_str_radix(&h[..15], 16).unwrap_or(0)
+                    }
+                    _ => 0x5500_0000_0000 >> 4,
+                },
             })
         }
         N::ObjectInit => {
@@ -1246,7 +1353,7 @@ pub(crate) fn call_native(
             }
         }
         N::ListSort => {
-            let items = sorted_items(m, a0, &kwargs, "list.sort()")?;
+            let items = sorted_items(m, a0, &kwargs)?;
             if let Value::Obj(o) = a0
                 && let Obj::List(l) = m.heap.get_mut(o)
             {
@@ -1882,6 +1989,29 @@ pub(crate) fn call_native(
             Value::None
         }
         // ----- simulated I/O -----
+        N::PropertySetter => {
+            // `@p.setter`: a new property with p's getter and this setter.
+            let fget = match a0 {
+                Value::Obj(o) => match m.heap.get(o) {
+                    Obj::Property { fget, .. } => *fget,
+                    _ => Value::None,
+                },
+                _ => Value::None,
+            };
+            Value::Obj(m.heap.alloc(Obj::Property { fget, fset: a1 }))
+        }
+        N::GeneratorReturned => match a0 {
+            Value::Obj(o) => match m.heap.get(o) {
+                Obj::Generator(g) => g.returned,
+                _ => Value::None,
+            },
+            _ => Value::None,
+        },
+        N::Refuse => {
+            // A bundled module met something it does not simulate: a located refusal.
+            let msg = m.str_of(a0);
+            return Err(m.unsupported(msg));
+        }
         N::HttpGet => {
             // Latency 20-200 ms and status (mostly 200) from the I/O stream; the GIL is released.
             let latency_ms = m.streams.io.gen_range(20..=200);
@@ -1941,17 +2071,122 @@ fn acquire(
     Err(Flow::Block(Wait::Lock { lock, deadline }))
 }
 
-/// The items of `iterable` sorted as `sorted()` and `list.sort()` sort them (`reverse=`; `key=`
-/// is refused).
-fn sorted_items(
+/// `print`, `str`, `repr`, `len`, `iter` and `next` of an instance whose class defines the
+/// method in Python: the method runs as a frame whose result is pushed (`Some(None)`), or, for
+/// `print`, a bundled helper formats each argument with `str()` first. `None`: not such a call.
+fn user_dunder_call(
     m: &mut Machine,
-    iterable: Value,
+    id: NativeId,
+    args: &[Value],
     kwargs: &[(String, Value)],
-    what: &str,
-) -> Res<Vec<Value>> {
-    if kw(kwargs, "key").is_some() {
-        return Err(m.unsupported(format!("{what} with key= (sort a list of tuples instead)")));
+) -> Res<Option<Option<Value>>> {
+    use NativeId as N;
+    let a0 = arg(args, 0);
+    match id {
+        N::Print if args.iter().any(|a| m.str_method(*a, false).is_some()) => {
+            let Some(h) = m.helper("_print") else {
+                return Ok(None);
+            };
+            let t = Value::Obj(m.heap.alloc(Obj::Tuple(args.to_vec().into())));
+            let sep = kw(kwargs, "sep").unwrap_or(Value::None);
+            let end = kw(kwargs, "end").unwrap_or(Value::None);
+            let file = kw(kwargs, "file").unwrap_or(Value::None);
+            m.call_native_or_frame(h, vec![t, sep, end, file], Vec::new(), OnReturn::Push)
+                .map(Some)
+        }
+        N::Repr if args.len() == 1 => m.call_str_method(a0, true),
+        N::Hash if args.len() == 1 => m.call_hash_method(a0),
+        N::Len if args.len() == 1 => m.call_len_method(a0),
+        N::Iter | N::Next if args.len() == 1 => {
+            let name = if id == N::Iter {
+                "__iter__"
+            } else {
+                "__next__"
+            };
+            match m.user_dunder(a0, name) {
+                Some(f) => m
+                    .call_native_or_frame(f, vec![a0], Vec::new(), OnReturn::Push)
+                    .map(Some),
+                None => Ok(None),
+            }
+        }
+        _ => Ok(None),
     }
+}
+
+/// `sorted`, `list.sort`, `min` and `max` with a `key=` function, through the bundled Python
+/// helpers: the key function runs as machine frames, switchable as in CPython.
+fn call_with_key(
+    m: &mut Machine,
+    id: NativeId,
+    args: Vec<Value>,
+    kwargs: &[(String, Value)],
+    key: Value,
+    on_return: OnReturn,
+) -> Res<Option<Value>> {
+    use NativeId as N;
+    let allowed: &[&str] = match id {
+        N::Sorted | N::ListSort => &["key", "reverse"],
+        _ => &["key", "default"],
+    };
+    if let Some((bad, _)) = kwargs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        let what = id.name();
+        return Err(m.raise(
+            "TypeError",
+            format!("'{bad}' is an invalid keyword argument for {what}()"),
+        ));
+    }
+    let reverse = kw(kwargs, "reverse").unwrap_or(Value::Bool(false));
+    let (name, hargs) = match id {
+        N::Sorted | N::ListSort => {
+            if args.len() != 1 {
+                let what = if id == N::Sorted { "sorted" } else { "sort" };
+                return Err(m.arity(what, "1 positional argument", args.len()));
+            }
+            let name = if id == N::Sorted {
+                "_keyed"
+            } else {
+                "_sort_key"
+            };
+            (name, vec![args[0], key, reverse])
+        }
+        _ => {
+            let iterable = match args.len() {
+                0 => return Err(m.arity(id.name(), "at least 1 argument", 0)),
+                1 => args[0],
+                _ => Value::Obj(m.heap.alloc(Obj::Tuple(args.clone().into()))),
+            };
+            let default = kw(kwargs, "default");
+            if default.is_some() && args.len() > 1 {
+                let what = id.name();
+                return Err(m.raise(
+                    "TypeError",
+                    format!(
+                        "Cannot specify a default for {what}() with multiple positional arguments"
+                    ),
+                ));
+            }
+            let name = if id == N::Min { "_min_key" } else { "_max_key" };
+            (
+                name,
+                vec![
+                    iterable,
+                    key,
+                    default.unwrap_or(Value::None),
+                    Value::Bool(default.is_some()),
+                ],
+            )
+        }
+    };
+    match m.helper(name) {
+        Some(h) => m.call_native_or_frame(h, hargs, Vec::new(), on_return),
+        None => Err(m.unsupported(format!("{}() with key=", id.name()))),
+    }
+}
+
+/// The items of `iterable` sorted as `sorted()` and `list.sort()` sort them (`reverse=`; a
+/// `key=` function goes through [`call_with_key`]).
+fn sorted_items(m: &mut Machine, iterable: Value, kwargs: &[(String, Value)]) -> Res<Vec<Value>> {
     let mut items = m.iterate_all(iterable)?;
     let reverse = match kw(kwargs, "reverse") {
         Some(v) => m.truthy(v)?,
@@ -1989,6 +2224,41 @@ fn sort_values(m: &mut Machine, items: &mut [Value], reverse: bool) -> Res<()> {
     Ok(())
 }
 
+/// A format spec with nested fields (`{0:>{1}}`): each `{…}` replaced by its value's str.
+fn str_format_nested(
+    m: &mut Machine,
+    spec: &str,
+    args: &[Value],
+    kwargs: &[(String, Value)],
+    auto: &mut usize,
+) -> Res<String> {
+    let mut out = String::new();
+    let mut chars = spec.chars();
+    while let Some(c) = chars.next() {
+        if c != '{' {
+            out.push(c);
+            continue;
+        }
+        let name: String = chars.by_ref().take_while(|&c| c != '}').collect();
+        let v = if name.is_empty() {
+            *auto += 1;
+            args.get(*auto - 1).copied()
+        } else if let Ok(i) = name.parse::<usize>() {
+            args.get(i).copied()
+        } else {
+            kw(kwargs, &name)
+        };
+        let Some(v) = v else {
+            return Err(m.raise(
+                "IndexError",
+                "Replacement index out of range for positional args tuple",
+            ));
+        };
+        out.push_str(&m.str_of(v));
+    }
+    Ok(out)
+}
+
 fn str_format(
     m: &mut Machine,
     fmt: &str,
@@ -2009,14 +2279,25 @@ fn str_format(
                 out.push('}');
             }
             '{' => {
+                // The field runs to its matching brace: a spec may hold nested fields.
                 let mut field = String::new();
+                let mut depth = 0;
                 for n in chars.by_ref() {
-                    if n == '}' {
-                        break;
+                    match n {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => break,
+                        '}' => depth -= 1,
+                        _ => {}
                     }
                     field.push(n);
                 }
                 let (name, spec) = field.split_once(':').unwrap_or((&field, ""));
+                let spec = if spec.contains('{') {
+                    str_format_nested(m, spec, args, kwargs, &mut auto)?
+                } else {
+                    spec.to_string()
+                };
+                let spec = spec.as_str();
                 let (name, conv) = name
                     .split_once('!')
                     .map_or((name, None), |(a, b)| (a, Some(b)));
@@ -2037,11 +2318,20 @@ fn str_format(
                         ),
                     ));
                 };
-                let v = if conv == Some("r") {
-                    let r = m.repr_of(v);
-                    m.new_str(r)
-                } else {
-                    v
+                let v = match conv {
+                    Some("r") => {
+                        let r = m.repr_of(v);
+                        m.new_str(r)
+                    }
+                    Some("a") => {
+                        let r = crate::ops::ascii_escape(&m.repr_of(v));
+                        m.new_str(r)
+                    }
+                    Some("s") => {
+                        let r = m.str_of(v);
+                        m.new_str(r)
+                    }
+                    _ => v,
                 };
                 out.push_str(&m.format_with_spec(v, spec)?);
             }

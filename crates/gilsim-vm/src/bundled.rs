@@ -10,6 +10,7 @@ pub fn source(name: &str) -> Option<&'static str> {
         "queue" => Some(QUEUE),
         "concurrent.futures" => Some(FUTURES),
         "concurrent" => Some("\n"),
+        "logging" => Some(LOGGING),
         _ => None,
     }
 }
@@ -17,10 +18,7 @@ pub fn source(name: &str) -> Option<&'static str> {
 /// Modules a scenario may import that gilsim does not simulate yet.
 #[must_use]
 pub fn planned(name: &str) -> bool {
-    matches!(
-        name,
-        "queue" | "concurrent" | "concurrent.futures" | "logging"
-    )
+    matches!(name, "queue" | "concurrent" | "concurrent.futures")
 }
 
 const THREADING: &str = r#"import _gilsim_thread as _thread
@@ -267,9 +265,9 @@ class Thread:
         self._target = target
         self._args = args
         self._kwargs = {} if kwargs is None else kwargs
-        self.ident = _thread.new_ident(self)
+        self._ident = _thread.new_ident(self)
         if name is None:
-            name = _thread.default_name(self.ident, target)
+            name = _thread.default_name(self._ident, target)
         self.name = name
         self.daemon = bool(daemon)
         self._started = False
@@ -278,9 +276,16 @@ class Thread:
         if self._started:
             raise RuntimeError("threads can only be started once")
         self._started = True
-        _thread.start(self.ident, self._bootstrap, self.name, self.daemon)
+        _thread.start(self._ident, self._bootstrap_inner, self.name, self.daemon)
 
-    def _bootstrap(self):
+    @property
+    def ident(self):
+        # As in CPython: None until the thread has started.
+        if self._started:
+            return self._ident
+        return None
+
+    def _bootstrap_inner(self):
         try:
             self.run()
         except SystemExit:
@@ -295,10 +300,10 @@ class Thread:
     def join(self, timeout=None):
         if not self._started:
             raise RuntimeError("cannot join thread before it is started")
-        _thread.join(self.ident, timeout)
+        _thread.join(self._ident, timeout)
 
     def is_alive(self):
-        return _thread.is_alive(self.ident)
+        return _thread.is_alive(self._ident)
 
     def getName(self):
         return self.name
@@ -312,7 +317,7 @@ class _MainThread(Thread):
         self._target = None
         self._args = ()
         self._kwargs = {}
-        self.ident = 0
+        self._ident = 0
         self.name = "MainThread"
         self.daemon = False
         self._started = True
@@ -596,6 +601,383 @@ def wait(fs, timeout=None):
     return (set(fs), set())
 "#;
 
+const LOGGING: &str = r#"import sys
+import time
+import threading
+import _gilsim_io
+
+CRITICAL = 50
+FATAL = CRITICAL
+ERROR = 40
+WARNING = 30
+WARN = WARNING
+INFO = 20
+DEBUG = 10
+NOTSET = 0
+
+_levelToName = {CRITICAL: "CRITICAL", ERROR: "ERROR", WARNING: "WARNING", INFO: "INFO", DEBUG: "DEBUG", NOTSET: "NOTSET"}
+_nameToLevel = {"CRITICAL": CRITICAL, "FATAL": FATAL, "ERROR": ERROR, "WARN": WARNING, "WARNING": WARNING, "INFO": INFO, "DEBUG": DEBUG, "NOTSET": NOTSET}
+
+BASIC_FORMAT = "%(levelname)s:%(name)s:%(message)s"
+_FIELDS = ["name", "msg", "args", "levelname", "levelno", "message", "asctime", "created", "msecs", "relativeCreated", "thread", "threadName"]
+_startTime = time.time()
+_lock = threading.RLock()
+
+
+def getLevelName(level):
+    result = _levelToName.get(level)
+    if result is not None:
+        return result
+    result = _nameToLevel.get(level)
+    if result is not None:
+        return result
+    return "Level %s" % level
+
+
+def _checkLevel(level):
+    if isinstance(level, int):
+        return level
+    if str(level) == level:
+        if level not in _nameToLevel:
+            raise ValueError("Unknown level: %r" % level)
+        return _nameToLevel[level]
+    raise TypeError("Level not an integer or a valid string: %r" % level)
+
+
+def _check_format(fmt):
+    # Every %(field) must be one gilsim fills in; others are refused, located at the caller.
+    rest = fmt
+    while "%(" in rest:
+        rest = rest[rest.find("%(") + 2:]
+        end = rest.find(")")
+        if end < 0:
+            break
+        field = rest[:end]
+        if field not in _FIELDS:
+            _gilsim_io.refuse("the logging format field %(" + field + ") is not simulated; gilsim fills in name, levelname, levelno, message, asctime, created, msecs, relativeCreated, thread and threadName")
+
+
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def _civil(t):
+    # Seconds since the epoch to (year, month, day, hour, minute, second), in UTC.
+    secs = int(t)
+    days = secs // 86400
+    rem = secs - days * 86400
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    if mp < 10:
+        m = mp + 3
+    else:
+        m = mp - 9
+    if m <= 2:
+        y += 1
+    return (y, m, d, rem // 3600, (rem % 3600) // 60, rem % 60)
+
+
+def _strftime(datefmt, t):
+    y, mo, d, h, mi, s = _civil(t)
+    out = ""
+    i = 0
+    while i < len(datefmt):
+        c = datefmt[i]
+        if c == "%" and i + 1 < len(datefmt):
+            k = datefmt[i + 1]
+            i += 2
+            if k == "Y":
+                out += "%04d" % y
+            elif k == "m":
+                out += "%02d" % mo
+            elif k == "d":
+                out += "%02d" % d
+            elif k == "H":
+                out += "%02d" % h
+            elif k == "M":
+                out += "%02d" % mi
+            elif k == "S":
+                out += "%02d" % s
+            elif k == "y":
+                out += "%02d" % (y % 100)
+            elif k == "b":
+                out += _MONTHS[mo - 1]
+            elif k == "%":
+                out += "%"
+            else:
+                _gilsim_io.refuse("the date format %" + k + " is not simulated in logging's datefmt; use %Y %m %d %H %M %S %y %b")
+        else:
+            out += c
+            i += 1
+    return out
+
+
+class Formatter:
+    def __init__(self, fmt=None, datefmt=None, style="%"):
+        if style != "%":
+            _gilsim_io.refuse("logging formats with style='" + style + "' are not simulated; use %(name)s fields")
+        if fmt is None:
+            fmt = "%(message)s"
+        _check_format(fmt)
+        self._fmt = fmt
+        self.datefmt = datefmt
+
+    def formatTime(self, record, datefmt=None):
+        if datefmt:
+            return _strftime(datefmt, record["created"])
+        return "%s,%03d" % (_strftime("%Y-%m-%d %H:%M:%S", record["created"]), record["msecs"])
+
+    def format(self, record):
+        msg = str(record["msg"])
+        args = record["args"]
+        if args:
+            msg = msg % args
+        record["message"] = msg
+        if "%(asctime)" in self._fmt:
+            record["asctime"] = self.formatTime(record, self.datefmt)
+        return self._fmt % record
+
+
+class Handler:
+    def __init__(self, level=NOTSET):
+        self.level = _checkLevel(level)
+        self.formatter = None
+        self.lock = threading.RLock()
+
+    def setLevel(self, level):
+        self.level = _checkLevel(level)
+
+    def setFormatter(self, fmt):
+        self.formatter = fmt
+
+    def format(self, record):
+        fmt = self.formatter
+        if fmt is None:
+            fmt = _defaultFormatter
+        return fmt.format(record)
+
+    def handle(self, record):
+        with self.lock:
+            self.emit(record)
+
+
+class StreamHandler(Handler):
+    def __init__(self, stream=None):
+        Handler.__init__(self)
+        if stream is None:
+            stream = sys.stderr
+        self.stream = stream
+
+    def emit(self, record):
+        msg = self.format(record)
+        print(msg, file=self.stream)
+
+
+class Logger:
+    def __init__(self, name, level=NOTSET):
+        self.name = name
+        self.level = _checkLevel(level)
+        self.parent = None
+        self.propagate = True
+        self.handlers = []
+        self.disabled = False
+
+    def setLevel(self, level):
+        self.level = _checkLevel(level)
+
+    def getEffectiveLevel(self):
+        logger = self
+        while logger:
+            if logger.level:
+                return logger.level
+            logger = logger.parent
+        return NOTSET
+
+    def isEnabledFor(self, level):
+        return level >= self.getEffectiveLevel()
+
+    def addHandler(self, hdlr):
+        if hdlr not in self.handlers:
+            self.handlers.append(hdlr)
+
+    def removeHandler(self, hdlr):
+        if hdlr in self.handlers:
+            self.handlers.remove(hdlr)
+
+    def hasHandlers(self):
+        c = self
+        while c:
+            if c.handlers:
+                return True
+            if not c.propagate:
+                return False
+            c = c.parent
+        return False
+
+    def debug(self, msg, *args):
+        if self.isEnabledFor(DEBUG):
+            self._log(DEBUG, msg, args)
+
+    def info(self, msg, *args):
+        if self.isEnabledFor(INFO):
+            self._log(INFO, msg, args)
+
+    def warning(self, msg, *args):
+        if self.isEnabledFor(WARNING):
+            self._log(WARNING, msg, args)
+
+    def warn(self, msg, *args):
+        self.warning(msg, *args)
+
+    def error(self, msg, *args):
+        if self.isEnabledFor(ERROR):
+            self._log(ERROR, msg, args)
+
+    def critical(self, msg, *args):
+        if self.isEnabledFor(CRITICAL):
+            self._log(CRITICAL, msg, args)
+
+    fatal = critical
+
+    def log(self, level, msg, *args):
+        if not isinstance(level, int):
+            raise TypeError("level must be an integer")
+        if self.isEnabledFor(level):
+            self._log(level, msg, args)
+
+    def _log(self, level, msg, args):
+        if len(args) == 1 and isinstance(args[0], dict) and args[0]:
+            args = args[0]
+        ct = time.time()
+        record = {
+            "name": self.name,
+            "msg": msg,
+            "args": args,
+            "levelname": getLevelName(level),
+            "levelno": level,
+            "created": ct,
+            "msecs": (ct - int(ct)) * 1000,
+            "relativeCreated": (ct - _startTime) * 1000,
+            "thread": threading.get_ident(),
+            "threadName": threading.current_thread().name,
+        }
+        found = 0
+        c = self
+        while c:
+            for hdlr in c.handlers:
+                found = found + 1
+                if level >= hdlr.level:
+                    hdlr.handle(record)
+            if not c.propagate:
+                c = None
+            else:
+                c = c.parent
+        if found == 0 and level >= lastResort.level:
+            lastResort.handle(record)
+
+
+_defaultFormatter = Formatter()
+lastResort = StreamHandler()
+lastResort.level = WARNING
+root = Logger("root", WARNING)
+_loggers = {}
+
+
+def getLogger(name=None):
+    if not name or name == "root":
+        return root
+    with _lock:
+        logger = _loggers.get(name)
+        if logger is None:
+            logger = Logger(name)
+            _loggers[name] = logger
+            # The nearest existing ancestor ("a" for "a.b") is the parent; else the root.
+            parent = root
+            prefix = name
+            while "." in prefix:
+                prefix = ".".join(prefix.split(".")[:-1])
+                if prefix in _loggers:
+                    parent = _loggers[prefix]
+                    break
+            logger.parent = parent
+            for other in _loggers.values():
+                if other.name.startswith(name + ".") and (other.parent is root or len(other.parent.name) < len(name)):
+                    other.parent = logger
+        return logger
+
+
+def basicConfig(**kwargs):
+    with _lock:
+        force = kwargs.pop("force", False)
+        if force:
+            root.handlers = []
+        if len(root.handlers) == 0:
+            for key in ["filename", "filemode", "handlers"]:
+                if key in kwargs:
+                    _gilsim_io.refuse("logging.basicConfig(" + key + "=...) is not simulated: a scenario never writes files; logging goes to stderr")
+            stream = kwargs.pop("stream", None)
+            h = StreamHandler(stream)
+            fs = kwargs.pop("format", BASIC_FORMAT)
+            dfs = kwargs.pop("datefmt", None)
+            style = kwargs.pop("style", "%")
+            h.setFormatter(Formatter(fs, dfs, style))
+            root.addHandler(h)
+            level = kwargs.pop("level", None)
+            if level is not None:
+                root.setLevel(level)
+            if kwargs:
+                keys = ", ".join(kwargs.keys())
+                raise ValueError("Unrecognised argument(s): %s" % keys)
+
+
+def debug(msg, *args):
+    if len(root.handlers) == 0:
+        basicConfig()
+    root.debug(msg, *args)
+
+
+def info(msg, *args):
+    if len(root.handlers) == 0:
+        basicConfig()
+    root.info(msg, *args)
+
+
+def warning(msg, *args):
+    if len(root.handlers) == 0:
+        basicConfig()
+    root.warning(msg, *args)
+
+
+def warn(msg, *args):
+    warning(msg, *args)
+
+
+def error(msg, *args):
+    if len(root.handlers) == 0:
+        basicConfig()
+    root.error(msg, *args)
+
+
+def critical(msg, *args):
+    if len(root.handlers) == 0:
+        basicConfig()
+    root.critical(msg, *args)
+
+
+fatal = critical
+
+
+def log(level, msg, *args):
+    if len(root.handlers) == 0:
+        basicConfig()
+    root.log(level, msg, *args)
+"#;
+
 /// Python versions of the builtins that consume an iterable, used when the iterable is a
 /// generator (its frames must run on the machine like any other Python code). Only `def`s: the
 /// machine builds the functions without running a module body. Every parameter is passed.
@@ -669,6 +1051,79 @@ def _sorted(iterable, reverse):
     return out
 
 
+def _keyed(iterable, key, reverse):
+    # Decorate with the position so that items are never compared and equal keys keep their
+    # order, also under reverse (CPython's sort is stable both ways).
+    decorated = []
+    i = 0
+    for x in iterable:
+        if reverse:
+            decorated.append((key(x), -i, x))
+        else:
+            decorated.append((key(x), i, x))
+        i += 1
+    decorated.sort(reverse=reverse)
+    out = []
+    for d in decorated:
+        out.append(d[2])
+    return out
+
+
+def _sort_key(target, key, reverse):
+    target[:] = _keyed(target, key, reverse)
+
+
+def _min_key(iterable, key, default, has_default):
+    first = True
+    best = None
+    best_key = None
+    for x in iterable:
+        k = key(x)
+        if first or k < best_key:
+            best = x
+            best_key = k
+            first = False
+    if first:
+        if has_default:
+            return default
+        raise ValueError("min() arg is an empty sequence")
+    return best
+
+
+def _max_key(iterable, key, default, has_default):
+    first = True
+    best = None
+    best_key = None
+    for x in iterable:
+        k = key(x)
+        if first or k > best_key:
+            best = x
+            best_key = k
+            first = False
+    if first:
+        if has_default:
+            return default
+        raise ValueError("max() arg is an empty sequence")
+    return best
+
+
+def _user_iter(iterator):
+    # A user class's iterator in a for loop: its StopIteration ends the loop.
+    while True:
+        try:
+            x = iterator.__next__()
+        except StopIteration:
+            return
+        yield x
+
+
+def _print(args, sep, end, file):
+    parts = []
+    for a in args:
+        parts.append(str(a))
+    print(*parts, sep=sep, end=end, file=file)
+
+
 def _join(sep, iterable):
     return sep.join(_list(iterable))
 
@@ -703,5 +1158,8 @@ def _next(iterator, default, has_default):
         return x
     if has_default:
         return default
-    raise StopIteration
+    value = _returned(iterator)
+    if value is None:
+        raise StopIteration
+    raise StopIteration(value)
 "#;

@@ -80,6 +80,7 @@ impl Machine {
                         name,
                         exc_state: Value::None,
                         outer_exc: Value::None,
+                        returned: Value::None,
                     })));
                     return Ok(Some(Value::Obj(g)));
                 }
@@ -124,9 +125,25 @@ impl Machine {
                     return Ok(Some(inst));
                 }
                 if builtin != TypeTag::Object && py_init.is_none() {
+                    if builtin == TypeTag::Str
+                        && args.len() == 1
+                        && kwargs.is_empty()
+                        && matches!(on_return, OnReturn::Push)
+                        && let Some(r) = self.call_str_method(args[0], false)?
+                    {
+                        return Ok(r);
+                    }
+                    if builtin == TypeTag::Bool
+                        && args.len() == 1
+                        && kwargs.is_empty()
+                        && matches!(on_return, OnReturn::Push)
+                        && let Some(r) = self.call_bool_method(args[0])?
+                    {
+                        return Ok(r);
+                    }
                     if args.len() == 1
                         && kwargs.is_empty()
-                        && self.is_generator(args[0])
+                        && self.iterates_in_python(args[0])
                         && let Some(r) = crate::builtins::construct_builtin_from_generator(
                             self, builtin, args[0], on_return,
                         )
@@ -216,7 +233,7 @@ impl Machine {
                     let payload = inst.payload;
                     let from_class = self.class_lookup(cls, &key);
                     if let Some(Value::Obj(p)) = from_class
-                        && let Obj::Wrapper(TypeTag::Property, fget) = self.heap.get(p)
+                        && let Obj::Property { fget, .. } = self.heap.get(p)
                     {
                         return Ok(Attr::Call(*fget, vec![o]));
                     }
@@ -379,6 +396,12 @@ impl Machine {
         }
         let tn = self.type_name(o);
         let is_class = matches!(o, Value::Obj(id) if matches!(self.heap.get(id), Obj::Class(_)));
+        if is_class && let Some(v) = self.unbound_builtin_method(o, &n) {
+            return Ok(Attr::Value(v));
+        }
+        if let Some(refusal) = self.missing_method(o, &n) {
+            return Err(refusal);
+        }
         if is_class {
             let cn = match o {
                 Value::Obj(id) => self.class_name(id),
@@ -393,6 +416,53 @@ impl Machine {
             "AttributeError",
             format!("'{tn}' object has no attribute '{n}'"),
         ))
+    }
+
+    /// `str.lower`, `list.append`…: a builtin type's method taken from the type, called with
+    /// the receiver as its first argument (as `sorted(words, key=str.lower)` does).
+    fn unbound_builtin_method(&mut self, cls: Value, name: &str) -> Option<Value> {
+        let Value::Obj(c) = cls else { return None };
+        let Obj::Class(k) = self.heap.get(c) else {
+            return None;
+        };
+        let sample = match k.builtin {
+            TypeTag::Str => Obj::Str(Rc::from("")),
+            TypeTag::List => Obj::List(Vec::new()),
+            TypeTag::Tuple => Obj::Tuple(Vec::new().into()),
+            TypeTag::Dict => Obj::Dict(Dict::new()),
+            TypeTag::Set => Obj::Set(Dict::new()),
+            _ => return None,
+        };
+        let probe = Value::Obj(self.heap.alloc(sample));
+        let id = crate::builtins::builtin_method(self, probe, name)?;
+        Some(self.native(id, None))
+    }
+
+    /// Assigning to an instance attribute that its class defines as a property: the setter
+    /// runs as a frame (its result discarded), and a read-only property raises as in CPython.
+    /// `false`: not a property.
+    fn set_property(&mut self, o: Value, key: &HKey, v: Value) -> Res<bool> {
+        let Value::Obj(id) = o else { return Ok(false) };
+        let Obj::Instance(inst) = self.heap.get(id) else {
+            return Ok(false);
+        };
+        // The common store (`self.count += 1`): an attribute the instance already holds is
+        // never a property's (assignments through a property do not reach the dict).
+        if inst.dict.contains(key) {
+            return Ok(false);
+        }
+        let Some(Value::Obj(p)) = self.class_lookup(inst.class, key) else {
+            return Ok(false);
+        };
+        let Obj::Property { fset, .. } = self.heap.get(p) else {
+            return Ok(false);
+        };
+        let fset = *fset;
+        if fset == Value::None {
+            return Err(self.raise("AttributeError", "can't set attribute"));
+        }
+        self.call_value(fset, vec![o, v], Vec::new(), OnReturn::Discard)?;
+        Ok(true)
     }
 
     /// Binds a class attribute found for an instance.
@@ -443,6 +513,9 @@ impl Machine {
     pub(crate) fn setattr(&mut self, o: Value, name: Value, v: Value) -> Res<()> {
         let n = self.attr_name(name);
         let key = HKey::Str(n.clone());
+        if self.set_property(o, &key, v)? {
+            return Ok(());
+        }
         if let Value::Obj(id) = o {
             match self.heap.get_mut(id) {
                 Obj::Instance(inst) => {

@@ -226,29 +226,125 @@ impl Dict {
 }
 
 /// CPython's `hash()` of an int-like key, if the key is one (ints, bools, integral floats).
-fn int_hash(k: &HKey) -> Option<i64> {
+/// CPython's `hash()` of a key, where it does not depend on the process: ints, floats and
+/// tuples of them (`None` for str, whose hash CPython randomises, and objects hashed by
+/// identity).
+#[must_use]
+pub fn py_hash(k: &HKey) -> Option<i64> {
     const MODULUS: i128 = (1 << 61) - 1;
-    let v: i128 = match k {
-        HKey::Int(i) => i128::from(*i),
-        HKey::BigInt(s) => s.parse().ok()?,
+    let h = match k {
+        HKey::Int(_) | HKey::BigInt(_) => {
+            let v: i128 = match k {
+                HKey::Int(i) => i128::from(*i),
+                HKey::BigInt(s) => big_mod(s)?,
+                _ => return None,
+            };
+            let mut h = (v.abs() % MODULUS) as i64;
+            if v < 0 {
+                h = -h;
+            }
+            h
+        }
+        HKey::Float(bits) => float_hash(f64::from_bits(*bits)),
+        HKey::Tuple(items) => tuple_hash(items)?,
         _ => return None,
     };
-    let mut h = (v.abs() % MODULUS) as i64;
-    if v < 0 {
-        h = -h;
-    }
     Some(if h == -1 { -2 } else { h })
 }
 
+/// A decimal integer modulo 2**61 - 1, keeping its sign (big ints hash by that residue).
+fn big_mod(s: &str) -> Option<i128> {
+    const MODULUS: i128 = (1 << 61) - 1;
+    let (neg, digits) = s.strip_prefix('-').map_or((false, s), |d| (true, d));
+    let mut r: i128 = 0;
+    for c in digits.chars() {
+        r = (r * 10 + i128::from(c.to_digit(10)?)) % MODULUS;
+    }
+    Some(if neg { -r } else { r })
+}
+
+/// CPython's `_Py_HashDouble` (3.9: a NaN hashes to 0).
+fn float_hash(v: f64) -> i64 {
+    const BITS: u32 = 61;
+    const MODULUS: u64 = (1 << BITS) - 1;
+    if v.is_infinite() {
+        return if v > 0.0 { 314_159 } else { -314_159 };
+    }
+    if v.is_nan() {
+        return 0;
+    }
+    let (mut m, mut e) = frexp(v);
+    let sign: i64 = if m < 0.0 {
+        m = -m;
+        -1
+    } else {
+        1
+    };
+    let mut x: u64 = 0;
+    while m != 0.0 {
+        x = ((x << 28) & MODULUS) | (x >> (BITS - 28));
+        m *= 268_435_456.0;
+        e -= 28;
+        let y = m as u64;
+        m -= y as f64;
+        x += y;
+        if x >= MODULUS {
+            x -= MODULUS;
+        }
+    }
+    let e = if e >= 0 {
+        (e % BITS as i32) as u32
+    } else {
+        BITS - 1 - ((-1 - e) % BITS as i32) as u32
+    };
+    x = ((x << e) & MODULUS) | (x >> (BITS - e));
+    x as i64 * sign
+}
+
+/// `frexp`: `v = m * 2**e` with `0.5 <= |m| < 1`.
+fn frexp(v: f64) -> (f64, i32) {
+    if v == 0.0 || !v.is_finite() {
+        return (v, 0);
+    }
+    let bits = v.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    if exp == 0 {
+        // Subnormal: scale into the normal range first.
+        let (m, e) = frexp(v * 2f64.powi(64));
+        return (m, e - 64);
+    }
+    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (m, exp - 1022)
+}
+
+/// CPython 3.8+'s xxHash-based `tuplehash`.
+fn tuple_hash(items: &[HKey]) -> Option<i64> {
+    const P1: u64 = 11_400_714_785_074_694_791;
+    const P2: u64 = 14_029_467_366_897_019_727;
+    const P5: u64 = 2_870_177_450_012_600_261;
+    let mut acc = P5;
+    for item in items {
+        let lane = py_hash(item)? as u64;
+        acc = acc.wrapping_add(lane.wrapping_mul(P2));
+        acc = acc.rotate_left(31);
+        acc = acc.wrapping_mul(P1);
+    }
+    acc = acc.wrapping_add((items.len() as u64) ^ (P5 ^ 3_527_539));
+    if acc == u64::MAX {
+        return Some(1_546_275_796);
+    }
+    Some(acc as i64)
+}
+
 /// The order in which CPython 3.9 iterates a set whose keys were added in this order, when
-/// that order is deterministic (all keys int-like; str hashes are randomised per process in
+/// that order is deterministic (all keys ints, floats or tuples of them; str hashes are randomised per process in
 /// CPython, so any order is one CPython could print). Deletions are not replayed: the set is
 /// rebuilt from its current keys in insertion order. `None`: keep insertion order.
 #[must_use]
 pub fn cpython_set_order(keys: &[(HKey, Value)]) -> Option<Vec<Value>> {
     let hashes: Vec<i64> = keys
         .iter()
-        .map(|(k, _)| int_hash(k))
+        .map(|(k, _)| py_hash(k))
         .collect::<Option<_>>()?;
     Some(
         gilsim_compiler::num::set_iteration_order(&hashes)

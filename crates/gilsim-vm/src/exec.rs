@@ -210,7 +210,11 @@ impl Machine {
         }
         self.now += crate::machine::instr_cost(op);
         match self.exec(op, arg, &code) {
-            Ok(()) => {}
+            Ok(()) => {
+                if let Some(msg) = self.deep_dunder.take() {
+                    return Err(self.unsupported(msg));
+                }
+            }
             Err(Flow::Raise(exc)) => {
                 self.entered_handler = false;
                 self.handle_exception(exc)?;
@@ -298,6 +302,9 @@ impl Machine {
             (t as u32, self.steps),
             &mut self.last_test_was_bool,
         ) {
+            return Ok(());
+        }
+        if self.dunder_instruction(op, arg)? {
             return Ok(());
         }
         match op {
@@ -1016,7 +1023,7 @@ impl Machine {
             return Ok(v);
         }
         let name = code.obj.names[a].clone();
-        Err(self.raise("NameError", format!("name '{name}' is not defined")))
+        Err(self.missing_name(&name))
     }
 
     fn store_global(&mut self, g: ObjId, code: &crate::machine::Code, a: usize, v: Value) {
@@ -1395,7 +1402,9 @@ impl Machine {
         let args = self.exc_args(exc);
         match args.first() {
             None | Some(Value::None) => 0,
-            Some(Value::Int(i)) => *i as i32,
+            // The process exit status is the low 8 bits on Linux: sys.exit(-1) exits 255,
+            // sys.exit(256) exits 0.
+            Some(Value::Int(i)) => (*i & 0xff) as i32,
             Some(Value::Bool(b)) => i32::from(*b),
             Some(other) => {
                 let s = self.str_of(*other);
@@ -1482,14 +1491,40 @@ impl Machine {
             },
             _ => Vec::new(),
         };
+        // CPython prints a frame repeated more than 3 times in a row (recursion) 3 times, then
+        // "[Previous line repeated N more times]".
+        const CUTOFF: usize = 3;
+        let repeated = |out: &mut String, count: usize| {
+            if count > CUTOFF {
+                let n = count - CUTOFF;
+                let s = if n > 1 { "s" } else { "" };
+                out.push_str(&format!("  [Previous line repeated {n} more time{s}]\n"));
+            }
+        };
+        let mut last: Option<(u16, u32, u32)> = None;
+        let mut count = 0;
         for e in entries.iter().rev() {
             let unit = &self.units[e.unit as usize];
+            // The builtins written in Python stand for CPython's C code: no frame of theirs.
+            if unit.bundled && unit.program.filename == "builtins.py" {
+                continue;
+            }
             let code = &unit.codes[e.code as usize].obj;
             let line = code
                 .lines
                 .get(e.pc as usize)
                 .copied()
                 .unwrap_or(code.first_line);
+            let here = (e.unit, e.code, line);
+            if last != Some(here) {
+                repeated(&mut out, count);
+                last = Some(here);
+                count = 0;
+            }
+            count += 1;
+            if count > CUTOFF {
+                continue;
+            }
             let fname = if unit.bundled {
                 format!("<gilsim>/{}", unit.program.filename)
             } else {
@@ -1504,14 +1539,30 @@ impl Machine {
                 out.push_str(&format!("    {src}\n"));
             }
         }
+        repeated(&mut out, count);
         out.push_str(&self.exc_line(exc));
         out.push('\n');
         out
     }
 
-    /// `TypeName: message` as the last traceback line.
+    /// `TypeName: message` as the last traceback line; a class outside `builtins` is named
+    /// with its module (`__main__.MyErr`), as CPython's traceback printing does.
     pub fn exc_line(&mut self, exc: Value) -> String {
         let name = self.type_name(exc);
+        let cls = self.class_of(exc);
+        let module = match self.heap.get(cls) {
+            Obj::Class(c) => c.dict.get_str("__module__"),
+            _ => None,
+        };
+        let module = module.map(|m| self.str_of(m));
+        let name = match module.as_deref() {
+            None | Some("builtins") => name.to_string(),
+            // Where CPython defines them: queue.Empty comes from the C module _queue, the
+            // futures' exceptions from concurrent.futures._base.
+            Some("queue") if &*name == "Empty" => format!("_queue.{name}"),
+            Some("concurrent.futures") => format!("concurrent.futures._base.{name}"),
+            Some(m) => format!("{m}.{name}"),
+        };
         let msg = self.str_of(exc);
         if msg.is_empty() {
             name.to_string()
@@ -1531,6 +1582,7 @@ impl Machine {
             if let Obj::Generator(gn) = self.heap.get_mut(g) {
                 gn.running = false;
                 gn.frame = None;
+                gn.returned = v;
                 self.threads[t].exc_info = gn.outer_exc;
             }
             // A finished generator: FOR_ITER in the caller sees exhaustion.
@@ -1583,6 +1635,7 @@ impl Machine {
                 self.push(v);
             }
             OnReturn::Import(m) => self.push(Value::Obj(m)),
+            OnReturn::Dunder(then) => self.dunder_returned(*then, v)?,
             OnReturn::ThreadExit => {
                 let id = self.current;
                 self.thread_finished(id);
@@ -1638,8 +1691,13 @@ impl Machine {
                 .collect(),
             _ => Vec::new(),
         };
+        let base_exc = self.types.exc["BaseException"];
+        let is_exc = self.is_subclass(cls, base_exc);
         for n in names {
-            if !OK.contains(&n.as_str()) {
+            // An exception's text is also written by tracebacks, which cannot call Python.
+            let called = crate::dunder::CALLED.contains(&n.as_str())
+                && !(is_exc && matches!(n.as_str(), "__str__" | "__repr__"));
+            if !OK.contains(&n.as_str()) && !called {
                 return Err(self.unsupported(format!(
                     "gilsim does not call a class's own `{n}` yet; remove it or use a plain method"
                 )));

@@ -256,8 +256,13 @@ pub fn refs(o: &Obj, out: &mut Vec<Value>) {
             }
             out.push(g.exc_state);
             out.push(g.outer_exc);
+            out.push(g.returned);
         }
         Obj::Wrapper(_, v) => out.push(*v),
+        Obj::Property { fget, fset } => {
+            out.push(*fget);
+            out.push(*fset);
+        }
         Obj::View(_, d) => out.push(Value::Obj(*d)),
         Obj::Super { class, receiver } => {
             out.push(Value::Obj(*class));

@@ -106,6 +106,8 @@ pub enum OnReturn {
     ThreadExit,
     /// Discard the value (an `__exit__` call with no exception).
     Discard,
+    /// A user class's dunder method returned: finish the instruction that called it.
+    Dunder(Box<crate::dunder::Then>),
 }
 
 /// One activation.
@@ -153,6 +155,7 @@ impl Frame {
                 out.push(Value::Obj(spec.ns));
             }
             OnReturn::Import(m) => out.push(Value::Obj(*m)),
+            OnReturn::Dunder(then) => then.refs(out),
             _ => {}
         }
         for c in self.code.consts.iter() {
@@ -422,6 +425,11 @@ pub struct Machine {
     pub instrs_since_switch: u64,
     /// The last conditional jump tested an exact bool (3.9 fast path).
     pub(crate) last_test_was_bool: bool,
+    /// The `NotImplemented` singleton (a builtin, so always reachable).
+    pub(crate) not_implemented: Value,
+    /// Set when a repr inside a native met an instance with its own `__repr__`/`__str__`,
+    /// which cannot run there: the instruction is refused instead of printing the wrong text.
+    pub(crate) deep_dunder: Option<String>,
     /// A handler was entered by the last instruction.
     pub(crate) entered_handler: bool,
     /// The exception being unwound is a re-raise (its traceback already has this frame).
@@ -575,6 +583,8 @@ impl Machine {
             checks_since_switch: 0,
             instrs_since_switch: 0,
             last_test_was_bool: false,
+            not_implemented: Value::None,
+            deep_dunder: None,
             entered_handler: false,
             reraising: false,
             exit_code: None,
@@ -730,6 +740,12 @@ impl Machine {
         };
         let unit = self.load_unit(program, true);
         let module = self.new_module("_gilsim_helpers");
+        // A private native of the helpers: a finished generator's return value.
+        let returned = self.native(crate::builtins::NativeId::GeneratorReturned, None);
+        let k = self.intern("_returned");
+        if let Obj::Module(m) = self.heap.get_mut(module) {
+            m.dict.insert(HKey::Str(Rc::from("_returned")), k, returned);
+        }
         let codes: Vec<(u32, String)> = self.units[unit as usize].codes[0]
             .obj
             .consts
@@ -850,10 +866,20 @@ impl Machine {
 
     /// An exception instance of `cls` with `args`.
     pub fn exc_instance(&mut self, cls: ObjId, args: Vec<Value>) -> Value {
+        let first = args.first().copied();
         let t = Value::Obj(self.heap.alloc(Obj::Tuple(args.into())));
         let mut dict = Dict::new();
         let k = self.intern("args");
         dict.insert(HKey::Str(Rc::from("args")), k, t);
+        // StopIteration.value: the generator's return value (its first argument).
+        if self.is_subclass(cls, self.types.exc["StopIteration"]) {
+            let k = self.intern("value");
+            dict.insert(
+                HKey::Str(Rc::from("value")),
+                k,
+                first.unwrap_or(Value::None),
+            );
+        }
         Value::Obj(self.heap.alloc(Obj::Instance(Box::new(Instance {
             class: cls,
             dict,
@@ -937,6 +963,7 @@ impl Machine {
                 }
                 Obj::Generator(_) => TypeTag::Generator,
                 Obj::Wrapper(t, _) => *t,
+                Obj::Property { .. } => TypeTag::Property,
                 Obj::Super { .. } => TypeTag::Super,
                 Obj::View(k, _) => match k {
                     crate::value::ViewKind::Keys => TypeTag::DictKeys,

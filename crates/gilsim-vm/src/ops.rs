@@ -110,6 +110,9 @@ impl Machine {
         if let (Some(a), Some(b)) = (self.num(l), self.num(r)) {
             return self.arith(op, sym, a, b);
         }
+        let methods = Machine::op_dunders(op);
+        self.refuse_deep(l, &methods, "arithmetic")?;
+        self.refuse_deep(r, &methods, "arithmetic")?;
         let inplace = matches!(
             op,
             INPLACE_ADD
@@ -422,6 +425,7 @@ impl Machine {
                     if let Some(p) = i.payload {
                         return self.truthy(p);
                     }
+                    self.refuse_deep(v, &["__bool__", "__len__"], "testing the truth of a value")?;
                     true
                 }
                 _ => true,
@@ -447,6 +451,7 @@ impl Machine {
             return Ok(k);
         }
         let bad = self.unhashable_part(v);
+        self.refuse_deep(bad, &["__hash__"], "hashing (a dict key or set item)")?;
         let tn = self.type_name(bad);
         Err(self.raise("TypeError", format!("unhashable type: '{tn}'")))
     }
@@ -474,6 +479,14 @@ impl Machine {
                     HKey::Tuple(keys?.into())
                 }
                 Obj::List(_) | Obj::Dict(_) | Obj::Set(_) => return None,
+                // A user class with __hash__ (which gilsim does not call here) or with __eq__
+                // and no __hash__ (unhashable, as in CPython) is no plain key.
+                Obj::Instance(_)
+                    if self.user_dunder(v, "__hash__").is_some()
+                        || self.user_dunder(v, "__eq__").is_some() =>
+                {
+                    return None;
+                }
                 _ => HKey::id(o),
             },
         })
@@ -504,6 +517,8 @@ impl Machine {
                 if x == y {
                     return Ok(true);
                 }
+                self.refuse_deep(a, crate::dunder::EQ, "comparing with ==")?;
+                self.refuse_deep(b, crate::dunder::EQ, "comparing with ==")?;
                 match (self.heap.get(x), self.heap.get(y)) {
                     (Obj::Str(p), Obj::Str(q)) => Ok(p == q),
                     (Obj::List(p), Obj::List(q)) => {
@@ -600,6 +615,8 @@ impl Machine {
                 (p, q) => Self::big(&p).cmp(&Self::big(&q)),
             });
         }
+        self.refuse_deep(a, crate::dunder::ORDER, "ordering")?;
+        self.refuse_deep(b, crate::dunder::ORDER, "ordering")?;
         if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
             match (self.heap.get(x), self.heap.get(y)) {
                 (Obj::Str(p), Obj::Str(q)) => return Ok(p.cmp(q)),
@@ -665,6 +682,11 @@ impl Machine {
     }
 
     pub(crate) fn contains(&mut self, container: Value, item: Value) -> Res<bool> {
+        self.refuse_deep(
+            container,
+            &["__contains__", "__iter__", "__getitem__"],
+            "`in`",
+        )?;
         let Value::Obj(o) = container else {
             let tn = self.type_name(container);
             return Err(self.raise(
@@ -712,6 +734,7 @@ impl Machine {
 
     /// `iter(v)`.
     pub(crate) fn get_iter(&mut self, v: Value) -> Res<Value> {
+        self.refuse_deep(v, &["__iter__", "__getitem__"], "iterating")?;
         let Value::Obj(o) = v else {
             let tn = self.type_name(v);
             return Err(self.raise("TypeError", format!("'{tn}' object is not iterable")));
@@ -1028,6 +1051,7 @@ impl Machine {
 
     /// `o[k]`.
     pub(crate) fn getitem(&mut self, o: Value, k: Value) -> Res<Value> {
+        self.refuse_deep(o, &["__getitem__"], "indexing")?;
         let Value::Obj(id) = o else {
             let tn = self.type_name(o);
             return Err(self.raise("TypeError", format!("'{tn}' object is not subscriptable")));
@@ -1200,6 +1224,7 @@ impl Machine {
 
     /// `o[k] = v`.
     pub(crate) fn setitem(&mut self, o: Value, k: Value, v: Value) -> Res<()> {
+        self.refuse_deep(o, &["__setitem__"], "item assignment")?;
         let Value::Obj(id) = o else {
             let tn = self.type_name(o);
             return Err(self.raise(
@@ -1344,6 +1369,9 @@ impl Machine {
                             }
                         };
                     }
+                    if self.user_dunder(v, "__str__").is_some() {
+                        self.note_deep_dunder(v, "__str__");
+                    }
                 }
                 _ => {}
             }
@@ -1452,6 +1480,9 @@ impl Machine {
                         if let Some(p) = i.payload {
                             return self.repr_inner(p, seen);
                         }
+                        if self.user_dunder(v, "__repr__").is_some() {
+                            self.note_deep_dunder(v, "__repr__");
+                        }
                         let name = match self.heap.get(i.class) {
                             Obj::Class(c) => c.qualname.clone(),
                             _ => Rc::from("?"),
@@ -1518,6 +1549,10 @@ impl Machine {
                     Obj::Cell(_) => "<cell>".into(),
                     Obj::Iter(_) => "<iterator object>".into(),
                     Obj::Wrapper(..) => "<descriptor>".into(),
+                    Obj::Property { .. } => format!(
+                        "<property object at 0x{:012x}>",
+                        0x7f00_0000_0000u64 + u64::from(o.0) * 16
+                    ),
                     Obj::Super { .. } => "<super object>".into(),
                     Obj::View(kind, d) => {
                         let items = self.view_items(kind, d);
@@ -1542,7 +1577,7 @@ impl Machine {
                 self.new_str(s)
             }
             3 => {
-                let s = self.repr_of(v);
+                let s = ascii_escape(&self.repr_of(v));
                 self.new_str(s)
             }
             _ => v,
@@ -1647,7 +1682,9 @@ impl Machine {
         Ok(crate::format::pad(&body, &p, numeric))
     }
 
-    /// `fmt % args`.
+    /// `fmt % args`, as CPython's `PyUnicode_Format`: `%[(key)][flags][width][.precision]type`
+    /// with the flags `-`, `+`, space, `#`, `0`, `*` widths and precisions, and the types
+    /// `d i u o x X e E f F g G c s r a %`.
     pub(crate) fn percent_format(&mut self, fmt: &str, args: Value) -> Res<String> {
         let items = match args {
             Value::Obj(o) if matches!(self.heap.get(o), Obj::Tuple(_)) => self.seq_items(args)?,
@@ -1656,12 +1693,13 @@ impl Machine {
         let mut out = String::new();
         let mut it = items.into_iter();
         let mut chars = fmt.chars().peekable();
+        let not_enough =
+            |m: &mut Machine| m.raise("TypeError", "not enough arguments for format string");
         while let Some(c) = chars.next() {
             if c != '%' {
                 out.push(c);
                 continue;
             }
-            let mut spec = String::new();
             // `%(name)s`: the value comes from a mapping.
             let mut key = None;
             if chars.peek() == Some(&'(') {
@@ -1669,15 +1707,60 @@ impl Machine {
                 let k: String = chars.by_ref().take_while(|&c| c != ')').collect();
                 key = Some(k);
             }
-            while let Some(&n) = chars.peek() {
-                chars.next();
-                if n.is_ascii_alphabetic() || n == '%' {
-                    spec.push(n);
+            let mut flags = String::new();
+            while let Some(&f) = chars.peek() {
+                if matches!(f, '-' | '+' | ' ' | '#' | '0') {
+                    flags.push(f);
+                    chars.next();
+                } else {
                     break;
                 }
-                spec.push(n);
             }
-            let ty = spec.pop().unwrap_or('s');
+            let number = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+                          m: &mut Machine,
+                          it: &mut std::vec::IntoIter<Value>|
+             -> Res<Option<i64>> {
+                if chars.peek() == Some(&'*') {
+                    chars.next();
+                    let Some(v) = it.next() else {
+                        return Err(not_enough(m));
+                    };
+                    let Value::Int(n) = v else {
+                        return Err(m.raise("TypeError", "* wants int"));
+                    };
+                    return Ok(Some(n));
+                }
+                let mut d = String::new();
+                while let Some(&c) = chars.peek() {
+                    if c.is_ascii_digit() {
+                        d.push(c);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                Ok(d.parse().ok())
+            };
+            let mut width = number(&mut chars, self, &mut it)?;
+            if let Some(w) = width
+                && w < 0
+            {
+                flags.push('-');
+                width = Some(-w);
+            }
+            let width = width.unwrap_or(0).max(0) as usize;
+            let precision = if chars.peek() == Some(&'.') {
+                chars.next();
+                Some(number(&mut chars, self, &mut it)?.unwrap_or(0).max(0) as usize)
+            } else {
+                None
+            };
+            while matches!(chars.peek(), Some('h' | 'l' | 'L')) {
+                chars.next();
+            }
+            let Some(ty) = chars.next() else {
+                return Err(self.raise("ValueError", "incomplete format"));
+            };
             if ty == '%' {
                 out.push('%');
                 continue;
@@ -1689,69 +1772,156 @@ impl Machine {
                 }
                 None => match it.next() {
                     Some(v) => v,
-                    None => {
-                        return Err(
-                            self.raise("TypeError", "not enough arguments for format string")
-                        );
-                    }
+                    None => return Err(not_enough(self)),
                 },
             };
-            let text = match ty {
-                's' => self.str_of(v),
-                'r' => self.repr_of(v),
-                'd' | 'i' => {
-                    let iv = match self.num(v) {
-                        Some(Num::F(f)) => self.int_value(
-                            num_traits::FromPrimitive::from_f64(f.trunc()).unwrap_or_default(),
-                        ),
-                        Some(n) => self.int_value(Self::big(&n)),
-                        None => {
-                            return Err(self.raise("TypeError", "%d format: a number is required"));
+            let left = flags.contains('-');
+            let zero = flags.contains('0') && !left;
+            let (sign, prefix, body, numeric) = match ty {
+                's' | 'r' | 'a' => {
+                    let mut t = match ty {
+                        's' => self.str_of(v),
+                        'r' => self.repr_of(v),
+                        _ => ascii_escape(&self.repr_of(v)),
+                    };
+                    if let Some(p) = precision {
+                        t = t.chars().take(p).collect();
+                    }
+                    (String::new(), "", t, false)
+                }
+                'c' => {
+                    let t = match v {
+                        Value::Int(i) => match u32::try_from(i).ok().and_then(char::from_u32) {
+                            Some(c) => c.to_string(),
+                            None => {
+                                return Err(
+                                    self.raise("OverflowError", "%c arg not in range(0x110000)")
+                                );
+                            }
+                        },
+                        _ => match str_value(self, v) {
+                            Some(s) if s.chars().count() == 1 => s,
+                            _ => {
+                                return Err(self.raise("TypeError", "%c requires int or char"));
+                            }
+                        },
+                    };
+                    (String::new(), "", t, false)
+                }
+                'd' | 'i' | 'u' | 'o' | 'x' | 'X' => {
+                    let n = match (self.num(v), ty) {
+                        (Some(Num::F(f)), 'd' | 'i' | 'u') => {
+                            if !f.is_finite() {
+                                let what = if f.is_nan() {
+                                    "cannot convert float NaN to integer"
+                                } else {
+                                    "cannot convert float infinity to integer"
+                                };
+                                let kind = if f.is_nan() {
+                                    "ValueError"
+                                } else {
+                                    "OverflowError"
+                                };
+                                return Err(self.raise(kind, what));
+                            }
+                            num_traits::FromPrimitive::from_f64(f.trunc()).unwrap_or_default()
+                        }
+                        (Some(Num::F(_)) | None, 'o' | 'x' | 'X') => {
+                            let tn = self.type_name(v);
+                            return Err(self.raise(
+                                "TypeError",
+                                format!("%{ty} format: an integer is required, not {tn}"),
+                            ));
+                        }
+                        (Some(n), _) => Self::big(&n),
+                        (None, _) => {
+                            let tn = self.type_name(v);
+                            return Err(self.raise(
+                                "TypeError",
+                                format!("%{ty} format: a number is required, not {tn}"),
+                            ));
                         }
                     };
-                    self.str_of(iv)
-                }
-                'f' | 'x' | 'e' => {
-                    let prec = spec.split_once('.').map(|(_, p)| p.to_string());
-                    let s = match prec {
-                        Some(p) => format!(".{p}{ty}"),
-                        None => ty.to_string(),
+                    let neg = n < num_bigint::BigInt::from(0);
+                    let mag = if neg { -n } else { n };
+                    let mut digits = match ty {
+                        'o' => mag.to_str_radix(8),
+                        'x' => mag.to_str_radix(16),
+                        'X' => mag.to_str_radix(16).to_uppercase(),
+                        _ => mag.to_string(),
                     };
-                    self.format_with_spec(v, &s)?
+                    if let Some(p) = precision
+                        && digits.len() < p
+                    {
+                        digits = format!("{}{digits}", "0".repeat(p - digits.len()));
+                    }
+                    let prefix = match (flags.contains('#'), ty) {
+                        (true, 'o') => "0o",
+                        (true, 'x') => "0x",
+                        (true, 'X') => "0X",
+                        _ => "",
+                    };
+                    (number_sign(neg, &flags), prefix, digits, true)
+                }
+                'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
+                    let Some(n) = self.num(v) else {
+                        let tn = self.type_name(v);
+                        return Err(
+                            self.raise("TypeError", format!("must be real number, not {tn}"))
+                        );
+                    };
+                    let f = Self::float_of(&n);
+                    let p = precision.unwrap_or(6);
+                    let lower = ty.to_ascii_lowercase();
+                    let mut t = if !f.is_finite() {
+                        if f.is_nan() { "nan" } else { "inf" }.to_string()
+                    } else {
+                        match lower {
+                            'e' => crate::format::exp(f.abs(), p),
+                            'f' => format!("{:.p$}", f.abs()),
+                            _ => {
+                                if flags.contains('#') {
+                                    general_alt(f.abs(), p)
+                                } else {
+                                    crate::format::general(f.abs(), p)
+                                }
+                            }
+                        }
+                    };
+                    if flags.contains('#') && lower != 'g' && f.is_finite() && !t.contains('.') {
+                        t = match t.split_once('e') {
+                            Some((m, e)) => format!("{m}.e{e}"),
+                            None => format!("{t}."),
+                        };
+                    }
+                    if ty.is_ascii_uppercase() {
+                        t = t.to_uppercase();
+                    }
+                    let neg = f.is_sign_negative() && !f.is_nan();
+                    (number_sign(neg, &flags), "", t, true)
                 }
                 _ => {
-                    return Err(
-                        self.raise("ValueError", format!("unsupported format character '{ty}'"))
-                    );
+                    let code = ty as u32;
+                    return Err(self.raise(
+                        "ValueError",
+                        format!(
+                            "unsupported format character '{ty}' (0x{code:x}) at index {}",
+                            fmt.len()
+                                - chars.clone().map(char::len_utf8).sum::<usize>()
+                                - ty.len_utf8()
+                        ),
+                    ));
                 }
             };
-            let flags: String = spec
-                .chars()
-                .take_while(|c| matches!(c, '-' | '0' | '+' | ' '))
-                .collect();
-            let width: usize = spec[flags.len()..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect::<String>()
-                .parse()
-                .unwrap_or(0);
-            let text = if flags.contains('+') && !matches!(ty, 's' | 'r') && !text.starts_with('-')
-            {
-                format!("+{text}")
+            let len = sign.chars().count() + prefix.len() + body.chars().count();
+            let pad = width.saturating_sub(len);
+            if left {
+                out.push_str(&format!("{sign}{prefix}{body}{}", " ".repeat(pad)));
+            } else if zero && numeric {
+                out.push_str(&format!("{sign}{prefix}{}{body}", "0".repeat(pad)));
             } else {
-                text
-            };
-            let padded = if flags.contains('-') {
-                format!("{text:<width$}")
-            } else if flags.contains('0') && ty != 's' && ty != 'r' {
-                let (sign, digits) = text
-                    .strip_prefix('-')
-                    .map_or(("", text.as_str()), |d| ("-", d));
-                format!("{sign}{digits:0>w$}", w = width.saturating_sub(sign.len()))
-            } else {
-                format!("{text:>width$}")
-            };
-            out.push_str(&padded);
+                out.push_str(&format!("{}{sign}{prefix}{body}", " ".repeat(pad)));
+            }
         }
         let mapping = matches!(args, Value::Obj(o) if matches!(self.heap.get(o), Obj::Dict(_)));
         if !mapping && it.next().is_some() {
@@ -1762,6 +1932,76 @@ impl Machine {
         }
         Ok(out)
     }
+}
+
+/// The sign a `%` conversion writes: `-`, or `+`/space as the flags ask.
+fn number_sign(neg: bool, flags: &str) -> String {
+    if neg {
+        "-".into()
+    } else if flags.contains('+') {
+        "+".into()
+    } else if flags.contains(' ') {
+        " ".into()
+    } else {
+        String::new()
+    }
+}
+
+/// `%#g` of a finite non-negative `f`: the alternate form keeps trailing zeros and the point,
+/// to `p` significant digits.
+fn general_alt(f: f64, p: usize) -> String {
+    let p = p.max(1);
+    let sci = format!("{:.*e}", p - 1, f);
+    let e: i32 = sci
+        .split_once('e')
+        .and_then(|(_, e)| e.parse().ok())
+        .unwrap_or(0);
+    if f == 0.0 || (-4..p as i32).contains(&e) {
+        let decimals = if f == 0.0 {
+            p - 1
+        } else {
+            (p as i32 - 1 - e).max(0) as usize
+        };
+        let t = format!("{f:.decimals$}");
+        if t.contains('.') { t } else { format!("{t}.") }
+    } else {
+        let t = crate::format::exp(f, p - 1);
+        if t.contains('.') {
+            t
+        } else {
+            t.replacen('e', ".e", 1)
+        }
+    }
+}
+
+/// The str a value holds, if it is a str.
+fn str_value(m: &Machine, v: Value) -> Option<String> {
+    match v {
+        Value::Obj(o) => match m.heap.get(o) {
+            Obj::Str(s) => Some(s.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `ascii()`: a repr with every non-ASCII character escaped (`\xe9`, `\u20ac`, `\U0001f600`).
+#[must_use]
+pub fn ascii_escape(repr: &str) -> String {
+    let mut out = String::with_capacity(repr.len());
+    for c in repr.chars() {
+        let n = c as u32;
+        if n < 0x80 {
+            out.push(c);
+        } else if n < 0x100 {
+            out.push_str(&format!("\\x{n:02x}"));
+        } else if n < 0x10000 {
+            out.push_str(&format!("\\u{n:04x}"));
+        } else {
+            out.push_str(&format!("\\U{n:08x}"));
+        }
+    }
+    out
 }
 
 /// A set's items in the order CPython iterates them (see [`crate::dict::cpython_set_order`]).

@@ -128,7 +128,7 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
             max_steps: cfg.limits.max_steps,
             detect: cfg.detect,
         },
-        schedule: m.recorder.schedule(m.steps).to_string(),
+        schedule: recorded_schedule(&m, &end, cfg),
         outcome,
         stats: Stats {
             steps: m.steps,
@@ -186,6 +186,16 @@ pub fn outcome_of(m: &mut Machine, end: &RunEnd) -> Outcome {
         stdout_truncated: truncated,
         globals,
         detail: end.detail.clone(),
+    }
+}
+
+/// The schedule the record keeps. A run whose `--schedule` was refused keeps the schedule it
+/// was given, so that replaying the record is refused at the same place; any other run keeps
+/// the schedule it followed.
+fn recorded_schedule(m: &Machine, end: &RunEnd, cfg: &RunConfig) -> String {
+    match &cfg.schedule {
+        Some(given) if end.status == Status::ScheduleError => given.to_string(),
+        _ => m.recorder.schedule(m.steps).to_string(),
     }
 }
 

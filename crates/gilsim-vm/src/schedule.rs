@@ -103,6 +103,18 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// The entry still running, if it belongs in the schedule: one that completed
+    /// instructions, or one the scheduler switched to just before the run stopped (at the
+    /// step limit), which replay must switch to as well for the switch counts to agree.
+    fn open_entry(&self, steps: u64) -> Option<(u32, u64, bool)> {
+        let n = steps - self.open_start;
+        let switched_in = self
+            .segments
+            .last()
+            .is_some_and(|&(t, _, _)| t != self.open_thread);
+        (n > 0 || switched_in).then_some((self.open_thread, n, false))
+    }
+
     fn close(&mut self, steps: u64, gave_up: bool) {
         let n = steps - self.open_start;
         if n > 0 || gave_up {
@@ -127,10 +139,7 @@ impl Recorder {
     #[must_use]
     pub fn schedule(&self, steps: u64) -> Schedule {
         let mut all = self.segments.clone();
-        let n = steps - self.open_start;
-        if n > 0 {
-            all.push((self.open_thread, n, false));
-        }
+        all.extend(self.open_entry(steps));
         Schedule(
             all.iter()
                 .map(|&(thread, n, gives_up)| Segment {

@@ -133,6 +133,16 @@ impl Key<'_> {
                 self.obj(*m);
             }
             OnReturn::ThreadExit => self.u64(15),
+            OnReturn::Dunder(then) => {
+                // What the instruction still has to do: its plain parts by their text (a
+                // stricter key than needed: object ids in it may differ between equal
+                // states), its values canonically.
+                self.u64(17);
+                self.bytes(format!("{then:?}").as_bytes());
+                let mut refs = Vec::new();
+                then.refs(&mut refs);
+                self.values(&refs);
+            }
             OnReturn::Discard => self.u64(16),
         }
         match f.generator {
@@ -258,6 +268,7 @@ impl Key<'_> {
                 self.u64(*kind as u64);
             }
             Obj::Super { .. } => self.u64(50),
+            Obj::Property { .. } => self.u64(51),
         }
         crate::heap::refs(o, &mut refs);
         self.values(&refs);

@@ -234,6 +234,8 @@ pub struct Generator {
     pub exc_state: Value,
     /// The caller's handled exception while the generator runs (restored when it yields).
     pub outer_exc: Value,
+    /// What the generator's `return` gave once it finished (StopIteration's value).
+    pub returned: Value,
 }
 
 /// A native function, optionally bound to a receiver.
@@ -319,8 +321,15 @@ pub enum Obj {
     Lock(LockState),
     /// A generator.
     Generator(Box<Generator>),
-    /// `property(fget)`, `staticmethod(f)`, `classmethod(f)`.
+    /// `staticmethod(f)`, `classmethod(f)`.
     Wrapper(TypeTag, Value),
+    /// `property(fget, fset)`; `fset` is None for a read-only property.
+    Property {
+        /// The getter.
+        fget: Value,
+        /// The setter, or None.
+        fset: Value,
+    },
     /// A live view of a dict: `d.keys()`, `d.values()`, `d.items()`.
     View(ViewKind, ObjId),
     /// `super()` bound to a class and receiver.
