@@ -6,6 +6,8 @@
 //! in bounded memory.
 //!
 //! Objects are shared copy-on-write between clones of a heap (the explorer forks machines),
+//! in chunks of [`CHUNK`] slots, so a clone copies one pointer per chunk and a write copies one
+//! chunk and one object,
 //! and a heap can remember which objects changed since a point (its *stable* objects), so a
 //! state key need only look at those.
 
@@ -14,14 +16,21 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::rc::Rc;
 
+/// Slots per copy-on-write chunk.
+pub const CHUNK: usize = 64;
+
+type Chunk = [Option<Rc<Obj>>; CHUNK];
+
 /// The heap.
 #[derive(Clone, Debug, Default)]
 pub struct Heap {
-    slots: Vec<Option<Rc<Obj>>>,
+    chunks: Vec<Rc<Chunk>>,
+    /// Slots in use (the next new id).
+    len: usize,
     /// Objects below this id existed at [`Heap::mark_stable`].
     stable_len: usize,
-    /// Per stable id: changed (or freed and reused) since then.
-    dirty_mark: Vec<bool>,
+    /// Per stable id, one bit: changed (or freed and reused) since then.
+    dirty_mark: Vec<u64>,
     /// The changed stable ids, in the order they changed.
     dirty: Vec<u32>,
     free: BinaryHeap<Reverse<u32>>,
@@ -54,13 +63,28 @@ impl Heap {
         self.bytes_since_gc += size;
         self.live_bytes += size;
         if let Some(Reverse(i)) = self.free.pop() {
-            self.slots[i as usize] = Some(Rc::new(o));
+            *self.slot_mut(i as usize) = Some(Rc::new(o));
             self.touch(i as usize);
             ObjId(i)
         } else {
-            self.slots.push(Some(Rc::new(o)));
-            ObjId((self.slots.len() - 1) as u32)
+            let i = self.len;
+            if i.is_multiple_of(CHUNK) {
+                self.chunks.push(Rc::new(std::array::from_fn(|_| None)));
+            }
+            self.len += 1;
+            *self.slot_mut(i) = Some(Rc::new(o));
+            ObjId(i as u32)
         }
+    }
+
+    #[inline]
+    fn slot(&self, i: usize) -> &Option<Rc<Obj>> {
+        &self.chunks[i / CHUNK][i % CHUNK]
+    }
+
+    #[inline]
+    fn slot_mut(&mut self, i: usize) -> &mut Option<Rc<Obj>> {
+        &mut Rc::make_mut(&mut self.chunks[i / CHUNK])[i % CHUNK]
     }
 
     /// Whether a collection is due.
@@ -87,7 +111,7 @@ impl Heap {
     /// On a freed id, which would be a collector bug.
     #[must_use]
     pub fn get(&self, id: ObjId) -> &Obj {
-        self.slots[id.0 as usize]
+        self.slot(id.0 as usize)
             .as_deref()
             .expect("[gilsim internal bug] dangling object id")
     }
@@ -95,7 +119,7 @@ impl Heap {
     /// Whether `id` names a live object.
     #[must_use]
     pub fn is_live(&self, id: ObjId) -> bool {
-        self.slots.get(id.0 as usize).is_some_and(Option::is_some)
+        (id.0 as usize) < self.len && self.slot(id.0 as usize).is_some()
     }
 
     /// The object behind an id, mutably.
@@ -106,7 +130,7 @@ impl Heap {
         let i = id.0 as usize;
         self.touch(i);
         Rc::make_mut(
-            self.slots[i]
+            self.slot_mut(i)
                 .as_mut()
                 .expect("[gilsim internal bug] dangling object id"),
         )
@@ -114,16 +138,16 @@ impl Heap {
 
     #[inline]
     fn touch(&mut self, i: usize) {
-        if i < self.stable_len && !self.dirty_mark[i] {
-            self.dirty_mark[i] = true;
+        if i < self.stable_len && self.dirty_mark[i / 64] & (1 << (i % 64)) == 0 {
+            self.dirty_mark[i / 64] |= 1 << (i % 64);
             self.dirty.push(i as u32);
         }
     }
 
     /// From now on, remember which of today's objects change ([`Heap::changed_stable`]).
     pub fn mark_stable(&mut self) {
-        self.stable_len = self.slots.len();
-        self.dirty_mark = vec![false; self.stable_len];
+        self.stable_len = self.len;
+        self.dirty_mark = vec![0; self.stable_len.div_ceil(64)];
         self.dirty.clear();
     }
 
@@ -150,7 +174,7 @@ impl Heap {
 
     /// Marks everything reachable from `roots` and frees the rest.
     pub fn collect(&mut self, roots: &[Value]) {
-        let mut marked = vec![false; self.slots.len()];
+        let mut marked = vec![false; self.len];
         let mut stack: Vec<ObjId> = roots.iter().filter_map(|v| v.obj()).collect();
         let mut children = Vec::new();
         while let Some(id) = stack.pop() {
@@ -160,7 +184,7 @@ impl Heap {
             }
             marked[i] = true;
             children.clear();
-            if let Some(o) = &self.slots[i] {
+            if let Some(o) = self.slot(i) {
                 refs(o, &mut children);
             }
             for c in &children {
@@ -173,12 +197,12 @@ impl Heap {
         }
         self.live_bytes = 0;
         for (i, m) in marked.iter().enumerate() {
-            if !m && self.slots[i].is_some() {
-                self.slots[i] = None;
+            if !m && self.slot(i).is_some() {
+                *self.slot_mut(i) = None;
                 self.touch(i);
                 self.free.push(Reverse(i as u32));
                 self.live -= 1;
-            } else if let Some(o) = &self.slots[i] {
+            } else if let Some(o) = self.slot(i) {
                 self.live_bytes += approx_size(o);
             }
         }

@@ -18,22 +18,37 @@
 use crate::machine::{Frame, Machine, OnReturn, ThreadState, Wait};
 use crate::value::{IterState, Obj, ObjId, Value};
 
-/// Collects the state as words, then hashes them.
+/// Collects the state as little-endian words, then hashes them.
 struct Key<'a> {
     m: &'a Machine,
-    words: Vec<u64>,
+    words: Vec<u8>,
     /// Canonical numbers (plus one; 0: not met yet) of the objects made since the start, by
     /// id minus the stable count.
     ids: Vec<u32>,
     stable: usize,
     /// Objects numbered but not yet walked, in number order.
     queue: Vec<ObjId>,
+    /// A buffer for an object's references.
+    refs: Vec<Value>,
+}
+
+/// Buffers reused from one key to the next (keys are computed millions of times).
+#[derive(Default)]
+struct Buffers {
+    words: Vec<u8>,
+    ids: Vec<u32>,
+    queue: Vec<ObjId>,
+    refs: Vec<Value>,
+}
+
+thread_local! {
+    static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::new(Buffers::default());
 }
 
 impl Key<'_> {
     #[inline]
     fn u64(&mut self, x: u64) {
-        self.words.push(x);
+        self.words.extend_from_slice(&x.to_le_bytes());
     }
 
     fn bytes(&mut self, s: &[u8]) {
@@ -172,7 +187,8 @@ impl Key<'_> {
 
     /// Walks one object: its kind, its plain contents, and its references in order.
     fn walk(&mut self, o: &Obj) {
-        let mut refs = Vec::new();
+        let mut refs = std::mem::take(&mut self.refs);
+        refs.clear();
         match o {
             Obj::Str(s) => {
                 self.u64(30);
@@ -272,6 +288,7 @@ impl Key<'_> {
         }
         crate::heap::refs(o, &mut refs);
         self.values(&refs);
+        self.refs = refs;
     }
 }
 
@@ -279,12 +296,17 @@ impl Machine {
     /// The canonical key of this state (see the module documentation).
     #[must_use]
     pub fn state_key(&self) -> u128 {
+        let mut b = BUFFERS.with(|b| std::mem::take(&mut *b.borrow_mut()));
+        b.words.clear();
+        b.ids.clear();
+        b.queue.clear();
         let mut k = Key {
             m: self,
-            words: Vec::with_capacity(1024),
-            ids: Vec::new(),
+            words: b.words,
+            ids: b.ids,
             stable: self.heap.stable_count(),
-            queue: Vec::new(),
+            queue: b.queue,
+            refs: b.refs,
         };
         k.u64(u64::from(self.current));
         k.u64(u64::from(self.next_thread_name));
@@ -354,7 +376,15 @@ impl Machine {
             let m = k.m;
             k.walk(m.heap.get(o));
         }
-        let bytes: Vec<u8> = k.words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        xxhash_rust::xxh3::xxh3_128(&bytes)
+        let key = xxhash_rust::xxh3::xxh3_128(&k.words);
+        BUFFERS.with(|b| {
+            *b.borrow_mut() = Buffers {
+                words: k.words,
+                ids: k.ids,
+                queue: k.queue,
+                refs: k.refs,
+            };
+        });
+        key
     }
 }
