@@ -352,6 +352,32 @@ fn run_cmd(args: &RunArgs, expected: Option<RunRecord>) -> anyhow::Result<u8> {
     Ok(u8::try_from(result.end.exit_code.clamp(0, 255)).unwrap_or(1))
 }
 
+/// A program read, with its `-D` defines applied, and compiled.
+struct Loaded {
+    source: String,
+    defines: Vec<(String, String)>,
+    program: gilsim_compiler::Program,
+}
+
+/// Reads, rewrites and compiles `file`; `Ok(Err(code))` when it does not compile (the error
+/// is printed, `code` is the exit code).
+fn load(file: &str, define: &[String], profile: &Profile) -> anyhow::Result<Result<Loaded, u8>> {
+    let original = read_source(file)?;
+    let defines = parse_defines(define)?;
+    let source = match apply_defines(&original, &defines) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(render::compile_error(file, &original, &e))),
+    };
+    match gilsim_compiler::compile(&source, file, profile) {
+        Ok(program) => Ok(Ok(Loaded {
+            source,
+            defines,
+            program,
+        })),
+        Err(e) => Ok(Err(render::compile_error(file, &source, &e))),
+    }
+}
+
 fn parse_seeds(text: &str) -> anyhow::Result<std::ops::Range<u64>> {
     let (a, b) = text
         .split_once("..")
@@ -371,15 +397,13 @@ fn parse_seeds(text: &str) -> anyhow::Result<std::ops::Range<u64>> {
 fn sweep_cmd(args: &SweepArgs) -> anyhow::Result<u8> {
     let profile = Profile::parse(&args.python).map_err(anyhow::Error::msg)?;
     let seeds = parse_seeds(&args.seeds)?;
-    let original = read_source(&args.file)?;
-    let defines = parse_defines(&args.define)?;
-    let source = match apply_defines(&original, &defines) {
-        Ok(s) => s,
-        Err(e) => return Ok(render::compile_error(&args.file, &original, &e)),
-    };
-    let program = match gilsim_compiler::compile(&source, &args.file, &profile) {
-        Ok(p) => p,
-        Err(e) => return Ok(render::compile_error(&args.file, &source, &e)),
+    let Loaded {
+        source,
+        defines,
+        program,
+    } = match load(&args.file, &args.define, &profile)? {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
     };
     let cfg = RunConfig {
         file: args.file.clone(),
@@ -422,15 +446,13 @@ fn sweep_cmd(args: &SweepArgs) -> anyhow::Result<u8> {
 
 fn explore_cmd(args: &ExploreArgs) -> anyhow::Result<u8> {
     let profile = Profile::parse(&args.python).map_err(anyhow::Error::msg)?;
-    let original = read_source(&args.file)?;
-    let defines = parse_defines(&args.define)?;
-    let source = match apply_defines(&original, &defines) {
-        Ok(s) => s,
-        Err(e) => return Ok(render::compile_error(&args.file, &original, &e)),
-    };
-    let program = match gilsim_compiler::compile(&source, &args.file, &profile) {
-        Ok(p) => p,
-        Err(e) => return Ok(render::compile_error(&args.file, &source, &e)),
+    let Loaded {
+        source,
+        defines,
+        program,
+    } = match load(&args.file, &args.define, &profile)? {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
     };
     let cfg = RunConfig {
         file: args.file.clone(),

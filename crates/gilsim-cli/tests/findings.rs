@@ -3,37 +3,9 @@
 //! updates are exactly `expected - final`) and against the must-not-report list.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
-}
-
-fn gilsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gilsim"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run gilsim");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn write_tmp(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("gilsim-findings-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("tmp dir");
-    let p = dir.join(name);
-    std::fs::write(&p, text).expect("write");
-    p.to_string_lossy().into_owned()
-}
+use common::{gilsim, root, write_tmp};
 
 /// Runs `file` with `args` and returns (exit code, stdout, the run record).
 fn record(file: &str, args: &[&str]) -> (i32, String, Value) {

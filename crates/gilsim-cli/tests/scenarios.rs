@@ -1,34 +1,11 @@
 //! End-to-end tests: the lessons in `scenarios/` run through the `gilsim` binary and the
 //! library, with snapshots in the top-level `snapshots/` folder.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{gilsim, root, snapshot, write_tmp};
+use std::path::PathBuf;
 use std::process::Command;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
-}
-
-fn gilsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gilsim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run gilsim");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn snapshot(name: &str, text: &str) {
-    insta::with_settings!({snapshot_path => root().join("snapshots"), prepend_module_to_snapshot => false}, {
-        insta::assert_snapshot!(name, text);
-    });
-}
 
 #[test]
 fn counter_loses_updates_under_default_profile() {
@@ -620,14 +597,6 @@ fn replay_of_a_refused_schedule_is_refused_alike() {
         assert_eq!(rec["schedule"], schedule);
         assert_eq!(rec["outcome"]["status"], "schedule_error");
     }
-}
-
-fn write_tmp(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("gilsim-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_str().unwrap().to_string()
 }
 
 #[test]
