@@ -1569,6 +1569,12 @@ impl Machine {
             return Hot::Cold;
         };
         let code = Rc::clone(&f.code);
+        // Only the learner's frames are watched; the frame does not change inside the loop.
+        let mut detect = if DETECT && f.unit == 0 {
+            self.detect.as_deref_mut()
+        } else {
+            None
+        };
         // The counters live in registers while the loop runs and go back on every exit.
         let (mut now, mut steps) = (self.now, self.steps);
         let (mut instrs, mut checks) = (self.instrs_since_switch, self.checks_since_switch);
@@ -1585,7 +1591,7 @@ impl Machine {
                 f,
                 &code,
                 &mut self.heap,
-                self.detect.as_deref_mut(),
+                detect.as_deref_mut(),
                 (t as u32, steps),
                 &mut self.last_test_was_bool,
             ) {
