@@ -62,8 +62,21 @@ pub enum Decision {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyError(pub String);
 
+/// A copy of a policy in its current state (machines are cloned by the explorer); every
+/// `Clone` policy has it.
+pub trait PolicyClone {
+    /// The copy.
+    fn clone_box(&self) -> Box<dyn Policy>;
+}
+
+impl<T: Policy + Clone + 'static> PolicyClone for T {
+    fn clone_box(&self) -> Box<dyn Policy> {
+        Box::new(self.clone())
+    }
+}
+
 /// A switch policy.
-pub trait Policy {
+pub trait Policy: PolicyClone {
     /// At a check point of the running thread, with other runnable threads present: keep
     /// running or switch.
     ///
@@ -91,9 +104,6 @@ pub trait Policy {
 
     /// The resolved policy string stored in the run record (`slice:5ms`).
     fn describe(&self) -> String;
-
-    /// A copy of the policy in its current state (machines are cloned by the explorer).
-    fn clone_box(&self) -> Box<dyn Policy>;
 
     /// Whether the policy counts instructions ([`Policy::on_completed`] must be called).
     fn wants_instruction_counts(&self) -> bool {
@@ -263,9 +273,6 @@ impl Pct {
 }
 
 impl Policy for Pct {
-    fn clone_box(&self) -> Box<dyn Policy> {
-        Box::new(self.clone())
-    }
     fn at_check_point(
         &mut self,
         v: &SchedView<'_>,
@@ -363,9 +370,6 @@ pub struct Every {
 }
 
 impl Policy for Every {
-    fn clone_box(&self) -> Box<dyn Policy> {
-        Box::new(self.clone())
-    }
     fn at_check_point(
         &mut self,
         v: &SchedView<'_>,
@@ -421,9 +425,6 @@ pub struct Ticks {
 }
 
 impl Policy for Ticks {
-    fn clone_box(&self) -> Box<dyn Policy> {
-        Box::new(self.clone())
-    }
     fn at_check_point(
         &mut self,
         v: &SchedView<'_>,
@@ -481,9 +482,6 @@ impl Slice {
 }
 
 impl Policy for Slice {
-    fn clone_box(&self) -> Box<dyn Policy> {
-        Box::new(self.clone())
-    }
     fn at_check_point(
         &mut self,
         v: &SchedView<'_>,
@@ -555,9 +553,6 @@ pub fn format_duration(ns: u64) -> String {
 pub struct Io;
 
 impl Policy for Io {
-    fn clone_box(&self) -> Box<dyn Policy> {
-        Box::new(self.clone())
-    }
     fn at_check_point(
         &mut self,
         _v: &SchedView<'_>,
@@ -589,9 +584,6 @@ pub struct RandomP {
 }
 
 impl Policy for RandomP {
-    fn clone_box(&self) -> Box<dyn Policy> {
-        Box::new(self.clone())
-    }
     fn at_check_point(
         &mut self,
         v: &SchedView<'_>,

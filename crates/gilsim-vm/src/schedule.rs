@@ -254,9 +254,6 @@ impl Replay {
 }
 
 impl Policy for Replay {
-    fn clone_box(&self) -> Box<dyn Policy> {
-        Box::new(self.clone())
-    }
     fn at_check_point(
         &mut self,
         v: &SchedView<'_>,
