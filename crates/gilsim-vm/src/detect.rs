@@ -378,10 +378,11 @@ impl Detector {
         self.release_clock(t, container);
     }
 
-    /// Thread `site.thread` wrote `value` to location `loc`; `same_object` says the value is
-    /// the very object already stored there.
+    /// Thread `site.thread` wrote `value` to location `loc`, replacing `old` (`None`: the
+    /// location was empty).
     #[inline]
-    pub fn write(&mut self, loc: u32, site: Site, value: Value, same_object: bool) {
+    pub fn write(&mut self, loc: u32, site: Site, value: Value, old: Option<Value>) {
+        let same_object = matches!((old, value), (Some(Value::Obj(a)), Value::Obj(b)) if a == b);
         let t = site.thread as usize;
         if let Some(r) = self.last_read.get_mut(t) {
             *r = u32::MAX;

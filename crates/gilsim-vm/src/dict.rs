@@ -179,23 +179,26 @@ impl Dict {
         self.map.get_full(k).map(|(i, _, (_, v))| (i as u32, *v))
     }
 
-    /// Sets the value of `k` using a position hint; inserts when absent. Returns the position.
+    /// Sets the value of `k` using a position hint; inserts when absent. Returns the position
+    /// and the value it replaced, if any.
     #[inline(always)]
-    pub fn set_hinted(&mut self, k: &HKey, key: Value, v: Value, hint: u32) -> u32 {
+    pub fn set_hinted(
+        &mut self,
+        k: &HKey,
+        key: Value,
+        v: Value,
+        hint: u32,
+    ) -> (u32, Option<Value>) {
         if let Some((hk, slot)) = self.map.get_index_mut(hint as usize)
             && hk.hint_eq(k)
         {
-            slot.1 = v;
-            return hint;
+            return (hint, Some(std::mem::replace(&mut slot.1, v)));
         }
         match self.map.get_full_mut(k) {
-            Some((i, _, slot)) => {
-                slot.1 = v;
-                i as u32
-            }
+            Some((i, _, slot)) => (i as u32, Some(std::mem::replace(&mut slot.1, v))),
             None => {
                 let (i, _) = self.map.insert_full(k.clone(), (key, v));
-                i as u32
+                (i as u32, None)
             }
         }
     }

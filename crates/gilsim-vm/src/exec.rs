@@ -166,17 +166,12 @@ pub(crate) fn exec_hot<const DETECT: bool>(
                 .pop()
                 .expect("[gilsim internal bug] stack underflow");
             let hint = code.global_hint[a].get();
-            let old = match detect {
-                Some(_) => m.dict.get_hinted(&code.names[a], hint).map(|(_, v)| v),
-                None => None,
-            };
-            let i = m
+            let (i, old) = m
                 .dict
                 .set_hinted(&code.names[a], code.name_objs[a], v, hint);
             code.global_hint[a].set(i);
             if let Some(d) = detect {
-                let same = matches!((old, v), (Some(Value::Obj(x)), Value::Obj(y)) if x == y);
-                d.write(loc, site(f), v, same);
+                d.write(loc, site(f), v, old);
             }
             true
         }
@@ -1028,17 +1023,16 @@ impl Machine {
 
     fn store_global(&mut self, g: ObjId, code: &crate::machine::Code, a: usize, v: Value) {
         let k = code.name_objs[a];
-        let observed = self.observed();
-        let mut old = None;
-        if let Obj::Module(m) = self.heap.get_mut(g) {
-            let hint = code.global_hint[a].get();
-            if observed {
-                old = m.dict.get_hinted(&code.names[a], hint).map(|(_, v)| v);
+        let old = match self.heap.get_mut(g) {
+            Obj::Module(m) => {
+                let hint = code.global_hint[a].get();
+                let (i, old) = m.dict.set_hinted(&code.names[a], k, v, hint);
+                code.global_hint[a].set(i);
+                old
             }
-            let i = m.dict.set_hinted(&code.names[a], k, v, hint);
-            code.global_hint[a].set(i);
-        }
-        if observed {
+            _ => None,
+        };
+        if self.observed() {
             let loc = self.observe(Self::global_key(g, code, a), v, Some(old));
             code.global_loc[a].set(loc);
         }
@@ -1179,10 +1173,7 @@ impl Machine {
         };
         match old {
             None => d.read(loc, site, v),
-            Some(old) => {
-                let same = matches!((old, v), (Some(Value::Obj(a)), Value::Obj(b)) if a == b);
-                d.write(loc, site, v, same);
-            }
+            Some(old) => d.write(loc, site, v, old),
         }
         loc
     }
