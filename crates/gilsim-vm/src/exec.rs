@@ -1883,15 +1883,18 @@ impl Machine {
     /// A cleared vector from the pool of retired frames (or a new one).
     #[inline]
     pub(crate) fn spare_vec(&mut self) -> Vec<Value> {
-        self.vec_pool.pop().unwrap_or_else(|| Vec::with_capacity(8))
+        self.vec_pool
+            .0
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(8))
     }
 
     /// Returns a frame's vector to the pool.
     #[inline]
     pub(crate) fn recycle(&mut self, mut v: Vec<Value>) {
-        if self.vec_pool.len() < 256 && v.capacity() <= 1024 {
+        if self.vec_pool.0.len() < 256 && v.capacity() <= 1024 {
             v.clear();
-            self.vec_pool.push(v);
+            self.vec_pool.0.push(v);
         }
     }
 

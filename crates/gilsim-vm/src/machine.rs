@@ -261,6 +261,87 @@ pub struct VThread {
     pub started: bool,
 }
 
+/// Spare value vectors for new frames. A clone of the machine starts with none: the pool is
+/// a cache, and copying it would cost the explorer an allocation per spare vector per fork.
+#[derive(Debug, Default)]
+pub struct VecPool(pub(crate) Vec<Vec<Value>>);
+
+impl Clone for VecPool {
+    fn clone(&self) -> Self {
+        VecPool::default()
+    }
+}
+
+/// The threads by id, each shared copy-on-write between clones of a machine: the explorer
+/// forks machines at every choice, and a fork usually runs one thread before it is keyed and
+/// dropped, so only that thread is copied. Reading goes through [`Index`](std::ops::Index);
+/// writing through [`IndexMut`](std::ops::IndexMut) copies the thread first if it is shared.
+#[derive(Clone, Debug, Default)]
+pub struct Threads(Vec<Rc<VThread>>);
+
+impl Threads {
+    /// The number of threads (finished ones included).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there is no thread.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds a thread (its id is its index).
+    pub fn push(&mut self, t: VThread) {
+        self.0.push(Rc::new(t));
+    }
+
+    /// The thread with this id, if any.
+    #[must_use]
+    pub fn get(&self, i: usize) -> Option<&VThread> {
+        self.0.get(i).map(|t| &**t)
+    }
+
+    /// The thread with this id for writing, if any (copied first if shared).
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut VThread> {
+        self.0.get_mut(i).map(Rc::make_mut)
+    }
+
+    /// The threads in id order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &VThread> + ExactSizeIterator {
+        self.0.iter().map(|t| &**t)
+    }
+
+    /// The threads in id order, for writing (each copied first if shared).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut VThread> {
+        self.0.iter_mut().map(Rc::make_mut)
+    }
+}
+
+impl std::ops::Index<usize> for Threads {
+    type Output = VThread;
+    #[inline]
+    fn index(&self, i: usize) -> &VThread {
+        &self.0[i]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Threads {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut VThread {
+        Rc::make_mut(&mut self.0[i])
+    }
+}
+
+impl<'a> IntoIterator for &'a Threads {
+    type Item = &'a VThread;
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, Rc<VThread>>, fn(&Rc<VThread>) -> &VThread>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|t| &**t)
+    }
+}
+
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -375,10 +456,11 @@ pub struct Machine {
     pub profile: Profile,
     /// The heap.
     pub heap: Heap,
-    /// Compiled units; 0 is the user's program.
-    pub units: Vec<Unit>,
+    /// Compiled units; 0 is the user's program. Shared between clones (only an import adds
+    /// one).
+    pub units: Rc<Vec<Unit>>,
     /// Threads by id.
-    pub threads: Vec<VThread>,
+    pub threads: Threads,
     /// The running thread.
     pub current: u32,
     /// Virtual time in nanoseconds.
@@ -398,7 +480,7 @@ pub struct Machine {
     /// The `builtins` module.
     pub builtins: ObjId,
     /// Imported modules by name.
-    pub modules: BTreeMap<String, ObjId>,
+    pub modules: Rc<BTreeMap<String, ObjId>>,
     /// The `__main__` module.
     pub main_module: ObjId,
     /// The policy.
@@ -451,7 +533,7 @@ pub struct Machine {
     /// Depth of nested container comparisons (bounded like recursion).
     pub(crate) nesting: u32,
     /// Vectors of retired frames, reused by new ones (calls allocate nothing in the steady state).
-    pub(crate) vec_pool: Vec<Vec<Value>>,
+    pub(crate) vec_pool: VecPool,
     /// The policy's last promise of quiet (see [`Policy::quiet_until`]).
     pub(crate) quiet: Option<(u64, u64)>,
     /// `others_buf` (and `waiting_since_cache`) are up to date for this running thread.
@@ -558,8 +640,8 @@ impl Machine {
         let mut m = Machine {
             profile,
             heap: Heap::new(limits.max_objects),
-            units: Vec::new(),
-            threads: Vec::new(),
+            units: Rc::default(),
+            threads: Threads::default(),
             current: 0,
             now: 0,
             steps: 0,
@@ -569,7 +651,7 @@ impl Machine {
             stderr: Vec::new(),
             types: Rc::new(Types::default()),
             builtins: ObjId(0),
-            modules: BTreeMap::new(),
+            modules: Rc::default(),
             main_module: ObjId(0),
             policy,
             streams: Streams::new(seed),
@@ -595,7 +677,7 @@ impl Machine {
             quiet: None,
             starting: 0,
             next_wake: u64::MAX,
-            vec_pool: Vec::new(),
+            vec_pool: VecPool::default(),
             nesting: 0,
             others_valid_for: None,
             waiting_since_cache: 0,
@@ -673,7 +755,7 @@ impl Machine {
                     .collect(),
             }));
         }
-        self.units.push(Unit {
+        Rc::make_mut(&mut self.units).push(Unit {
             program: Rc::new(program),
             codes,
             bundled,
@@ -808,7 +890,7 @@ impl Machine {
             name: Rc::from(name),
             dict,
         })));
-        self.modules.insert(name.to_string(), o);
+        Rc::make_mut(&mut self.modules).insert(name.to_string(), o);
         o
     }
 
@@ -1746,8 +1828,9 @@ impl Machine {
     pub(crate) fn wake_timed(&mut self) {
         let now = self.now;
         self.next_wake = u64::MAX;
-        for th in &mut self.threads {
-            let ThreadState::Blocked(w) = th.state else {
+        // By index, reading first: only a thread that wakes is written (and so copied).
+        for k in 0..self.threads.len() {
+            let ThreadState::Blocked(w) = self.threads[k].state else {
                 continue;
             };
             let Some(at) = w.wake_time() else { continue };
@@ -1755,7 +1838,7 @@ impl Machine {
                 self.next_wake = self.next_wake.min(at);
                 continue;
             }
-            wake_from(th, w, now);
+            wake_from(&mut self.threads[k], w, now);
             self.others_valid_for = None;
         }
     }
@@ -1764,10 +1847,11 @@ impl Machine {
     pub(crate) fn wake_lock_waiters(&mut self, lock: ObjId) {
         self.others_valid_for = None;
         let now = self.now;
-        for th in &mut self.threads {
-            if let ThreadState::Blocked(Wait::Lock { lock: l, .. }) = th.state
+        for k in 0..self.threads.len() {
+            if let ThreadState::Blocked(Wait::Lock { lock: l, .. }) = self.threads[k].state
                 && l == lock
             {
+                let th = &mut self.threads[k];
                 th.state = ThreadState::Runnable;
                 th.ready_since = now;
             }
@@ -1786,8 +1870,9 @@ impl Machine {
     /// `t` has run an instruction: a thread blocked in `start()` for it goes on.
     fn wake_starters(&mut self, t: u32) {
         let now = self.now;
-        for th in &mut self.threads {
-            if th.state == ThreadState::Blocked(Wait::Started { thread: t }) {
+        for k in 0..self.threads.len() {
+            if self.threads[k].state == ThreadState::Blocked(Wait::Started { thread: t }) {
+                let th = &mut self.threads[k];
                 th.state = ThreadState::Runnable;
                 th.ready_since = now;
                 th.resume = Some(Value::None);
@@ -1803,10 +1888,11 @@ impl Machine {
         self.threads[id as usize].state = ThreadState::Done;
         self.others_valid_for = None;
         self.threads[id as usize].frames.clear();
-        for th in &mut self.threads {
-            if let ThreadState::Blocked(Wait::Join { thread, .. }) = th.state
+        for k in 0..self.threads.len() {
+            if let ThreadState::Blocked(Wait::Join { thread, .. }) = self.threads[k].state
                 && thread == id
             {
+                let th = &mut self.threads[k];
                 th.state = ThreadState::Runnable;
                 th.ready_since = now;
                 th.resume = Some(Value::None);
@@ -1925,7 +2011,7 @@ impl Machine {
         roots.extend(self.types.by_tag.values().map(|m| Value::Obj(*m)));
         roots.extend(self.types.exc.values().map(|m| Value::Obj(*m)));
         roots.push(Value::Obj(self.builtins));
-        for u in &self.units {
+        for u in self.units.iter() {
             for c in &u.codes {
                 roots.extend_from_slice(&c.consts);
                 roots.extend_from_slice(&c.name_objs);

@@ -353,7 +353,7 @@ impl Machine {
                 k.frame(f);
             }
         }
-        for (name, m) in &self.modules {
+        for (name, m) in self.modules.iter() {
             k.bytes(name.as_bytes());
             k.obj(*m);
         }
