@@ -60,6 +60,46 @@ mod tests {
     }
 
     #[test]
+    fn only_names_no_other_code_can_reach_are_private_to_the_module_body() {
+        let private = |src: &str| -> Vec<String> {
+            let p = gilsim_compiler::compile(src, "t.py", &gilsim_compiler::Profile::default())
+                .expect("compiles");
+            let flags = machine::main_private_names(&p);
+            let mut names: Vec<String> = p.codes[0]
+                .names
+                .iter()
+                .zip(flags)
+                .filter(|(_, f)| *f)
+                .map(|(n, _)| n.clone())
+                .collect();
+            names.sort();
+            names
+        };
+        let src = "import threading\nn = 0\nmine = 1\ndef w():\n    global n\n    n += 1\n\
+                   t = threading.Thread(target=w)\nt.start()\nmine = mine + n\nt.join()\n";
+        // `n` is named by `w`, `Thread` and `start` are attribute names of the module body
+        // (harmless: only LOAD_NAME/STORE_NAME consult the flags).
+        assert_eq!(
+            private(src),
+            ["Thread", "join", "mine", "start", "t", "threading", "w"]
+        );
+        // A name in a class body or a lambda is shared too.
+        let src = "k = 1\nclass C:\n    j = k\nf = lambda: f\n";
+        assert_eq!(private(src), ["C"]);
+        // Any door to a namespace as a whole makes every name shared.
+        for door in [
+            "globals()",
+            "vars()",
+            "sys.modules",
+            "x.__dict__",
+            "f.__globals__",
+        ] {
+            let src = format!("import sys\nx = 1\ndef f():\n    return {door}\n");
+            assert!(private(&src).is_empty(), "{door}");
+        }
+    }
+
+    #[test]
     fn schedule_text_round_trips() {
         let s = Schedule::parse("0:120 1:3+ 2@8").unwrap();
         assert_eq!(s.to_string(), "0:120 1:3+ 2@8");

@@ -35,6 +35,10 @@ pub struct Code {
     pub check: Vec<CheckAfter>,
     /// Per instruction: the profile skips the check before it.
     pub skip_before: Vec<bool>,
+    /// Per name: in the learner's module body, a module-level name that no other code
+    /// can reach (see [`main_private_names`]). Exploration treats its loads and stores
+    /// as the main thread's own business. All false elsewhere.
+    pub private_name: Vec<bool>,
     /// Per name: where it was last found in the globals dict (a hint, validated on use).
     pub global_hint: Vec<std::cell::Cell<u32>>,
     /// Per name: the detectors' location of that global (`u32::MAX` until first observed). A
@@ -564,6 +568,62 @@ pub struct Choice {
     pub why: Option<GiveUp>,
 }
 
+/// Names through which code could reach a module's namespace without naming each entry:
+/// while any of them appears anywhere in the program, no module name is private.
+const NAMESPACE_DOORS: &[&str] = &[
+    "globals",
+    "vars",
+    "locals",
+    "dir",
+    "eval",
+    "exec",
+    "compile",
+    "__import__",
+    "__dict__",
+    "__globals__",
+    "__main__",
+    "__builtins__",
+    "builtins",
+    "modules",
+    "importlib",
+    "inspect",
+];
+
+/// Per name of the learner's module body (`program.codes[0].names`): whether it is a
+/// module-level name only the module body can touch. Only the main thread runs the module
+/// body, so a load or store of such a name (by `LOAD_NAME`/`STORE_NAME` there) commutes with
+/// everything every other thread does, and exploration need not offer a switch before it.
+///
+/// A name is private when no other code object of the program (function, lambda, class body,
+/// comprehension) has it in its name table at all (attribute names included: an
+/// over-approximation, which only costs reduction), and the program mentions none of the
+/// [`NAMESPACE_DOORS`] through which a namespace can be read or written wholesale. Bundled
+/// modules have their own namespaces and cannot name the learner's.
+#[must_use]
+pub fn main_private_names(program: &Program) -> Vec<bool> {
+    let Some(module) = program.codes.first() else {
+        return Vec::new();
+    };
+    let mentions = |n: &str| {
+        program
+            .codes
+            .iter()
+            .any(|c| c.names.iter().chain(&c.varnames).any(|x| x == n))
+    };
+    if NAMESPACE_DOORS.iter().any(|d| mentions(d)) {
+        return vec![false; module.names.len()];
+    }
+    let shared: std::collections::BTreeSet<&str> = program.codes[1..]
+        .iter()
+        .flat_map(|c| c.names.iter().chain(&c.freevars).map(String::as_str))
+        .collect();
+    module
+        .names
+        .iter()
+        .map(|n| !shared.contains(n.as_str()))
+        .collect()
+}
+
 /// Virtual cost of one instruction, in nanoseconds (documented in docs/how-it-works.md).
 #[must_use]
 const fn cost_of(op: Op) -> u64 {
@@ -713,7 +773,12 @@ impl Machine {
     pub fn load_unit(&mut self, program: Program, bundled: bool) -> u16 {
         let mut codes = Vec::with_capacity(program.codes.len());
         let unit_idx = self.units.len() as u16;
-        for c in &program.codes {
+        let private = if bundled || unit_idx != 0 {
+            Vec::new()
+        } else {
+            main_private_names(&program)
+        };
+        for (ci, c) in program.codes.iter().enumerate() {
             let consts = c
                 .consts
                 .iter()
@@ -736,7 +801,13 @@ impl Machine {
                 .iter()
                 .map(|i| self.profile.skips_check_before(i.op))
                 .collect();
+            let private_name = if ci == 0 && private.len() == c.names.len() {
+                private.clone()
+            } else {
+                vec![false; c.names.len()]
+            };
             codes.push(Rc::new(Code {
+                private_name,
                 obj: c.clone(),
                 consts,
                 names,
@@ -1240,6 +1311,8 @@ impl Machine {
         let code = &f.code;
         let mut stack: Vec<Value> = f.stack.clone();
         let mut locals: Vec<(usize, Value)> = Vec::new();
+        let mut names: Vec<(usize, Value)> = Vec::new();
+        let module_body = f.unit == 0 && f.code_idx == 0 && f.names.is_none();
         let mut iter_next: Option<i64> = None;
         let mut pc = f.pc as usize;
         for _ in 0..64 {
@@ -1266,6 +1339,28 @@ impl Machine {
                 STORE_FAST => {
                     let Some(v) = stack.pop() else { return false };
                     locals.push((a, v));
+                }
+                // A module-level name only the module body (so only this thread) touches.
+                LOAD_NAME if module_body && code.private_name[a] => {
+                    let v = match names.iter().rev().find(|(i, _)| *i == a) {
+                        Some((_, v)) => *v,
+                        None => {
+                            let found = [f.globals, self.builtins].into_iter().find_map(|m| {
+                                match self.heap.get(m) {
+                                    Obj::Module(m) => m.dict.get(&code.names[a]),
+                                    _ => None,
+                                }
+                            });
+                            // Unbound: the NameError is the thread's own, but let it run as usual.
+                            let Some(v) = found else { return false };
+                            v
+                        }
+                    };
+                    stack.push(v);
+                }
+                STORE_NAME if module_body && code.private_name[a] => {
+                    let Some(v) = stack.pop() else { return false };
+                    names.push((a, v));
                 }
                 POP_TOP => {
                     stack.pop();
