@@ -483,7 +483,7 @@ fn explore_cmd(args: &ExploreArgs) -> anyhow::Result<u8> {
         full: args.no_reduction,
     };
     let started = std::time::Instant::now();
-    let report = gilsim_explore::explore(machine, &opts, render::explore_progress());
+    let report = gilsim_explore::explore(machine, &opts, render::explore_progress(opts.max_states));
     let elapsed = started.elapsed();
     let table = render::explore_table(&report, &cfg);
     let mut lanes = String::new();

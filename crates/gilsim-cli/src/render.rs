@@ -605,15 +605,23 @@ pub fn first_difference(a: &RunRecord, b: &RunRecord) -> Option<String> {
     None
 }
 
-/// A progress line on stderr for long explorations, on a terminal only.
-pub fn explore_progress() -> Option<Box<dyn FnMut(u64)>> {
+/// A progress spinner on stderr for long explorations, on a terminal only: states so far,
+/// the state limit and the time taken, cleared when the exploration ends.
+pub fn explore_progress(max_states: Option<u64>) -> Option<Box<dyn FnMut(u64)>> {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    Some(Box::new(|states| {
-        eprint!("\r  exploring… {} states", thousands(states));
-    }))
+    let limit = max_states.map_or(String::new(), |m| format!(" of at most {}", thousands(m)));
+    let bar = indicatif::ProgressBar::new_spinner()
+        .with_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "  {{spinner}} exploring: {{human_pos}} states{limit} · {{elapsed}}"
+            ))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        )
+        .with_finish(indicatif::ProgressFinish::AndClear);
+    Some(Box::new(move |states| bar.set_position(states)))
 }
 
 /// A short, one-line view of an outcome's stdout.
@@ -835,15 +843,22 @@ pub fn sweep_table(
     out
 }
 
-/// A progress line on stderr for long sweeps, on a terminal only.
+/// A progress bar on stderr for long sweeps, on a terminal only, cleared when the sweep ends.
 pub fn sweep_progress(total: u64) -> Option<Box<dyn FnMut(u64)>> {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    Some(Box::new(move |done| {
-        eprint!("\r  {done} of {total} runs");
-    }))
+    let bar = indicatif::ProgressBar::new(total)
+        .with_style(
+            indicatif::ProgressStyle::with_template(
+                "  sweeping [{bar:30}] {human_pos}/{human_len} runs · eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        )
+        .with_finish(indicatif::ProgressFinish::AndClear);
+    Some(Box::new(move |done| bar.set_position(done)))
 }
 
 fn thousands_big(n: &num_bigint::BigUint) -> String {

@@ -23,6 +23,7 @@ use gilsim_vm::machine::{Machine, RunEnd};
 use gilsim_vm::run::outcome_of;
 use num_bigint::BigUint;
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 /// What to explore and how far.
 #[derive(Clone, Debug, Default)]
@@ -139,8 +140,60 @@ pub struct Report {
     pub outcomes: Vec<OutcomeRow>,
 }
 
+/// A number of schedules: a machine integer while it fits, a wide one beyond (counts are
+/// exact however large; most states' counts are small, and a small one allocates nothing).
+#[derive(Clone, Debug)]
+enum Count {
+    Small(u128),
+    Big(Rc<BigUint>),
+}
+
+impl Count {
+    const ONE: Count = Count::Small(1);
+
+    fn add(&mut self, other: &Count) {
+        if let (Count::Small(a), Count::Small(b)) = (&*self, other)
+            && let Some(sum) = a.checked_add(*b)
+        {
+            *self = Count::Small(sum);
+            return;
+        }
+        *self = Count::Big(Rc::new(self.to_big() + other.to_big()));
+    }
+
+    fn to_big(&self) -> BigUint {
+        match self {
+            Count::Small(n) => BigUint::from(*n),
+            Count::Big(b) => (**b).clone(),
+        }
+    }
+}
+
 /// What is known of one state: per outcome, (schedules, fewest preemptions, option for it).
-type Summary = Vec<(u32, BigUint, u32, u32)>;
+/// Shared: a state met again hands its summary to every parent without copying it.
+type Summary = Rc<[(u32, Count, u32, u32)]>;
+
+/// Hashes a state key (already a 128-bit hash) by folding it: no second hash function.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u128(&mut self, k: u128) {
+        self.0 = (k as u64) ^ ((k >> 64) as u64);
+    }
+}
+
+type KeyMap<V> = HashMap<u128, V, std::hash::BuildHasherDefault<KeyHasher>>;
 
 enum Memo {
     /// Being explored (on the current path).
@@ -151,10 +204,10 @@ enum Memo {
 
 struct Explorer {
     opts: Options,
-    memo: HashMap<u128, Memo>,
+    memo: KeyMap<Memo>,
     outcomes: Vec<Outcome>,
     outcome_ids: BTreeMap<Outcome, u32>,
-    ends: HashMap<u128, u32>,
+    ends: KeyMap<u32>,
     cyclic: bool,
     stopped: Option<String>,
     progress: Option<Box<dyn FnMut(u64)>>,
@@ -169,7 +222,7 @@ struct Node {
     running: Option<u32>,
     next: usize,
     budget: Option<u32>,
-    summary: BTreeMap<u32, (BigUint, u32, u32)>,
+    summary: BTreeMap<u32, (Count, u32, u32)>,
 }
 
 impl Explorer {
@@ -198,7 +251,7 @@ impl Explorer {
             self.ends.insert(key, id);
             id
         };
-        vec![(id, BigUint::from(1u32), 0, u32::MAX)]
+        Rc::from([(id, Count::ONE, 0, u32::MAX)])
     }
 
     /// Runs `m` to its next choice or its end.
@@ -224,12 +277,12 @@ impl Explorer {
         }
     }
 
-    fn merge(into: &mut BTreeMap<u32, (BigUint, u32, u32)>, s: &Summary, extra: u32, option: u32) {
-        for (id, count, pre, _) in s {
+    fn merge(into: &mut BTreeMap<u32, (Count, u32, u32)>, s: &Summary, extra: u32, option: u32) {
+        for (id, count, pre, _) in s.iter() {
             let pre = pre.saturating_add(extra);
             match into.get_mut(id) {
                 Some(e) => {
-                    e.0 += count;
+                    e.0.add(count);
                     if pre < e.1 {
                         e.1 = pre;
                         e.2 = option;
@@ -257,7 +310,7 @@ impl Explorer {
         }
         self.memo.insert(root.key, Memo::Open);
         path.push(root);
-        let mut result = Summary::new();
+        let mut result: Summary = Rc::from([]);
         while let Some(node) = path.last_mut() {
             if node.next >= node.options.len() || self.stopped.is_some() {
                 let node = path.pop().expect("node");
@@ -351,10 +404,10 @@ pub fn explore(
     start.explore_reduce = !opts.full;
     let mut ex = Explorer {
         opts: opts.clone(),
-        memo: HashMap::new(),
+        memo: KeyMap::default(),
         outcomes: Vec::new(),
         outcome_ids: BTreeMap::new(),
-        ends: HashMap::new(),
+        ends: KeyMap::default(),
         cyclic: false,
         stopped: None,
         progress,
@@ -365,11 +418,11 @@ pub fn explore(
     let mut rows: Vec<OutcomeRow> = root
         .iter()
         .map(|(id, count, pre, _)| {
-            total += count;
+            total += count.to_big();
             let (choices, schedule) = ex.witness(initial.clone(), *id);
             OutcomeRow {
                 outcome: ex.outcomes[*id as usize].clone(),
-                schedules: count.clone(),
+                schedules: count.to_big(),
                 preemptions: *pre,
                 choices,
                 schedule,
