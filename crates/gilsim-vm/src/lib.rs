@@ -100,6 +100,30 @@ mod tests {
     }
 
     #[test]
+    fn only_lists_made_and_kept_by_the_module_body_are_private() {
+        let lists = |src: &str| -> Vec<String> {
+            let p = gilsim_compiler::compile(src, "t.py", &gilsim_compiler::Profile::default())
+                .expect("compiles");
+            let private = machine::main_private_names(&p);
+            let flags = machine::main_private_lists(&p, &private);
+            p.codes[0]
+                .names
+                .iter()
+                .zip(flags)
+                .filter(|(_, f)| *f)
+                .map(|(n, _)| n.clone())
+                .collect()
+        };
+        let src = "import threading\n\
+                   a = [threading.Thread() for _ in range(3)]\n\
+                   b = []\nb.append(1)\nc = []\nprint(c)\nd = list(range(2))\ne = []\nf = (e,)\n\
+                   for x in a:\n    pass\nfor x in b:\n    pass\n";
+        // `c` is passed to print, `d` is made by a call, `e` is put in a tuple; `f`, `x`
+        // and the module's other names never bind a list made by BUILD_LIST or a comprehension.
+        assert_eq!(lists(src), ["a", "b"]);
+    }
+
+    #[test]
     fn schedule_text_round_trips() {
         let s = Schedule::parse("0:120 1:3+ 2@8").unwrap();
         assert_eq!(s.to_string(), "0:120 1:3+ 2@8");

@@ -39,6 +39,10 @@ pub struct Code {
     /// can reach (see [`main_private_names`]). Exploration treats its loads and stores
     /// as the main thread's own business. All false elsewhere.
     pub private_name: Vec<bool>,
+    /// Per name: a private name that only ever binds a list the module body made itself and
+    /// only iterates or calls list methods on (see [`main_private_lists`]): iterating it is
+    /// the main thread's own business too.
+    pub private_list: Vec<bool>,
     /// Per name: where it was last found in the globals dict (a hint, validated on use).
     pub global_hint: Vec<std::cell::Cell<u32>>,
     /// Per name: the detectors' location of that global (`u32::MAX` until first observed). A
@@ -624,6 +628,73 @@ pub fn main_private_names(program: &Program) -> Vec<bool> {
         .collect()
 }
 
+/// List methods that neither hand the list itself to other code nor run any (`sort`'s `key`
+/// sees the items only).
+const LIST_METHODS: &[&str] = &[
+    "append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "index", "count",
+];
+
+/// Per name of the learner's module body: whether it is a private name (`private`, from
+/// [`main_private_names`]) that binds only lists no other thread can reach. That holds when
+/// every store of it in the module body stores a list made right there — `BUILD_LIST`, or a
+/// comprehension called on its iterator (`GET_ITER` then `CALL_FUNCTION 1`; the list a
+/// comprehension builds is nameable by no code) — and every load of it is followed by
+/// `GET_ITER` or by one of the [`LIST_METHODS`], so the list is never passed anywhere. Then
+/// `for t in threads:` reads a list only the main thread can see, and the exploration's
+/// lookahead follows its `FOR_ITER` as it follows a `range`. The lookahead still checks that
+/// the iterator's sequence is a list bound to such a name.
+#[must_use]
+pub fn main_private_lists(program: &Program, private: &[bool]) -> Vec<bool> {
+    use gilsim_compiler::Op::*;
+    let Some(module) = program.codes.first() else {
+        return Vec::new();
+    };
+    let mut ok: Vec<bool> = private.to_vec();
+    ok.resize(module.names.len(), false);
+    let mut stored = vec![false; module.names.len()];
+    let ins = &module.instrs;
+    for (k, i) in ins.iter().enumerate() {
+        let a = i.arg as usize;
+        let prev = |back: usize| k.checked_sub(back).map(|j| ins[j].op);
+        match i.op {
+            STORE_NAME | DELETE_NAME if a < ok.len() => {
+                let fresh = i.op == STORE_NAME
+                    && (prev(1) == Some(BUILD_LIST)
+                        || (prev(1) == Some(CALL_FUNCTION)
+                            && ins[k - 1].arg == 1
+                            && prev(2) == Some(GET_ITER)));
+                if !fresh {
+                    ok[a] = false;
+                }
+                stored[a] = true;
+            }
+            LOAD_NAME if a < ok.len() => {
+                let next = ins.get(k + 1);
+                let contained = next.is_some_and(|n| {
+                    n.op == GET_ITER
+                        || (n.op == LOAD_METHOD
+                            && module
+                                .names
+                                .get(n.arg as usize)
+                                .is_some_and(|m| LIST_METHODS.contains(&m.as_str())))
+                });
+                if !contained {
+                    ok[a] = false;
+                }
+            }
+            // Any other use of the name (a global access, an import into it) disqualifies it.
+            LOAD_GLOBAL | STORE_GLOBAL | DELETE_GLOBAL | IMPORT_NAME | IMPORT_FROM
+                if a < ok.len() =>
+            {
+                ok[a] = false;
+            }
+            _ => {}
+        }
+    }
+    // A name never stored by the module body binds no list of its own.
+    ok.iter().zip(stored).map(|(o, s)| *o && s).collect()
+}
+
 /// Virtual cost of one instruction, in nanoseconds (documented in docs/how-it-works.md).
 #[must_use]
 const fn cost_of(op: Op) -> u64 {
@@ -773,10 +844,12 @@ impl Machine {
     pub fn load_unit(&mut self, program: Program, bundled: bool) -> u16 {
         let mut codes = Vec::with_capacity(program.codes.len());
         let unit_idx = self.units.len() as u16;
-        let private = if bundled || unit_idx != 0 {
-            Vec::new()
+        let (private, lists) = if bundled || unit_idx != 0 {
+            (Vec::new(), Vec::new())
         } else {
-            main_private_names(&program)
+            let p = main_private_names(&program);
+            let l = main_private_lists(&program, &p);
+            (p, l)
         };
         for (ci, c) in program.codes.iter().enumerate() {
             let consts = c
@@ -801,13 +874,14 @@ impl Machine {
                 .iter()
                 .map(|i| self.profile.skips_check_before(i.op))
                 .collect();
-            let private_name = if ci == 0 && private.len() == c.names.len() {
-                private.clone()
+            let (private_name, private_list) = if ci == 0 && private.len() == c.names.len() {
+                (private.clone(), lists.clone())
             } else {
-                vec![false; c.names.len()]
+                (vec![false; c.names.len()], vec![false; c.names.len()])
             };
             codes.push(Rc::new(Code {
                 private_name,
+                private_list,
                 obj: c.clone(),
                 consts,
                 names,
@@ -1314,6 +1388,7 @@ impl Machine {
         let mut names: Vec<(usize, Value)> = Vec::new();
         let module_body = f.unit == 0 && f.code_idx == 0 && f.names.is_none();
         let mut iter_next: Option<i64> = None;
+        let mut seq_next: Option<usize> = None;
         let mut pc = f.pc as usize;
         for _ in 0..64 {
             let Some(ins) = code.obj.instrs.get(pc) else {
@@ -1407,6 +1482,49 @@ impl Machine {
                     bool_test = true;
                     if b == (ins.op == POP_JUMP_IF_TRUE) {
                         next = a;
+                    }
+                }
+                // A list only this thread can see (see `main_private_lists`), iterated.
+                FOR_ITER
+                    if module_body
+                        && matches!(stack.last(), Some(Value::Obj(o))
+                        if matches!(self.heap.get(*o), Obj::Iter(crate::value::IterState::Seq { .. }))) =>
+                {
+                    let Some(Value::Obj(o)) = stack.last().copied() else {
+                        return false;
+                    };
+                    let Obj::Iter(crate::value::IterState::Seq { seq, index }) = self.heap.get(o)
+                    else {
+                        return false;
+                    };
+                    let Obj::List(items) = self.heap.get(*seq) else {
+                        return false;
+                    };
+                    let bound_privately = code.private_list.iter().enumerate().any(|(n, &l)| {
+                        l && names
+                            .iter()
+                            .rev()
+                            .find(|(i, _)| *i == n)
+                            .map(|(_, v)| *v)
+                            .or_else(|| match self.heap.get(f.globals) {
+                                Obj::Module(m) => m.dict.get(&code.names[n]),
+                                _ => None,
+                            })
+                            == Some(Value::Obj(*seq))
+                    });
+                    if !bound_privately {
+                        return false;
+                    }
+                    let cur = seq_next.unwrap_or(*index);
+                    match items.get(cur) {
+                        Some(v) => {
+                            seq_next = Some(cur + 1);
+                            stack.push(*v);
+                        }
+                        None => {
+                            stack.pop();
+                            next = a;
+                        }
                     }
                 }
                 FOR_ITER => {
