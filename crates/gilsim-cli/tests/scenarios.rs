@@ -1163,3 +1163,27 @@ walk(compile(src, sys.argv[1], "exec"))
         );
     }
 }
+
+#[test]
+fn ticks_n_uses_its_own_n() {
+    // `ticks:N` used to take the machine's default check interval (100) whatever N was.
+    let switches = |policy: &str| {
+        let (_, out, err) = gilsim(&[
+            "run",
+            "scenarios/counter.py",
+            "-D",
+            "THREADS=2",
+            "-D",
+            "ITERATIONS=2000",
+            "--policy",
+            policy,
+            "--json",
+            "-",
+        ]);
+        let rec: serde_json::Value = serde_json::from_str(&out).expect(&err);
+        assert_eq!(rec["config"]["policy"], policy);
+        rec["stats"]["switches"].as_u64().unwrap()
+    };
+    let (few, many) = (switches("ticks:1000"), switches("ticks:10"));
+    assert!(many > 10 * few, "ticks:10 {many} switches, ticks:1000 {few}");
+}
