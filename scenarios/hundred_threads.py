@@ -3,6 +3,13 @@
 Each thread does a single increment, so a thread is rarely switched out in the middle
 of it: most runs end with 100. Find a seed where it does not (`gilsim run
 hundred_threads.py --policy random:0.2 --seed N`), and the lost update is there.
+
+Lesson:
+    topic: 4
+    shows: lost-updates
+    search: slice:5ms random:0.002
+    seeds: 0..20
+    explore: -D THREADS=2
 """
 import threading
 
