@@ -110,6 +110,15 @@ struct Args {
     policy: Option<String>,
     seed: Option<u64>,
     max_steps: Option<u64>,
+    /// The seeds of a sweep (`sweep:` only).
+    seeds: Option<std::ops::Range<u64>>,
+}
+
+/// Parses `A..B` with A < B.
+fn parse_range(text: &str) -> Option<std::ops::Range<u64>> {
+    let (a, b) = text.split_once("..")?;
+    let r = a.trim().parse().ok()?..b.trim().parse().ok()?;
+    (r.start < r.end).then_some(r)
 }
 
 impl Args {
@@ -142,6 +151,12 @@ impl Args {
                     let v = value()?;
                     args.seed = Some(v.parse().map_err(|_| format!("--seed {v}: not a seed"))?);
                 }
+                "--seeds" => {
+                    let v = value()?;
+                    args.seeds = Some(
+                        parse_range(v).ok_or_else(|| format!("--seeds {v}: write A..B, A < B"))?,
+                    );
+                }
                 "--max-steps" => {
                     let v = value()?;
                     args.max_steps = Some(
@@ -151,7 +166,7 @@ impl Args {
                 }
                 other => {
                     return Err(format!(
-                        "`{other}`: a lesson's runs take -D NAME=VALUE, --policy P, --seed N and --max-steps N"
+                        "`{other}`: a lesson's runs take -D NAME=VALUE, --policy P, --seed N, --max-steps N (and --seeds A..B in sweep:)"
                     ));
                 }
             }
@@ -169,6 +184,7 @@ impl Args {
             policy: over.policy.clone().or_else(|| self.policy.clone()),
             seed: over.seed.or(self.seed),
             max_steps: over.max_steps.or(self.max_steps),
+            seeds: over.seeds.clone().or_else(|| self.seeds.clone()),
         }
     }
 
@@ -186,6 +202,9 @@ impl Args {
         }
         if let Some(m) = self.max_steps {
             let _ = write!(out, " --max-steps {m}");
+        }
+        if let Some(r) = &self.seeds {
+            let _ = write!(out, " --seeds {}..{}", r.start, r.end);
         }
         out
     }
@@ -212,6 +231,7 @@ pub struct Lesson {
     run: Args,
     compare: Vec<Args>,
     explore: Option<Args>,
+    sweep: Option<Args>,
 }
 
 impl Lesson {
@@ -265,6 +285,7 @@ impl Lesson {
             run: Args::default(),
             compare: Vec::new(),
             explore: None,
+            sweep: None,
         };
         for (i, line) in lines.iter().enumerate().take(end).skip(block + 1) {
             let line_no = i + 1;
@@ -292,11 +313,15 @@ impl Lesson {
                     lesson.search = value.split_whitespace().map(str::to_string).collect();
                 }
                 "seeds" => {
-                    lesson.seeds = value
-                        .split_once("..")
-                        .and_then(|(a, b)| Some(a.trim().parse().ok()?..b.trim().parse().ok()?))
-                        .filter(|r: &std::ops::Range<u64>| r.start < r.end)
+                    lesson.seeds = parse_range(value)
                         .ok_or_else(|| bad(format!("seeds: `{value}` is not A..B with A < B")))?;
+                }
+                "sweep" => {
+                    let args = Args::parse(value, false).map_err(bad)?;
+                    if args.seeds.is_none() {
+                        return Err(bad("sweep: needs --seeds A..B".into()));
+                    }
+                    lesson.sweep = Some(args);
                 }
                 "run" => lesson.run = Args::parse(value, false).map_err(bad)?,
                 "compare" => {
@@ -309,7 +334,7 @@ impl Lesson {
                 "explore" => lesson.explore = Some(Args::parse(value, false).map_err(bad)?),
                 other => {
                     return Err(bad(format!(
-                        "`{other}` is not a lesson key; use topic, fix, shows, search, seeds, run, compare or explore"
+                        "`{other}` is not a lesson key; use topic, fix, shows, search, seeds, run, compare, sweep or explore"
                     )));
                 }
             }
@@ -586,6 +611,47 @@ fn explore_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), Le
     Ok(())
 }
 
+/// Runs a scenario once per seed, as `gilsim sweep` does, and renders the histogram.
+fn sweep_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), LessonError> {
+    let err = |message: String| LessonError {
+        file: lesson.file.clone(),
+        line: 0,
+        message,
+    };
+    let _ = writeln!(out, "{}", args.command("sweep", &lesson.file));
+    let source = apply_defines(lesson.source, &args.defines)
+        .map_err(|e| err(format!("sweep: {}", e.message)))?;
+    let profile = Profile::default();
+    let program = gilsim_compiler::compile(&source, &lesson.file, &profile)
+        .map_err(|e| err(format!("sweep: line {}: {}", e.line, e.message)))?;
+    let cfg = RunConfig {
+        file: lesson.file.clone(),
+        profile,
+        policy: args.policy.clone(),
+        seed: 0,
+        defines: args.defines.clone(),
+        limits: Limits {
+            max_steps: args.max_steps.unwrap_or(Limits::default().max_steps),
+            ..Limits::default()
+        },
+        schedule: None,
+        trace: None,
+        trace_steps: None,
+        detect: true,
+    };
+    let policy = gilsim_vm::run::make_policy(&cfg).map_err(err)?.describe();
+    let seeds = args.seeds.clone().unwrap_or(0..1);
+    // The report is the same for any number of workers; one keeps the lesson simple.
+    let report = gilsim_explore::sweep::sweep(&program, &cfg, seeds, 1, None).map_err(|e| {
+        err(match e {
+            SetupError::Usage(m) => m,
+            SetupError::Compile(e) => e.message,
+        })
+    })?;
+    out.push_str(&render::sweep_table(&report, &cfg, &policy));
+    Ok(())
+}
+
 /// The narrated lesson `name`.
 ///
 /// # Errors
@@ -756,6 +822,11 @@ pub fn narrate(name: &str) -> Result<String, LessonError> {
         }
     }
 
+    if let Some(args) = &lesson.sweep {
+        let _ = writeln!(out, "\n── many seeds ──");
+        sweep_text(&mut out, lesson, &lesson.run.and(args))?;
+    }
+
     if !lesson.compare.is_empty() {
         let _ = writeln!(out, "\n── side by side ──");
         for entry in &lesson.compare {
@@ -814,7 +885,7 @@ mod tests {
 
     #[test]
     fn a_lesson_block_is_read_and_checked() {
-        let src = "\"\"\"Title.\n\nProse.\n\nLesson:\n    topic: 3\n    fix: other.py\n    shows: lost-updates\n    search: slice:5ms io\n    seeds: 0..5\n    compare: -D A=1 | other --policy io\n    explore: -D A=2\n\"\"\"\nA = 3\n";
+        let src = "\"\"\"Title.\n\nProse.\n\nLesson:\n    topic: 3\n    fix: other.py\n    shows: lost-updates\n    search: slice:5ms io\n    seeds: 0..5\n    compare: -D A=1 | other --policy io\n    sweep: --policy io --seeds 0..9\n    explore: -D A=2\n\"\"\"\nA = 3\n";
         let l = Lesson::parse("x", src).unwrap().unwrap();
         assert_eq!(l.title, "Title.");
         assert_eq!(l.prose, vec!["Prose.".to_string()]);
@@ -822,7 +893,8 @@ mod tests {
         assert_eq!(l.shows, Some(Shows::LostUpdates));
         assert_eq!(l.seeds, 0..5);
         assert_eq!(l.compare[1].scenario.as_deref(), Some("other"));
-        assert_eq!(l.code_from, 14);
+        assert_eq!(l.sweep.unwrap().seeds, Some(0..9));
+        assert_eq!(l.code_from, 15);
         let bad = "\"\"\"T.\n\nLesson:\n    colour: red\n\"\"\"\n";
         let e = Lesson::parse("y", bad).unwrap_err();
         assert_eq!(e.line, 4);
