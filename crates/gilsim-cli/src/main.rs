@@ -19,7 +19,7 @@ use std::process::ExitCode;
     name = "gilsim",
     version,
     about = "gilsim — a deterministic simulator of CPython's threads and GIL, for learning race conditions",
-    after_help = "Exit codes: 0 finished, 1 uncaught exception, 2 usage/unsupported/corrupt record, 3 deadlock, 4 step limit (explore: search cut short), 5 replay diverged, 6 --fail-on found what it was asked to fail on.\nDocs: docs/cli.md, docs/how-it-works.md, docs/write-your-own-scenario.md"
+    after_help = "Exit codes: 0 finished, 1 uncaught exception, 2 usage/unsupported/corrupt record, 3 deadlock, 4 step limit (explore: search cut short), 5 replay diverged, 6 --fail-on found what it was asked to fail on.\nDocs: docs/cli.md, docs/how-it-works.md, docs/write-your-own-scenario.md, docs/lessons/"
 )]
 struct Cli {
     #[command(subcommand)]

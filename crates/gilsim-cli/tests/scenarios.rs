@@ -1220,3 +1220,55 @@ fn ticks_n_uses_its_own_n() {
         "ticks:10 {many} switches, ticks:1000 {few}"
     );
 }
+
+#[test]
+fn deterministic_scenarios_print_what_cpython_39_prints() {
+    let Some(py) = python39() else {
+        eprintln!("skipped: no CPython 3.9 under ~/.pyenv/versions");
+        return;
+    };
+    // The scenarios whose output does not depend on the interleaving, shrunk alike.
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        ("counter_locked", &[("ITERATIONS", "2000")]),
+        ("counter_acquire", &[("ITERATIONS", "2000")]),
+        ("counter_whole_loop", &[("ITERATIONS", "2000")]),
+        ("counter_class_locked", &[("ITERATIONS", "2000")]),
+        ("list_iadd", &[]),
+        ("sort_one_call", &[]),
+        ("cpu_bound", &[]),
+        ("io_bound", &[]),
+        ("requests_counter", &[]),
+        ("producer_consumer_queue", &[("ITEMS", "300")]),
+        ("check_then_act_locked", &[]),
+        ("deadlock_ordered", &[]),
+    ];
+    for (name, defines) in cases {
+        let file = format!("scenarios/{name}.py");
+        let mut src = std::fs::read_to_string(root().join(&file)).unwrap();
+        let mut args = vec!["run".to_string(), file.clone()];
+        for (n, v) in *defines {
+            let line = src
+                .lines()
+                .find(|l| l.starts_with(&format!("{n} = ")))
+                .unwrap()
+                .to_string();
+            src = src.replacen(&line, &format!("{n} = {v}"), 1);
+            args.extend(["-D".to_string(), format!("{n}={v}")]);
+        }
+        let out = Command::new(&py)
+            .arg("-c")
+            .arg(&src)
+            .env("PYTHONPATH", root().join("scenarios"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name} under CPython 3.9: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, got, err) = gilsim(&args);
+        assert_eq!(code, 0, "{name}: {err}");
+        assert_eq!(got, String::from_utf8_lossy(&out.stdout), "{name}");
+    }
+}
