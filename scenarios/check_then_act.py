@@ -5,7 +5,7 @@ between the check and the take, both see one apple and both take it: the stock g
 negative. The fix is to make the check and the take one step under a lock.
 
 Lesson:
-    topic: 7
+    topic: 7.1
     shows: check-then-act
     fix: check_then_act_locked
     explore:

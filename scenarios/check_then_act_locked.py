@@ -5,7 +5,7 @@ lock. The other buyer's check waits for the lock, so it sees the stock after the
 first buyer took the apple: exactly one apple is sold.
 
 Lesson:
-    topic: 7
+    topic: 7.2
     explore:
 """
 import threading

@@ -4,7 +4,7 @@
 waiting forever for a lock nobody will release.
 
 Lesson:
-    topic: 2
+    topic: 2.2
     explore: -D THREADS=2 -D ITERATIONS=2
 """
 import threading

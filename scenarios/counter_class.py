@@ -5,7 +5,7 @@ as the global counter, on an attribute instead. Threads sharing one Counter lose
 See counter_class_locked.py for the fix.
 
 Lesson:
-    topic: 5
+    topic: 5.1
     shows: lost-updates
     fix: counter_class_locked
     explore: -D THREADS=2 -D ITERATIONS=1

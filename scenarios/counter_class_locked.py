@@ -4,7 +4,7 @@ The lock lives inside the object it protects, so every caller is safe without kn
 about it.
 
 Lesson:
-    topic: 5
+    topic: 5.2
     explore: -D THREADS=2 -D ITERATIONS=1
 """
 import threading

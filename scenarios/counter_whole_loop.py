@@ -7,7 +7,7 @@ one thread after another, with far fewer lock operations and switches. Compare t
 two runs: same answer, different interleavings and virtual time.
 
 Lesson:
-    topic: 2
+    topic: 2.3
     explore: -D THREADS=2 -D ITERATIONS=2
     compare: counter_locked -D ITERATIONS=10000 | -D ITERATIONS=10000
 """

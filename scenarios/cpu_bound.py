@@ -7,7 +7,7 @@ little: the threads cost their own start-up and switches). Compare io_bound.py, 
 the threads spend their time waiting with the GIL released.
 
 Lesson:
-    topic: 10
+    topic: 10.1
     compare: -D THREADS=1 | -D THREADS=2 | -D THREADS=4
 """
 import threading

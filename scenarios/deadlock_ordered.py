@@ -5,7 +5,7 @@ waits for `a` and holds nothing), so no thread ever holds one lock while waiting
 lock the other holds: there is no cycle, and both finish.
 
 Lesson:
-    topic: 8
+    topic: 8.2
     explore:
 """
 import threading

@@ -8,7 +8,7 @@ latencies are virtual and drawn from the seed; under python3 the stub `requests.
 next to this file sleeps instead.)
 
 Lesson:
-    topic: 10
+    topic: 10.2
     compare: -D THREADS=1 | -D THREADS=2 | -D THREADS=4
 """
 import threading

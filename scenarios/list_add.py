@@ -4,7 +4,7 @@ BINARY_ADD makes a new list from the old one; if another thread stores its own n
 in between, this thread's STORE_GLOBAL throws that work away. Compare list_iadd.py.
 
 Lesson:
-    topic: 3
+    topic: 3.1
     shows: lost-updates
     fix: list_iadd
     explore: -D THREADS=2 -D ITERATIONS=2

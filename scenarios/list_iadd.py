@@ -5,7 +5,7 @@ that was already bound. Even if another thread runs between them, nothing is ove
 Compare list_add.py.
 
 Lesson:
-    topic: 3
+    topic: 3.2
     explore: -D THREADS=2 -D ITERATIONS=2
 """
 import threading

@@ -16,7 +16,7 @@ does not lock onto a loop like this; an exact round-robin is a teaching device, 
 is its trap.
 
 Lesson:
-    topic: 9
+    topic: 9.2
     compare: --policy every:100 | --policy every:101 | --policy every:100 -D SKEW=0 | --policy every:101 -D SKEW=0
 """
 import threading

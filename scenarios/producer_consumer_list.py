@@ -10,7 +10,7 @@ atomic; the check and the pop together are not. While the list is empty the
 consumers spin, burning their time slices. See producer_consumer_queue.py for the fix.
 
 Lesson:
-    topic: 11
+    topic: 11.1
     shows: exception
     search: slice:5ms random:0.01
     seeds: 0..3

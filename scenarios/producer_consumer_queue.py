@@ -6,7 +6,7 @@ putting one `None` per consumer, so each consumer knows when to stop and nothing
 left behind.
 
 Lesson:
-    topic: 11
+    topic: 11.2
     explore: -D ITEMS=1 -D CONSUMERS=2
 """
 import queue

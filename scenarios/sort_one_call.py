@@ -8,7 +8,7 @@ the watcher never sees a half-sorted list. A sort written in Python, swapping it
 one by one, would be switched out half-way.
 
 Lesson:
-    topic: 3
+    topic: 3.3
     explore: -D ITEMS=3 -D ROUNDS=2
 """
 import threading

@@ -9,7 +9,7 @@ counter correct: only a lock does. CPython 2.7 counted instructions instead (its
 check interval, `--policy ticks:100`).
 
 Lesson:
-    topic: 9
+    topic: 9.1
     compare: -D INTERVAL=1.0 | -D INTERVAL=0.005 | -D INTERVAL=0.0001 | -D INTERVAL=0.000001 | --policy ticks:1000 | --policy ticks:100
 """
 import sys

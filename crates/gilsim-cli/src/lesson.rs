@@ -223,7 +223,8 @@ pub struct Lesson {
     prose: Vec<String>,
     /// The first line of code after the docstring (1-based).
     code_from: usize,
-    topic: u32,
+    /// `topic: N` or `topic: N.M` (M orders the lessons within a topic).
+    topic: (u32, u32),
     fix: Option<String>,
     shows: Option<Shows>,
     search: Vec<String>,
@@ -277,7 +278,7 @@ impl Lesson {
             title: first.trim().to_string(),
             prose,
             code_from: end + 2,
-            topic: u32::MAX,
+            topic: (u32::MAX, 0),
             fix: None,
             shows: None,
             search: Vec::new(),
@@ -303,9 +304,12 @@ impl Lesson {
             let bad = |m: String| err(line_no, m);
             match key.trim() {
                 "topic" => {
-                    lesson.topic = value
+                    let (major, minor) = value.split_once('.').unwrap_or((value, "0"));
+                    lesson.topic = major
                         .parse()
-                        .map_err(|_| bad(format!("topic: `{value}` is not a number")))?;
+                        .ok()
+                        .zip(minor.parse().ok())
+                        .ok_or_else(|| bad(format!("topic: `{value}` is not N or N.M")))?;
                 }
                 "fix" => lesson.fix = Some(value.trim_end_matches(".py").to_string()),
                 "shows" => lesson.shows = Some(Shows::parse(value).map_err(bad)?),
@@ -889,7 +893,7 @@ mod tests {
         let l = Lesson::parse("x", src).unwrap().unwrap();
         assert_eq!(l.title, "Title.");
         assert_eq!(l.prose, vec!["Prose.".to_string()]);
-        assert_eq!((l.topic, l.fix.as_deref()), (3, Some("other")));
+        assert_eq!((l.topic, l.fix.as_deref()), ((3, 0), Some("other")));
         assert_eq!(l.shows, Some(Shows::LostUpdates));
         assert_eq!(l.seeds, 0..5);
         assert_eq!(l.compare[1].scenario.as_deref(), Some("other"));
