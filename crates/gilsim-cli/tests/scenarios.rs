@@ -1272,3 +1272,20 @@ fn deterministic_scenarios_print_what_cpython_39_prints() {
         assert_eq!(got, String::from_utf8_lossy(&out.stdout), "{name}");
     }
 }
+
+#[test]
+fn the_readme_tour_is_what_gilsim_prints() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let (_, out, err) = gilsim(&["run", "scenarios/counter.py"]);
+    let block = format!("$ gilsim run scenarios/counter.py\n{out}{err}```");
+    assert!(
+        readme.contains(&block),
+        "README.md's tour differs from the run; paste this in:\n{block}"
+    );
+    let (_, dis, _) = gilsim(&["dis", "scenarios/counter.py"]);
+    let line = dis
+        .lines()
+        .find(|l| l.contains("LOAD_GLOBAL              2 (i)"))
+        .unwrap();
+    assert!(readme.contains(line), "README.md's dis line is not {line}");
+}
