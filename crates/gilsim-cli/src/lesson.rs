@@ -392,42 +392,77 @@ struct Ran {
     cfg: RunConfig,
 }
 
+impl Lesson {
+    /// A mistake of this lesson that is not on one line of its file.
+    fn error(&self, message: String) -> LessonError {
+        LessonError {
+            file: self.file.clone(),
+            line: 0,
+            message,
+        }
+    }
+
+    /// The source with `args`' defines applied, and the config of a run, sweep or
+    /// exploration of it (`max_steps` unless `args` sets it).
+    fn config(
+        &self,
+        args: &Args,
+        max_steps: u64,
+        detect: bool,
+    ) -> Result<(String, RunConfig), LessonError> {
+        let source = apply_defines(self.source, &args.defines)
+            .map_err(|e| self.error(format!("-D in the lesson: {}", e.message)))?;
+        let cfg = RunConfig {
+            file: self.file.clone(),
+            profile: Profile::default(),
+            policy: args.policy.clone(),
+            seed: args.seed.unwrap_or(0),
+            defines: args.defines.clone(),
+            limits: Limits {
+                max_steps: args.max_steps.unwrap_or(max_steps),
+                ..Limits::default()
+            },
+            schedule: None,
+            trace: None,
+            trace_steps: None,
+            detect,
+        };
+        Ok((source, cfg))
+    }
+
+    /// [`Lesson::config`], compiled.
+    fn compiled(
+        &self,
+        args: &Args,
+        max_steps: u64,
+        detect: bool,
+    ) -> Result<(gilsim_compiler::Program, RunConfig), LessonError> {
+        let (source, cfg) = self.config(args, max_steps, detect)?;
+        let program = gilsim_compiler::compile(&source, &self.file, &cfg.profile)
+            .map_err(|e| self.setup_error(SetupError::Compile(e)))?;
+        Ok((program, cfg))
+    }
+
+    fn setup_error(&self, e: SetupError) -> LessonError {
+        match e {
+            SetupError::Compile(e) => {
+                self.error(format!("does not compile (line {}): {}", e.line, e.message))
+            }
+            SetupError::Usage(m) => self.error(m),
+        }
+    }
+}
+
 /// Runs one configuration of a scenario (its source with the defines applied).
 fn run(lesson: &Lesson, args: &Args, trace: Option<Option<usize>>) -> Result<Ran, LessonError> {
-    let err = |message: String| LessonError {
-        file: lesson.file.clone(),
-        line: 0,
-        message,
-    };
-    let source = apply_defines(lesson.source, &args.defines)
-        .map_err(|e| err(format!("-D in the lesson: {}", e.message)))?;
-    let cfg = RunConfig {
-        file: lesson.file.clone(),
-        profile: Profile::default(),
-        policy: args.policy.clone(),
-        seed: args.seed.unwrap_or(0),
-        defines: args.defines.clone(),
-        limits: Limits {
-            max_steps: args.max_steps.unwrap_or(Limits::default().max_steps),
-            ..Limits::default()
-        },
-        schedule: None,
-        trace,
-        trace_steps: None,
-        detect: true,
-    };
-    match run_source(&source, &cfg) {
-        Ok(result) => Ok(Ran {
-            result,
-            source,
-            cfg,
-        }),
-        Err(SetupError::Compile(e)) => Err(err(format!(
-            "does not compile (line {}): {}",
-            e.line, e.message
-        ))),
-        Err(SetupError::Usage(m)) => Err(err(m)),
-    }
+    let (source, cfg) = lesson.config(args, Limits::default().max_steps, true)?;
+    let cfg = RunConfig { trace, ..cfg };
+    let result = run_source(&source, &cfg).map_err(|e| lesson.setup_error(e))?;
+    Ok(Ran {
+        result,
+        source,
+        cfg,
+    })
 }
 
 /// Lines of program output, indented, cut short after [`SHOWN_LINES`].
@@ -575,36 +610,10 @@ fn findings_line(r: &RunResult) -> String {
 
 /// Explores a small configuration of a scenario and renders the outcome table.
 fn explore_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), LessonError> {
-    let err = |message: String| LessonError {
-        file: lesson.file.clone(),
-        line: 0,
-        message,
-    };
     let _ = writeln!(out, "{}", args.command("explore", &lesson.file));
-    let source = apply_defines(lesson.source, &args.defines)
-        .map_err(|e| err(format!("explore: {}", e.message)))?;
-    let profile = Profile::default();
-    let program = gilsim_compiler::compile(&source, &lesson.file, &profile)
-        .map_err(|e| err(format!("explore: line {}: {}", e.line, e.message)))?;
-    let cfg = RunConfig {
-        file: lesson.file.clone(),
-        profile,
-        policy: None,
-        seed: args.seed.unwrap_or(0),
-        defines: args.defines.clone(),
-        limits: Limits {
-            max_steps: args.max_steps.unwrap_or(1_000_000),
-            ..Limits::default()
-        },
-        schedule: None,
-        trace: None,
-        trace_steps: None,
-        detect: false,
-    };
-    let machine = gilsim_vm::run::machine_for(program, &cfg).map_err(|e| match e {
-        SetupError::Usage(m) => err(m),
-        SetupError::Compile(e) => err(e.message),
-    })?;
+    // As `gilsim explore`: each run stops after 1,000,000 instructions.
+    let (program, cfg) = lesson.compiled(args, 1_000_000, false)?;
+    let machine = gilsim_vm::run::machine_for(program, &cfg).map_err(|e| lesson.setup_error(e))?;
     let opts = gilsim_explore::Options {
         max_preemptions: None,
         max_states: Some(MAX_STATES),
@@ -617,41 +626,16 @@ fn explore_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), Le
 
 /// Runs a scenario once per seed, as `gilsim sweep` does, and renders the histogram.
 fn sweep_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), LessonError> {
-    let err = |message: String| LessonError {
-        file: lesson.file.clone(),
-        line: 0,
-        message,
-    };
     let _ = writeln!(out, "{}", args.command("sweep", &lesson.file));
-    let source = apply_defines(lesson.source, &args.defines)
-        .map_err(|e| err(format!("sweep: {}", e.message)))?;
-    let profile = Profile::default();
-    let program = gilsim_compiler::compile(&source, &lesson.file, &profile)
-        .map_err(|e| err(format!("sweep: line {}: {}", e.line, e.message)))?;
-    let cfg = RunConfig {
-        file: lesson.file.clone(),
-        profile,
-        policy: args.policy.clone(),
-        seed: 0,
-        defines: args.defines.clone(),
-        limits: Limits {
-            max_steps: args.max_steps.unwrap_or(Limits::default().max_steps),
-            ..Limits::default()
-        },
-        schedule: None,
-        trace: None,
-        trace_steps: None,
-        detect: true,
-    };
-    let policy = gilsim_vm::run::make_policy(&cfg).map_err(err)?.describe();
+    let (program, cfg) = lesson.compiled(args, Limits::default().max_steps, true)?;
+    let cfg = RunConfig { seed: 0, ..cfg };
+    let policy = gilsim_vm::run::make_policy(&cfg)
+        .map_err(|m| lesson.error(m))?
+        .describe();
     let seeds = args.seeds.clone().unwrap_or(0..1);
     // The report is the same for any number of workers; one keeps the lesson simple.
-    let report = gilsim_explore::sweep::sweep(&program, &cfg, seeds, 1, None).map_err(|e| {
-        err(match e {
-            SetupError::Usage(m) => m,
-            SetupError::Compile(e) => e.message,
-        })
-    })?;
+    let report = gilsim_explore::sweep::sweep(&program, &cfg, seeds, 1, None)
+        .map_err(|e| lesson.setup_error(e))?;
     out.push_str(&render::sweep_table(&report, &cfg, &policy));
     Ok(())
 }
@@ -786,11 +770,7 @@ pub fn narrate(name: &str) -> Result<String, LessonError> {
 
     if let Some(fix_name) = &lesson.fix {
         let Some(fix) = find(fix_name) else {
-            return Err(LessonError {
-                file: lesson.file.clone(),
-                line: 0,
-                message: format!("fix: there is no lesson `{fix_name}`"),
-            });
+            return Err(lesson.error(format!("fix: there is no lesson `{fix_name}`")));
         };
         let _ = writeln!(out, "\n── the fix: {} ──", fix.file);
         let _ = writeln!(out, "{}", fix.title);
@@ -835,11 +815,8 @@ pub fn narrate(name: &str) -> Result<String, LessonError> {
         let _ = writeln!(out, "\n── side by side ──");
         for entry in &lesson.compare {
             let target = match &entry.scenario {
-                Some(n) => find(n).ok_or_else(|| LessonError {
-                    file: lesson.file.clone(),
-                    line: 0,
-                    message: format!("compare: there is no lesson `{n}`"),
-                })?,
+                Some(n) => find(n)
+                    .ok_or_else(|| lesson.error(format!("compare: there is no lesson `{n}`")))?,
                 None => lesson,
             };
             let args = lesson.run.and(&Args {
