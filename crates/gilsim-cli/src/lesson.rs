@@ -217,7 +217,7 @@ pub struct Lesson {
     pub name: String,
     /// `scenarios/NAME.py`.
     pub file: String,
-    source: &'static str,
+    source: String,
     /// The docstring's first line.
     pub title: String,
     prose: Vec<String>,
@@ -236,13 +236,13 @@ pub struct Lesson {
 }
 
 impl Lesson {
-    /// Reads the lesson of a scenario: `Ok(None)` when its docstring has no `Lesson:` block
-    /// (a helper module such as `requests.py`).
+    /// Reads the lesson of a scenario (`file` as it is shown, `name` its stem): `Ok(None)` when
+    /// its docstring has no `Lesson:` block (a helper module such as `requests.py`).
     ///
     /// # Errors
     /// A line of the block that is not a known `key: value`.
-    pub fn parse(name: &str, source: &'static str) -> Result<Option<Lesson>, LessonError> {
-        let file = format!("scenarios/{name}.py");
+    pub fn parse(name: &str, file: &str, source: &str) -> Result<Option<Lesson>, LessonError> {
+        let file = file.to_string();
         let err = |line: usize, message: String| LessonError {
             file: file.clone(),
             line,
@@ -274,7 +274,7 @@ impl Lesson {
         let mut lesson = Lesson {
             name: name.to_string(),
             file: file.clone(),
-            source,
+            source: source.to_string(),
             title: first.trim().to_string(),
             prose,
             code_from: end + 2,
@@ -347,18 +347,66 @@ impl Lesson {
     }
 }
 
-/// Every lesson, in course order (by `topic:`, then by name).
+/// Every lesson built into gilsim, in course order (by `topic:`, then by name).
 ///
 /// # Errors
 /// The first scenario whose `Lesson:` block is wrong.
 pub fn all() -> Result<Vec<Lesson>, LessonError> {
     let mut out = Vec::new();
     for (name, source) in SCENARIOS {
-        if let Some(l) = Lesson::parse(name, source)? {
+        if let Some(l) = Lesson::parse(name, &format!("scenarios/{name}.py"), source)? {
             out.push(l);
         }
     }
     out.sort_by(|a, b| (a.topic, &a.name).cmp(&(b.topic, &b.name)));
+    Ok(out)
+}
+
+/// The lessons in the folder of `path` (a scenario of one's own, and the fixes and
+/// comparisons it names beside it), read from disk; file names are shown as `path` shows
+/// its folder.
+fn from_folder(path: &str) -> Result<Vec<Lesson>, LessonError> {
+    let unreadable = |message: String| LessonError {
+        file: path.to_string(),
+        line: 0,
+        message,
+    };
+    let dir = std::path::Path::new(path)
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    let shown = |stem: &str| {
+        if dir.as_os_str().is_empty() {
+            format!("{stem}.py")
+        } else {
+            format!("{}/{stem}.py", dir.display())
+        }
+    };
+    let folder = if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
+    };
+    let entries = std::fs::read_dir(folder)
+        .map_err(|e| unreadable(format!("cannot read its folder: {e}")))?;
+    let mut stems: Vec<String> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "py"))
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    stems.sort();
+    let mut out = Vec::new();
+    for stem in stems {
+        let file = shown(&stem);
+        let Ok(bytes) = std::fs::read(folder.join(format!("{stem}.py"))) else {
+            continue;
+        };
+        let Ok(source) = String::from_utf8(bytes) else {
+            continue;
+        };
+        if let Some(l) = Lesson::parse(&stem, &file, &source)? {
+            out.push(l);
+        }
+    }
     Ok(out)
 }
 
@@ -410,7 +458,7 @@ impl Lesson {
         max_steps: u64,
         detect: bool,
     ) -> Result<(String, RunConfig), LessonError> {
-        let source = apply_defines(self.source, &args.defines)
+        let source = apply_defines(&self.source, &args.defines)
             .map_err(|e| self.error(format!("-D in the lesson: {}", e.message)))?;
         let cfg = RunConfig {
             file: self.file.clone(),
@@ -645,16 +693,32 @@ fn sweep_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), Less
 /// # Errors
 /// An unknown name, a wrong `Lesson:` block, or a run the lesson asks for that cannot start.
 pub fn narrate(name: &str) -> Result<String, LessonError> {
-    let lessons = all()?;
+    // A path to a file of one's own is read from disk, with the lessons beside it.
+    let own = std::path::Path::new(name).is_file();
+    let lessons = if own { from_folder(name)? } else { all()? };
+    let given = name;
     let name = name.trim_end_matches(".py");
     let name = name.rsplit('/').next().unwrap_or(name);
     let find = |n: &str| lessons.iter().find(|l| l.name == n);
     let Some(lesson) = find(name) else {
+        if own {
+            return Err(LessonError {
+                file: given.to_string(),
+                line: 0,
+                message: "its docstring does not end with a `Lesson:` block; see docs/write-your-own-scenario.md".into(),
+            });
+        }
+        let path_like = given.ends_with(".py") || given.contains('/');
         return Err(LessonError {
-            file: format!("scenarios/{name}.py"),
+            file: if path_like {
+                given.to_string()
+            } else {
+                format!("scenarios/{name}.py")
+            },
             line: 0,
             message: format!(
-                "there is no such lesson; the lessons are {}",
+                "there is no such {}; the lessons are {}",
+                if path_like { "file" } else { "lesson" },
                 names(&lessons)
             ),
         });
@@ -777,8 +841,8 @@ pub fn narrate(name: &str) -> Result<String, LessonError> {
         let _ = writeln!(out, "what changes:");
         diff_text(
             &mut out,
-            lesson.source,
-            fix.source,
+            &lesson.source,
+            &fix.source,
             lesson.code_from - 1,
             fix.code_from - 1,
         );
@@ -867,7 +931,7 @@ mod tests {
     #[test]
     fn a_lesson_block_is_read_and_checked() {
         let src = "\"\"\"Title.\n\nProse.\n\nLesson:\n    topic: 3\n    fix: other.py\n    shows: lost-updates\n    search: slice:5ms io\n    seeds: 0..5\n    compare: -D A=1 | other --policy io\n    sweep: --policy io --seeds 0..9\n    explore: -D A=2\n\"\"\"\nA = 3\n";
-        let l = Lesson::parse("x", src).unwrap().unwrap();
+        let l = Lesson::parse("x", "x.py", src).unwrap().unwrap();
         assert_eq!(l.title, "Title.");
         assert_eq!(l.prose, vec!["Prose.".to_string()]);
         assert_eq!((l.topic, l.fix.as_deref()), ((3, 0), Some("other")));
@@ -877,11 +941,11 @@ mod tests {
         assert_eq!(l.sweep.unwrap().seeds, Some(0..9));
         assert_eq!(l.code_from, 15);
         let bad = "\"\"\"T.\n\nLesson:\n    colour: red\n\"\"\"\n";
-        let e = Lesson::parse("y", bad).unwrap_err();
+        let e = Lesson::parse("y", "y.py", bad).unwrap_err();
         assert_eq!(e.line, 4);
         assert!(e.message.contains("not a lesson key"), "{}", e.message);
         assert!(
-            Lesson::parse("z", "\"\"\"No block.\"\"\"\n")
+            Lesson::parse("z", "z.py", "\"\"\"No block.\"\"\"\n")
                 .unwrap()
                 .is_none()
         );

@@ -156,7 +156,8 @@ enum Command {
     /// List the lessons, or narrate one: the program, the run that shows the problem, how it
     /// happened, the fix, every interleaving of a small configuration.
     Lesson {
-        /// The lesson (a scenario's name, e.g. `counter`); without it, the list.
+        /// The lesson (a scenario's name, e.g. `counter`, or the path of a scenario of your own
+        /// with a `Lesson:` block); without it, the list.
         name: Option<String>,
     },
     /// Re-run a recorded run and check it reproduces byte for byte (exit 5 if not).

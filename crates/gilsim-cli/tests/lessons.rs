@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{gilsim, root, snapshot};
+use common::{gilsim, root, snapshot, write_tmp};
 
 /// The page of a lesson in `docs/lessons/`: a header and the lesson's text, verbatim.
 fn page(name: &str, title: &str, text: &str) -> String {
@@ -170,4 +170,38 @@ fn an_unknown_lesson_is_a_usage_error() {
         err.contains("scenarios/nope.py: there is no such lesson; the lessons are counter"),
         "{err}"
     );
+}
+
+#[test]
+fn a_scenario_of_ones_own_is_a_lesson_too() {
+    let fix = "\"\"\"The tellers take turns.\n\nLesson:\n    explore: -D DEPOSITS=1\n\"\"\"\nimport threading\n\nDEPOSITS = 50\nbalance = 0\nlock = threading.Lock()\n\n\ndef teller():\n    global balance\n    for k in range(DEPOSITS):\n        with lock:\n            balance = balance + 10\n\n\nts = [threading.Thread(target=teller) for _ in range(2)]\nfor t in ts:\n    t.start()\nfor t in ts:\n    t.join()\nprint(balance)\n";
+    let bank = "\"\"\"Two tellers deposit into one account without a lock.\n\nLesson:\n    shows: lost-updates\n    search: random:0.3\n    seeds: 0..10\n    fix: bank_locked\n    explore: -D DEPOSITS=1\n\"\"\"\nimport threading\n\nDEPOSITS = 50\nbalance = 0\n\n\ndef teller():\n    global balance\n    for k in range(DEPOSITS):\n        balance = balance + 10\n\n\nts = [threading.Thread(target=teller) for _ in range(2)]\nfor t in ts:\n    t.start()\nfor t in ts:\n    t.join()\nprint(balance)\n";
+    write_tmp("bank_locked.py", fix);
+    let path = write_tmp("bank.py", bank);
+    let (code, text, err) = gilsim(&["lesson", &path]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.contains("run 1 is the first to show lost updates"),
+        "{text}"
+    );
+    assert!(text.contains("updates to global balance"), "{text}");
+    assert!(
+        text.contains("── the fix: ") && text.contains("bank_locked.py ──"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with('+') && l.ends_with("│         with lock:")),
+        "{text}"
+    );
+    let plain = write_tmp("plain.py", "\"\"\"No lesson here.\"\"\"\nprint(1)\n");
+    let (code, _, err) = gilsim(&["lesson", &plain]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("its docstring does not end with a `Lesson:` block"),
+        "{err}"
+    );
+    let (code, _, err) = gilsim(&["lesson", "no/such.py"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no/such.py: there is no such file"), "{err}");
 }
