@@ -5,8 +5,10 @@ default; `sys.setswitchinterval(INTERVAL)` changes it. This is the lost-update c
 with the interval set by the program. A large interval means few switches, so few
 chances to be switched out between the load and the store of `i += 1`; a tiny one
 means a switch at almost every check point, and many lost updates. Neither makes the
-counter correct: only a lock does. CPython 2.7 counted instructions instead (its
-check interval, `--policy ticks:100`).
+counter correct: only a lock does. CPython 2.7 counted instead (its check interval,
+`--policy ticks:100`). Under the 3.9 profile `ticks:N` counts 3.9's check points, and an
+exact count locks onto the loop as `every:N` does (see phase_lock.py): the runs below
+show where the preemptions landed.
 
 Lesson:
     topic: 9.1
