@@ -3,6 +3,12 @@
 Each buyer checks that an apple is in stock, then takes it. If the other buyer runs
 between the check and the take, both see one apple and both take it: the stock goes
 negative. The fix is to make the check and the take one step under a lock.
+
+Lesson:
+    topic: 7.1
+    shows: check-then-act
+    fix: check_then_act_locked
+    explore:
 """
 import threading
 import time

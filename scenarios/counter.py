@@ -3,6 +3,12 @@
 `i += 1` is not one step: the thread loads `i`, adds 1, and stores the result. If another
 thread runs between the load and the store, its increments are overwritten when the first
 thread stores its stale result. On CPython 3.9 the final value is almost never 1,000,000.
+
+Lesson:
+    topic: 1
+    shows: lost-updates
+    fix: counter_locked
+    explore: -D THREADS=2 -D ITERATIONS=2
 """
 import threading
 

@@ -2,6 +2,10 @@
 
 `finally` releases the lock even if the increment raised, so no thread is left
 waiting forever for a lock nobody will release.
+
+Lesson:
+    topic: 2.2
+    explore: -D THREADS=2 -D ITERATIONS=2
 """
 import threading
 

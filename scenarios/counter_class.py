@@ -3,6 +3,12 @@
 `self.value += 1` compiles to LOAD_ATTR, INPLACE_ADD, STORE_ATTR: the same load-add-store
 as the global counter, on an attribute instead. Threads sharing one Counter lose updates.
 See counter_class_locked.py for the fix.
+
+Lesson:
+    topic: 5.1
+    shows: lost-updates
+    fix: counter_class_locked
+    explore: -D THREADS=2 -D ITERATIONS=1
 """
 import threading
 

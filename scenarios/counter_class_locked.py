@@ -2,6 +2,10 @@
 
 The lock lives inside the object it protects, so every caller is safe without knowing
 about it.
+
+Lesson:
+    topic: 5.2
+    explore: -D THREADS=2 -D ITERATIONS=1
 """
 import threading
 

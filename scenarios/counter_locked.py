@@ -3,6 +3,11 @@
 Only the thread holding the lock may load, add and store `i`, so no other thread's
 increment can land between this thread's load and its store. The total is always
 THREADS * ITERATIONS, under every policy and seed.
+
+Lesson:
+    topic: 2.1
+    explore: -D THREADS=2 -D ITERATIONS=2
+    compare: -D ITERATIONS=10000 | counter_whole_loop -D ITERATIONS=10000
 """
 import threading
 

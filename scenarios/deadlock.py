@@ -2,6 +2,12 @@
 
 Thread 1 holds `a` and waits for `b`; thread 2 holds `b` and waits for `a`. Neither can
 go on. The fix is a lock order: every thread takes `a` before `b`.
+
+Lesson:
+    topic: 8.1
+    shows: deadlock
+    fix: deadlock_ordered
+    explore:
 """
 import threading
 import time

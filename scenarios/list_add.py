@@ -2,11 +2,17 @@
 
 BINARY_ADD makes a new list from the old one; if another thread stores its own new list
 in between, this thread's STORE_GLOBAL throws that work away. Compare list_iadd.py.
+
+Lesson:
+    topic: 3.1
+    shows: lost-updates
+    fix: list_iadd
+    explore: -D THREADS=2 -D ITERATIONS=2
 """
 import threading
 
 THREADS = 4
-ITERATIONS = 10000
+ITERATIONS = 2000
 
 l = []
 

@@ -3,11 +3,15 @@
 INPLACE_ADD on a list extends the very list object and STORE_GLOBAL puts back the object
 that was already bound. Even if another thread runs between them, nothing is overwritten.
 Compare list_add.py.
+
+Lesson:
+    topic: 3.2
+    explore: -D THREADS=2 -D ITERATIONS=2
 """
 import threading
 
 THREADS = 4
-ITERATIONS = 10000
+ITERATIONS = 2000
 
 l = []
 

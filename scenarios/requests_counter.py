@@ -4,6 +4,10 @@ Each worker fetches URLs and counts the outcomes in a shared dict. The waiting o
 so ten threads finish far sooner than one would. `d['success'] += 1` is still a
 read-modify-write; here it is protected by a lock. (gilsim simulates the network: latency
 and status codes are virtual and drawn from the run's seed.)
+
+Lesson:
+    topic: 6
+    compare: --policy io | --policy slice:5ms | --policy random:0.5
 """
 import threading
 import requests

@@ -1,5 +1,6 @@
 //! The `gilsim` command line: the only place that prints.
 
+mod lesson;
 mod render;
 
 use anyhow::Context;
@@ -18,7 +19,7 @@ use std::process::ExitCode;
     name = "gilsim",
     version,
     about = "gilsim — a deterministic simulator of CPython's threads and GIL, for learning race conditions",
-    after_help = "Exit codes: 0 finished, 1 uncaught exception, 2 usage/unsupported/corrupt record, 3 deadlock, 4 step limit (explore: search cut short), 5 replay diverged, 6 --fail-on found what it was asked to fail on.\nDocs: docs/cli.md, docs/how-it-works.md, docs/write-your-own-scenario.md"
+    after_help = "Exit codes: 0 finished, 1 uncaught exception, 2 usage/unsupported/corrupt record, 3 deadlock, 4 step limit (explore: search cut short), 5 replay diverged, 6 --fail-on found what it was asked to fail on.\nDocs: docs/cli.md, docs/how-it-works.md, docs/write-your-own-scenario.md, docs/lessons/"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -152,6 +153,13 @@ enum Command {
     Explore(ExploreArgs),
     /// Run many seeds (in parallel) and print the outcome histogram with the first seed of each.
     Sweep(SweepArgs),
+    /// List the lessons, or narrate one: the program, the run that shows the problem, how it
+    /// happened, the fix, every interleaving of a small configuration.
+    Lesson {
+        /// The lesson (a scenario's name, e.g. `counter`, or the path of a scenario of your own
+        /// with a `Lesson:` block); without it, the list.
+        name: Option<String>,
+    },
     /// Re-run a recorded run and check it reproduces byte for byte (exit 5 if not).
     Replay {
         /// The run record (from `gilsim run --json PATH`).
@@ -224,6 +232,22 @@ fn real_main(cli: Cli) -> anyhow::Result<u8> {
         Command::Run(args) => run_cmd(&args, None),
         Command::Explore(args) => explore_cmd(&args),
         Command::Sweep(args) => sweep_cmd(&args),
+        Command::Lesson { name } => {
+            let text = match name {
+                None => lesson::list(),
+                Some(n) => lesson::narrate(&n),
+            };
+            match text {
+                Ok(t) => {
+                    print!("{t}");
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("gilsim lesson: {e}");
+                    Ok(2)
+                }
+            }
+        }
         Command::Replay { record } => {
             let text = std::fs::read_to_string(&record)
                 .with_context(|| format!("cannot read {record}"))?;

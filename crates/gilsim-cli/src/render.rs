@@ -47,7 +47,8 @@ pub fn compile_error(file: &str, source: &str, e: &CompileError) -> u8 {
     }
 }
 
-fn fmt_ns(ns: u64) -> String {
+/// Virtual time in the unit that reads best (`69.031 ms`).
+pub fn fmt_ns(ns: u64) -> String {
     if ns >= 1_000_000_000 {
         format!("{:.3} s", ns as f64 / 1e9)
     } else if ns >= 1_000_000 {
@@ -59,7 +60,8 @@ fn fmt_ns(ns: u64) -> String {
     }
 }
 
-fn thousands(n: u64) -> String {
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -515,7 +517,11 @@ pub fn trace(r: &RunResult, full: bool, notes: &[(u64, String)]) -> String {
             }
             Item::Gap(n) => {
                 flush(&mut out, &mut folded);
-                let _ = writeln!(out, "          … {} instructions …", thousands(*n));
+                let _ = writeln!(
+                    out,
+                    "          … {} …",
+                    plural(*n, "instruction", "instructions")
+                );
             }
         }
     }

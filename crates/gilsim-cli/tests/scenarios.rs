@@ -18,7 +18,7 @@ fn counter_loses_updates_under_default_profile() {
     assert_eq!(final_i + lost, 1_000_000);
     assert!(err.contains("Traceback (most recent call last):"));
     assert!(err.contains(&format!("AssertionError: {final_i}")));
-    assert!(err.contains("File \"scenarios/counter.py\", line 29, in <module>"));
+    assert!(err.contains("File \"scenarios/counter.py\", line 35, in <module>"));
 }
 
 #[test]
@@ -168,10 +168,10 @@ fn hand_written_schedule_loses_one_update() {
         .map(str::to_string)
         .collect();
     assert_eq!(entries.len(), 5, "{entries:?}");
-    // Hand-written: thread 1 runs until line 18 (`i += 1`), completes its LOAD_GLOBAL i and
+    // Hand-written: thread 1 runs until line 24 (`i += 1`), completes its LOAD_GLOBAL i and
     // is switched out; main starts thread 2, which increments i and ends; then `io` goes on
     // and thread 1 stores its stale 0 + 1.
-    let schedule = format!("{} 1@18 1:1 {} {}", entries[0], entries[2], entries[3]);
+    let schedule = format!("{} 1@24 1:1 {} {}", entries[0], entries[2], entries[3]);
     let mut args = base.to_vec();
     args.extend(["--schedule", &schedule]);
     let (code, out, err) = gilsim(&args);
@@ -183,7 +183,7 @@ fn hand_written_schedule_loses_one_update() {
 fn schedule_refuses_a_switch_where_none_is_possible() {
     let (code, _, err) = gilsim(&["run", "scenarios/counter.py", "--schedule", "0:3 1:1"]);
     assert_eq!(code, 5, "{err}");
-    assert!(err.contains("the schedule asks for a switch after LOAD_CONST (line 7) of thread 0, where CPython 3.9 cannot switch threads"), "{err}");
+    assert!(err.contains("the schedule asks for a switch after LOAD_CONST (line 13) of thread 0, where CPython 3.9 cannot switch threads"), "{err}");
     let (code, _, err) = gilsim(&["run", "scenarios/counter.py", "--schedule", "0:x"]);
     assert_eq!(code, 2, "{err}");
     assert!(
@@ -197,11 +197,11 @@ fn deadlock_names_each_wait() {
     let (code, _, err) = gilsim(&["run", "scenarios/deadlock.py"]);
     assert_eq!(code, 3, "{err}");
     assert!(
-        err.contains("thread 1 (Thread-1) waits at line 16 for a lock held by thread 2 (Thread-2)"),
+        err.contains("thread 1 (Thread-1) waits at line 22 for a lock held by thread 2 (Thread-2)"),
         "{err}"
     );
     assert!(
-        err.contains("thread 2 (Thread-2) waits at line 23 for a lock held by thread 1 (Thread-1)"),
+        err.contains("thread 2 (Thread-2) waits at line 29 for a lock held by thread 1 (Thread-1)"),
         "{err}"
     );
 }
@@ -706,6 +706,26 @@ fn every_scenario_runs_under_python3() {
         }
         let src = std::fs::read_to_string(&f).unwrap();
         let src = src.replacen("ITERATIONS = 100000", "ITERATIONS = 1000", 1);
+        // The step-limit lesson never ends under CPython either: it must still be running,
+        // without an error, after a second.
+        if f.file_name().unwrap() == "spin_forever.py" {
+            let mut child = Command::new("python3")
+                .arg("-c")
+                .arg(&src)
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            let still_running = child.try_wait().unwrap().is_none();
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                still_running,
+                "spin_forever.py ended under python3: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            continue;
+        }
         let out = Command::new("python3")
             .arg("-c")
             .arg(&src)
@@ -736,9 +756,19 @@ fn every_scenario_dis_and_report_snapshot() {
         let (code, out, err) = gilsim(&["dis", &rel]);
         assert_eq!(code, 0, "{rel}: {err}");
         snapshot(&format!("dis__{name}"), &out);
-        let (code, out, err) = gilsim(&["run", &rel]);
+        // A lesson's `run:` arguments (the step-limit lesson's --max-steps) are its default.
+        let src = std::fs::read_to_string(&f).unwrap();
+        let extra: Vec<&str> = src
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("run:"))
+            .map(|a| a.split_whitespace().collect())
+            .unwrap_or_default();
+        let mut args = vec!["run", rel.as_str()];
+        args.extend(&extra);
+        let (code, out, err) = gilsim(&args);
+        let shown = args.join(" ");
         let text =
-            format!("$ gilsim run {rel}\nexit code: {code}\n--- stdout\n{out}--- stderr\n{err}");
+            format!("$ gilsim {shown}\nexit code: {code}\n--- stdout\n{out}--- stderr\n{err}");
         snapshot(&format!("run__{name}"), &text);
     }
 }
@@ -1162,4 +1192,100 @@ walk(compile(src, sys.argv[1], "exec"))
             f.display()
         );
     }
+}
+
+#[test]
+fn ticks_n_uses_its_own_n() {
+    // `ticks:N` used to take the machine's default check interval (100) whatever N was.
+    let switches = |policy: &str| {
+        let (_, out, err) = gilsim(&[
+            "run",
+            "scenarios/counter.py",
+            "-D",
+            "THREADS=2",
+            "-D",
+            "ITERATIONS=2000",
+            "--policy",
+            policy,
+            "--json",
+            "-",
+        ]);
+        let rec: serde_json::Value = serde_json::from_str(&out).expect(&err);
+        assert_eq!(rec["config"]["policy"], policy);
+        rec["stats"]["switches"].as_u64().unwrap()
+    };
+    let (few, many) = (switches("ticks:1000"), switches("ticks:10"));
+    assert!(
+        many > 10 * few,
+        "ticks:10 {many} switches, ticks:1000 {few}"
+    );
+}
+
+#[test]
+fn deterministic_scenarios_print_what_cpython_39_prints() {
+    let Some(py) = python39() else {
+        eprintln!("skipped: no CPython 3.9 under ~/.pyenv/versions");
+        return;
+    };
+    // The scenarios whose output does not depend on the interleaving, shrunk alike.
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        ("counter_locked", &[("ITERATIONS", "2000")]),
+        ("counter_acquire", &[("ITERATIONS", "2000")]),
+        ("counter_whole_loop", &[("ITERATIONS", "2000")]),
+        ("counter_class_locked", &[("ITERATIONS", "2000")]),
+        ("list_iadd", &[]),
+        ("sort_one_call", &[]),
+        ("cpu_bound", &[]),
+        ("io_bound", &[]),
+        ("requests_counter", &[]),
+        ("producer_consumer_queue", &[("ITEMS", "300")]),
+        ("check_then_act_locked", &[]),
+        ("deadlock_ordered", &[]),
+    ];
+    for (name, defines) in cases {
+        let file = format!("scenarios/{name}.py");
+        let mut src = std::fs::read_to_string(root().join(&file)).unwrap();
+        let mut args = vec!["run".to_string(), file.clone()];
+        for (n, v) in *defines {
+            let line = src
+                .lines()
+                .find(|l| l.starts_with(&format!("{n} = ")))
+                .unwrap()
+                .to_string();
+            src = src.replacen(&line, &format!("{n} = {v}"), 1);
+            args.extend(["-D".to_string(), format!("{n}={v}")]);
+        }
+        let out = Command::new(&py)
+            .arg("-c")
+            .arg(&src)
+            .env("PYTHONPATH", root().join("scenarios"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name} under CPython 3.9: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, got, err) = gilsim(&args);
+        assert_eq!(code, 0, "{name}: {err}");
+        assert_eq!(got, String::from_utf8_lossy(&out.stdout), "{name}");
+    }
+}
+
+#[test]
+fn the_readme_tour_is_what_gilsim_prints() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let (_, out, err) = gilsim(&["run", "scenarios/counter.py"]);
+    let block = format!("$ gilsim run scenarios/counter.py\n{out}{err}```");
+    assert!(
+        readme.contains(&block),
+        "README.md's tour differs from the run; paste this in:\n{block}"
+    );
+    let (_, dis, _) = gilsim(&["dis", "scenarios/counter.py"]);
+    let line = dis
+        .lines()
+        .find(|l| l.contains("LOAD_GLOBAL              2 (i)"))
+        .unwrap();
+    assert!(readme.contains(line), "README.md's dis line is not {line}");
 }

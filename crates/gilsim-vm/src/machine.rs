@@ -497,7 +497,8 @@ pub struct Machine {
     pub streams: Streams,
     /// `sys.getswitchinterval()` in ns.
     pub switch_interval_ns: u64,
-    /// `sys.getcheckinterval()`.
+    /// The check interval the program set (2.7's `sys.setcheckinterval`); 0 while it has not,
+    /// so that `ticks:N` uses its own N.
     pub check_interval: u64,
     /// The schedule followed so far.
     pub recorder: Recorder,
@@ -787,7 +788,7 @@ impl Machine {
             policy,
             streams: Streams::new(seed),
             switch_interval_ns: profile.default_switch_interval_ns(),
-            check_interval: 100,
+            check_interval: 0,
             recorder: Recorder::default(),
             tracer: None,
             detect: None,

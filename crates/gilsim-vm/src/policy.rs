@@ -26,7 +26,7 @@ pub struct SchedView<'a> {
     pub instrs_since_switch: u64,
     /// `sys.getswitchinterval()` in nanoseconds.
     pub switch_interval_ns: u64,
-    /// `sys.getcheckinterval()` (2.7 ticks).
+    /// The check interval the program set (2.7 ticks), 0 while it has not.
     pub check_interval: u64,
     /// The source line of the next instruction of the running thread.
     pub next_line: u32,

@@ -1,0 +1,959 @@
+//! Lessons: the scenarios of `scenarios/`, narrated.
+//!
+//! A scenario is a lesson when its docstring ends with a `Lesson:` block of `key: value`
+//! lines (the format is in `docs/write-your-own-scenario.md`). The prose of a lesson is the
+//! docstring; everything else — which seed and policy show the problem, how it happened,
+//! the fix's run, the explored outcomes, the runs side by side — is computed here by running
+//! gilsim, so the text cannot drift from what gilsim does.
+
+use crate::render;
+use gilsim_compiler::{Profile, apply_defines};
+use gilsim_vm::Limits;
+use gilsim_vm::Status;
+use gilsim_vm::run::{RunConfig, RunResult, SetupError, run_source};
+use gilsim_vm::trace::{Item, SwitchReason};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Every `scenarios/*.py` of the workspace, `(name, source)` in name order, embedded at build
+/// time by `build.rs`.
+const SCENARIOS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/scenarios.rs"));
+
+/// How many distinct states one exploration in a lesson may visit before it stops.
+const MAX_STATES: u64 = 200_000;
+
+/// Lines of a run's stdout or stderr a lesson shows before it cuts them short.
+const SHOWN_LINES: usize = 12;
+
+/// A mistake in a lesson (its `Lesson:` block, or a run it asks for that cannot start):
+/// where it is and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LessonError {
+    /// The scenario file, as `scenarios/NAME.py`.
+    pub file: String,
+    /// The line of the file the mistake is on (1-based; 0 when it is not one line's).
+    pub line: usize,
+    /// What is wrong and what to write instead.
+    pub message: String,
+}
+
+impl std::fmt::Display for LessonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        } else {
+            write!(f, "{}: {}", self.file, self.message)
+        }
+    }
+}
+
+/// What the run of a lesson must show; the search stops at the first run that shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shows {
+    /// The detectors found lost updates.
+    LostUpdates,
+    /// The detectors found a check-then-act violation.
+    CheckThenAct,
+    /// Every live thread blocked forever.
+    Deadlock,
+    /// The main thread raised an uncaught exception.
+    Exception,
+    /// The run stopped at the step limit.
+    StepLimit,
+}
+
+impl Shows {
+    fn parse(text: &str) -> Result<Shows, String> {
+        Ok(match text {
+            "lost-updates" => Shows::LostUpdates,
+            "check-then-act" => Shows::CheckThenAct,
+            "deadlock" => Shows::Deadlock,
+            "exception" => Shows::Exception,
+            "step-limit" => Shows::StepLimit,
+            other => {
+                return Err(format!(
+                    "`shows: {other}`: write one of lost-updates, check-then-act, deadlock, exception, step-limit"
+                ));
+            }
+        })
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            Shows::LostUpdates => "lost updates",
+            Shows::CheckThenAct => "a check-then-act",
+            Shows::Deadlock => "a deadlock",
+            Shows::Exception => "an uncaught exception",
+            Shows::StepLimit => "the step limit",
+        }
+    }
+
+    fn seen_in(self, r: &RunResult) -> bool {
+        let f = &r.record.findings;
+        match self {
+            Shows::LostUpdates => !f.lost_updates.is_empty(),
+            Shows::CheckThenAct => !f.check_then_act.is_empty(),
+            Shows::Deadlock => r.end.status == Status::Deadlock,
+            Shows::Exception => r.end.status == Status::Exception,
+            Shows::StepLimit => r.end.status == Status::StepLimit,
+        }
+    }
+}
+
+/// The arguments of one run in a lesson, written as on the command line:
+/// `[SCENARIO] [-D NAME=VALUE]... [--policy P] [--seed N] [--max-steps N]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Args {
+    /// Another scenario to run instead of the lesson's own (`compare:` only).
+    scenario: Option<String>,
+    defines: Vec<(String, String)>,
+    policy: Option<String>,
+    seed: Option<u64>,
+    max_steps: Option<u64>,
+    /// The seeds of a sweep (`sweep:` only).
+    seeds: Option<std::ops::Range<u64>>,
+}
+
+/// Parses `A..B` with A < B.
+fn parse_range(text: &str) -> Option<std::ops::Range<u64>> {
+    let (a, b) = text.split_once("..")?;
+    let r = a.trim().parse().ok()?..b.trim().parse().ok()?;
+    (r.start < r.end).then_some(r)
+}
+
+impl Args {
+    fn parse(text: &str, scenario_allowed: bool) -> Result<Args, String> {
+        let mut args = Args::default();
+        let mut words = text.split_whitespace().peekable();
+        if scenario_allowed
+            && let Some(first) = words.peek()
+            && !first.starts_with('-')
+        {
+            args.scenario = Some(first.trim_end_matches(".py").to_string());
+            words.next();
+        }
+        while let Some(word) = words.next() {
+            let mut value = || {
+                words
+                    .next()
+                    .ok_or_else(|| format!("`{word}` needs a value after it"))
+            };
+            match word {
+                "-D" => {
+                    let d = value()?;
+                    let (n, v) = d
+                        .split_once('=')
+                        .ok_or_else(|| format!("-D {d}: write NAME=VALUE"))?;
+                    args.defines.push((n.to_string(), v.to_string()));
+                }
+                "--policy" => args.policy = Some(value()?.to_string()),
+                "--seed" => {
+                    let v = value()?;
+                    args.seed = Some(v.parse().map_err(|_| format!("--seed {v}: not a seed"))?);
+                }
+                "--seeds" => {
+                    let v = value()?;
+                    args.seeds = Some(
+                        parse_range(v).ok_or_else(|| format!("--seeds {v}: write A..B, A < B"))?,
+                    );
+                }
+                "--max-steps" => {
+                    let v = value()?;
+                    args.max_steps = Some(
+                        v.parse()
+                            .map_err(|_| format!("--max-steps {v}: not a number"))?,
+                    );
+                }
+                other => {
+                    return Err(format!(
+                        "`{other}`: a lesson's runs take -D NAME=VALUE, --policy P, --seed N, --max-steps N (and --seeds A..B in sweep:)"
+                    ));
+                }
+            }
+        }
+        Ok(args)
+    }
+
+    /// `self` with `over`'s settings on top (defines of `over` applied after).
+    fn and(&self, over: &Args) -> Args {
+        let mut defines = self.defines.clone();
+        defines.extend(over.defines.iter().cloned());
+        Args {
+            scenario: over.scenario.clone().or_else(|| self.scenario.clone()),
+            defines,
+            policy: over.policy.clone().or_else(|| self.policy.clone()),
+            seed: over.seed.or(self.seed),
+            max_steps: over.max_steps.or(self.max_steps),
+            seeds: over.seeds.clone().or_else(|| self.seeds.clone()),
+        }
+    }
+
+    /// The command line that makes this run.
+    fn command(&self, verb: &str, file: &str) -> String {
+        let mut out = format!("$ gilsim {verb} {file}");
+        for (n, v) in &self.defines {
+            let _ = write!(out, " -D {n}={v}");
+        }
+        if let Some(p) = &self.policy {
+            let _ = write!(out, " --policy {p}");
+        }
+        if let Some(s) = self.seed {
+            let _ = write!(out, " --seed {s}");
+        }
+        if let Some(m) = self.max_steps {
+            let _ = write!(out, " --max-steps {m}");
+        }
+        if let Some(r) = &self.seeds {
+            let _ = write!(out, " --seeds {}..{}", r.start, r.end);
+        }
+        out
+    }
+}
+
+/// A scenario read as a lesson: its docstring's prose and its `Lesson:` block.
+#[derive(Clone, Debug)]
+pub struct Lesson {
+    /// The scenario's name (its file name without `.py`).
+    pub name: String,
+    /// `scenarios/NAME.py`.
+    pub file: String,
+    source: String,
+    /// The docstring's first line.
+    pub title: String,
+    prose: Vec<String>,
+    /// The first line of code after the docstring (1-based).
+    code_from: usize,
+    /// `topic: N` or `topic: N.M` (M orders the lessons within a topic).
+    topic: (u32, u32),
+    fix: Option<String>,
+    shows: Option<Shows>,
+    search: Vec<String>,
+    seeds: std::ops::Range<u64>,
+    run: Args,
+    compare: Vec<Args>,
+    explore: Option<Args>,
+    sweep: Option<Args>,
+}
+
+impl Lesson {
+    /// Reads the lesson of a scenario (`file` as it is shown, `name` its stem): `Ok(None)` when
+    /// its docstring has no `Lesson:` block (a helper module such as `requests.py`).
+    ///
+    /// # Errors
+    /// A line of the block that is not a known `key: value`.
+    pub fn parse(name: &str, file: &str, source: &str) -> Result<Option<Lesson>, LessonError> {
+        let file = file.to_string();
+        let err = |line: usize, message: String| LessonError {
+            file: file.clone(),
+            line,
+            message,
+        };
+        let lines: Vec<&str> = source.lines().collect();
+        let Some(first) = lines.first().and_then(|l| l.strip_prefix("\"\"\"")) else {
+            return Ok(None);
+        };
+        let Some(end) = lines.iter().position(|l| l.trim_end().ends_with("\"\"\"")) else {
+            return Err(err(1, "the docstring does not end".into()));
+        };
+        if end == 0 {
+            return Ok(None);
+        }
+        let Some(block) = (1..end).find(|&i| lines[i].trim() == "Lesson:") else {
+            return Ok(None);
+        };
+        let mut prose: Vec<String> = lines[1..block]
+            .iter()
+            .map(|l| l.trim_end().to_string())
+            .collect();
+        while prose.first().is_some_and(String::is_empty) {
+            prose.remove(0);
+        }
+        while prose.last().is_some_and(String::is_empty) {
+            prose.pop();
+        }
+        let mut lesson = Lesson {
+            name: name.to_string(),
+            file: file.clone(),
+            source: source.to_string(),
+            title: first.trim().to_string(),
+            prose,
+            code_from: end + 2,
+            topic: (u32::MAX, 0),
+            fix: None,
+            shows: None,
+            search: Vec::new(),
+            seeds: 0..1,
+            run: Args::default(),
+            compare: Vec::new(),
+            explore: None,
+            sweep: None,
+        };
+        for (i, line) in lines.iter().enumerate().take(end).skip(block + 1) {
+            let line_no = i + 1;
+            let text = line.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let (key, value) = text.split_once(':').ok_or_else(|| {
+                err(
+                    line_no,
+                    format!("`{text}` in the Lesson: block is not `key: value`"),
+                )
+            })?;
+            let value = value.trim();
+            let bad = |m: String| err(line_no, m);
+            match key.trim() {
+                "topic" => {
+                    let (major, minor) = value.split_once('.').unwrap_or((value, "0"));
+                    lesson.topic = major
+                        .parse()
+                        .ok()
+                        .zip(minor.parse().ok())
+                        .ok_or_else(|| bad(format!("topic: `{value}` is not N or N.M")))?;
+                }
+                "fix" => lesson.fix = Some(value.trim_end_matches(".py").to_string()),
+                "shows" => lesson.shows = Some(Shows::parse(value).map_err(bad)?),
+                "search" => {
+                    lesson.search = value.split_whitespace().map(str::to_string).collect();
+                }
+                "seeds" => {
+                    lesson.seeds = parse_range(value)
+                        .ok_or_else(|| bad(format!("seeds: `{value}` is not A..B with A < B")))?;
+                }
+                "sweep" => {
+                    let args = Args::parse(value, false).map_err(bad)?;
+                    if args.seeds.is_none() {
+                        return Err(bad("sweep: needs --seeds A..B".into()));
+                    }
+                    lesson.sweep = Some(args);
+                }
+                "run" => lesson.run = Args::parse(value, false).map_err(bad)?,
+                "compare" => {
+                    lesson.compare = value
+                        .split('|')
+                        .map(|entry| Args::parse(entry, true))
+                        .collect::<Result<_, _>>()
+                        .map_err(bad)?;
+                }
+                "explore" => lesson.explore = Some(Args::parse(value, false).map_err(bad)?),
+                other => {
+                    return Err(bad(format!(
+                        "`{other}` is not a lesson key; use topic, fix, shows, search, seeds, run, compare, sweep or explore"
+                    )));
+                }
+            }
+        }
+        Ok(Some(lesson))
+    }
+}
+
+/// Every lesson built into gilsim, in course order (by `topic:`, then by name).
+///
+/// # Errors
+/// The first scenario whose `Lesson:` block is wrong.
+pub fn all() -> Result<Vec<Lesson>, LessonError> {
+    let mut out = Vec::new();
+    for (name, source) in SCENARIOS {
+        if let Some(l) = Lesson::parse(name, &format!("scenarios/{name}.py"), source)? {
+            out.push(l);
+        }
+    }
+    out.sort_by(|a, b| (a.topic, &a.name).cmp(&(b.topic, &b.name)));
+    Ok(out)
+}
+
+/// The lessons in the folder of `path` (a scenario of one's own, and the fixes and
+/// comparisons it names beside it), read from disk; file names are shown as `path` shows
+/// its folder.
+fn from_folder(path: &str) -> Result<Vec<Lesson>, LessonError> {
+    let unreadable = |message: String| LessonError {
+        file: path.to_string(),
+        line: 0,
+        message,
+    };
+    let dir = std::path::Path::new(path)
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    let shown = |stem: &str| {
+        if dir.as_os_str().is_empty() {
+            format!("{stem}.py")
+        } else {
+            format!("{}/{stem}.py", dir.display())
+        }
+    };
+    let folder = if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
+    };
+    let entries = std::fs::read_dir(folder)
+        .map_err(|e| unreadable(format!("cannot read its folder: {e}")))?;
+    let mut stems: Vec<String> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "py"))
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    stems.sort();
+    let mut out = Vec::new();
+    for stem in stems {
+        let file = shown(&stem);
+        let Ok(bytes) = std::fs::read(folder.join(format!("{stem}.py"))) else {
+            continue;
+        };
+        let Ok(source) = String::from_utf8(bytes) else {
+            continue;
+        };
+        if let Some(l) = Lesson::parse(&stem, &file, &source)? {
+            out.push(l);
+        }
+    }
+    Ok(out)
+}
+
+/// The list `gilsim lesson` prints: one line per lesson with its title.
+///
+/// # Errors
+/// As [`all`].
+pub fn list() -> Result<String, LessonError> {
+    let lessons = all()?;
+    let width = lessons.iter().map(|l| l.name.len()).max().unwrap_or(0);
+    let mut out = String::from("Lessons (`gilsim lesson NAME` narrates one):\n");
+    for l in &lessons {
+        let _ = writeln!(out, "  {:<width$}  {}", l.name, l.title);
+    }
+    Ok(out)
+}
+
+/// The names of the lessons, for a message about a name that is not one.
+fn names(lessons: &[Lesson]) -> String {
+    lessons
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One run of a lesson: its result, the source it ran (defines applied) and its config.
+struct Ran {
+    result: RunResult,
+    source: String,
+    cfg: RunConfig,
+}
+
+impl Lesson {
+    /// A mistake of this lesson that is not on one line of its file.
+    fn error(&self, message: String) -> LessonError {
+        LessonError {
+            file: self.file.clone(),
+            line: 0,
+            message,
+        }
+    }
+
+    /// The source with `args`' defines applied, and the config of a run, sweep or
+    /// exploration of it (`max_steps` unless `args` sets it).
+    fn config(
+        &self,
+        args: &Args,
+        max_steps: u64,
+        detect: bool,
+    ) -> Result<(String, RunConfig), LessonError> {
+        let source = apply_defines(&self.source, &args.defines)
+            .map_err(|e| self.error(format!("-D in the lesson: {}", e.message)))?;
+        let cfg = RunConfig {
+            file: self.file.clone(),
+            profile: Profile::default(),
+            policy: args.policy.clone(),
+            seed: args.seed.unwrap_or(0),
+            defines: args.defines.clone(),
+            limits: Limits {
+                max_steps: args.max_steps.unwrap_or(max_steps),
+                ..Limits::default()
+            },
+            schedule: None,
+            trace: None,
+            trace_steps: None,
+            detect,
+        };
+        Ok((source, cfg))
+    }
+
+    /// [`Lesson::config`], compiled.
+    fn compiled(
+        &self,
+        args: &Args,
+        max_steps: u64,
+        detect: bool,
+    ) -> Result<(gilsim_compiler::Program, RunConfig), LessonError> {
+        let (source, cfg) = self.config(args, max_steps, detect)?;
+        let program = gilsim_compiler::compile(&source, &self.file, &cfg.profile)
+            .map_err(|e| self.setup_error(SetupError::Compile(e)))?;
+        Ok((program, cfg))
+    }
+
+    fn setup_error(&self, e: SetupError) -> LessonError {
+        match e {
+            SetupError::Compile(e) => {
+                self.error(format!("does not compile (line {}): {}", e.line, e.message))
+            }
+            SetupError::Usage(m) => self.error(m),
+        }
+    }
+}
+
+/// Runs one configuration of a scenario (its source with the defines applied).
+fn run(lesson: &Lesson, args: &Args, trace: Option<Option<usize>>) -> Result<Ran, LessonError> {
+    let (source, cfg) = lesson.config(args, Limits::default().max_steps, true)?;
+    let cfg = RunConfig { trace, ..cfg };
+    let result = run_source(&source, &cfg).map_err(|e| lesson.setup_error(e))?;
+    Ok(Ran {
+        result,
+        source,
+        cfg,
+    })
+}
+
+/// Lines of program output, indented, cut short after [`SHOWN_LINES`].
+fn output_block(out: &mut String, what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{what}:");
+    for l in lines.iter().take(SHOWN_LINES) {
+        let _ = writeln!(out, "  {l}");
+    }
+    if lines.len() > SHOWN_LINES {
+        let _ = writeln!(out, "  … {} more lines", lines.len() - SHOWN_LINES);
+    }
+}
+
+/// A run as the learner would see it: the command, the program's output, gilsim's report.
+fn run_text(out: &mut String, args: &Args, r: &RunResult, source: &str) {
+    let _ = writeln!(out, "{}", args.command("run", &r.record.config.file));
+    output_block(out, "stdout", &r.stdout);
+    output_block(out, "stderr", &r.stderr);
+    out.push_str(&render::report(r, source, render::Colour::Off, true));
+}
+
+/// The program's code (after the docstring) with its line numbers.
+fn program_text(out: &mut String, lesson: &Lesson) {
+    for (i, line) in lesson.source.lines().enumerate().skip(lesson.code_from - 1) {
+        if line.is_empty() {
+            let _ = writeln!(out, "{:>4} │", i + 1);
+        } else {
+            let _ = writeln!(out, "{:>4} │ {line}", i + 1);
+        }
+    }
+}
+
+/// The lines that differ between two programs, as `-`/`+` lines with their line numbers and
+/// one line of context (a longest-common-subsequence diff).
+fn diff_text(out: &mut String, old: &str, new: &str, skip_old: usize, skip_new: usize) {
+    let a: Vec<&str> = old.lines().collect();
+    let b: Vec<&str> = new.lines().collect();
+    let (a0, b0) = (skip_old.min(a.len()), skip_new.min(b.len()));
+    let (a, b) = (&a[a0..], &b[b0..]);
+    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    // (sign, line number, text)
+    let mut ops: Vec<(char, usize, &str)> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            ops.push((' ', b0 + j + 1, b[j]));
+            i += 1;
+            j += 1;
+        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            ops.push(('-', a0 + i + 1, a[i]));
+            i += 1;
+        } else {
+            ops.push(('+', b0 + j + 1, b[j]));
+            j += 1;
+        }
+    }
+    let near = |k: usize| {
+        (k.saturating_sub(1)..=(k + 1).min(ops.len().saturating_sub(1))).any(|m| ops[m].0 != ' ')
+    };
+    let mut skipped = false;
+    for (k, (sign, line, text)) in ops.iter().enumerate() {
+        if *sign == ' ' && !near(k) {
+            skipped = true;
+            continue;
+        }
+        if skipped {
+            let _ = writeln!(out, "       ⋮");
+            skipped = false;
+        }
+        let _ = writeln!(out, "{}", format!("{sign} {line:>4} │ {text}").trim_end());
+    }
+}
+
+/// Where a run's preemptions landed: the instruction each preempted thread had just run, with
+/// how often, most often first.
+fn preempted_after(r: &RunResult) -> Vec<(String, u64)> {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut last: Option<gilsim_vm::trace::Row> = None;
+    for item in &r.trace {
+        match item {
+            Item::Row(row) => last = Some(*row),
+            Item::Switch { reason, .. } => {
+                if let (SwitchReason::Interval, Some(row)) = (reason, last) {
+                    let unit = &r.machine.units[row.unit as usize];
+                    let code = &unit.codes[row.code as usize].obj;
+                    let place = if unit.bundled {
+                        format!("inside {}", unit.program.filename.trim_end_matches(".py"))
+                    } else {
+                        format!(
+                            "L{} {}",
+                            code.lines[row.pc as usize],
+                            code.instrs[row.pc as usize].op.name()
+                        )
+                    };
+                    *counts.entry(place).or_default() += 1;
+                }
+                last = None;
+            }
+            Item::Gap(_) => last = None,
+        }
+    }
+    let mut v: Vec<(String, u64)> = counts.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+/// The findings of a run in one line.
+fn findings_line(r: &RunResult) -> String {
+    let f = &r.record.findings;
+    let mut parts = Vec::new();
+    let lost: u64 = f.lost_updates.iter().map(|l| l.count).sum();
+    if lost > 0 {
+        parts.push(format!("lost {} updates", render::thousands(lost)));
+    }
+    let cta: u64 = f.check_then_act.iter().map(|c| c.count).sum();
+    if cta > 0 {
+        parts.push(format!("check-then-act {} times", render::thousands(cta)));
+    }
+    if !f.races.is_empty() {
+        parts.push("unsynchronised accesses".to_string());
+    }
+    if f.deadlock.is_some() || r.end.status == Status::Deadlock {
+        parts.push("deadlock".to_string());
+    }
+    if parts.is_empty() {
+        "no findings".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Explores a small configuration of a scenario and renders the outcome table.
+fn explore_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), LessonError> {
+    let _ = writeln!(out, "{}", args.command("explore", &lesson.file));
+    // As `gilsim explore`: each run stops after 1,000,000 instructions.
+    let (program, cfg) = lesson.compiled(args, 1_000_000, false)?;
+    let machine = gilsim_vm::run::machine_for(program, &cfg).map_err(|e| lesson.setup_error(e))?;
+    let opts = gilsim_explore::Options {
+        max_preemptions: None,
+        max_states: Some(MAX_STATES),
+        full: false,
+    };
+    let report = gilsim_explore::explore(machine, &opts, None);
+    out.push_str(&render::explore_table(&report, &cfg));
+    Ok(())
+}
+
+/// Runs a scenario once per seed, as `gilsim sweep` does, and renders the histogram.
+fn sweep_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), LessonError> {
+    let _ = writeln!(out, "{}", args.command("sweep", &lesson.file));
+    let (program, cfg) = lesson.compiled(args, Limits::default().max_steps, true)?;
+    let cfg = RunConfig { seed: 0, ..cfg };
+    let policy = gilsim_vm::run::make_policy(&cfg)
+        .map_err(|m| lesson.error(m))?
+        .describe();
+    let seeds = args.seeds.clone().unwrap_or(0..1);
+    // The report is the same for any number of workers; one keeps the lesson simple.
+    let report = gilsim_explore::sweep::sweep(&program, &cfg, seeds, 1, None)
+        .map_err(|e| lesson.setup_error(e))?;
+    out.push_str(&render::sweep_table(&report, &cfg, &policy));
+    Ok(())
+}
+
+/// The narrated lesson `name`.
+///
+/// # Errors
+/// An unknown name, a wrong `Lesson:` block, or a run the lesson asks for that cannot start.
+pub fn narrate(name: &str) -> Result<String, LessonError> {
+    // A path to a file of one's own is read from disk, with the lessons beside it.
+    let own = std::path::Path::new(name).is_file();
+    let lessons = if own { from_folder(name)? } else { all()? };
+    let given = name;
+    let name = name.trim_end_matches(".py");
+    let name = name.rsplit('/').next().unwrap_or(name);
+    let find = |n: &str| lessons.iter().find(|l| l.name == n);
+    let Some(lesson) = find(name) else {
+        if own {
+            return Err(LessonError {
+                file: given.to_string(),
+                line: 0,
+                message: "its docstring does not end with a `Lesson:` block; see docs/write-your-own-scenario.md".into(),
+            });
+        }
+        let path_like = given.ends_with(".py") || given.contains('/');
+        return Err(LessonError {
+            file: if path_like {
+                given.to_string()
+            } else {
+                format!("scenarios/{name}.py")
+            },
+            line: 0,
+            message: format!(
+                "there is no such {}; the lessons are {}",
+                if path_like { "file" } else { "lesson" },
+                names(&lessons)
+            ),
+        });
+    };
+    let mut out = String::new();
+    let rule = "═".repeat(60usize.saturating_sub(lesson.name.len() + 12));
+    let _ = writeln!(out, "══ lesson {} {rule}", lesson.name);
+    let _ = writeln!(out, "{}", lesson.title);
+    if !lesson.prose.is_empty() {
+        out.push('\n');
+        for l in &lesson.prose {
+            let _ = writeln!(out, "{l}");
+        }
+    }
+    for other in lessons
+        .iter()
+        .filter(|l| l.fix.as_deref() == Some(&lesson.name))
+    {
+        let _ = writeln!(
+            out,
+            "\nThis is the fix in lesson {} (`gilsim lesson {}`).",
+            other.name, other.name
+        );
+    }
+
+    let _ = writeln!(out, "\n── the program: {} ──", lesson.file);
+    program_text(&mut out, lesson);
+
+    // The run that shows the problem: the first of the search that shows it.
+    let (args, shown) = match lesson.shows {
+        None => {
+            let _ = writeln!(out, "\n── the run ──");
+            (lesson.run.clone(), run(lesson, &lesson.run, None)?)
+        }
+        Some(shows) => {
+            let _ = writeln!(out, "\n── the run that shows {} ──", shows.words());
+            let policies: Vec<Option<String>> = if lesson.search.is_empty() {
+                vec![lesson.run.policy.clone()]
+            } else {
+                lesson.search.iter().cloned().map(Some).collect()
+            };
+            let mut tried = 0u64;
+            let mut found = None;
+            'search: for policy in &policies {
+                for seed in lesson.seeds.clone() {
+                    let args = lesson.run.and(&Args {
+                        policy: policy.clone(),
+                        seed: Some(seed),
+                        ..Args::default()
+                    });
+                    let ran = run(lesson, &args, None)?;
+                    tried += 1;
+                    if shows.seen_in(&ran.result) {
+                        found = Some((args, ran));
+                        break 'search;
+                    }
+                }
+            }
+            let space = format!(
+                "polic{} {} × seeds {}..{}",
+                if policies.len() == 1 { "y" } else { "ies" },
+                policies
+                    .iter()
+                    .map(|p| p.clone().unwrap_or_else(|| "(default)".into()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                lesson.seeds.start,
+                lesson.seeds.end
+            );
+            match found {
+                Some(found) if tried == 1 && lesson.search.is_empty() => {
+                    let _ = writeln!(
+                        out,
+                        "the first run, with the default policy, shows {}:",
+                        shows.words()
+                    );
+                    found
+                }
+                Some(found) => {
+                    let _ = writeln!(
+                        out,
+                        "searched {space} in order; run {tried} is the first to show {}:",
+                        shows.words()
+                    );
+                    found
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "none of the {tried} runs of {space} shows {}; the first of them:",
+                        shows.words()
+                    );
+                    let args = lesson.run.and(&Args {
+                        policy: policies[0].clone(),
+                        seed: Some(lesson.seeds.start),
+                        ..Args::default()
+                    });
+                    let ran = run(lesson, &args, None)?;
+                    (args, ran)
+                }
+            }
+        }
+    };
+    run_text(&mut out, &args, &shown.result, &shown.source);
+
+    let f = &shown.result.record.findings;
+    if !f.lost_updates.is_empty() || !f.check_then_act.is_empty() {
+        out.push('\n');
+        let record = &shown.result.record;
+        let lanes = crate::explain_lanes(&shown.source, &shown.cfg, record);
+        out.push_str(&render::explain(record, &shown.source, lanes.as_deref()));
+    }
+
+    if let Some(fix_name) = &lesson.fix {
+        let Some(fix) = find(fix_name) else {
+            return Err(lesson.error(format!("fix: there is no lesson `{fix_name}`")));
+        };
+        let _ = writeln!(out, "\n── the fix: {} ──", fix.file);
+        let _ = writeln!(out, "{}", fix.title);
+        let _ = writeln!(out, "what changes:");
+        diff_text(
+            &mut out,
+            &lesson.source,
+            &fix.source,
+            lesson.code_from - 1,
+            fix.code_from - 1,
+        );
+        let _ = writeln!(out, "the same policy and seed:");
+        let fix_args = Args {
+            scenario: None,
+            ..args.clone()
+        };
+        let ran = run(fix, &fix_args, None)?;
+        run_text(&mut out, &fix_args, &ran.result, &ran.source);
+    }
+
+    let fix_explore = lesson
+        .fix
+        .as_deref()
+        .and_then(find)
+        .and_then(|fix| fix.explore.as_ref().map(|e| (fix, e)));
+    if lesson.explore.is_some() || fix_explore.is_some() {
+        let _ = writeln!(out, "\n── every interleaving of a small configuration ──");
+        if let Some(e) = &lesson.explore {
+            explore_text(&mut out, lesson, e)?;
+        }
+        if let Some((fix, e)) = fix_explore {
+            explore_text(&mut out, fix, e)?;
+        }
+    }
+
+    if let Some(args) = &lesson.sweep {
+        let _ = writeln!(out, "\n── many seeds ──");
+        sweep_text(&mut out, lesson, &lesson.run.and(args))?;
+    }
+
+    if !lesson.compare.is_empty() {
+        let _ = writeln!(out, "\n── side by side ──");
+        for entry in &lesson.compare {
+            let target = match &entry.scenario {
+                Some(n) => find(n)
+                    .ok_or_else(|| lesson.error(format!("compare: there is no lesson `{n}`")))?,
+                None => lesson,
+            };
+            let args = lesson.run.and(&Args {
+                scenario: None,
+                ..entry.clone()
+            });
+            let r = run(target, &args, Some(Some(1)))?.result;
+            let _ = writeln!(out, "{}", args.command("run", &target.file));
+            let stdout = String::from_utf8_lossy(&r.stdout)
+                .trim_end()
+                .replace('\n', " ⏎ ");
+            let status = match r.end.status {
+                Status::Finished => format!("exit {}", r.end.exit_code),
+                Status::Exception => "exception (exit 1)".to_string(),
+                Status::Deadlock => "deadlock (exit 3)".to_string(),
+                Status::StepLimit => "step limit (exit 4)".to_string(),
+                _ => format!("exit {}", r.end.exit_code),
+            };
+            let stats = &r.record.stats;
+            let _ = writeln!(
+                out,
+                "  stdout: {stdout} · {status} · policy {} · {} instructions · {} switches · virtual time {}",
+                r.record.config.policy,
+                render::thousands(stats.steps),
+                render::thousands(stats.switches),
+                render::fmt_ns(stats.virtual_ns)
+            );
+            let _ = writeln!(out, "  {}", findings_line(&r));
+            let landed = preempted_after(&r);
+            if !landed.is_empty() {
+                let shown: Vec<String> = landed
+                    .iter()
+                    .take(5)
+                    .map(|(p, n)| format!("{p} ×{}", render::thousands(*n)))
+                    .collect();
+                let more = if landed.len() > 5 { ", …" } else { "" };
+                let _ = writeln!(out, "  preempted after: {}{more}", shown.join(", "));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lesson_block_is_read_and_checked() {
+        let src = "\"\"\"Title.\n\nProse.\n\nLesson:\n    topic: 3\n    fix: other.py\n    shows: lost-updates\n    search: slice:5ms io\n    seeds: 0..5\n    compare: -D A=1 | other --policy io\n    sweep: --policy io --seeds 0..9\n    explore: -D A=2\n\"\"\"\nA = 3\n";
+        let l = Lesson::parse("x", "x.py", src).unwrap().unwrap();
+        assert_eq!(l.title, "Title.");
+        assert_eq!(l.prose, vec!["Prose.".to_string()]);
+        assert_eq!((l.topic, l.fix.as_deref()), ((3, 0), Some("other")));
+        assert_eq!(l.shows, Some(Shows::LostUpdates));
+        assert_eq!(l.seeds, 0..5);
+        assert_eq!(l.compare[1].scenario.as_deref(), Some("other"));
+        assert_eq!(l.sweep.unwrap().seeds, Some(0..9));
+        assert_eq!(l.code_from, 15);
+        let bad = "\"\"\"T.\n\nLesson:\n    colour: red\n\"\"\"\n";
+        let e = Lesson::parse("y", "y.py", bad).unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(e.message.contains("not a lesson key"), "{}", e.message);
+        assert!(
+            Lesson::parse("z", "z.py", "\"\"\"No block.\"\"\"\n")
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn every_embedded_lesson_block_parses() {
+        let lessons = all().unwrap();
+        assert!(lessons.iter().any(|l| l.name == "counter"));
+    }
+}

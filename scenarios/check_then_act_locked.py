@@ -1,0 +1,34 @@
+"""The fix for check-then-act: the check and the take happen under one lock.
+
+A buyer takes the lock, checks the stock, takes the apple and only then releases the
+lock. The other buyer's check waits for the lock, so it sees the stock after the
+first buyer took the apple: exactly one apple is sold.
+
+Lesson:
+    topic: 7.2
+    explore:
+"""
+import threading
+import time
+
+stock = {"apples": 1}
+sold = []
+lock = threading.Lock()
+
+
+def buy(name):
+    with lock:
+        if stock["apples"] > 0:
+            time.sleep(0.001)  # think about it for a moment
+            stock["apples"] -= 1
+            sold.append(name)
+
+
+buyers = [threading.Thread(target=buy, args=(name,)) for name in ("ann", "bob")]
+for b in buyers:
+    b.start()
+for b in buyers:
+    b.join()
+
+print(stock["apples"], sold)
+print(len(sold) - 1)
