@@ -59,22 +59,27 @@ mod tests {
         assert_eq!(policy::parse_duration("250us").unwrap(), 250_000);
     }
 
+    /// The module-body names of `src` that `which` flags, sorted.
+    fn flagged_module_names(
+        src: &str,
+        which: fn(&gilsim_compiler::Program) -> Vec<bool>,
+    ) -> Vec<String> {
+        let p = gilsim_compiler::compile(src, "t.py", &gilsim_compiler::Profile::default())
+            .expect("compiles");
+        let mut names: Vec<String> = p.codes[0]
+            .names
+            .iter()
+            .zip(which(&p))
+            .filter(|(_, f)| *f)
+            .map(|(n, _)| n.clone())
+            .collect();
+        names.sort();
+        names
+    }
+
     #[test]
     fn only_names_no_other_code_can_reach_are_private_to_the_module_body() {
-        let private = |src: &str| -> Vec<String> {
-            let p = gilsim_compiler::compile(src, "t.py", &gilsim_compiler::Profile::default())
-                .expect("compiles");
-            let flags = machine::main_private_names(&p);
-            let mut names: Vec<String> = p.codes[0]
-                .names
-                .iter()
-                .zip(flags)
-                .filter(|(_, f)| *f)
-                .map(|(n, _)| n.clone())
-                .collect();
-            names.sort();
-            names
-        };
+        let private = |src: &str| flagged_module_names(src, machine::main_private_names);
         let src = "import threading\nn = 0\nmine = 1\ndef w():\n    global n\n    n += 1\n\
                    t = threading.Thread(target=w)\nt.start()\nmine = mine + n\nt.join()\n";
         // `n` is named by `w`, `Thread` and `start` are attribute names of the module body
@@ -101,18 +106,10 @@ mod tests {
 
     #[test]
     fn only_lists_made_and_kept_by_the_module_body_are_private() {
-        let lists = |src: &str| -> Vec<String> {
-            let p = gilsim_compiler::compile(src, "t.py", &gilsim_compiler::Profile::default())
-                .expect("compiles");
-            let private = machine::main_private_names(&p);
-            let flags = machine::main_private_lists(&p, &private);
-            p.codes[0]
-                .names
-                .iter()
-                .zip(flags)
-                .filter(|(_, f)| *f)
-                .map(|(n, _)| n.clone())
-                .collect()
+        let lists = |src: &str| {
+            flagged_module_names(src, |p| {
+                machine::main_private_lists(p, &machine::main_private_names(p))
+            })
         };
         let src = "import threading\n\
                    a = [threading.Thread() for _ in range(3)]\n\
