@@ -104,7 +104,9 @@ fn the_locked_counter_has_exactly_one_outcome() {
 /// The reduced search offers fewer choices; it must find the same outcomes as the full one.
 #[test]
 fn the_reduced_search_finds_what_the_full_one_finds() {
-    let cases: [(&str, &[&str]); 6] = [
+    let cases: [(&str, &[&str]); 7] = [
+        // A method a worker replaces, looked up by the main thread.
+        ("crates/gilsim-cli/tests/programs/methods.py", &[]),
         // Module names only the main thread touches, beside one a worker reads.
         ("crates/gilsim-cli/tests/programs/module_names.py", &[]),
         // A list only the main thread sees, beside one handed to a worker.

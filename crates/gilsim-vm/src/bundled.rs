@@ -15,6 +15,16 @@ pub fn source(name: &str) -> Option<&'static str> {
     }
 }
 
+/// Every bundled module by name (with [`source`] for each): what the exploration's
+/// attribute analysis reads, since any of them may be imported later in a run.
+pub const ALL: &[&str] = &[
+    "threading",
+    "requests",
+    "queue",
+    "concurrent.futures",
+    "logging",
+];
+
 /// Modules a scenario may import that gilsim does not simulate yet.
 #[must_use]
 pub fn planned(name: &str) -> bool {

@@ -121,6 +121,32 @@ mod tests {
     }
 
     #[test]
+    fn attributes_count_as_written_when_any_code_may_write_them() {
+        let writes = |src: &str| {
+            let p = gilsim_compiler::compile(src, "t.py", &gilsim_compiler::Profile::default())
+                .expect("compiles");
+            machine::AttrWrites::of(&[p])
+        };
+        let w =
+            writes("class C:\n    def m(self):\n        self.x = 1\n        del self.y\nC.k = 2\n");
+        for name in ["x", "y", "k", "args", "__cause__"] {
+            assert!(w.may_write(name), "{name}");
+        }
+        assert!(!w.may_write("m"));
+        for door in [
+            "setattr(o, 'm', 1)",
+            "vars(o)",
+            "o.__dict__",
+            "o.__class__ = C",
+        ] {
+            let w = writes(&format!(
+                "class C:\n    def m(self):\n        pass\no = C()\n{door}\n"
+            ));
+            assert!(w.may_write("m"), "{door}");
+        }
+    }
+
+    #[test]
     fn schedule_text_round_trips() {
         let s = Schedule::parse("0:120 1:3+ 2@8").unwrap();
         assert_eq!(s.to_string(), "0:120 1:3+ 2@8");

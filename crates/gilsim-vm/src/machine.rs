@@ -558,6 +558,9 @@ pub struct Machine {
     pub explore_reduce: bool,
     /// The choice the machine stopped at, in exploration.
     pub choice: Option<Choice>,
+    /// In exploration: the attribute names any code of the run may write (see
+    /// [`AttrWrites`]); `None` outside exploration.
+    pub(crate) attr_writes: Option<Rc<AttrWrites>>,
 }
 
 /// A point where, in exploration, more than one thread could run next.
@@ -696,6 +699,76 @@ pub fn main_private_lists(program: &Program, private: &[bool]) -> Vec<bool> {
     ok.iter().zip(stored).map(|(o, s)| *o && s).collect()
 }
 
+/// Names through which code can write attributes without naming them in a `STORE_ATTR`, or
+/// change where an attribute lookup looks: while any appears, every attribute counts as
+/// written.
+const ATTR_DOORS: &[&str] = &[
+    "setattr",
+    "delattr",
+    "vars",
+    "__dict__",
+    "__setattr__",
+    "__delattr__",
+    "__class__",
+    "__bases__",
+    "__mro__",
+];
+
+/// Attributes gilsim's natives write themselves (exceptions' chaining and arguments, a
+/// generator's return value).
+const NATIVE_ATTR_WRITES: &[&str] = &[
+    "args",
+    "value",
+    "_returned",
+    "__cause__",
+    "__context__",
+    "__suppress_context__",
+    "__traceback__",
+];
+
+/// The attribute names that some code of a run may write: every `STORE_ATTR`/`DELETE_ATTR`
+/// name of the learner's program and of every bundled module (loaded or not: any may be
+/// imported later), and those the natives write. An attribute whose name is not among them
+/// keeps its value for the whole run wherever it is found, so reading it — `t.start`, the
+/// method of a bundled class — commutes with everything every thread does, and the
+/// exploration's lookahead follows it like a local. With any of the [`ATTR_DOORS`] in the
+/// program, every name counts as written.
+#[derive(Debug, Default)]
+pub struct AttrWrites {
+    names: std::collections::BTreeSet<String>,
+    any: bool,
+}
+
+impl AttrWrites {
+    /// The analysis over these programs.
+    #[must_use]
+    pub fn of(programs: &[Program]) -> AttrWrites {
+        use gilsim_compiler::Op::{DELETE_ATTR, STORE_ATTR};
+        let mut w = AttrWrites::default();
+        w.names
+            .extend(NATIVE_ATTR_WRITES.iter().map(|n| (*n).to_string()));
+        for code in programs.iter().flat_map(|p| &p.codes) {
+            if code.names.iter().any(|n| ATTR_DOORS.contains(&n.as_str())) {
+                w.any = true;
+            }
+            for i in &code.instrs {
+                if matches!(i.op, STORE_ATTR | DELETE_ATTR)
+                    && let Some(n) = code.names.get(i.arg as usize)
+                {
+                    w.names.insert(n.clone());
+                }
+            }
+        }
+        w
+    }
+
+    /// Whether some code may write an attribute called `name`.
+    #[must_use]
+    pub fn may_write(&self, name: &str) -> bool {
+        self.any || self.names.contains(name)
+    }
+}
+
 /// Virtual cost of one instruction, in nanoseconds (documented in docs/how-it-works.md).
 #[must_use]
 const fn cost_of(op: Op) -> u64 {
@@ -817,6 +890,7 @@ impl Machine {
             explore_inside_modules: false,
             explore_reduce: true,
             choice: None,
+            attr_writes: None,
         };
         crate::builtins::install(&mut m);
         let unit = m.load_unit(program, false);
@@ -1324,6 +1398,19 @@ impl Machine {
     /// detectors and the tracer are turned off.
     pub fn set_explore(&mut self) {
         self.explore = true;
+        if self.attr_writes.is_none() {
+            let mut programs: Vec<Program> =
+                self.units.iter().map(|u| (*u.program).clone()).collect();
+            for name in crate::bundled::ALL {
+                if let Some(src) = crate::bundled::source(name)
+                    && let Ok(p) =
+                        gilsim_compiler::compile(src, &format!("{name}.py"), &self.profile)
+                {
+                    programs.push(p);
+                }
+            }
+            self.attr_writes = Some(Rc::new(AttrWrites::of(&programs)));
+        }
         self.heap.mark_stable();
         self.detect = None;
         self.tracer = None;
@@ -1415,6 +1502,32 @@ impl Machine {
                 STORE_FAST => {
                     let Some(v) = stack.pop() else { return false };
                     locals.push((a, v));
+                }
+                // A method no code ever assigns, of an instance that does not hold it
+                // itself: what `LOAD_METHOD` finds cannot change (see `AttrWrites`).
+                LOAD_METHOD
+                    if self
+                        .attr_writes
+                        .as_ref()
+                        .is_some_and(|w| !w.may_write(&code.obj.names[a])) =>
+                {
+                    let Some(Value::Obj(o)) = stack.last().copied() else {
+                        return false;
+                    };
+                    let Obj::Instance(inst) = self.heap.get(o) else {
+                        return false;
+                    };
+                    if inst.dict.contains(&code.names[a]) {
+                        return false;
+                    }
+                    match self.class_lookup(inst.class, &code.names[a]) {
+                        Some(func) if self.is_python_function(func) => {
+                            stack.pop();
+                            stack.push(func);
+                            stack.push(Value::Obj(o));
+                        }
+                        _ => return false,
+                    }
                 }
                 // A module-level name only the module body (so only this thread) touches.
                 LOAD_NAME if module_body && code.private_name[a] => {
