@@ -897,8 +897,7 @@ impl Machine {
             }
             SETUP_WITH => {
                 let mgr = self.top();
-                let enter_name = self.intern("__enter__");
-                let exit_name = self.intern("__exit__");
+                let (enter_name, exit_name) = self.with_names;
                 let exit = match self.getattr(mgr, exit_name) {
                     Ok(crate::ops::Attr::Value(v)) => v,
                     _ => {

@@ -518,6 +518,8 @@ pub struct Machine {
     pub(crate) last_test_was_bool: bool,
     /// The `NotImplemented` singleton (a builtin, so always reachable).
     pub(crate) not_implemented: Value,
+    /// The interned names `__enter__` and `__exit__`, looked up by every `with`.
+    pub(crate) with_names: (Value, Value),
     /// Set when a repr inside a native met an instance with its own `__repr__`/`__str__`,
     /// which cannot run there: the instruction is refused instead of printing the wrong text.
     pub(crate) deep_dunder: Option<String>,
@@ -871,6 +873,7 @@ impl Machine {
             instrs_since_switch: 0,
             last_test_was_bool: false,
             not_implemented: Value::None,
+            with_names: (Value::None, Value::None),
             deep_dunder: None,
             entered_handler: false,
             reraising: false,
@@ -893,6 +896,7 @@ impl Machine {
             attr_writes: None,
         };
         crate::builtins::install(&mut m);
+        m.with_names = (m.intern("__enter__"), m.intern("__exit__"));
         let unit = m.load_unit(program, false);
         m.install_helpers();
         let main = m.new_module("__main__");
