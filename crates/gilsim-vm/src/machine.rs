@@ -1479,6 +1479,22 @@ impl Machine {
         let mut locals: Vec<(usize, Value)> = Vec::new();
         let mut names: Vec<(usize, Value)> = Vec::new();
         let module_body = f.unit == 0 && f.code_idx == 0 && f.names.is_none();
+        // Whether `list` is what one of the module body's private list names binds now
+        // (after the stores this lookahead has followed).
+        let bound_privately = |names: &[(usize, Value)], list: ObjId| {
+            code.private_list.iter().enumerate().any(|(n, &l)| {
+                l && names
+                    .iter()
+                    .rev()
+                    .find(|(i, _)| *i == n)
+                    .map(|(_, v)| *v)
+                    .or_else(|| match self.heap.get(f.globals) {
+                        Obj::Module(m) => m.dict.get(&code.names[n]),
+                        _ => None,
+                    })
+                    == Some(Value::Obj(list))
+            })
+        };
         let mut iter_next: Option<i64> = None;
         let mut seq_next: Option<usize> = None;
         let mut pc = f.pc as usize;
@@ -1602,6 +1618,16 @@ impl Machine {
                         next = a;
                     }
                 }
+                // `iter()` of a list, tuple, str or range reads none of its contents (the
+                // iterator does, at each FOR_ITER): it makes a new object only this frame
+                // holds. It is followed no further (3.9's GET_ITER ends in a check point).
+                GET_ITER
+                    if matches!(stack.last(), Some(Value::Obj(o))
+                        if matches!(self.heap.get(*o), Obj::List(_) | Obj::Tuple(_) | Obj::Str(_) | Obj::Range { .. })) =>
+                {
+                    stack.pop();
+                    stack.push(Value::None);
+                }
                 // A list only this thread can see (see `main_private_lists`), iterated.
                 FOR_ITER
                     if module_body
@@ -1618,19 +1644,7 @@ impl Machine {
                     let Obj::List(items) = self.heap.get(*seq) else {
                         return false;
                     };
-                    let bound_privately = code.private_list.iter().enumerate().any(|(n, &l)| {
-                        l && names
-                            .iter()
-                            .rev()
-                            .find(|(i, _)| *i == n)
-                            .map(|(_, v)| *v)
-                            .or_else(|| match self.heap.get(f.globals) {
-                                Obj::Module(m) => m.dict.get(&code.names[n]),
-                                _ => None,
-                            })
-                            == Some(Value::Obj(*seq))
-                    });
-                    if !bound_privately {
+                    if !bound_privately(&names, *seq) {
                         return false;
                     }
                     let cur = seq_next.unwrap_or(*index);
