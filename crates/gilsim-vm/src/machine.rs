@@ -311,19 +311,9 @@ impl Threads {
         self.0.get(i).map(|t| &**t)
     }
 
-    /// The thread with this id for writing, if any (copied first if shared).
-    pub fn get_mut(&mut self, i: usize) -> Option<&mut VThread> {
-        self.0.get_mut(i).map(Rc::make_mut)
-    }
-
     /// The threads in id order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &VThread> + ExactSizeIterator {
         self.0.iter().map(|t| &**t)
-    }
-
-    /// The threads in id order, for writing (each copied first if shared).
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut VThread> {
-        self.0.iter_mut().map(Rc::make_mut)
     }
 }
 
