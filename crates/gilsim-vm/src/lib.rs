@@ -125,7 +125,7 @@ mod tests {
         let writes = |src: &str| {
             let p = gilsim_compiler::compile(src, "t.py", &gilsim_compiler::Profile::default())
                 .expect("compiles");
-            machine::AttrWrites::of(&[p])
+            machine::AttrWrites::of(&[&p])
         };
         let w =
             writes("class C:\n    def m(self):\n        self.x = 1\n        del self.y\nC.k = 2\n");

@@ -734,7 +734,7 @@ pub struct AttrWrites {
 impl AttrWrites {
     /// The analysis over these programs.
     #[must_use]
-    pub fn of(programs: &[Program]) -> AttrWrites {
+    pub fn of(programs: &[&Program]) -> AttrWrites {
         use gilsim_compiler::Op::{DELETE_ATTR, STORE_ATTR};
         let mut w = AttrWrites::default();
         w.names
@@ -1393,16 +1393,21 @@ impl Machine {
     pub fn set_explore(&mut self) {
         self.explore = true;
         if self.attr_writes.is_none() {
-            let mut programs: Vec<Program> =
-                self.units.iter().map(|u| (*u.program).clone()).collect();
-            for name in crate::bundled::ALL {
-                if let Some(src) = crate::bundled::source(name)
-                    && let Ok(p) =
-                        gilsim_compiler::compile(src, &format!("{name}.py"), &self.profile)
-                {
-                    programs.push(p);
-                }
-            }
+            // The loaded units (the program, the helpers) and every bundled module, since any
+            // may be imported later.
+            let bundled: Vec<Program> = crate::bundled::ALL
+                .iter()
+                .filter_map(|name| {
+                    let src = crate::bundled::source(name)?;
+                    gilsim_compiler::compile(src, &format!("{name}.py"), &self.profile).ok()
+                })
+                .collect();
+            let programs: Vec<&Program> = self
+                .units
+                .iter()
+                .map(|u| &*u.program)
+                .chain(&bundled)
+                .collect();
             self.attr_writes = Some(Rc::new(AttrWrites::of(&programs)));
         }
         self.heap.mark_stable();
@@ -1469,21 +1474,24 @@ impl Machine {
         let mut locals: Vec<(usize, Value)> = Vec::new();
         let mut names: Vec<(usize, Value)> = Vec::new();
         let module_body = f.unit == 0 && f.code_idx == 0 && f.names.is_none();
-        // Whether `list` is what one of the module body's private list names binds now
-        // (after the stores this lookahead has followed).
+        // What module name `n` binds now, after the stores this lookahead has followed.
+        let binding = |names: &[(usize, Value)], n: usize| {
+            names
+                .iter()
+                .rev()
+                .find(|(i, _)| *i == n)
+                .map(|(_, v)| *v)
+                .or_else(|| match self.heap.get(f.globals) {
+                    Obj::Module(m) => m.dict.get(&code.names[n]),
+                    _ => None,
+                })
+        };
+        // Whether `list` is what one of the module body's private list names binds now.
         let bound_privately = |names: &[(usize, Value)], list: ObjId| {
-            code.private_list.iter().enumerate().any(|(n, &l)| {
-                l && names
-                    .iter()
-                    .rev()
-                    .find(|(i, _)| *i == n)
-                    .map(|(_, v)| *v)
-                    .or_else(|| match self.heap.get(f.globals) {
-                        Obj::Module(m) => m.dict.get(&code.names[n]),
-                        _ => None,
-                    })
-                    == Some(Value::Obj(list))
-            })
+            code.private_list
+                .iter()
+                .enumerate()
+                .any(|(n, &l)| l && binding(names, n) == Some(Value::Obj(list)))
         };
         let mut iter_next: Option<i64> = None;
         let mut seq_next: Option<usize> = None;
@@ -1541,20 +1549,12 @@ impl Machine {
                 }
                 // A module-level name only the module body (so only this thread) touches.
                 LOAD_NAME if module_body && code.private_name[a] => {
-                    let v = match names.iter().rev().find(|(i, _)| *i == a) {
-                        Some((_, v)) => *v,
-                        None => {
-                            let found = [f.globals, self.builtins].into_iter().find_map(|m| {
-                                match self.heap.get(m) {
-                                    Obj::Module(m) => m.dict.get(&code.names[a]),
-                                    _ => None,
-                                }
-                            });
-                            // Unbound: the NameError is the thread's own, but let it run as usual.
-                            let Some(v) = found else { return false };
-                            v
-                        }
-                    };
+                    let found = binding(&names, a).or_else(|| match self.heap.get(self.builtins) {
+                        Obj::Module(m) => m.dict.get(&code.names[a]),
+                        _ => None,
+                    });
+                    // Unbound: the NameError is the thread's own, but let it run as usual.
+                    let Some(v) = found else { return false };
                     stack.push(v);
                 }
                 STORE_NAME if module_body && code.private_name[a] => {
