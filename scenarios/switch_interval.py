@@ -6,9 +6,10 @@ with the interval set by the program. A large interval means few switches, so fe
 chances to be switched out between the load and the store of `i += 1`; a tiny one
 means a switch at almost every check point, and many lost updates. Neither makes the
 counter correct: only a lock does. CPython 2.7 counted instead (its check interval,
-`--policy ticks:100`). Under the 3.9 profile `ticks:N` counts 3.9's check points, and an
-exact count locks onto the loop as `every:N` does (see phase_lock.py): the runs below
-show where the preemptions landed.
+`--policy ticks:100`, the default of `--python 2.7`). `ticks:N` keeps one ticker for all
+threads, as 2.7's `_Py_Ticker`: a thread that takes the GIL after another one blocked goes
+on with the ticks that were left, so unlike `every:N` (see phase_lock.py) the preemptions
+do not lock onto one point of the loop. The runs below show where they landed.
 
 Lesson:
     topic: 9.1

@@ -145,6 +145,34 @@ opcodes! {
     DICT_UPDATE = "DICT_UPDATE",
     FORMAT_VALUE = "FORMAT_VALUE",
     LOAD_ASSERTION_ERROR = "LOAD_ASSERTION_ERROR",
+    // Opcodes of other versions that gilsim executes: no-ops, stack shuffles and a merged return.
+    RESUME = "RESUME",
+    PUSH_NULL = "PUSH_NULL",
+    PRECALL = "PRECALL",
+    KW_NAMES = "KW_NAMES",
+    COPY = "COPY",
+    SWAP = "SWAP",
+    RETURN_CONST = "RETURN_CONST",
+    END_FOR = "END_FOR",
+    END_FOR_POP = "POP_TOP",
+    TO_BOOL = "TO_BOOL",
+    SETUP_LOOP = "SETUP_LOOP",
+    POP_LOOP = "POP_BLOCK",
+    // Opcodes only ever shown (an instruction's `view`), never executed.
+    BINARY_OP = "BINARY_OP",
+    CALL = "CALL",
+    CALL_KW = "CALL_KW",
+    JUMP_BACKWARD = "JUMP_BACKWARD",
+    POP_JUMP_FORWARD_IF_FALSE = "POP_JUMP_FORWARD_IF_FALSE",
+    POP_JUMP_FORWARD_IF_TRUE = "POP_JUMP_FORWARD_IF_TRUE",
+    POP_JUMP_BACKWARD_IF_FALSE = "POP_JUMP_BACKWARD_IF_FALSE",
+    POP_JUMP_BACKWARD_IF_TRUE = "POP_JUMP_BACKWARD_IF_TRUE",
+    BEFORE_WITH = "BEFORE_WITH",
+    DUP_TOPX = "DUP_TOPX",
+    WITH_CLEANUP = "WITH_CLEANUP",
+    END_FINALLY = "END_FINALLY",
+    SETUP_EXCEPT = "SETUP_EXCEPT",
+    BREAK_LOOP = "BREAK_LOOP",
 }
 
 /// How the argument of an opcode is to be read.
@@ -180,7 +208,7 @@ impl Op {
     pub const fn arg_kind(self) -> ArgKind {
         use Op::*;
         match self {
-            LOAD_CONST => ArgKind::Const,
+            LOAD_CONST | RETURN_CONST | KW_NAMES => ArgKind::Const,
             LOAD_NAME | STORE_NAME | DELETE_NAME | LOAD_GLOBAL | STORE_GLOBAL | DELETE_GLOBAL
             | LOAD_ATTR | STORE_ATTR | DELETE_ATTR | LOAD_METHOD | IMPORT_NAME | IMPORT_FROM => {
                 ArgKind::Name
@@ -189,7 +217,17 @@ impl Op {
             LOAD_CLOSURE | LOAD_DEREF | STORE_DEREF | DELETE_DEREF | LOAD_CLASSDEREF => {
                 ArgKind::Free
             }
-            FOR_ITER | JUMP_FORWARD | SETUP_FINALLY | SETUP_WITH => ArgKind::JumpRel,
+            FOR_ITER
+            | JUMP_FORWARD
+            | SETUP_FINALLY
+            | SETUP_WITH
+            | SETUP_LOOP
+            | SETUP_EXCEPT
+            | JUMP_BACKWARD
+            | POP_JUMP_FORWARD_IF_FALSE
+            | POP_JUMP_FORWARD_IF_TRUE
+            | POP_JUMP_BACKWARD_IF_FALSE
+            | POP_JUMP_BACKWARD_IF_TRUE => ArgKind::JumpRel,
             JUMP_ABSOLUTE
             | JUMP_IF_FALSE_OR_POP
             | JUMP_IF_TRUE_OR_POP
@@ -208,7 +246,9 @@ impl Op {
             | INPLACE_TRUE_DIVIDE | INPLACE_LSHIFT | INPLACE_RSHIFT | INPLACE_AND | INPLACE_XOR
             | INPLACE_OR | STORE_SUBSCR | DELETE_SUBSCR | GET_ITER | LOAD_BUILD_CLASS
             | LIST_TO_TUPLE | RETURN_VALUE | YIELD_VALUE | POP_BLOCK | POP_EXCEPT
-            | WITH_EXCEPT_START | LOAD_ASSERTION_ERROR | RERAISE => ArgKind::None,
+            | WITH_EXCEPT_START | LOAD_ASSERTION_ERROR | RERAISE | PUSH_NULL | END_FOR
+            | END_FOR_POP | TO_BOOL | POP_LOOP | BEFORE_WITH | WITH_CLEANUP | END_FINALLY
+            | BREAK_LOOP => ArgKind::None,
             _ => ArgKind::Plain,
         }
     }
@@ -225,13 +265,58 @@ pub const COMPARE_OPS: [&str; 6] = ["<", "<=", "==", "!=", ">", ">="];
 
 /// One instruction: an opcode and its argument (0 when the opcode takes none).
 ///
-/// Jump arguments are instruction indexes inside the same code object.
+/// Jump arguments are instruction indexes inside the same code object. `op` is what gilsim
+/// executes; `view` is the opcode the profile's CPython version runs at this position, which
+/// `dis` prints and the check-point rules read (`INPLACE_ADD` is `BINARY_OP` in 3.11, a
+/// backward `JUMP_ABSOLUTE` is `JUMP_BACKWARD`). Both fit in the padding of the argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Instr {
-    /// The opcode.
+    /// The opcode gilsim executes.
     pub op: Op,
+    /// The opcode the modelled CPython version runs here (`op` unless renamed).
+    pub view: Op,
+    /// [`flag`] bits: how `dis` shows the instruction.
+    pub flags: u8,
     /// The argument, read according to [`Op::arg_kind`].
     pub arg: u32,
+}
+
+impl Instr {
+    /// An instruction shown as what it executes.
+    #[must_use]
+    pub const fn new(op: Op, arg: u32) -> Instr {
+        Instr {
+            op,
+            view: op,
+            flags: 0,
+            arg,
+        }
+    }
+
+    /// Whether flag bit `f` is set.
+    #[must_use]
+    pub const fn has(self, f: u8) -> bool {
+        self.flags & f != 0
+    }
+}
+
+/// Bits of [`Instr::flags`].
+pub mod flag {
+    /// Not shown by this version's `dis` and never a check point (a block push or pop that
+    /// 3.11+ keeps in its exception table instead of in the bytecode).
+    pub const HIDDEN: u8 = 1;
+    /// A `LOAD_GLOBAL` that also pushes the NULL of a call (3.11+: `NULL + f`).
+    pub const NULL_PLUS: u8 = 2;
+    /// An attribute load in the method form (3.11 `LOAD_METHOD`, 3.12+ `LOAD_ATTR` with bit 0).
+    pub const METHOD: u8 = 4;
+    /// The `__exit__` call of a `with` (its CPython argument count is one less).
+    pub const EXIT_CALL: u8 = 8;
+    /// A comparison that feeds a conditional jump (3.13 prints `bool(<)`).
+    pub const BOOL_CMP: u8 = 16;
+    /// A `SETUP_FINALLY` that opens a `try:`/`except` (2.7 calls it `SETUP_EXCEPT`).
+    pub const EXCEPT: u8 = 32;
+    /// A jump that leaves a loop by `break` (2.7 `BREAK_LOOP`).
+    pub const BREAK: u8 = 64;
 }
 
 /// A compile-time constant.

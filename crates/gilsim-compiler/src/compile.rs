@@ -4,7 +4,7 @@
 //! sequence of each supported construct is the one `dis` shows on a real 3.9 (the fidelity tests
 //! compare them). Constructs outside the subset are refused with a located error.
 
-use crate::bytecode::{CodeId, CodeKind, CodeObject, Const, Instr, Op, Program};
+use crate::bytecode::{CodeId, CodeKind, CodeObject, Const, Instr, Op, Program, flag};
 use crate::error::{CompileError, ErrorKind};
 use crate::profile::Profile;
 use crate::symtable::{Access, ScopeKind, SymbolTable};
@@ -97,7 +97,6 @@ struct Unit {
 
 struct Compiler<'s> {
     source: &'s str,
-    #[allow(dead_code)]
     profile: Profile,
     table: SymbolTable,
     codes: Vec<Option<CodeObject>>,
@@ -395,6 +394,10 @@ impl Compiler<'_> {
             line,
             col: 1,
         });
+        if self.modern() {
+            // 3.11+: every code object starts with RESUME 0, its entry check point.
+            self.emit(Op::RESUME, 0);
+        }
     }
 
     /// Finishes the current unit: adds the implicit return, resolves jumps, stores the code.
@@ -414,10 +417,12 @@ impl Compiler<'_> {
             unit.code.instrs[at].arg = unit.labels[label as usize].expect("label bound");
         }
         crate::peephole::optimize(
+            &self.profile,
             &mut unit.code.instrs,
             &mut unit.code.lines,
             &mut unit.code.cols,
         );
+        crate::views::assign(&self.profile, &mut unit.code.instrs);
         let mut starts = Vec::with_capacity(unit.code.lines.len());
         let mut prev = 0;
         for &l in &unit.code.lines {
@@ -451,10 +456,56 @@ impl Compiler<'_> {
     }
 
     fn emit(&mut self, op: Op, arg: u32) {
+        // 3.11 replaced the DUP/ROT family by COPY and SWAP; the same permutation either way.
+        if self.modern() {
+            match op {
+                Op::DUP_TOP => return self.emit_raw(Op::COPY, 1),
+                Op::DUP_TOP_TWO => {
+                    self.emit_raw(Op::COPY, 2);
+                    return self.emit_raw(Op::COPY, 2);
+                }
+                Op::ROT_TWO => return self.emit_raw(Op::SWAP, 2),
+                Op::ROT_THREE | Op::ROT_FOUR => {
+                    let n = if op == Op::ROT_THREE { 3 } else { 4 };
+                    for k in (2..=n).rev() {
+                        self.emit_raw(Op::SWAP, k);
+                    }
+                    return;
+                }
+                _ => {}
+            }
+        }
+        self.emit_raw(op, arg);
+    }
+
+    fn emit_raw(&mut self, op: Op, arg: u32) {
         let u = self.u();
-        u.code.instrs.push(Instr { op, arg });
+        u.code.instrs.push(Instr::new(op, arg));
         u.code.lines.push(u.line);
         u.code.cols.push(u.col);
+    }
+
+    /// Sets display flag `f` on the instruction emitted last.
+    fn flag_last(&mut self, f: u8) {
+        if let Some(i) = self.u().code.instrs.last_mut() {
+            i.flags |= f;
+        }
+    }
+
+    /// 3.11 and later: RESUME, PRECALL/CALL, COPY/SWAP, exception tables.
+    fn modern(&self) -> bool {
+        self.profile.at_least(3, 11)
+    }
+
+    fn is27(&self) -> bool {
+        self.profile.version == crate::profile::Version::Py27
+    }
+
+    /// PRECALL, which only 3.11 has, before a CALL of `n` arguments.
+    fn precall(&mut self, n: u32) {
+        if self.profile.version == crate::profile::Version::Py311 {
+            self.emit(Op::PRECALL, n);
+        }
     }
 
     fn emit_jump(&mut self, op: Op, l: Label) {
@@ -563,6 +614,18 @@ impl Compiler<'_> {
         }
         code.varnames.push(name.to_string());
         (code.varnames.len() - 1) as u32
+    }
+
+    /// Whether loading `name` here compiles to LOAD_GLOBAL.
+    fn compiles_to_global(&self, name: &str) -> bool {
+        let access = self.access(name);
+        match access {
+            Access::GlobalExplicit => true,
+            Access::GlobalImplicit => {
+                !matches!(self.scope_kind(), ScopeKind::Module | ScopeKind::Class)
+            }
+            _ => false,
+        }
     }
 
     fn nameop(&mut self, name: &str, ctx: ast::ExprContext) {
@@ -808,8 +871,16 @@ impl Compiler<'_> {
         };
         self.unwind_blocks(&unwind, false)?;
         if is_break {
+            let from = self.u().code.instrs.len();
             self.unwind_one(&loop_block, false)?;
+            if self.is27() {
+                // 2.7's BREAK_LOOP pops the loop's block, the iterator with it.
+                for i in &mut self.u().code.instrs[from..] {
+                    i.flags |= flag::HIDDEN;
+                }
+            }
             self.emit_jump(Op::JUMP_ABSOLUTE, brk);
+            self.flag_last(flag::BREAK);
         } else {
             self.emit_jump(Op::JUMP_ABSOLUTE, cont);
         }
@@ -873,7 +944,6 @@ impl Compiler<'_> {
                     self.emit(Op::ROT_TWO, 0);
                 }
                 self.call_exit_with_nones();
-                self.emit(Op::POP_TOP, 0);
             }
             FBlock::HandlerCleanup { name } => {
                 if name.is_some() {
@@ -893,11 +963,29 @@ impl Compiler<'_> {
         Ok(())
     }
 
+    /// The normal exit of a `with`: `__exit__(None, None, None)` and the pop of its result.
     fn call_exit_with_nones(&mut self) {
         self.load_const(Const::None);
-        self.emit(Op::DUP_TOP, 0);
-        self.emit(Op::DUP_TOP, 0);
+        if self.modern() {
+            // 3.11+: three LOAD_CONSTs and a CALL of 2 (the exit function sits as a method).
+            self.load_const(Const::None);
+            self.load_const(Const::None);
+            self.precall(2);
+        } else {
+            self.emit(Op::DUP_TOP, 0);
+            if self.is27() {
+                self.flag_last(flag::HIDDEN);
+            }
+            self.emit(Op::DUP_TOP, 0);
+            if self.is27() {
+                self.flag_last(flag::HIDDEN);
+            }
+        }
+        // 2.7 shows this call as WITH_CLEANUP and the pop as END_FINALLY.
         self.emit(Op::CALL_FUNCTION, 3);
+        self.flag_last(flag::EXIT_CALL);
+        self.emit(Op::POP_TOP, 0);
+        self.flag_last(flag::EXIT_CALL);
     }
 
     fn return_stmt(&mut self, r: &ast::StmtReturn) -> R {
@@ -1089,6 +1177,9 @@ impl Compiler<'_> {
         let start = self.new_label();
         let cleanup = self.new_label();
         let end = self.new_label();
+        if self.is27() {
+            self.emit_jump(Op::SETUP_LOOP, end);
+        }
         self.expr(&f.iter)?;
         self.emit(Op::GET_ITER, 0);
         self.bind(start);
@@ -1102,6 +1193,15 @@ impl Compiler<'_> {
         self.emit_jump(Op::JUMP_ABSOLUTE, start);
         self.bind(cleanup);
         self.u().fblocks.pop();
+        if self.is27() {
+            self.emit(Op::POP_LOOP, 0);
+        } else if self.profile.at_least(3, 12) {
+            // 3.12's FOR_ITER jumps past END_FOR; gilsim's pops the iterator and lands on it.
+            self.emit(Op::END_FOR, 0);
+            if self.profile.at_least(3, 13) {
+                self.emit(Op::END_FOR_POP, 0);
+            }
+        }
         self.body(&f.orelse)?;
         self.bind(end);
         Ok(())
@@ -1115,6 +1215,10 @@ impl Compiler<'_> {
         let top = self.new_label();
         let end = self.new_label();
         let anchor = self.new_label();
+        let body = self.new_label();
+        if self.is27() {
+            self.emit_jump(Op::SETUP_LOOP, end);
+        }
         self.bind(top);
         self.u().fblocks.push(FBlock::WhileLoop {
             cont: top,
@@ -1123,10 +1227,32 @@ impl Compiler<'_> {
         if truth.is_none() {
             self.jump_if(&w.test, anchor, false)?;
         }
+        self.bind(body);
         self.body(&w.body)?;
-        self.emit_jump(Op::JUMP_ABSOLUTE, top);
+        if truth.is_none() && self.profile.at_least(3, 10) {
+            // 3.10+ test again at the bottom (the loop is inverted): a backward conditional
+            // jump, which 3.12+ write as a forward exit and a JUMP_BACKWARD.
+            let here = self.set_loc(w.range);
+            if self.profile.at_least(3, 12) {
+                self.jump_if(&w.test, anchor, false)?;
+                self.emit_jump(Op::JUMP_ABSOLUTE, body);
+            } else {
+                self.jump_if(&w.test, body, true)?;
+            }
+            self.restore_loc(here);
+        } else {
+            let target = if self.profile.at_least(3, 10) {
+                body
+            } else {
+                top
+            };
+            self.emit_jump(Op::JUMP_ABSOLUTE, target);
+        }
         self.bind(anchor);
         self.u().fblocks.pop();
+        if self.is27() {
+            self.emit(Op::POP_LOOP, 0);
+        }
         self.body(&w.orelse)?;
         self.bind(end);
         Ok(())
@@ -1205,6 +1331,15 @@ impl Compiler<'_> {
             }
             _ => {
                 self.expr(e)?;
+                if self.profile.at_least(3, 13) {
+                    // 3.13 tests only exact bools: a comparison says so in its argument, any
+                    // other value goes through TO_BOOL.
+                    match self.u().code.instrs.last().map(|i| i.op) {
+                        Some(Op::COMPARE_OP) => self.flag_last(flag::BOOL_CMP),
+                        Some(Op::IS_OP | Op::CONTAINS_OP) => {}
+                        _ => self.emit(Op::TO_BOOL, 0),
+                    }
+                }
                 let op = if cond {
                     Op::POP_JUMP_IF_TRUE
                 } else {
@@ -1235,7 +1370,6 @@ impl Compiler<'_> {
         self.emit(Op::POP_BLOCK, 0);
         self.u().fblocks.pop();
         self.call_exit_with_nones();
-        self.emit(Op::POP_TOP, 0);
         self.emit_jump(Op::JUMP_FORWARD, exit);
         self.bind(fin);
         self.emit(Op::WITH_EXCEPT_START, 0);
@@ -1282,6 +1416,7 @@ impl Compiler<'_> {
         let orelse = self.new_label();
         let end = self.new_label();
         self.emit_jump(Op::SETUP_FINALLY, except);
+        self.flag_last(flag::EXCEPT);
         self.u().fblocks.push(FBlock::TryExcept);
         self.body(&t.body)?;
         self.emit(Op::POP_BLOCK, 0);
@@ -1999,13 +2134,43 @@ impl Compiler<'_> {
             self.expr(&a.value)?;
             let ni = self.name_idx(a.attr.as_str());
             self.emit(Op::LOAD_METHOD, ni);
+            self.flag_last(flag::METHOD);
             for x in &args.args {
                 self.expr(x)?;
             }
+            self.precall(args.args.len() as u32);
             self.emit(Op::CALL_METHOD, args.args.len() as u32);
             return Ok(());
         }
-        self.expr(&c.func)?;
+        // 3.11+ push a NULL beside a callable that is not a method: LOAD_GLOBAL folds it in
+        // (`NULL + f`); otherwise PUSH_NULL comes before the callable (after it in 3.13). A
+        // method call with keywords keeps the method form there.
+        let method_kw =
+            self.modern() && matches!(&*c.func, Expr::Attribute(_)) && !has_star && !has_kwsplat;
+        let null_first = self.modern() && !self.profile.at_least(3, 13) && !method_kw;
+        let global_callee =
+            matches!(&*c.func, Expr::Name(n) if self.compiles_to_global(n.id.as_str()));
+        if null_first && !global_callee {
+            self.emit(Op::PUSH_NULL, 0);
+        }
+        if method_kw {
+            let Expr::Attribute(a) = &*c.func else {
+                unreachable!("checked above")
+            };
+            self.expr(&a.value)?;
+            let ni = self.name_idx(a.attr.as_str());
+            self.emit(Op::LOAD_ATTR, ni);
+            self.flag_last(flag::METHOD);
+        } else {
+            self.expr(&c.func)?;
+            if self.modern() {
+                if global_callee {
+                    self.flag_last(flag::NULL_PLUS);
+                } else if self.profile.at_least(3, 13) {
+                    self.emit(Op::PUSH_NULL, 0);
+                }
+            }
+        }
         if has_star || has_kwsplat {
             // Positional arguments as one tuple.
             if has_star {
@@ -2056,6 +2221,7 @@ impl Compiler<'_> {
             self.expr(x)?;
         }
         if args.keywords.is_empty() {
+            self.precall(args.args.len() as u32);
             self.emit(Op::CALL_FUNCTION, args.args.len() as u32);
         } else {
             let mut names = Vec::new();
@@ -2065,11 +2231,16 @@ impl Compiler<'_> {
                     k.arg.as_ref().expect("keyword").as_str().to_string(),
                 ));
             }
-            self.load_const(Const::Tuple(names));
-            self.emit(
-                Op::CALL_FUNCTION_KW,
-                (args.args.len() + args.keywords.len()) as u32,
-            );
+            let n = (args.args.len() + args.keywords.len()) as u32;
+            if self.modern() && !self.profile.at_least(3, 13) {
+                // 3.11/3.12 name the keywords in KW_NAMES, which gilsim runs as LOAD_CONST.
+                let k = self.const_idx(Const::Tuple(names));
+                self.emit(Op::KW_NAMES, k);
+                self.precall(n);
+            } else {
+                self.load_const(Const::Tuple(names));
+            }
+            self.emit(Op::CALL_FUNCTION_KW, n);
         }
         Ok(())
     }

@@ -1,12 +1,14 @@
-//! The disassembler: code objects printed as CPython 3.9's `dis` prints them, with the
-//! profile's check points marked.
+//! The disassembler: code objects printed as the profile's CPython prints them with `dis`
+//! (2.7's byte offsets, 3.10's instruction counts, 3.11's inline caches, 3.13's labels), with
+//! the profile's check points marked. Exception tables are not printed: gilsim keeps 3.9's
+//! block instructions and hides them from 3.11+ listings.
 //!
 //! Each row is `line  >> offset OPNAME arg (argrepr)` exactly as `dis` lays it out, followed by
 //! a switch mark when the profile lets another thread run right after that instruction:
 //! `⇄` always, `⇄?` only sometimes (a conditional jump on a non-`bool` value).
 
-use crate::bytecode::{ArgKind, COMPARE_OPS, CodeObject, Const, Op, Program};
-use crate::profile::{CheckAfter, Profile};
+use crate::bytecode::{ArgKind, COMPARE_OPS, CodeObject, Const, Op, Program, flag};
+use crate::profile::{CheckAfter, Profile, Version};
 use std::fmt::Write as _;
 
 /// Where a thread may be switched out relative to one instruction.
@@ -24,30 +26,35 @@ pub enum SwitchMark {
 #[must_use]
 pub fn switch_mark(profile: &Profile, code: &CodeObject, i: usize) -> SwitchMark {
     let instr = code.instrs[i];
-    let after = profile.check_after(instr.op);
+    let after = profile.check_at(&code.instrs, i);
     if after == CheckAfter::Never {
         return SwitchMark::No;
+    }
+    if matches!(instr.op, Op::RETURN_VALUE | Op::RETURN_CONST) {
+        // The caller continues after its CALL, which dispatches with a check.
+        return SwitchMark::Yes;
     }
     let mut successors = Vec::with_capacity(2);
     if !matches!(
         instr.op,
-        Op::JUMP_ABSOLUTE | Op::JUMP_FORWARD | Op::RETURN_VALUE | Op::RERAISE | Op::RAISE_VARARGS
+        Op::JUMP_ABSOLUTE | Op::JUMP_FORWARD | Op::RERAISE | Op::RAISE_VARARGS
     ) {
         successors.push(i + 1);
     }
-    if instr.op.is_jump() && instr.op != Op::SETUP_FINALLY && instr.op != Op::SETUP_WITH {
+    if instr.op.is_jump()
+        && !matches!(
+            instr.op,
+            Op::SETUP_FINALLY | Op::SETUP_WITH | Op::SETUP_LOOP
+        )
+    {
         successors.push(instr.arg as usize);
-    }
-    if matches!(instr.op, Op::RETURN_VALUE) {
-        // The caller continues after its CALL, which dispatches with a check.
-        return SwitchMark::Yes;
     }
     let checked = successors
         .iter()
         .filter(|&&s| {
             code.instrs
                 .get(s)
-                .is_some_and(|n| !profile.skips_check_before(n.op))
+                .is_some_and(|n| !profile.skips_check_before(*n))
         })
         .count();
     match (after, checked) {
@@ -183,11 +190,219 @@ pub fn str_repr(s: &str) -> String {
     out
 }
 
+/// The shown argument of a row: the number `dis` prints and its parenthesised meaning.
+struct Shown {
+    arg: Option<u32>,
+    repr: String,
+}
+
+/// 2.7's COMPARE_OP names, which include `in`, `not in`, `is` and `is not`.
+const COMPARE_OPS_27: [&str; 10] = [
+    "<", "<=", "==", "!=", ">", ">=", "in", "not in", "is", "is not",
+];
+
+/// The per-version layout of one code object: byte offsets of the shown rows.
+struct Layout {
+    /// Byte offset of each instruction (hidden ones share the next row's offset).
+    offset: Vec<usize>,
+    /// Byte offset just after each instruction and its cache entries.
+    next: Vec<usize>,
+}
+
+/// Inline cache entries (two bytes each) after an opcode, as `dis` counts them in offsets.
+fn caches(profile: &Profile, view: Op) -> usize {
+    use Op::*;
+    match profile.version {
+        Version::Py311 => match view {
+            LOAD_GLOBAL => 5,
+            BINARY_OP | UNPACK_SEQUENCE | STORE_SUBSCR | PRECALL => 1,
+            COMPARE_OP => 2,
+            BINARY_SUBSCR | LOAD_ATTR | STORE_ATTR | CALL => 4,
+            LOAD_METHOD => 10,
+            _ => 0,
+        },
+        Version::Py312 => match view {
+            LOAD_GLOBAL => 4,
+            BINARY_OP | UNPACK_SEQUENCE | COMPARE_OP | BINARY_SUBSCR | STORE_SUBSCR | FOR_ITER => 1,
+            LOAD_ATTR => 9,
+            STORE_ATTR => 4,
+            CALL => 3,
+            _ => 0,
+        },
+        Version::Py313 | Version::Py313t => match view {
+            LOAD_GLOBAL => 4,
+            BINARY_OP | UNPACK_SEQUENCE | COMPARE_OP | CONTAINS_OP | BINARY_SUBSCR
+            | STORE_SUBSCR | FOR_ITER | POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE | JUMP_BACKWARD => 1,
+            LOAD_ATTR => 9,
+            STORE_ATTR => 4,
+            CALL | TO_BOOL => 3,
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+fn layout(profile: &Profile, code: &CodeObject) -> Layout {
+    let n = code.instrs.len();
+    let mut offset = Vec::with_capacity(n + 1);
+    let mut next = Vec::with_capacity(n + 1);
+    let mut at = 0;
+    for ins in &code.instrs {
+        offset.push(at);
+        if !ins.has(flag::HIDDEN) {
+            at += match profile.version {
+                // 2.7: one byte, three with an argument.
+                Version::Py27 => {
+                    if ins.view.arg_kind() == ArgKind::None {
+                        1
+                    } else {
+                        3
+                    }
+                }
+                _ => 2 + 2 * caches(profile, ins.view),
+            };
+        }
+        next.push(at);
+    }
+    offset.push(at);
+    next.push(at);
+    Layout { offset, next }
+}
+
+fn shown(program: &Program, profile: &Profile, code: &CodeObject, lay: &Layout, i: usize) -> Shown {
+    let ins = code.instrs[i];
+    let a = ins.arg as usize;
+    let v = profile.version;
+    let p313 = profile.at_least(3, 13);
+    let plain = |arg: u32, repr: String| Shown {
+        arg: Some(arg),
+        repr,
+    };
+    let none = Shown {
+        arg: None,
+        repr: String::new(),
+    };
+    let name = |k: usize| code.names[k].clone();
+    // Ops whose shown argument differs from gilsim's.
+    match ins.view {
+        Op::BINARY_OP => {
+            let (n, sym) = crate::views::binary_op_arg(ins.op).unwrap_or((0, "?"));
+            return plain(n, sym.to_string());
+        }
+        Op::LOAD_GLOBAL if profile.at_least(3, 11) => {
+            let null = ins.has(flag::NULL_PLUS);
+            let repr = match (null, p313) {
+                (false, _) => name(a),
+                (true, false) => format!("NULL + {}", name(a)),
+                (true, true) => format!("{} + NULL", name(a)),
+            };
+            return plain((ins.arg << 1) | u32::from(null), repr);
+        }
+        Op::LOAD_ATTR if profile.at_least(3, 12) => {
+            let method = ins.has(flag::METHOD);
+            let repr = match (method, p313) {
+                (false, _) => name(a),
+                (true, false) => format!("NULL|self + {}", name(a)),
+                (true, true) => format!("{} + NULL|self", name(a)),
+            };
+            return plain((ins.arg << 1) | u32::from(method), repr);
+        }
+        Op::CALL | Op::CALL_KW | Op::PRECALL => {
+            let n = if ins.has(flag::EXIT_CALL) {
+                ins.arg.saturating_sub(1)
+            } else {
+                ins.arg
+            };
+            return plain(n, String::new());
+        }
+        Op::COMPARE_OP if v == Version::Py27 => {
+            let k = match ins.op {
+                Op::IS_OP => 8 + a,
+                Op::CONTAINS_OP => 6 + a,
+                _ => a,
+            };
+            return plain(k as u32, COMPARE_OPS_27[k.min(9)].to_string());
+        }
+        Op::COMPARE_OP if profile.at_least(3, 12) => {
+            // The low bits are a mask of the outcomes that make the comparison true.
+            const MASK: [u32; 6] = [2, 10, 8, 7, 4, 12];
+            let sym = COMPARE_OPS[a];
+            if p313 {
+                let b = ins.has(flag::BOOL_CMP);
+                let arg = (ins.arg << 5) | if b { 16 } else { 0 } | MASK[a];
+                let repr = if b {
+                    format!("bool({sym})")
+                } else {
+                    sym.to_string()
+                };
+                return plain(arg, repr);
+            }
+            return plain((ins.arg << 4) | MASK[a], sym.to_string());
+        }
+        Op::DUP_TOPX => return plain(2, String::new()),
+        Op::WITH_CLEANUP | Op::END_FINALLY | Op::BREAK_LOOP | Op::BEFORE_WITH => return none,
+        Op::LOAD_METHOD | Op::LOAD_ATTR => return plain(ins.arg, name(a)),
+        _ => {}
+    }
+    if ins.view.is_jump() || ins.op.is_jump() {
+        return jump_shown(profile, code, lay, i);
+    }
+    Shown {
+        arg: if ins.view.arg_kind() == ArgKind::None {
+            None
+        } else {
+            Some(ins.arg)
+        },
+        repr: argrepr(program, code, ins.view, ins.arg).unwrap_or_default(),
+    }
+}
+
+/// The argument of a jump: 2.7 and 3.9 print absolute jumps as bare byte offsets and relative
+/// ones in bytes, 3.10 counts instructions, 3.11+ code units relative to the next instruction
+/// (backward for JUMP_BACKWARD); 3.13 names the target by its label.
+fn jump_shown(profile: &Profile, code: &CodeObject, lay: &Layout, i: usize) -> Shown {
+    let ins = code.instrs[i];
+    let target = lay.offset[(ins.arg as usize).min(code.instrs.len())];
+    let next = lay.next[i];
+    let abs = ins.view.arg_kind() == ArgKind::JumpAbs;
+    let to = |t: usize| format!("to {t}");
+    match profile.version {
+        Version::Py27 | Version::Py39 => {
+            if abs {
+                Shown {
+                    arg: Some(target as u32),
+                    repr: String::new(),
+                }
+            } else {
+                Shown {
+                    arg: Some(target.saturating_sub(next) as u32),
+                    repr: to(target),
+                }
+            }
+        }
+        Version::Py310 => Shown {
+            arg: Some(if abs {
+                (target / 2) as u32
+            } else {
+                (target.saturating_sub(next) / 2) as u32
+            }),
+            repr: to(target),
+        },
+        _ => {
+            let delta = target.abs_diff(next);
+            Shown {
+                arg: Some((delta / 2) as u32),
+                repr: to(target),
+            }
+        }
+    }
+}
+
 fn argrepr(program: &Program, code: &CodeObject, op: Op, arg: u32) -> Option<String> {
     let a = arg as usize;
     Some(match op.arg_kind() {
         ArgKind::None => return None,
-        ArgKind::Plain | ArgKind::JumpAbs => String::new(),
+        ArgKind::Plain | ArgKind::JumpAbs | ArgKind::JumpRel => String::new(),
         ArgKind::Const => const_repr(program, &code.consts[a]),
         ArgKind::Name => code.names[a].clone(),
         ArgKind::Local => code.varnames[a].clone(),
@@ -198,7 +413,6 @@ fn argrepr(program: &Program, code: &CodeObject, op: Op, arg: u32) -> Option<Str
                 code.freevars[a - code.cellvars.len()].clone()
             }
         }
-        ArgKind::JumpRel => format!("to {}", CodeObject::offset(a)),
         ArgKind::Compare => COMPARE_OPS[a].to_string(),
         ArgKind::Format => {
             let conv = ["", "str", "repr", "ascii"][a & 3];
@@ -224,22 +438,36 @@ fn argrepr(program: &Program, code: &CodeObject, op: Op, arg: u32) -> Option<Str
     })
 }
 
-/// The displayed argument: jump arguments are byte offsets as in CPython 3.9.
-fn display_arg(op: Op, arg: u32, index: usize) -> u32 {
-    match op.arg_kind() {
-        ArgKind::JumpAbs => arg * 2,
-        ArgKind::JumpRel => (arg as usize * 2).saturating_sub(index * 2 + 2) as u32,
-        _ => arg,
-    }
+/// The opcode names of one code object as the profile's `dis` lists them (hidden instructions
+/// left out), for comparing with a real interpreter.
+#[must_use]
+pub fn opnames(code: &CodeObject) -> Vec<&'static str> {
+    code.instrs
+        .iter()
+        .filter(|i| !i.has(flag::HIDDEN))
+        .map(|i| i.view.name())
+        .collect()
 }
 
 /// Disassembles one code object (without its nested code objects).
 #[must_use]
 pub fn dis_code(program: &Program, profile: &Profile, code: &CodeObject) -> String {
-    let mut targets = vec![false; code.instrs.len() + 1];
+    let n = code.instrs.len();
+    let mut targets = vec![false; n + 1];
     for ins in &code.instrs {
         if ins.op.is_jump() {
             targets[ins.arg as usize] = true;
+        }
+    }
+    let lay = layout(profile, code);
+    let labels = profile.at_least(3, 13);
+    // 3.13 names jump targets L1, L2… in offset order.
+    let mut label_of = vec![0usize; n + 1];
+    let mut k = 0;
+    for (i, t) in targets.iter().enumerate() {
+        if *t {
+            k += 1;
+            label_of[i] = k;
         }
     }
     let max_line = code.lines.iter().copied().max().unwrap_or(0);
@@ -256,26 +484,50 @@ pub fn dis_code(program: &Program, profile: &Profile, code: &CodeObject) -> Stri
             ""
         );
     }
+    let mut first = true;
+    let mut prev_line = 0;
     for (i, ins) in code.instrs.iter().enumerate() {
-        let starts = code.line_starts[i];
-        if starts && i > 0 {
+        if ins.has(flag::HIDDEN) {
+            continue;
+        }
+        let starts = code.lines[i] != prev_line || first;
+        prev_line = code.lines[i];
+        if starts && !first {
             out.push('\n');
         }
+        first = false;
         let mut fields: Vec<String> = Vec::new();
         if starts {
             fields.push(format!("{:>width$}", code.lines[i]));
         } else {
             fields.push(" ".repeat(width));
         }
-        fields.push("   ".into());
-        fields.push(if targets[i] { ">>".into() } else { "  ".into() });
-        fields.push(format!("{:>4}", CodeObject::offset(i)));
-        fields.push(format!("{:<20}", ins.op.name()));
-        if let Some(rep) = argrepr(program, code, ins.op, ins.arg) {
-            fields.push(format!("{:>5}", display_arg(ins.op, ins.arg, i)));
-            if !rep.is_empty() {
-                fields.push(format!("({rep})"));
+        if labels {
+            let l = if targets[i] {
+                format!("L{}:", label_of[i])
+            } else {
+                String::new()
+            };
+            fields.push(format!(" {l:<8}"));
+        } else {
+            fields.push("   ".into());
+            fields.push(if targets[i] { ">>".into() } else { "  ".into() });
+            fields.push(format!("{:>4}", lay.offset[i]));
+        }
+        let mut sh = shown(program, profile, code, &lay, i);
+        if labels && (ins.op.is_jump() || ins.view.is_jump()) && ins.op != Op::SETUP_LOOP {
+            sh.repr = format!("to L{}", label_of[(ins.arg as usize).min(n)]);
+        }
+        let name = ins.view.name();
+        match sh.arg {
+            Some(arg) => {
+                fields.push(format!("{name:<20}"));
+                fields.push(format!("{arg:>5}"));
+                if !sh.repr.is_empty() {
+                    fields.push(format!("({})", sh.repr));
+                }
             }
+            None => fields.push(name.to_string()),
         }
         let mut row = fields.join(" ").trim_end().to_string();
         match switch_mark(profile, code, i) {
@@ -333,4 +585,67 @@ fn dis_recursive(program: &Program, profile: &Profile, id: usize, out: &mut Stri
             dis_recursive(program, profile, *child as usize, out);
         }
     }
+}
+
+/// The opcode names of `code` on its normal path, as the profile's `dis` names them: the
+/// instructions reachable from the entry without entering an exception handler, in order,
+/// hidden ones left out. `scripts/cpython_opnames.py` lists a real interpreter's the same way.
+#[must_use]
+pub fn normal_path_opnames(code: &CodeObject) -> Vec<&'static str> {
+    let n = code.instrs.len();
+    let mut seen = vec![false; n];
+    let mut todo = vec![0usize];
+    while let Some(k) = todo.pop() {
+        if k >= n || seen[k] {
+            continue;
+        }
+        seen[k] = true;
+        let ins = code.instrs[k];
+        if ins.op.is_jump()
+            && !matches!(ins.op, Op::SETUP_FINALLY | Op::SETUP_WITH | Op::SETUP_LOOP)
+        {
+            todo.push(ins.arg as usize);
+        }
+        if !matches!(
+            ins.op,
+            Op::RETURN_VALUE
+                | Op::RETURN_CONST
+                | Op::RERAISE
+                | Op::RAISE_VARARGS
+                | Op::JUMP_ABSOLUTE
+                | Op::JUMP_FORWARD
+        ) {
+            todo.push(k + 1);
+        }
+    }
+    code.instrs
+        .iter()
+        .zip(seen)
+        .filter(|(i, s)| *s && !i.has(flag::HIDDEN))
+        .map(|(i, _)| i.view.name())
+        .collect()
+}
+
+/// [`normal_path_opnames`] of every function of `program`, keyed by its `co_name` path
+/// (`outer.inner`), as `scripts/cpython_opnames.py` prints them.
+#[must_use]
+pub fn program_opnames(program: &Program) -> std::collections::BTreeMap<String, Vec<&'static str>> {
+    fn walk(
+        p: &Program,
+        id: usize,
+        prefix: &str,
+        out: &mut std::collections::BTreeMap<String, Vec<&'static str>>,
+    ) {
+        for c in &p.codes[id].consts {
+            if let Const::Code(child) = c {
+                let code = &p.codes[*child as usize];
+                let name = format!("{prefix}{}", code.name);
+                out.insert(name.clone(), normal_path_opnames(code));
+                walk(p, *child as usize, &format!("{name}."), out);
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(program, 0, "", &mut out);
+    out
 }

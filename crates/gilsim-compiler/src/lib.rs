@@ -13,6 +13,7 @@ pub mod num;
 pub mod peephole;
 pub mod profile;
 pub mod symtable;
+pub mod views;
 
 pub use bytecode::{CodeId, CodeKind, CodeObject, Const, Instr, Op, Program};
 pub use compile::compile;
@@ -82,8 +83,8 @@ mod tests {
         assert_eq!(p.check_after(Op::LOAD_GLOBAL), CheckAfter::Always);
         assert_eq!(p.check_after(Op::LOAD_CONST), CheckAfter::Never);
         assert_eq!(p.check_after(Op::POP_JUMP_IF_FALSE), CheckAfter::UnlessBool);
-        assert!(p.skips_check_before(Op::SETUP_FINALLY));
-        assert!(!p.skips_check_before(Op::STORE_GLOBAL));
+        assert!(p.skips_check_before(Instr::new(Op::SETUP_FINALLY, 0)));
+        assert!(!p.skips_check_before(Instr::new(Op::STORE_GLOBAL, 0)));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! a return is dropped, and the NOPs this leaves are removed.
 
 use crate::bytecode::{Instr, Op};
+use crate::profile::Profile;
 
 fn unconditional(op: Op) -> bool {
     matches!(op, Op::JUMP_FORWARD | Op::JUMP_ABSOLUTE)
@@ -10,9 +11,17 @@ fn unconditional(op: Op) -> bool {
 
 /// Optimises one code object's instructions (jump arguments are instruction indexes) together
 /// with its per-instruction lines and columns.
-pub fn optimize(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<u32>) {
+pub fn optimize(
+    profile: &Profile,
+    instrs: &mut Vec<Instr>,
+    lines: &mut Vec<u32>,
+    cols: &mut Vec<u32>,
+) {
     let n = instrs.len();
     let targets = jump_targets(instrs);
+    if profile.at_least(3, 12) {
+        return_const(instrs, &targets);
+    }
     let mut i = 0;
     while i < n {
         let ins = instrs[i];
@@ -20,18 +29,21 @@ pub fn optimize(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<u3
             Op::POP_JUMP_IF_FALSE | Op::POP_JUMP_IF_TRUE | Op::JUMP_FORWARD | Op::JUMP_ABSOLUTE => {
                 let tgt = ins.arg as usize;
                 if let Some(t) = instrs.get(tgt).copied() {
-                    if unconditional(ins.op) && t.op == Op::RETURN_VALUE {
-                        instrs[i] = Instr {
-                            op: Op::RETURN_VALUE,
-                            arg: 0,
-                        };
+                    if unconditional(ins.op) && matches!(t.op, Op::RETURN_VALUE | Op::RETURN_CONST)
+                    {
+                        instrs[i] = Instr::new(t.op, t.arg);
                     } else if unconditional(t.op) {
                         let op = if ins.op == Op::JUMP_FORWARD {
                             Op::JUMP_ABSOLUTE
                         } else {
                             ins.op
                         };
-                        instrs[i] = Instr { op, arg: t.arg };
+                        instrs[i] = Instr {
+                            op,
+                            view: op,
+                            arg: t.arg,
+                            ..ins
+                        };
                     }
                 }
             }
@@ -55,10 +67,7 @@ pub fn optimize(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<u3
                             } else {
                                 Op::POP_JUMP_IF_FALSE
                             };
-                            instrs[i] = Instr {
-                                op,
-                                arg: (tgt + 1) as u32,
-                            };
+                            instrs[i] = Instr::new(op, (tgt + 1) as u32);
                         }
                     }
                 }
@@ -67,19 +76,32 @@ pub fn optimize(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<u3
         }
         // Unreachable code after a return, up to the next jump target (SETUP_FINALLY and RERAISE
         // stay: they mark block limits).
-        if instrs[i].op == Op::RETURN_VALUE {
+        if matches!(instrs[i].op, Op::RETURN_VALUE | Op::RETURN_CONST) {
             let mut h = i + 1;
             while h < n && !targets[h] && !matches!(instrs[h].op, Op::SETUP_FINALLY | Op::RERAISE) {
-                instrs[h] = Instr {
-                    op: Op::NOP,
-                    arg: 0,
-                };
+                instrs[h] = Instr::new(Op::NOP, 0);
                 h += 1;
             }
         }
         i += 1;
     }
     remove_nops(instrs, lines, cols);
+}
+
+/// 3.12+: `LOAD_CONST k; RETURN_VALUE` is one RETURN_CONST k (the freed slot becomes a NOP).
+fn return_const(instrs: &mut [Instr], targets: &[bool]) {
+    for i in 0..instrs.len().saturating_sub(1) {
+        if instrs[i].op == Op::LOAD_CONST && instrs[i + 1].op == Op::RETURN_VALUE {
+            let ret = Instr::new(Op::RETURN_CONST, instrs[i].arg);
+            if targets[i + 1] && !targets[i] {
+                instrs[i] = Instr::new(Op::NOP, 0);
+                instrs[i + 1] = ret;
+            } else if !targets[i + 1] {
+                instrs[i] = ret;
+                instrs[i + 1] = Instr::new(Op::NOP, 0);
+            }
+        }
+    }
 }
 
 fn jump_targets(instrs: &[Instr]) -> Vec<bool> {

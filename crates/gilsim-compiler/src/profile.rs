@@ -4,16 +4,33 @@
 //! bytecode the compiler emits, the interval mechanism and its default, and the formats of
 //! the messages that differ between versions. The policy (in the VM) decides *whether* and *to
 //! whom* to switch at a check point. The facts come from
-//! `shared/reference/cpython-switch-points.md`.
+//! `shared/reference/cpython-switch-points.md` and the `ceval.c` of each release.
+//!
+//! Check points are decided on the opcode the version runs at a position (an instruction's
+//! `view`), the one after it (2.7's PREDICT pairs run straight through) and, at run time, the
+//! machine's state (a conditional jump on a `bool`, a jump taken or not, a C call that has or has
+//! not specialised).
 
-use crate::bytecode::Op;
+use crate::bytecode::{Instr, Op, flag};
 use serde::Serialize;
 
 /// A CPython version gilsim models.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum Version {
+    /// CPython 2.7: a tick counter, every opcode but the fast ones ticks.
+    Py27,
     /// CPython 3.9: switch interval, DISPATCH versus FAST_DISPATCH.
     Py39,
+    /// CPython 3.10: checks only at back-jumps, taken conditional jumps and calls.
+    Py310,
+    /// CPython 3.11: checks at RESUME, JUMP_BACKWARD and unspecialised C calls.
+    Py311,
+    /// CPython 3.12: as 3.11, every conditional jump is forward.
+    Py312,
+    /// CPython 3.13 with its GIL.
+    Py313,
+    /// CPython 3.13t, free-threaded: no GIL, every instruction boundary interleaves.
+    Py313t,
 }
 
 /// Whether a switch may happen right after an instruction ran.
@@ -23,8 +40,15 @@ pub enum CheckAfter {
     Never,
     /// The next instruction is reached through a checking dispatch.
     Always,
-    /// Conditional jumps: fast when the value tested was exactly a `bool`, checked otherwise.
+    /// Conditional jumps of 2.7 and 3.9: fast when the value tested was exactly a `bool`.
     UnlessBool,
+    /// Checked only when the instruction jumped (3.10's taken conditional jumps, 3.11's
+    /// backward ones, 2.7's FOR_ITER when the loop ends and PREDICT does not apply).
+    IfJumped,
+    /// 3.11+ `CALL`: checked after a call to anything but a Python function, unless the call
+    /// site has specialised into a form that does not check (`len`, `isinstance`, `type`,
+    /// `list.append`).
+    AfterNativeCall,
 }
 
 /// What a CPython version does, passed to both the compiler and the VM.
@@ -35,7 +59,7 @@ pub struct Profile {
 }
 
 /// Versions accepted by `--python`, in the order the CLI lists them.
-pub const KNOWN_VERSIONS: &[&str] = &["3.9"];
+pub const KNOWN_VERSIONS: &[&str] = &["2.7", "3.9", "3.10", "3.11", "3.12", "3.13", "3.13t"];
 
 impl Default for Profile {
     fn default() -> Self {
@@ -46,34 +70,86 @@ impl Default for Profile {
 }
 
 impl Profile {
-    /// Parses a `--python` value such as `3.9`.
+    /// Every profile, oldest first.
+    #[must_use]
+    pub fn all() -> Vec<Profile> {
+        KNOWN_VERSIONS
+            .iter()
+            .map(|v| Profile::parse(v).expect("known version"))
+            .collect()
+    }
+
+    /// Parses a `--python` value such as `3.9` or `3.13t`.
     ///
     /// # Errors
     /// A message naming the versions gilsim models when `text` is not one of them.
     pub fn parse(text: &str) -> Result<Profile, String> {
-        match text.trim() {
-            "3.9" | "39" | "py39" => Ok(Profile {
-                version: Version::Py39,
-            }),
-            other => Err(format!(
-                "gilsim does not model CPython {other} yet; available profiles: {}",
-                KNOWN_VERSIONS.join(", ")
-            )),
-        }
+        let version = match text.trim().trim_start_matches("py") {
+            "2.7" | "27" => Version::Py27,
+            "3.9" | "39" => Version::Py39,
+            "3.10" | "310" => Version::Py310,
+            "3.11" | "311" => Version::Py311,
+            "3.12" | "312" => Version::Py312,
+            "3.13" | "313" => Version::Py313,
+            "3.13t" | "313t" => Version::Py313t,
+            other => {
+                return Err(format!(
+                    "gilsim does not model CPython {other}; available profiles: {}",
+                    KNOWN_VERSIONS.join(", ")
+                ));
+            }
+        };
+        Ok(Profile { version })
     }
 
     /// The version as the user writes it (`3.9`).
     #[must_use]
     pub fn name(&self) -> &'static str {
         match self.version {
+            Version::Py27 => "2.7",
             Version::Py39 => "3.9",
+            Version::Py310 => "3.10",
+            Version::Py311 => "3.11",
+            Version::Py312 => "3.12",
+            Version::Py313 => "3.13",
+            Version::Py313t => "3.13t",
         }
+    }
+
+    /// `sys.version_info` of the release modelled (major, minor, micro).
+    #[must_use]
+    pub fn version_info(&self) -> (u32, u32, u32) {
+        match self.version {
+            Version::Py27 => (2, 7, 18),
+            Version::Py39 => (3, 9, 18),
+            Version::Py310 => (3, 10, 13),
+            Version::Py311 => (3, 11, 7),
+            Version::Py312 => (3, 12, 1),
+            Version::Py313 | Version::Py313t => (3, 13, 0),
+        }
+    }
+
+    /// Whether the version is at least `major.minor` (3.13t counts as 3.13).
+    #[must_use]
+    pub fn at_least(&self, major: u32, minor: u32) -> bool {
+        let (a, b, _) = self.version_info();
+        (a, b) >= (major, minor)
+    }
+
+    /// Whether the version has a GIL (every one but 3.13t).
+    #[must_use]
+    pub fn has_gil(&self) -> bool {
+        self.version != Version::Py313t
     }
 
     /// The profile's own switching mechanism, as a policy string.
     #[must_use]
     pub fn default_policy(&self) -> &'static str {
-        "slice:5ms"
+        match self.version {
+            Version::Py27 => "ticks:100",
+            Version::Py313t => "parallel",
+            _ => "slice:5ms",
+        }
     }
 
     /// The default switch interval in nanoseconds (`sys.getswitchinterval()`).
@@ -82,47 +158,131 @@ impl Profile {
         5_000_000
     }
 
-    /// Whether a check may follow `op` once it has run (before the skip rule of the next one).
+    /// Whether `sys.setcheckinterval` exists (2.7; gone in 3.9).
     #[must_use]
-    pub fn check_after(&self, op: Op) -> CheckAfter {
+    pub fn has_check_interval(&self) -> bool {
+        self.version == Version::Py27
+    }
+
+    /// Whether a check may follow opcode `view` once it has run, before the rules that look at
+    /// the next instruction.
+    #[must_use]
+    pub fn check_after(&self, view: Op) -> CheckAfter {
+        use CheckAfter::{AfterNativeCall, Always, IfJumped, Never, UnlessBool};
         use Op::*;
-        match op {
+        match self.version {
+            // ceval.c 2.7: `goto fast_next_opcode` skips the ticker.
+            Version::Py27 => match view {
+                NOP | LOAD_FAST | LOAD_CONST | STORE_FAST | POP_TOP | ROT_TWO | ROT_THREE
+                | ROT_FOUR | DUP_TOP | DUP_TOPX | JUMP_FORWARD => Never,
+                POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE | JUMP_IF_FALSE_OR_POP
+                | JUMP_IF_TRUE_OR_POP => UnlessBool,
+                _ => Always,
+            },
             // 3.9: these opcodes end in FAST_DISPATCH(), which skips the eval-breaker test.
-            NOP | LOAD_FAST | LOAD_CONST | STORE_FAST | POP_TOP | ROT_TWO | ROT_THREE
-            | ROT_FOUR | DUP_TOP | DUP_TOP_TWO | IS_OP | CONTAINS_OP | LOAD_ASSERTION_ERROR
-            | JUMP_FORWARD => CheckAfter::Never,
-            POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE | JUMP_IF_FALSE_OR_POP | JUMP_IF_TRUE_OR_POP => {
-                CheckAfter::UnlessBool
-            }
-            _ => CheckAfter::Always,
+            Version::Py39 => match view {
+                NOP | LOAD_FAST | LOAD_CONST | STORE_FAST | POP_TOP | ROT_TWO | ROT_THREE
+                | ROT_FOUR | DUP_TOP | DUP_TOP_TWO | IS_OP | CONTAINS_OP | LOAD_ASSERTION_ERROR
+                | JUMP_FORWARD => Never,
+                POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE | JUMP_IF_FALSE_OR_POP
+                | JUMP_IF_TRUE_OR_POP => UnlessBool,
+                _ => Always,
+            },
+            // 3.10: only CHECK_EVAL_BREAKER() reaches the check. A Python callee returns into
+            // its caller's CALL_*, which checks: that is the position after RETURN_VALUE.
+            Version::Py310 => match view {
+                JUMP_ABSOLUTE | CALL_FUNCTION | CALL_METHOD | CALL_FUNCTION_KW
+                | CALL_FUNCTION_EX | RETURN_VALUE => Always,
+                POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE => IfJumped,
+                _ => Never,
+            },
+            Version::Py311 | Version::Py312 | Version::Py313 => match view {
+                RESUME | JUMP_BACKWARD | CALL_FUNCTION_EX => Always,
+                POP_JUMP_BACKWARD_IF_FALSE | POP_JUMP_BACKWARD_IF_TRUE => IfJumped,
+                CALL | CALL_KW => AfterNativeCall,
+                _ => Never,
+            },
+            Version::Py313t => Always,
         }
     }
 
-    /// Whether the check is skipped when `next` is the instruction about to run
-    /// (3.9 does not check before SETUP_FINALLY and SETUP_WITH, so a `try:` or `with` is entered
-    /// together with the instruction before it).
+    /// The check rule of instruction `pc` of `instrs`: [`Profile::check_after`] of its view,
+    /// with 2.7's PREDICT pairs (the next opcode runs with no tick between) applied.
     #[must_use]
-    pub fn skips_check_before(&self, next: Op) -> bool {
-        matches!(next, Op::SETUP_FINALLY | Op::SETUP_WITH)
+    pub fn check_at(&self, instrs: &[Instr], pc: usize) -> CheckAfter {
+        let ins = instrs[pc];
+        if ins.has(flag::HIDDEN) {
+            return CheckAfter::Never;
+        }
+        let after = self.check_after(ins.view);
+        if self.version != Version::Py27 {
+            return after;
+        }
+        use Op::*;
+        let next = instrs.get(pc + 1).map(|n| n.view);
+        let predicted = |ops: &[Op]| next.is_some_and(|n| ops.contains(&n));
+        match ins.view {
+            GET_ITER if predicted(&[FOR_ITER]) => CheckAfter::Never,
+            // The loop's body is predicted; the exit (a jump) ticks.
+            FOR_ITER if predicted(&[STORE_FAST, UNPACK_SEQUENCE]) => CheckAfter::IfJumped,
+            COMPARE_OP | IS_OP | CONTAINS_OP
+                if predicted(&[POP_JUMP_IF_FALSE, POP_JUMP_IF_TRUE]) =>
+            {
+                CheckAfter::Never
+            }
+            LIST_APPEND | SET_ADD | MAP_ADD if predicted(&[JUMP_ABSOLUTE]) => CheckAfter::Never,
+            WITH_CLEANUP if predicted(&[END_FINALLY]) => CheckAfter::Never,
+            _ => after,
+        }
     }
 
-    /// Whether a switch may happen before the first instruction of a new frame.
+    /// Whether the check is skipped when the instruction about to run is `next` (3.9 and 3.10
+    /// do not check before SETUP_FINALLY and SETUP_WITH, 2.7 before SETUP_FINALLY, so a
+    /// `try:` or `with` is entered together with the instruction before it).
+    #[must_use]
+    pub fn skips_check_before(&self, next: Instr) -> bool {
+        match self.version {
+            Version::Py27 => next.view == Op::SETUP_FINALLY,
+            Version::Py39 | Version::Py310 => {
+                matches!(next.view, Op::SETUP_FINALLY | Op::SETUP_WITH)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a switch may happen before the first instruction of a new frame (3.11+ check
+    /// at the frame's RESUME instead).
     #[must_use]
     pub fn checks_on_frame_entry(&self) -> bool {
-        true
+        matches!(
+            self.version,
+            Version::Py27 | Version::Py39 | Version::Py310 | Version::Py313t
+        )
     }
 
     /// Whether a switch may happen when an exception lands in a handler.
     #[must_use]
     pub fn checks_on_handler_entry(&self) -> bool {
-        true
+        self.checks_on_frame_entry()
+    }
+
+    /// After how many generic executions a C-call site specialises (3.11: the code object is
+    /// quickened after 8 warm-ups, modelled per call site; 3.12/3.13: the second execution runs
+    /// specialised). `None`: the version does not specialise.
+    #[must_use]
+    pub fn specialise_after(&self) -> Option<u8> {
+        match self.version {
+            Version::Py311 => Some(8),
+            Version::Py312 | Version::Py313 => Some(1),
+            _ => None,
+        }
     }
 
     /// Whether a blocking-capable `Lock.acquire` releases the GIL even when the lock is free
     /// (2.7 does; 3.x only when it has to wait).
     #[must_use]
     pub fn uncontended_acquire_releases_gil(&self) -> bool {
-        false
+        self.version == Version::Py27
     }
 
     /// The first line CPython prints for an exception escaping a worker thread.

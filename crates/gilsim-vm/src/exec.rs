@@ -5,7 +5,6 @@ use crate::machine::{Block, BlockKind, Flow, Frame, Machine, OnReturn, Res, Thre
 use crate::observer::Site;
 use crate::trace::Row;
 use crate::value::{Function, Obj, ObjId, Value};
-use gilsim_compiler::profile::CheckAfter;
 use gilsim_compiler::{CodeKind, Op};
 use std::rc::Rc;
 
@@ -74,6 +73,19 @@ pub(crate) fn exec_hot<const DETECT: bool>(
         ROT_TWO => {
             let n = f.stack.len();
             f.stack.swap(n - 1, n - 2);
+            true
+        }
+        SWAP => {
+            let n = f.stack.len();
+            f.stack.swap(n - 1, n - a);
+            true
+        }
+        COPY => {
+            let v = f.stack[f.stack.len() - a];
+            f.stack.push(v);
+            true
+        }
+        RESUME | PUSH_NULL | PRECALL | END_FOR | END_FOR_POP | TO_BOOL | SETUP_LOOP | POP_LOOP => {
             true
         }
         JUMP_ABSOLUTE | JUMP_FORWARD => {
@@ -225,11 +237,16 @@ impl Machine {
             }
             Err(other) => return Err(other),
         }
-        let check = match check_kind {
-            CheckAfter::Never => false,
-            CheckAfter::Always => true,
-            CheckAfter::UnlessBool => !self.last_test_was_bool,
-        };
+        let jumped = self.threads[t]
+            .frames
+            .last()
+            .is_some_and(|f| f.pc as usize != pc + 1);
+        let check = crate::machine::check_fires(
+            check_kind,
+            self.last_test_was_bool,
+            jumped,
+            self.call_checks,
+        );
         if !check {
             return Ok(false);
         }
@@ -240,6 +257,52 @@ impl Machine {
         };
         let next = f.pc as usize;
         Ok(!f.code.skip_before.get(next).copied().unwrap_or(false))
+    }
+
+    /// 3.11+: whether the position after this CALL is a check point. A Python function is
+    /// checked at its own RESUME; a C callee checks after the call, unless the call site has
+    /// specialised into `len`, `isinstance` or `list.append`, which do not check. A site
+    /// specialises after the profile's number of generic executions (`nargs` is `usize::MAX`
+    /// for a call with keywords, which those forms never take).
+    fn note_call(&mut self, func: Value, nargs: usize) {
+        use crate::builtins::NativeId as N;
+        let Value::Obj(o) = func else {
+            self.call_checks = true;
+            return;
+        };
+        let specialisable = match self.heap.get(o) {
+            Obj::Function(_) => {
+                self.call_checks = false;
+                return;
+            }
+            Obj::Method { func, .. } if self.is_python_function(*func) => {
+                self.call_checks = false;
+                return;
+            }
+            Obj::Native(n) => match n.id {
+                N::Len => nargs == 1,
+                N::Isinstance => nargs == 2,
+                N::ListAppend => nargs == 1 && n.receiver.is_some(),
+                _ => false,
+            },
+            _ => false,
+        };
+        self.call_checks = true;
+        if !specialisable {
+            return;
+        }
+        let f = self.threads[self.current as usize]
+            .frames
+            .last()
+            .expect("[gilsim internal bug] call without frame");
+        let site = u64::from(f.unit) << 48 | u64::from(f.code_idx) << 24 | u64::from(f.pc - 1);
+        let after = self.profile.specialise_after().unwrap_or(u8::MAX);
+        let seen = self.spec.get(&site).copied().unwrap_or(0);
+        if seen >= after {
+            self.call_checks = false;
+        } else {
+            Rc::make_mut(&mut self.spec).insert(site, seen + 1);
+        }
     }
 
     #[inline]
@@ -303,8 +366,33 @@ impl Machine {
             return Ok(());
         }
         match op {
-            NOP => {}
-            LOAD_CONST | STORE_FAST | POP_TOP | DUP_TOP | ROT_TWO | JUMP_FORWARD
+            NOP | RESUME | PUSH_NULL | PRECALL | END_FOR | END_FOR_POP | TO_BOOL | SETUP_LOOP
+            | POP_LOOP => {}
+            KW_NAMES => {
+                let v = code.consts[a];
+                self.push(v);
+            }
+            RETURN_CONST => {
+                let v = code.consts[a];
+                self.do_return(v)?;
+            }
+            BINARY_OP
+            | CALL
+            | CALL_KW
+            | JUMP_BACKWARD
+            | POP_JUMP_FORWARD_IF_FALSE
+            | POP_JUMP_FORWARD_IF_TRUE
+            | POP_JUMP_BACKWARD_IF_FALSE
+            | POP_JUMP_BACKWARD_IF_TRUE
+            | BEFORE_WITH
+            | DUP_TOPX
+            | WITH_CLEANUP
+            | END_FINALLY
+            | SETUP_EXCEPT
+            | BREAK_LOOP => {
+                unreachable!("[gilsim internal bug] {} is only ever a view", op.name())
+            }
+            LOAD_CONST | STORE_FAST | POP_TOP | DUP_TOP | ROT_TWO | JUMP_FORWARD | COPY | SWAP
             | JUMP_ABSOLUTE => {
                 unreachable!(
                     "[gilsim internal bug] {} is handled on the fast path",
@@ -750,11 +838,17 @@ impl Machine {
                     args.extend_from_slice(&f.stack[n - a - 1..]);
                     f.stack[n - a - 2]
                 };
+                if self.specialises {
+                    self.note_call(func, args.len());
+                }
                 self.call_from_stack(func, args, Vec::new(), a + 2)?;
             }
             CALL_FUNCTION => {
                 let n = self.fr().stack.len();
                 let func = self.fr().stack[n - a - 1];
+                if self.specialises {
+                    self.note_call(func, a);
+                }
                 let mut args = self.spare_vec();
                 args.extend_from_slice(&self.fr().stack[n - a..]);
                 self.call_from_stack(func, args, Vec::new(), a + 1)?;
@@ -764,6 +858,9 @@ impl Machine {
                 let names = self.fr().stack[n - 1];
                 let names = self.seq_items(names)?;
                 let func = self.fr().stack[n - a - 2];
+                if self.specialises {
+                    self.note_call(func, usize::MAX);
+                }
                 let all = self.fr().stack[n - a - 1..n - 1].to_vec();
                 let npos = a - names.len();
                 let mut kwargs = Vec::with_capacity(names.len());

@@ -502,10 +502,19 @@ pub struct Machine {
     pub held_since: u64,
     /// Check points passed since the running thread took the GIL.
     pub checks_since_switch: u64,
+    /// Check points passed by every thread before the running one took the GIL.
+    pub checks_before_switch: u64,
     /// Instructions since the running thread took the GIL.
     pub instrs_since_switch: u64,
     /// The last conditional jump tested an exact bool (3.9 fast path).
     pub(crate) last_test_was_bool: bool,
+    /// 3.11+: the last CALL went to a C callee that checks after it returns.
+    pub(crate) call_checks: bool,
+    /// The profile specialises C-call sites (3.11+), so calls are classified as they run.
+    pub(crate) specialises: bool,
+    /// 3.11+: generic executions of each specialisable call site (unit, code, pc packed), up
+    /// to the profile's warm-up; part of the state, as CPython's inline caches are.
+    pub(crate) spec: Rc<BTreeMap<u64, u8>>,
     /// The `NotImplemented` singleton (a builtin, so always reachable).
     pub(crate) not_implemented: Value,
     /// The interned names `__enter__` and `__exit__`, looked up by every `with`.
@@ -817,6 +826,25 @@ enum Hot {
     Limit,
 }
 
+/// Whether a check rule fires after an instruction: `bool_test` says the conditional jump
+/// tested an exact bool, `jumped` that control did not fall through, `call_checks` that the
+/// CALL reached a C callee that checks.
+#[inline(always)]
+pub(crate) fn check_fires(
+    kind: CheckAfter,
+    bool_test: bool,
+    jumped: bool,
+    call_checks: bool,
+) -> bool {
+    match kind {
+        CheckAfter::Never => false,
+        CheckAfter::Always => true,
+        CheckAfter::UnlessBool => !bool_test,
+        CheckAfter::IfJumped => jumped,
+        CheckAfter::AfterNativeCall => call_checks,
+    }
+}
+
 /// Virtual cost of one instruction, in nanoseconds.
 #[inline]
 #[must_use]
@@ -860,8 +888,12 @@ impl Machine {
             interned: Rc::new(BTreeMap::new()),
             held_since: 0,
             checks_since_switch: 0,
+            checks_before_switch: 0,
             instrs_since_switch: 0,
             last_test_was_bool: false,
+            call_checks: false,
+            specialises: profile.specialise_after().is_some(),
+            spec: Rc::new(BTreeMap::new()),
             not_implemented: Value::None,
             with_names: (Value::None, Value::None),
             deep_dunder: None,
@@ -933,15 +965,13 @@ impl Machine {
                 .iter()
                 .map(|n| HKey::Str(self.interned_text(n)))
                 .collect();
-            let check = c
-                .instrs
-                .iter()
-                .map(|i| self.profile.check_after(i.op))
+            let check = (0..c.instrs.len())
+                .map(|pc| self.profile.check_at(&c.instrs, pc))
                 .collect();
             let skip_before = c
                 .instrs
                 .iter()
-                .map(|i| self.profile.skips_check_before(i.op))
+                .map(|i| self.profile.skips_check_before(*i))
                 .collect();
             let (private_name, private_list) = if ci == 0 && private.len() == c.names.len() {
                 (private.clone(), lists.clone())
@@ -1578,6 +1608,21 @@ impl Machine {
                     stack.swap(n - 1, n - 2);
                 }
                 JUMP_FORWARD | JUMP_ABSOLUTE => next = a,
+                RESUME | PUSH_NULL | PRECALL | END_FOR | END_FOR_POP | TO_BOOL | SETUP_LOOP
+                | POP_LOOP => {}
+                COPY => {
+                    let Some(v) = stack.len().checked_sub(a).map(|i| stack[i]) else {
+                        return false;
+                    };
+                    stack.push(v);
+                }
+                SWAP => {
+                    let n = stack.len();
+                    if n < a || a == 0 {
+                        return false;
+                    }
+                    stack.swap(n - 1, n - a);
+                }
                 BINARY_ADD | INPLACE_ADD | BINARY_SUBTRACT | INPLACE_SUBTRACT | COMPARE_OP => {
                     let (Some(Value::Int(r)), Some(Value::Int(l))) = (stack.pop(), stack.pop())
                     else {
@@ -1673,11 +1718,8 @@ impl Machine {
                 }
                 _ => return false,
             }
-            let check = match code.check[pc] {
-                CheckAfter::Never => false,
-                CheckAfter::Always => true,
-                CheckAfter::UnlessBool => !bool_test,
-            } && !code.skip_before.get(next).copied().unwrap_or(false);
+            let check = check_fires(code.check[pc], bool_test, next != pc + 1, true)
+                && !code.skip_before.get(next).copied().unwrap_or(false);
             if check {
                 return true;
             }
@@ -1777,6 +1819,7 @@ impl Machine {
                 self.waiting_since(others)
             },
             checks_since_switch: self.checks_since_switch,
+            checks_total: self.checks_before_switch + self.checks_since_switch,
             instrs_since_switch: self.instrs_since_switch,
             switch_interval_ns: self.switch_interval_ns,
             check_interval: self.check_interval,
@@ -2016,11 +2059,12 @@ impl Machine {
                 break Hot::Cold;
             }
             now += instr_cost(ins.op);
-            let check = match code.check[pc] {
-                CheckAfter::Never => false,
-                CheckAfter::Always => true,
-                CheckAfter::UnlessBool => !self.last_test_was_bool,
-            } && !code
+            let check = check_fires(
+                code.check[pc],
+                self.last_test_was_bool,
+                f.pc as usize != pc + 1,
+                self.call_checks,
+            ) && !code
                 .skip_before
                 .get(f.pc as usize)
                 .copied()
@@ -2048,7 +2092,7 @@ impl Machine {
             let prev = pc.saturating_sub(1);
             (
                 f.code.obj.lines.get(prev).copied().unwrap_or(0),
-                f.code.obj.instrs.get(prev).map_or("?", |i| i.op.name()),
+                f.code.obj.instrs.get(prev).map_or("?", |i| i.view.name()),
             )
         });
         format!(
@@ -2080,6 +2124,7 @@ impl Machine {
         self.others_valid_for = None;
         self.current = n;
         self.held_since = self.now;
+        self.checks_before_switch += self.checks_since_switch;
         self.checks_since_switch = 0;
         self.instrs_since_switch = 0;
     }

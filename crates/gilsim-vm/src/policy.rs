@@ -22,6 +22,8 @@ pub struct SchedView<'a> {
     pub waiting_since_ns: u64,
     /// Check points the running thread passed since it took the GIL.
     pub checks_since_switch: u64,
+    /// Check points passed by all threads since the run began (2.7's global ticker).
+    pub checks_total: u64,
     /// Instructions the running thread completed since it took the GIL.
     pub instrs_since_switch: u64,
     /// `sys.getswitchinterval()` in nanoseconds.
@@ -152,7 +154,7 @@ pub fn parse_policy(text: &str) -> Result<Box<dyn Policy>, String> {
     let (name, rest) = text.split_once(':').unwrap_or((text, ""));
     let bad = || {
         format!(
-            "unknown policy `{text}`; use every:N, every:N:random, ticks:N, slice:5ms, io, random:P or pct:D"
+            "unknown policy `{text}`; use every:N, every:N:random, ticks:N, slice:5ms, parallel, io, random:P or pct:D"
         )
     };
     match name {
@@ -181,7 +183,11 @@ pub fn parse_policy(text: &str) -> Result<Box<dyn Policy>, String> {
             if n == 0 {
                 return Err("ticks:N needs N ≥ 1".into());
             }
-            Ok(Box::new(Ticks { n, next_tick: None }))
+            Ok(Box::new(Ticks {
+                n,
+                next_tick: None,
+                last_fire: 0,
+            }))
         }
         "slice" => {
             let ns = parse_duration(rest)?;
@@ -191,6 +197,7 @@ pub fn parse_policy(text: &str) -> Result<Box<dyn Policy>, String> {
             }))
         }
         "io" => Ok(Box::new(Io)),
+        "parallel" if rest.is_empty() => Ok(Box::new(Parallel)),
         "random" => {
             let p: f64 = rest.parse().map_err(|_| {
                 format!("random:P needs a probability between 0 and 1, not `{rest}`")
@@ -422,6 +429,10 @@ impl Policy for Every {
 pub struct Ticks {
     n: u64,
     next_tick: Option<u64>,
+    /// `checks_total` when the ticker last fired: 2.7's `_Py_Ticker` is one global counter,
+    /// reset only when it fires, so a thread that takes the GIL after another blocked goes on
+    /// with the ticks that were left.
+    last_fire: u64,
 }
 
 impl Policy for Ticks {
@@ -435,7 +446,8 @@ impl Policy for Ticks {
         } else {
             self.n
         };
-        if v.checks_since_switch > 0 && v.checks_since_switch.is_multiple_of(n) {
+        if v.checks_total >= self.last_fire + n {
+            self.last_fire = v.checks_total;
             // The releasing thread is already running and usually wins the race again.
             if rng.gen_bool(0.5) {
                 return Ok(Decision::Continue);
@@ -577,7 +589,39 @@ impl Policy for Io {
     }
 }
 
-/// `random:P`: at each check point switch with probability P to a random other thread.
+/// `parallel`: CPython 3.13t, no GIL. Every running thread advances on its own core; at each
+/// instruction boundary (every boundary is a check point under 3.13t) a seeded draw picks which
+/// runnable thread completes the next instruction, the running one included.
+#[derive(Clone)]
+pub struct Parallel;
+
+impl Policy for Parallel {
+    fn at_check_point(
+        &mut self,
+        v: &SchedView<'_>,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Decision, PolicyError> {
+        let k = rng.gen_range(0..=v.others.len());
+        if k == v.others.len() {
+            return Ok(Decision::Continue);
+        }
+        Ok(Decision::SwitchTo(v.others[k]))
+    }
+    fn choose(
+        &mut self,
+        _v: &SchedView<'_>,
+        c: &[u32],
+        _why: GiveUp,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<u32, PolicyError> {
+        Ok(pick(rng, c))
+    }
+    fn describe(&self) -> String {
+        "parallel".into()
+    }
+}
+
+/// `random:P`: at each check point, switch with probability P to a random other thread.
 #[derive(Clone)]
 pub struct RandomP {
     p: f64,

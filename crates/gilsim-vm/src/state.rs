@@ -320,6 +320,11 @@ impl Machine {
             k.u64((pos >> 64) as u64);
         }
         k.bytes(&self.stdout);
+        k.u64(self.spec.len() as u64);
+        for (site, n) in self.spec.iter() {
+            k.u64(*site);
+            k.u64(u64::from(*n));
+        }
         if let Some(c) = &self.choice {
             k.u64(c.running.map_or(u64::MAX, u64::from));
             k.u64(c.why.map_or(u64::MAX, |w| w as u64));

@@ -1,0 +1,105 @@
+//! Views: for each instruction, the opcode the profile's CPython version runs at that position.
+//!
+//! gilsim executes one instruction set (CPython 3.9's, plus the few opcodes of other versions
+//! that are easy to run: RESUME, COPY, SWAP, PRECALL, RETURN_CONST…). Where a version names the
+//! same operation differently (`INPLACE_ADD` is `BINARY_OP 13` in 3.11, a backward
+//! `JUMP_ABSOLUTE` is `JUMP_BACKWARD`, 2.7's method call is `LOAD_ATTR` + `CALL_FUNCTION`), the
+//! instruction's `view` holds that version's opcode. `dis` prints the view and the check-point
+//! rules of [`Profile`] read it, so check points follow the version's own opcodes.
+
+use crate::bytecode::{Instr, Op, flag};
+use crate::profile::{Profile, Version};
+
+/// Sets the `view` of every instruction of one code object (jump arguments resolved).
+pub fn assign(profile: &Profile, instrs: &mut [Instr]) {
+    let v = profile.version;
+    let modern = profile.at_least(3, 11);
+    for (pc, slot) in instrs.iter_mut().enumerate() {
+        let ins = *slot;
+        let backward = ins.op.is_jump() && (ins.arg as usize) <= pc;
+        slot.view = match v {
+            Version::Py27 => view27(ins),
+            Version::Py39 | Version::Py310 => ins.op,
+            _ => view_modern(profile, ins, backward),
+        };
+        if modern && matches!(ins.op, Op::SETUP_FINALLY | Op::POP_BLOCK) {
+            // 3.11+ keep these in the exception table, not in the bytecode.
+            slot.flags |= flag::HIDDEN;
+        }
+    }
+}
+
+fn view27(ins: Instr) -> Op {
+    use Op::*;
+    match ins.op {
+        LOAD_METHOD => LOAD_ATTR,
+        CALL_METHOD => CALL_FUNCTION,
+        DUP_TOP_TWO => DUP_TOPX,
+        IS_OP | CONTAINS_OP => COMPARE_OP,
+        SETUP_FINALLY if ins.has(flag::EXCEPT) => SETUP_EXCEPT,
+        JUMP_ABSOLUTE if ins.has(flag::BREAK) => BREAK_LOOP,
+        CALL_FUNCTION if ins.has(flag::EXIT_CALL) => WITH_CLEANUP,
+        POP_TOP if ins.has(flag::EXIT_CALL) => END_FINALLY,
+        op => op,
+    }
+}
+
+fn view_modern(profile: &Profile, ins: Instr, backward: bool) -> Op {
+    use Op::*;
+    let p312 = profile.at_least(3, 12);
+    match ins.op {
+        op if binary_op_arg(op).is_some() => BINARY_OP,
+        CALL_FUNCTION | CALL_METHOD => CALL,
+        CALL_FUNCTION_KW if profile.at_least(3, 13) => CALL_KW,
+        CALL_FUNCTION_KW => CALL,
+        JUMP_ABSOLUTE if backward => JUMP_BACKWARD,
+        JUMP_ABSOLUTE => JUMP_FORWARD,
+        POP_JUMP_IF_FALSE if !p312 && backward => POP_JUMP_BACKWARD_IF_FALSE,
+        POP_JUMP_IF_TRUE if !p312 && backward => POP_JUMP_BACKWARD_IF_TRUE,
+        POP_JUMP_IF_FALSE if !p312 => POP_JUMP_FORWARD_IF_FALSE,
+        POP_JUMP_IF_TRUE if !p312 => POP_JUMP_FORWARD_IF_TRUE,
+        SETUP_WITH => BEFORE_WITH,
+        // The method form: 3.11 LOAD_METHOD, 3.12+ LOAD_ATTR with its low bit set.
+        LOAD_ATTR | LOAD_METHOD if ins.has(flag::METHOD) => {
+            if p312 {
+                LOAD_ATTR
+            } else {
+                LOAD_METHOD
+            }
+        }
+        op => op,
+    }
+}
+
+/// The argument of 3.11's BINARY_OP for a 3.9 arithmetic opcode, and its symbol.
+#[must_use]
+pub fn binary_op_arg(op: Op) -> Option<(u32, &'static str)> {
+    use Op::*;
+    Some(match op {
+        BINARY_ADD => (0, "+"),
+        BINARY_AND => (1, "&"),
+        BINARY_FLOOR_DIVIDE => (2, "//"),
+        BINARY_LSHIFT => (3, "<<"),
+        BINARY_MULTIPLY => (5, "*"),
+        BINARY_MODULO => (6, "%"),
+        BINARY_OR => (7, "|"),
+        BINARY_POWER => (8, "**"),
+        BINARY_RSHIFT => (9, ">>"),
+        BINARY_SUBTRACT => (10, "-"),
+        BINARY_TRUE_DIVIDE => (11, "/"),
+        BINARY_XOR => (12, "^"),
+        INPLACE_ADD => (13, "+="),
+        INPLACE_AND => (14, "&="),
+        INPLACE_FLOOR_DIVIDE => (15, "//="),
+        INPLACE_LSHIFT => (16, "<<="),
+        INPLACE_MULTIPLY => (18, "*="),
+        INPLACE_MODULO => (19, "%="),
+        INPLACE_OR => (20, "|="),
+        INPLACE_POWER => (21, "**="),
+        INPLACE_RSHIFT => (22, ">>="),
+        INPLACE_SUBTRACT => (23, "-="),
+        INPLACE_TRUE_DIVIDE => (24, "/="),
+        INPLACE_XOR => (25, "^="),
+        _ => return None,
+    })
+}
