@@ -1,4 +1,4 @@
-"""Print, as JSON, the opcode names of each function in FILE as this interpreter's `dis` lists
+"""Print, as JSON, the opcode names of each function (not class body) in FILE as this interpreter's `dis` lists
 them, normal path only: the instructions reachable from the entry without entering an exception
 handler (2.7-3.10 SETUP_* targets, 3.11+ exception-table targets), in offset order.
 
@@ -57,7 +57,8 @@ def walk(co, prefix, out):
     for c in co.co_consts:
         if hasattr(c, "co_code"):
             name = prefix + c.co_name
-            out[name] = normal_path(c)
+            if c.co_flags & 0x1:  # CO_OPTIMIZED: a function body, not a class body
+                out[name] = normal_path(c)
             walk(c, name + ".", out)
 
 

@@ -158,6 +158,8 @@ opcodes! {
     TO_BOOL = "TO_BOOL",
     SETUP_LOOP = "SETUP_LOOP",
     POP_LOOP = "POP_BLOCK",
+    // A no-op that only shows another version's instruction (its view, set by the compiler).
+    SHOWN = "SHOWN",
     // Opcodes only ever shown (an instruction's `view`), never executed.
     BINARY_OP = "BINARY_OP",
     CALL = "CALL",
@@ -173,6 +175,16 @@ opcodes! {
     END_FINALLY = "END_FINALLY",
     SETUP_EXCEPT = "SETUP_EXCEPT",
     BREAK_LOOP = "BREAK_LOOP",
+    LOAD_LOCALS = "LOAD_LOCALS",
+    POP_JUMP_FORWARD_IF_NONE = "POP_JUMP_FORWARD_IF_NONE",
+    POP_JUMP_FORWARD_IF_NOT_NONE = "POP_JUMP_FORWARD_IF_NOT_NONE",
+    POP_JUMP_BACKWARD_IF_NONE = "POP_JUMP_BACKWARD_IF_NONE",
+    POP_JUMP_BACKWARD_IF_NOT_NONE = "POP_JUMP_BACKWARD_IF_NOT_NONE",
+    POP_JUMP_IF_NONE = "POP_JUMP_IF_NONE",
+    POP_JUMP_IF_NOT_NONE = "POP_JUMP_IF_NOT_NONE",
+    LOAD_FAST_LOAD_FAST = "LOAD_FAST_LOAD_FAST",
+    STORE_FAST_LOAD_FAST = "STORE_FAST_LOAD_FAST",
+    STORE_FAST_STORE_FAST = "STORE_FAST_STORE_FAST",
 }
 
 /// How the argument of an opcode is to be read.
@@ -227,7 +239,13 @@ impl Op {
             | POP_JUMP_FORWARD_IF_FALSE
             | POP_JUMP_FORWARD_IF_TRUE
             | POP_JUMP_BACKWARD_IF_FALSE
-            | POP_JUMP_BACKWARD_IF_TRUE => ArgKind::JumpRel,
+            | POP_JUMP_BACKWARD_IF_TRUE
+            | POP_JUMP_FORWARD_IF_NONE
+            | POP_JUMP_FORWARD_IF_NOT_NONE
+            | POP_JUMP_BACKWARD_IF_NONE
+            | POP_JUMP_BACKWARD_IF_NOT_NONE
+            | POP_JUMP_IF_NONE
+            | POP_JUMP_IF_NOT_NONE => ArgKind::JumpRel,
             JUMP_ABSOLUTE
             | JUMP_IF_FALSE_OR_POP
             | JUMP_IF_TRUE_OR_POP
@@ -247,8 +265,8 @@ impl Op {
             | INPLACE_OR | STORE_SUBSCR | DELETE_SUBSCR | GET_ITER | LOAD_BUILD_CLASS
             | LIST_TO_TUPLE | RETURN_VALUE | YIELD_VALUE | POP_BLOCK | POP_EXCEPT
             | WITH_EXCEPT_START | LOAD_ASSERTION_ERROR | RERAISE | PUSH_NULL | END_FOR
-            | END_FOR_POP | TO_BOOL | POP_LOOP | BEFORE_WITH | WITH_CLEANUP | END_FINALLY
-            | BREAK_LOOP => ArgKind::None,
+            | END_FOR_POP | TO_BOOL | POP_LOOP | SHOWN | LOAD_LOCALS | BEFORE_WITH
+            | WITH_CLEANUP | END_FINALLY | BREAK_LOOP => ArgKind::None,
             _ => ArgKind::Plain,
         }
     }
@@ -276,7 +294,7 @@ pub struct Instr {
     /// The opcode the modelled CPython version runs here (`op` unless renamed).
     pub view: Op,
     /// [`flag`] bits: how `dis` shows the instruction.
-    pub flags: u8,
+    pub flags: u16,
     /// The argument, read according to [`Op::arg_kind`].
     pub arg: u32,
 }
@@ -295,7 +313,7 @@ impl Instr {
 
     /// Whether flag bit `f` is set.
     #[must_use]
-    pub const fn has(self, f: u8) -> bool {
+    pub const fn has(self, f: u16) -> bool {
         self.flags & f != 0
     }
 }
@@ -304,19 +322,25 @@ impl Instr {
 pub mod flag {
     /// Not shown by this version's `dis` and never a check point (a block push or pop that
     /// 3.11+ keeps in its exception table instead of in the bytecode).
-    pub const HIDDEN: u8 = 1;
+    pub const HIDDEN: u16 = 1;
     /// A `LOAD_GLOBAL` that also pushes the NULL of a call (3.11+: `NULL + f`).
-    pub const NULL_PLUS: u8 = 2;
+    pub const NULL_PLUS: u16 = 2;
     /// An attribute load in the method form (3.11 `LOAD_METHOD`, 3.12+ `LOAD_ATTR` with bit 0).
-    pub const METHOD: u8 = 4;
+    pub const METHOD: u16 = 4;
     /// The `__exit__` call of a `with` (its CPython argument count is one less).
-    pub const EXIT_CALL: u8 = 8;
+    pub const EXIT_CALL: u16 = 8;
     /// A comparison that feeds a conditional jump (3.13 prints `bool(<)`).
-    pub const BOOL_CMP: u8 = 16;
+    pub const BOOL_CMP: u16 = 16;
     /// A `SETUP_FINALLY` that opens a `try:`/`except` (2.7 calls it `SETUP_EXCEPT`).
-    pub const EXCEPT: u8 = 32;
+    pub const EXCEPT: u16 = 32;
     /// A jump that leaves a loop by `break` (2.7 `BREAK_LOOP`).
-    pub const BREAK: u8 = 64;
+    pub const BREAK: u16 = 64;
+    /// A JUMP_FORWARD over an exception handler that this version does not have (3.12+ move
+    /// handlers out of line; 2.7 runs a `finally` body once).
+    pub const OVER: u16 = 128;
+    /// A conditional jump on `x is None` / `x is not None` (3.11+ test None in the jump; the
+    /// LOAD_CONST None and IS_OP before it are hidden).
+    pub const NONE_TEST: u16 = 256;
 }
 
 /// A compile-time constant.

@@ -42,9 +42,12 @@ pub fn compile(source: &str, filename: &str, profile: &Profile) -> Result<Progra
             Some("flatten the nesting; CPython itself gives up on such code".to_string()),
         ));
     }
+    let mut imported = std::collections::BTreeSet::new();
+    module_imports(&module.body, &mut imported);
     let mut c = Compiler {
         source,
         profile: *profile,
+        imported,
         table,
         codes: Vec::new(),
         units: Vec::new(),
@@ -58,6 +61,49 @@ pub fn compile(source: &str, filename: &str, profile: &Profile) -> Result<Progra
         source: source.to_string(),
         codes: c.codes.into_iter().map(|c| c.expect("code")).collect(),
     })
+}
+
+/// The names `import` statements bind in the module's own scope (not inside functions or
+/// classes).
+fn module_imports(body: &[Stmt], out: &mut std::collections::BTreeSet<String>) {
+    for s in body {
+        match s {
+            Stmt::Import(i) => {
+                for a in &i.names {
+                    let name = a.asname.as_ref().map_or_else(
+                        || a.name.as_str().split('.').next().unwrap_or("").to_string(),
+                        |n| n.as_str().to_string(),
+                    );
+                    out.insert(name);
+                }
+            }
+            Stmt::ImportFrom(i) => {
+                for a in &i.names {
+                    let n = a.asname.as_ref().unwrap_or(&a.name);
+                    out.insert(n.as_str().to_string());
+                }
+            }
+            Stmt::If(i) => {
+                module_imports(&i.body, out);
+                for c in &i.elif_else_clauses {
+                    module_imports(&c.body, out);
+                }
+            }
+            Stmt::Try(t) => {
+                module_imports(&t.body, out);
+                module_imports(&t.orelse, out);
+                module_imports(&t.finalbody, out);
+                for h in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    module_imports(&h.body, out);
+                }
+            }
+            Stmt::With(w) => module_imports(&w.body, out),
+            Stmt::For(f) => module_imports(&f.body, out),
+            Stmt::While(w) => module_imports(&w.body, out),
+            _ => {}
+        }
+    }
 }
 
 fn line_starts(source: &str) -> Vec<usize> {
@@ -98,6 +144,9 @@ struct Unit {
 struct Compiler<'s> {
     source: &'s str,
     profile: Profile,
+    /// Names bound by an `import` at module level (CPython's DEF_IMPORT): 3.11+ call their
+    /// attributes as plain attributes, not as methods.
+    imported: std::collections::BTreeSet<String>,
     table: SymbolTable,
     codes: Vec<Option<CodeObject>>,
     units: Vec<Unit>,
@@ -422,7 +471,7 @@ impl Compiler<'_> {
             &mut unit.code.lines,
             &mut unit.code.cols,
         );
-        crate::views::assign(&self.profile, &mut unit.code.instrs);
+        crate::views::assign(&self.profile, &mut unit.code.instrs, &unit.code.lines);
         let mut starts = Vec::with_capacity(unit.code.lines.len());
         let mut prev = 0;
         for &l in &unit.code.lines {
@@ -485,8 +534,16 @@ impl Compiler<'_> {
         u.code.cols.push(u.col);
     }
 
+    /// A no-op that shows as `view` (with `arg`) in this version's listing and check rules.
+    fn emit_shown(&mut self, view: Op, arg: u32) {
+        self.emit_raw(Op::SHOWN, arg);
+        if let Some(i) = self.u().code.instrs.last_mut() {
+            i.view = view;
+        }
+    }
+
     /// Sets display flag `f` on the instruction emitted last.
-    fn flag_last(&mut self, f: u8) {
+    fn flag_last(&mut self, f: u16) {
         if let Some(i) = self.u().code.instrs.last_mut() {
             i.flags |= f;
         }
@@ -614,6 +671,16 @@ impl Compiler<'_> {
         }
         code.varnames.push(name.to_string());
         (code.varnames.len() - 1) as u32
+    }
+
+    /// Whether the code of `e` starts with a LOAD_GLOBAL (`g`, `g.a.b`, `g[k]`).
+    fn starts_with_global(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Name(n) => self.compiles_to_global(n.id.as_str()),
+            Expr::Attribute(a) => self.starts_with_global(&a.value),
+            Expr::Subscript(s) => self.starts_with_global(&s.value),
+            _ => false,
+        }
     }
 
     /// Whether loading `name` here compiles to LOAD_GLOBAL.
@@ -826,6 +893,11 @@ impl Compiler<'_> {
                     self.nameop(&bound, ast::ExprContext::Store);
                 }
                 self.emit(Op::POP_TOP, 0);
+                Ok(())
+            }
+            Stmt::Pass(_) if self.profile.at_least(3, 10) => {
+                // 3.10+ keep a NOP where removing it would lose the line.
+                self.emit_shown(Op::NOP, 0);
                 Ok(())
             }
             Stmt::Global(_) | Stmt::Nonlocal(_) | Stmt::Pass(_) => Ok(()),
@@ -1329,6 +1401,28 @@ impl Compiler<'_> {
                 }
                 Ok(())
             }
+            Expr::Compare(c)
+                if self.modern()
+                    && c.ops.len() == 1
+                    && matches!(c.ops[0], ast::CmpOp::Is | ast::CmpOp::IsNot)
+                    && matches!(c.comparators[0], Expr::NoneLiteral(_)) =>
+            {
+                // 3.11+ test None in the jump itself; gilsim runs the comparison, hidden.
+                self.expr(&c.left)?;
+                self.load_const(Const::None);
+                self.flag_last(flag::HIDDEN);
+                let is_not = matches!(c.ops[0], ast::CmpOp::IsNot);
+                self.emit(Op::IS_OP, u32::from(is_not));
+                self.flag_last(flag::HIDDEN);
+                let op = if cond {
+                    Op::POP_JUMP_IF_TRUE
+                } else {
+                    Op::POP_JUMP_IF_FALSE
+                };
+                self.emit_jump(op, target);
+                self.flag_last(flag::NONE_TEST);
+                Ok(())
+            }
             _ => {
                 self.expr(e)?;
                 if self.profile.at_least(3, 13) {
@@ -1369,8 +1463,16 @@ impl Compiler<'_> {
         }
         self.emit(Op::POP_BLOCK, 0);
         self.u().fblocks.pop();
+        // 3.10+ give the normal exit the line of the `with` itself.
+        let here = self.profile.at_least(3, 10).then(|| self.set_loc(w.range));
         self.call_exit_with_nones();
         self.emit_jump(Op::JUMP_FORWARD, exit);
+        if self.profile.at_least(3, 12) {
+            self.flag_last(flag::OVER);
+        }
+        if let Some(here) = here {
+            self.restore_loc(here);
+        }
         self.bind(fin);
         self.emit(Op::WITH_EXCEPT_START, 0);
         let ok = self.new_label();
@@ -1400,8 +1502,19 @@ impl Compiler<'_> {
         }
         self.emit(Op::POP_BLOCK, 0);
         self.u().fblocks.pop();
+        if self.is27() {
+            // 2.7 runs its one copy of the body with None pushed, and END_FINALLY pops it.
+            let none = self.const_idx(Const::None);
+            self.emit_shown(Op::LOAD_CONST, none);
+        }
         self.body(&t.finalbody)?;
+        if self.is27() {
+            self.emit_shown(Op::END_FINALLY, 0);
+        }
         self.emit_jump(Op::JUMP_FORWARD, exit);
+        if self.is27() || self.profile.at_least(3, 12) {
+            self.flag_last(flag::OVER);
+        }
         self.bind(end);
         self.u().fblocks.push(FBlock::FinallyEnd);
         self.body(&t.finalbody)?;
@@ -1422,6 +1535,9 @@ impl Compiler<'_> {
         self.emit(Op::POP_BLOCK, 0);
         self.u().fblocks.pop();
         self.emit_jump(Op::JUMP_FORWARD, orelse);
+        if self.profile.at_least(3, 12) {
+            self.flag_last(flag::OVER);
+        }
         self.bind(except);
         let n = t.handlers.len();
         for (i, h) in t.handlers.iter().enumerate() {
@@ -2127,9 +2243,15 @@ impl Compiler<'_> {
         let args = &c.arguments;
         let has_star = args.args.iter().any(|a| matches!(a, Expr::Starred(_)));
         let has_kwsplat = args.keywords.iter().any(|k| k.arg.is_none());
+        // 3.11+ call an attribute of an imported module as a plain attribute.
+        let import_base = self.modern()
+            && matches!(&*c.func, Expr::Attribute(a) if matches!(&*a.value,
+                Expr::Name(n) if self.imported.contains(n.id.as_str())
+                    && !matches!(self.access(n.id.as_str()), Access::Local | Access::Cell | Access::Free)));
         if let Expr::Attribute(a) = &*c.func
             && !has_star
             && args.keywords.is_empty()
+            && !import_base
         {
             self.expr(&a.value)?;
             let ni = self.name_idx(a.attr.as_str());
@@ -2142,33 +2264,30 @@ impl Compiler<'_> {
             self.emit(Op::CALL_METHOD, args.args.len() as u32);
             return Ok(());
         }
-        // 3.11+ push a NULL beside a callable that is not a method: LOAD_GLOBAL folds it in
-        // (`NULL + f`); otherwise PUSH_NULL comes before the callable (after it in 3.13). A
-        // method call with keywords keeps the method form there.
-        let method_kw =
-            self.modern() && matches!(&*c.func, Expr::Attribute(_)) && !has_star && !has_kwsplat;
+        // 3.11/3.12: a PUSH_NULL before the callable, folded into its first instruction when
+        // that is a LOAD_GLOBAL (`NULL + threading`); 3.13: after it, folded into a last LOAD_GLOBAL.
+        // 3.11+ keep the method form for a call with keywords.
+        let method_kw = self.modern()
+            && !import_base
+            && !has_star
+            && !has_kwsplat
+            && matches!(&*c.func, Expr::Attribute(_));
         let null_first = self.modern() && !self.profile.at_least(3, 13) && !method_kw;
-        let global_callee =
-            matches!(&*c.func, Expr::Name(n) if self.compiles_to_global(n.id.as_str()));
-        if null_first && !global_callee {
+        let fold_first = null_first && self.starts_with_global(&c.func);
+        if null_first && !fold_first {
             self.emit(Op::PUSH_NULL, 0);
         }
+        let first = self.u().code.instrs.len();
+        self.expr(&c.func)?;
         if method_kw {
-            let Expr::Attribute(a) = &*c.func else {
-                unreachable!("checked above")
-            };
-            self.expr(&a.value)?;
-            let ni = self.name_idx(a.attr.as_str());
-            self.emit(Op::LOAD_ATTR, ni);
             self.flag_last(flag::METHOD);
-        } else {
-            self.expr(&c.func)?;
-            if self.modern() {
-                if global_callee {
-                    self.flag_last(flag::NULL_PLUS);
-                } else if self.profile.at_least(3, 13) {
-                    self.emit(Op::PUSH_NULL, 0);
-                }
+        } else if fold_first {
+            self.u().code.instrs[first].flags |= flag::NULL_PLUS;
+        } else if self.profile.at_least(3, 13) {
+            if self.u().code.instrs.last().map(|i| i.op) == Some(Op::LOAD_GLOBAL) {
+                self.flag_last(flag::NULL_PLUS);
+            } else {
+                self.emit(Op::PUSH_NULL, 0);
             }
         }
         if has_star || has_kwsplat {

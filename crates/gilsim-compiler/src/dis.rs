@@ -7,7 +7,7 @@
 //! a switch mark when the profile lets another thread run right after that instruction:
 //! `⇄` always, `⇄?` only sometimes (a conditional jump on a non-`bool` value).
 
-use crate::bytecode::{ArgKind, COMPARE_OPS, CodeObject, Const, Op, Program, flag};
+use crate::bytecode::{ArgKind, COMPARE_OPS, CodeKind, CodeObject, Const, Op, Program, flag};
 use crate::profile::{CheckAfter, Profile, Version};
 use std::fmt::Write as _;
 
@@ -340,6 +340,11 @@ fn shown(program: &Program, profile: &Profile, code: &CodeObject, lay: &Layout, 
             return plain((ins.arg << 4) | MASK[a], sym.to_string());
         }
         Op::DUP_TOPX => return plain(2, String::new()),
+        Op::LOAD_FAST_LOAD_FAST | Op::STORE_FAST_LOAD_FAST | Op::STORE_FAST_STORE_FAST if i > 0 => {
+            let first = code.instrs[i - 1].arg;
+            let names = format!("{}, {}", code.varnames[first as usize], code.varnames[a]);
+            return plain((first << 4) | ins.arg, names);
+        }
         Op::WITH_CLEANUP | Op::END_FINALLY | Op::BREAK_LOOP | Op::BEFORE_WITH => return none,
         Op::LOAD_METHOD | Op::LOAD_ATTR => return plain(ins.arg, name(a)),
         _ => {}
@@ -626,7 +631,7 @@ pub fn normal_path_opnames(code: &CodeObject) -> Vec<&'static str> {
         .collect()
 }
 
-/// [`normal_path_opnames`] of every function of `program`, keyed by its `co_name` path
+/// [`normal_path_opnames`] of every function (not class body) of `program`, keyed by its `co_name` path
 /// (`outer.inner`), as `scripts/cpython_opnames.py` prints them.
 #[must_use]
 pub fn program_opnames(program: &Program) -> std::collections::BTreeMap<String, Vec<&'static str>> {
@@ -640,7 +645,9 @@ pub fn program_opnames(program: &Program) -> std::collections::BTreeMap<String, 
             if let Const::Code(child) = c {
                 let code = &p.codes[*child as usize];
                 let name = format!("{prefix}{}", code.name);
-                out.insert(name.clone(), normal_path_opnames(code));
+                if matches!(code.kind, CodeKind::Function | CodeKind::Generator) {
+                    out.insert(name.clone(), normal_path_opnames(code));
+                }
                 walk(p, *child as usize, &format!("{name}."), out);
             }
         }

@@ -17,10 +17,22 @@ pub fn optimize(
     lines: &mut Vec<u32>,
     cols: &mut Vec<u32>,
 ) {
+    if profile.at_least(3, 10) {
+        duplicate_exit(instrs, lines, cols);
+    }
     let n = instrs.len();
     let targets = jump_targets(instrs);
     if profile.at_least(3, 12) {
         return_const(instrs, &targets);
+    }
+    // 3.10+ keep a line's NOP only when no neighbour carries that line.
+    for i in 0..n {
+        if instrs[i].op == Op::SHOWN
+            && instrs[i].view == Op::NOP
+            && ((i > 0 && lines[i - 1] == lines[i]) || lines.get(i + 1) == Some(&lines[i]))
+        {
+            instrs[i] = Instr::new(Op::NOP, 0);
+        }
     }
     let mut i = 0;
     while i < n {
@@ -32,17 +44,21 @@ pub fn optimize(
                     if unconditional(ins.op) && matches!(t.op, Op::RETURN_VALUE | Op::RETURN_CONST)
                     {
                         instrs[i] = Instr::new(t.op, t.arg);
-                    } else if unconditional(t.op) {
+                    } else if unconditional(t.op)
+                        && (!profile.at_least(3, 10) || lines[i] == lines[tgt])
+                    {
+                        // 3.10+ thread a jump only where no line event is lost.
                         let op = if ins.op == Op::JUMP_FORWARD {
                             Op::JUMP_ABSOLUTE
                         } else {
                             ins.op
                         };
+                        // Threaded onto a loop's jump, it no longer skips a handler.
                         instrs[i] = Instr {
                             op,
                             view: op,
                             arg: t.arg,
-                            ..ins
+                            flags: ins.flags & !crate::bytecode::flag::OVER,
                         };
                     }
                 }
@@ -86,6 +102,81 @@ pub fn optimize(
         i += 1;
     }
     remove_nops(instrs, lines, cols);
+}
+
+/// 3.10+ (`duplicate_exits_without_lineno`): the implicit `return None` at the end, when more
+/// than one instruction leads to it, gets a copy at the end for each conditional jump to it but
+/// the last predecessor, so that each copy can carry its own line.
+fn duplicate_exit(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<u32>) {
+    let is_exit = |v: &[Instr]| {
+        let n = v.len();
+        n >= 3 && v[n - 2].op == Op::LOAD_CONST && v[n - 1].op == Op::RETURN_VALUE
+    };
+    if !is_exit(instrs) {
+        return;
+    }
+    // An unconditional jump to it gets the block itself (`inline_small_exit_blocks`).
+    let r = instrs.len() - 2;
+    let (konst, ret) = (instrs[r], instrs[r + 1]);
+    let uncond: Vec<usize> = (0..r)
+        .filter(|&i| {
+            instrs[i].arg as usize == r
+                && matches!(instrs[i].op, Op::JUMP_ABSOLUTE | Op::JUMP_FORWARD)
+        })
+        .collect();
+    for j in uncond.into_iter().rev() {
+        instrs[j] = konst;
+        insert_at(instrs, lines, cols, j + 1, ret);
+    }
+    let n = instrs.len();
+    let r = n - 2;
+    let before = instrs[r - 1].op;
+    let falls_in = !matches!(
+        before,
+        Op::JUMP_ABSOLUTE | Op::JUMP_FORWARD | Op::RETURN_VALUE | Op::RERAISE | Op::RAISE_VARARGS
+    );
+    let jumps: Vec<usize> = (0..r)
+        .filter(|&i| {
+            instrs[i].arg as usize == r
+                && matches!(
+                    instrs[i].op,
+                    Op::POP_JUMP_IF_FALSE | Op::POP_JUMP_IF_TRUE | Op::FOR_ITER
+                )
+        })
+        .collect();
+    let mut preds = jumps.len() + usize::from(falls_in);
+    for j in jumps {
+        if preds <= 1 {
+            break;
+        }
+        let at = instrs.len() as u32;
+        for k in 0..2 {
+            instrs.push(instrs[r + k]);
+            lines.push(lines[j]);
+            cols.push(cols[j]);
+        }
+        instrs[j].arg = at;
+        preds -= 1;
+    }
+}
+
+/// Inserts `ins` at `pos`, moving every jump to `pos` or later one further.
+fn insert_at(
+    instrs: &mut Vec<Instr>,
+    lines: &mut Vec<u32>,
+    cols: &mut Vec<u32>,
+    pos: usize,
+    ins: Instr,
+) {
+    for i in instrs.iter_mut() {
+        if i.op.is_jump() && i.arg as usize >= pos {
+            i.arg += 1;
+        }
+    }
+    instrs.insert(pos, ins);
+    let (l, c) = (lines[pos - 1], cols[pos - 1]);
+    lines.insert(pos, l);
+    cols.insert(pos, c);
 }
 
 /// 3.12+: `LOAD_CONST k; RETURN_VALUE` is one RETURN_CONST k (the freed slot becomes a NOP).

@@ -198,7 +198,10 @@ impl Profile {
             },
             Version::Py311 | Version::Py312 | Version::Py313 => match view {
                 RESUME | JUMP_BACKWARD | CALL_FUNCTION_EX => Always,
-                POP_JUMP_BACKWARD_IF_FALSE | POP_JUMP_BACKWARD_IF_TRUE => IfJumped,
+                POP_JUMP_BACKWARD_IF_FALSE
+                | POP_JUMP_BACKWARD_IF_TRUE
+                | POP_JUMP_BACKWARD_IF_NONE
+                | POP_JUMP_BACKWARD_IF_NOT_NONE => IfJumped,
                 CALL | CALL_KW => AfterNativeCall,
                 _ => Never,
             },

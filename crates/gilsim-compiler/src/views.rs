@@ -11,20 +11,86 @@ use crate::bytecode::{Instr, Op, flag};
 use crate::profile::{Profile, Version};
 
 /// Sets the `view` of every instruction of one code object (jump arguments resolved).
-pub fn assign(profile: &Profile, instrs: &mut [Instr]) {
+pub fn assign(profile: &Profile, instrs: &mut [Instr], lines: &[u32]) {
     let v = profile.version;
     let modern = profile.at_least(3, 11);
-    for (pc, slot) in instrs.iter_mut().enumerate() {
-        let ins = *slot;
+    let n = instrs.len();
+    for pc in 0..n {
+        let ins = instrs[pc];
+        let slot = &mut instrs[pc];
+        if ins.op == Op::SHOWN {
+            continue;
+        }
         let backward = ins.op.is_jump() && (ins.arg as usize) <= pc;
         slot.view = match v {
             Version::Py27 => view27(ins),
             Version::Py39 | Version::Py310 => ins.op,
             _ => view_modern(profile, ins, backward),
         };
-        if modern && matches!(ins.op, Op::SETUP_FINALLY | Op::POP_BLOCK) {
-            // 3.11+ keep these in the exception table, not in the bytecode.
-            slot.flags |= flag::HIDDEN;
+        if ins.has(flag::NONE_TEST) && pc > 0 {
+            // Jumps when the value is None: `is` tested true, or `is not` tested false.
+            let is_not = instrs[pc - 1].arg == 1;
+            let on_true = ins.op == Op::POP_JUMP_IF_TRUE;
+            let none = on_true != is_not;
+            instrs[pc].view = match (profile.at_least(3, 12), backward, none) {
+                (true, _, true) => Op::POP_JUMP_IF_NONE,
+                (true, _, false) => Op::POP_JUMP_IF_NOT_NONE,
+                (false, false, true) => Op::POP_JUMP_FORWARD_IF_NONE,
+                (false, false, false) => Op::POP_JUMP_FORWARD_IF_NOT_NONE,
+                (false, true, true) => Op::POP_JUMP_BACKWARD_IF_NONE,
+                (false, true, false) => Op::POP_JUMP_BACKWARD_IF_NOT_NONE,
+            };
+            continue;
+        }
+        match ins.op {
+            // 3.11+ keep blocks in the exception table; a `try:` leaves a NOP for its line.
+            Op::SETUP_FINALLY if modern => slot.view = Op::NOP,
+            Op::POP_BLOCK if modern => slot.flags |= flag::HIDDEN,
+            Op::JUMP_FORWARD if ins.has(flag::OVER) => slot.flags |= flag::HIDDEN,
+            // 2.7 and 3.11+ take the qualified name from the code object.
+            Op::MAKE_FUNCTION if pc > 0 && (modern || v == Version::Py27) => {
+                instrs[pc - 1].flags |= flag::HIDDEN;
+            }
+            _ => {}
+        }
+    }
+    if profile.at_least(3, 13) {
+        superinstructions(instrs, lines);
+    }
+}
+
+/// 3.13's superinstructions: two adjacent fast-local instructions of one line, with small
+/// arguments and no jump landing between them, show as one (the first is hidden; gilsim still
+/// runs both, neither is a check point).
+fn superinstructions(instrs: &mut [Instr], lines: &[u32]) {
+    let mut target = vec![false; instrs.len() + 1];
+    for i in instrs.iter() {
+        if i.op.is_jump() {
+            target[(i.arg as usize).min(instrs.len())] = true;
+        }
+    }
+    let mut pc = 1;
+    while pc < instrs.len() {
+        let (a, b) = (instrs[pc - 1], instrs[pc]);
+        let pair = match (a.view, b.view) {
+            (Op::LOAD_FAST, Op::LOAD_FAST) => Some(Op::LOAD_FAST_LOAD_FAST),
+            (Op::STORE_FAST, Op::LOAD_FAST) => Some(Op::STORE_FAST_LOAD_FAST),
+            (Op::STORE_FAST, Op::STORE_FAST) => Some(Op::STORE_FAST_STORE_FAST),
+            _ => None,
+        };
+        if let Some(view) = pair
+            && a.arg < 16
+            && b.arg < 16
+            && a.flags == 0
+            && b.flags == 0
+            && !target[pc]
+            && lines[pc - 1] == lines[pc]
+        {
+            instrs[pc - 1].flags |= flag::HIDDEN;
+            instrs[pc].view = view;
+            pc += 2;
+        } else {
+            pc += 1;
         }
     }
 }

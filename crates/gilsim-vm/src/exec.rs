@@ -85,9 +85,8 @@ pub(crate) fn exec_hot<const DETECT: bool>(
             f.stack.push(v);
             true
         }
-        RESUME | PUSH_NULL | PRECALL | END_FOR | END_FOR_POP | TO_BOOL | SETUP_LOOP | POP_LOOP => {
-            true
-        }
+        RESUME | PUSH_NULL | PRECALL | END_FOR | END_FOR_POP | TO_BOOL | SETUP_LOOP | SHOWN
+        | POP_LOOP => true,
         JUMP_ABSOLUTE | JUMP_FORWARD => {
             if let Some(d) = detect
                 && arg < f.pc
@@ -367,7 +366,7 @@ impl Machine {
         }
         match op {
             NOP | RESUME | PUSH_NULL | PRECALL | END_FOR | END_FOR_POP | TO_BOOL | SETUP_LOOP
-            | POP_LOOP => {}
+            | SHOWN | POP_LOOP => {}
             KW_NAMES => {
                 let v = code.consts[a];
                 self.push(v);
@@ -389,7 +388,17 @@ impl Machine {
             | WITH_CLEANUP
             | END_FINALLY
             | SETUP_EXCEPT
-            | BREAK_LOOP => {
+            | BREAK_LOOP
+            | LOAD_LOCALS
+            | POP_JUMP_FORWARD_IF_NONE
+            | POP_JUMP_FORWARD_IF_NOT_NONE
+            | POP_JUMP_BACKWARD_IF_NONE
+            | POP_JUMP_BACKWARD_IF_NOT_NONE
+            | POP_JUMP_IF_NONE
+            | POP_JUMP_IF_NOT_NONE
+            | LOAD_FAST_LOAD_FAST
+            | STORE_FAST_LOAD_FAST
+            | STORE_FAST_STORE_FAST => {
                 unreachable!("[gilsim internal bug] {} is only ever a view", op.name())
             }
             LOAD_CONST | STORE_FAST | POP_TOP | DUP_TOP | ROT_TWO | JUMP_FORWARD | COPY | SWAP

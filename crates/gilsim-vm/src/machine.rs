@@ -1609,7 +1609,7 @@ impl Machine {
                 }
                 JUMP_FORWARD | JUMP_ABSOLUTE => next = a,
                 RESUME | PUSH_NULL | PRECALL | END_FOR | END_FOR_POP | TO_BOOL | SETUP_LOOP
-                | POP_LOOP => {}
+                | SHOWN | POP_LOOP => {}
                 COPY => {
                     let Some(v) = stack.len().checked_sub(a).map(|i| stack[i]) else {
                         return false;

@@ -1,0 +1,31 @@
+"""lock.acquire(); try: i += 1 finally: lock.release().
+
+Fidelity corpus: runs unchanged under CPython 2.7 to 3.13 and gilsim, and prints the
+number of updates it lost as its last line."""
+import threading
+
+THREADS = 4
+ITERATIONS = 1000
+
+i = 0
+lock = threading.Lock()
+
+
+def worker():
+    global i
+    for _ in range(ITERATIONS):
+        lock.acquire()
+        try:
+            i += 1
+        finally:
+            lock.release()
+
+
+threads = []
+for n in range(THREADS):
+    t = threading.Thread(target=worker)
+    threads.append(t)
+    t.start()
+for t in threads:
+    t.join()
+print(THREADS * ITERATIONS - i)

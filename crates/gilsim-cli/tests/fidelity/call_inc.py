@@ -1,0 +1,30 @@
+"""i = inc(i): a Python function call between the load and the store.
+
+Fidelity corpus: runs unchanged under CPython 2.7 to 3.13 and gilsim, and prints the
+number of updates it lost as its last line."""
+import threading
+
+THREADS = 4
+ITERATIONS = 1000
+
+i = 0
+
+
+def inc(x):
+    return x + 1
+
+
+def worker():
+    global i
+    for _ in range(ITERATIONS):
+        i = inc(i)
+
+
+threads = []
+for n in range(THREADS):
+    t = threading.Thread(target=worker)
+    threads.append(t)
+    t.start()
+for t in threads:
+    t.join()
+print(THREADS * ITERATIONS - i)
