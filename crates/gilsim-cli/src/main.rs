@@ -111,6 +111,21 @@ struct ExploreArgs {
 }
 
 #[derive(clap::Args, Clone)]
+struct CompareArgs {
+    /// The Python file (keep it small: -D THREADS=2 -D ITERATIONS=2).
+    file: String,
+    /// Rewrite the first top-level `NAME = <literal>` (e.g. -D THREADS=2).
+    #[arg(short = 'D', value_name = "NAME=VALUE")]
+    define: Vec<String>,
+    /// Stop each version's search after N distinct states (its row then says "at least").
+    #[arg(long, value_name = "N", default_value_t = 500_000)]
+    max_states: u64,
+    /// Stop each run after this many instructions.
+    #[arg(long, default_value_t = 1_000_000)]
+    max_steps: u64,
+}
+
+#[derive(clap::Args, Clone)]
 struct SweepArgs {
     /// The Python file.
     file: String,
@@ -153,6 +168,9 @@ enum Command {
     Explore(ExploreArgs),
     /// Run many seeds (in parallel) and print the outcome histogram with the first seed of each.
     Sweep(SweepArgs),
+    /// Explore the program under every CPython profile and print one table: version → the
+    /// outcomes it can reach.
+    Compare(CompareArgs),
     /// List the lessons, or narrate one: the program, the run that shows the problem, how it
     /// happened, the fix, every interleaving of a small configuration.
     Lesson {
@@ -232,6 +250,7 @@ fn real_main(cli: Cli) -> anyhow::Result<u8> {
         Command::Run(args) => run_cmd(&args, None),
         Command::Explore(args) => explore_cmd(&args),
         Command::Sweep(args) => sweep_cmd(&args),
+        Command::Compare(args) => compare_cmd(&args),
         Command::Lesson { name } => {
             let text = match name {
                 None => lesson::list(),
@@ -466,6 +485,57 @@ fn sweep_cmd(args: &SweepArgs) -> anyhow::Result<u8> {
     };
     print!("{}", render::sweep_table(&report, &cfg, &policy));
     Ok(0)
+}
+
+fn compare_cmd(args: &CompareArgs) -> anyhow::Result<u8> {
+    let mut rows = Vec::new();
+    let mut cut = false;
+    for profile in Profile::all() {
+        let Loaded {
+            source,
+            defines,
+            program,
+        } = match load(&args.file, &args.define, &profile)? {
+            Ok(l) => l,
+            Err(code) => return Ok(code),
+        };
+        let cfg = RunConfig {
+            file: args.file.clone(),
+            profile,
+            policy: None,
+            seed: 0,
+            defines,
+            limits: Limits {
+                max_steps: args.max_steps,
+                ..Limits::default()
+            },
+            schedule: None,
+            trace: None,
+            trace_steps: None,
+            detect: false,
+        };
+        let machine = match gilsim_vm::run::machine_for(program, &cfg) {
+            Ok(m) => m,
+            Err(SetupError::Usage(msg)) => {
+                eprintln!("gilsim: {msg}");
+                return Ok(2);
+            }
+            Err(SetupError::Compile(e)) => {
+                return Ok(render::compile_error(&args.file, &source, &e));
+            }
+        };
+        let opts = gilsim_explore::Options {
+            max_preemptions: None,
+            max_states: Some(args.max_states),
+            full: false,
+        };
+        let report =
+            gilsim_explore::explore(machine, &opts, render::explore_progress(opts.max_states));
+        cut |= !report.exhaustive;
+        rows.push((profile, report));
+    }
+    print!("{}", render::compare_table(&args.file, &args.define, &rows));
+    Ok(if cut { 4 } else { 0 })
 }
 
 fn explore_cmd(args: &ExploreArgs) -> anyhow::Result<u8> {

@@ -391,6 +391,51 @@ pub fn report(r: &RunResult, source: &str, colour: Colour, explain: bool) -> Str
         let _ = writeln!(out, "   | {}^", " ".repeat(col.saturating_sub(1) as usize));
     }
     out.push_str(&findings(rec, colour, explain));
+    out.push_str(&never_split(rec, source));
+    out
+}
+
+/// When the run lost nothing but has unsynchronised read-modify-writes, says for each line
+/// that this profile never splits why, from its check points: no lost update is possible there
+/// under this version, though the code is still not atomic by the language's rules.
+fn never_split(rec: &RunRecord, source: &str) -> String {
+    let f = &rec.findings;
+    let mut out = String::new();
+    if !rec.config.detect || !f.lost_updates.is_empty() || f.races.is_empty() {
+        return out;
+    }
+    let Ok(profile) = gilsim_compiler::Profile::parse(&rec.config.profile) else {
+        return out;
+    };
+    let Ok(program) = gilsim_compiler::compile(source, &rec.config.file, &profile) else {
+        return out;
+    };
+    let mut lines: Vec<u32> = f
+        .races
+        .iter()
+        .filter(|r| r.first.read_modify_write && r.second.read_modify_write)
+        .flat_map(|r| [r.first.line, r.second.line])
+        .collect();
+    lines.sort_unstable();
+    lines.dedup();
+    for line in lines {
+        if gilsim_compiler::dis::line_can_be_split(&profile, &program, line) != Some(false) {
+            continue;
+        }
+        let other = if profile.at_least(3, 10) {
+            "3.9"
+        } else {
+            "3.11"
+        };
+        let _ = writeln!(
+            out,
+            "why nothing was lost: CPython {} can switch threads {}, and no such point lies inside line {line} (`{}`), so it is never split under this version. It is still not atomic by the language's rules: under --python {other}, another version or a small change (a call between the read and the write) it loses updates; `gilsim compare {}` shows every version.",
+            profile.name(),
+            profile.switch_points_text(),
+            source_line(source, line).trim(),
+            rec.config.file
+        );
+    }
     out
 }
 
@@ -631,6 +676,78 @@ pub fn explore_progress(max_states: Option<u64>) -> Option<Box<dyn FnMut(u64)>> 
 }
 
 /// A short, one-line view of an outcome's stdout.
+/// `gilsim compare`: one row per profile with the outcomes its exploration reached (by the
+/// program's output and exit status), then which versions agree.
+pub fn compare_table(
+    file: &str,
+    defines: &[String],
+    rows: &[(gilsim_compiler::Profile, gilsim_explore::Report)],
+) -> String {
+    let mut out = String::new();
+    let d: Vec<String> = defines.iter().map(|d| format!(" -D {d}")).collect();
+    let _ = writeln!(
+        out,
+        "── gilsim compare ── {file}{} ─────────────────────",
+        d.concat()
+    );
+    let _ = writeln!(
+        out,
+        "every schedule each CPython allows; an outcome is the program's output and exit status"
+    );
+    let key = |o: &gilsim_explore::Outcome| {
+        let mut k = stdout_text(&o.stdout);
+        if o.exit_code != 0 {
+            k.push_str(&format!(" (exit {})", o.exit_code));
+        }
+        k
+    };
+    let mut sets: Vec<(String, Vec<String>)> = Vec::new();
+    for (profile, r) in rows {
+        let mut outs: Vec<String> = r.outcomes.iter().map(|o| key(&o.outcome)).collect();
+        outs.sort();
+        outs.dedup();
+        let n = if r.exhaustive {
+            format!("{}", outs.len())
+        } else {
+            format!("≥{}", outs.len())
+        };
+        let _ = writeln!(
+            out,
+            "  {:<6} {:>3} {:<9} {}",
+            profile.name(),
+            n,
+            if outs.len() == 1 {
+                "outcome:"
+            } else {
+                "outcomes:"
+            },
+            outs.join("  |  ")
+        );
+        sets.push((profile.name().to_string(), outs));
+    }
+    // Group the versions that reach exactly the same outcomes.
+    let mut groups: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    for (name, outs) in sets {
+        match groups.iter_mut().find(|(o, _)| *o == outs) {
+            Some((_, names)) => names.push(name),
+            None => groups.push((outs, vec![name])),
+        }
+    }
+    if groups.len() == 1 {
+        let _ = writeln!(out, "every version reaches the same outcomes");
+    } else {
+        let parts: Vec<String> = groups.iter().map(|(_, n)| n.join(", ")).collect();
+        let _ = writeln!(out, "versions that agree: {}", parts.join("  ·  "));
+    }
+    if rows.iter().any(|(_, r)| !r.exhaustive) {
+        let _ = writeln!(
+            out,
+            "≥: that search stopped at --max-states before it was exhaustive; shrink the program with -D"
+        );
+    }
+    out
+}
+
 fn stdout_text(s: &str) -> String {
     let one = s.trim_end_matches('\n').replace('\n', " ⏎ ");
     if one.chars().count() > 60 {

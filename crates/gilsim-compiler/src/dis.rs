@@ -656,3 +656,39 @@ pub fn program_opnames(program: &Program) -> std::collections::BTreeMap<String, 
     walk(program, 0, "", &mut out);
     out
 }
+
+/// Whether a thread can be switched out inside source line `line` under `profile`, between the
+/// line's first instruction and its last store: `Some(false)` when no check point lies there,
+/// so the line's read-modify-write is never split under this version; `None` when the line has
+/// no store to look at.
+#[must_use]
+pub fn line_can_be_split(profile: &Profile, program: &Program, line: u32) -> Option<bool> {
+    let mut seen = false;
+    for code in &program.codes {
+        let on_line: Vec<usize> = (0..code.instrs.len())
+            .filter(|&i| code.lines[i] == line && !code.instrs[i].has(flag::HIDDEN))
+            .collect();
+        let Some(&last_store) = on_line.iter().rev().find(|&&i| {
+            matches!(
+                code.instrs[i].op,
+                Op::STORE_GLOBAL
+                    | Op::STORE_NAME
+                    | Op::STORE_ATTR
+                    | Op::STORE_SUBSCR
+                    | Op::STORE_DEREF
+                    | Op::STORE_FAST
+            )
+        }) else {
+            continue;
+        };
+        seen = true;
+        if on_line
+            .iter()
+            .filter(|&&i| i < last_store)
+            .any(|&i| switch_mark(profile, code, i) != SwitchMark::No)
+        {
+            return Some(true);
+        }
+    }
+    seen.then_some(false)
+}

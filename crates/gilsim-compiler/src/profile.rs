@@ -281,6 +281,20 @@ impl Profile {
         }
     }
 
+    /// Where this version can switch threads, in a learner's words.
+    #[must_use]
+    pub fn switch_points_text(&self) -> &'static str {
+        match self.version {
+            Version::Py27 => "after almost every opcode (each one ticks)",
+            Version::Py39 => "after almost every opcode (each one that dispatches with a check)",
+            Version::Py310 => "only at a loop's back-edge, a jump taken or a call",
+            Version::Py311 | Version::Py312 | Version::Py313 => {
+                "only at a function's start (RESUME), a loop's back-edge (JUMP_BACKWARD) or a call to C code that has not specialised"
+            }
+            Version::Py313t => "anywhere: there is no GIL, threads run at the same time",
+        }
+    }
+
     /// Whether a blocking-capable `Lock.acquire` releases the GIL even when the lock is free
     /// (2.7 does; 3.x only when it has to wait).
     #[must_use]

@@ -69,7 +69,7 @@ impl Machine {
             .get(s.unit as usize)
             .and_then(|u| u.codes.get(s.code as usize))
             .and_then(|c| c.obj.instrs.get(s.pc as usize))
-            .map_or_else(|| "?".to_string(), |i| i.op.name().to_string())
+            .map_or_else(|| "?".to_string(), |i| i.view.name().to_string())
     }
 
     fn access(&mut self, a: &Access) -> AccessRecord {
