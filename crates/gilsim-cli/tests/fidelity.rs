@@ -334,3 +334,22 @@ fn compare_prints_one_row_per_version_and_who_agrees() {
         "{out}"
     );
 }
+
+#[test]
+fn thread_names_and_sys_follow_the_version() {
+    let src = "import sys\nimport threading\n\n\ndef worker():\n    print(threading.current_thread().name)\n\n\nt = threading.Thread(target=worker)\nt.start()\nt.join()\nprint(sys.version_info[0] * 100 + sys.version_info[1])\nprint(hasattr(sys, 'setcheckinterval'))\nprint(hasattr(sys, 'setswitchinterval'))\n";
+    let path = common::write_tmp("names.py", src);
+    let mut compared = 0;
+    for (version, release) in RELEASES {
+        let (code, ours, err) = gilsim(&["run", &path, "--python", version]);
+        assert_eq!(code, 0, "{version}: {err}");
+        let Some(python) = interpreter(release) else {
+            eprintln!("skipped {version}: no CPython {release} under ~/.pyenv/versions");
+            continue;
+        };
+        let real = Command::new(python).arg(&path).output().expect("python");
+        assert_eq!(ours, String::from_utf8_lossy(&real.stdout), "{version}");
+        compared += 1;
+    }
+    eprintln!("compared with {compared} interpreters");
+}

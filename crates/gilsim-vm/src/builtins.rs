@@ -55,6 +55,7 @@ natives! {
     ThreadRegisterMain = "register_main",
     TimeSleep = "sleep", TimeTime = "time", TimePerfCounter = "perf_counter", TimeMonotonic = "monotonic",
     SysSetSwitchInterval = "setswitchinterval", SysGetSwitchInterval = "getswitchinterval", SysExit = "exit",
+    SysSetCheckInterval = "setcheckinterval", SysGetCheckInterval = "getcheckinterval",
     RandomRandom = "random", RandomRandint = "randint", RandomChoice = "choice", RandomUniform = "uniform",
     RandomShuffle = "shuffle", RandomSeed = "seed",
     HttpGet = "http_get", Refuse = "refuse", PropertySetter = "setter",
@@ -310,18 +311,26 @@ pub fn install(m: &mut Machine) {
         ],
     );
     let sys = m.new_module("sys");
-    install_natives(
-        m,
-        sys,
-        &[
+    // 2.7 counts ticks (sys.setcheckinterval); 3.2+ time a switch interval, and 3.9 removed
+    // setcheckinterval.
+    let interval = if m.profile.has_check_interval() {
+        [NativeId::SysSetCheckInterval, NativeId::SysGetCheckInterval]
+    } else {
+        [
             NativeId::SysSetSwitchInterval,
             NativeId::SysGetSwitchInterval,
-            NativeId::SysExit,
-        ],
-    );
-    let ver = m.profile.name();
-    let vs = m.new_str(format!("{ver}.18 (gilsim)"));
+        ]
+    };
+    install_natives(m, sys, &[interval[0], interval[1], NativeId::SysExit]);
+    let (major, minor, micro) = m.profile.version_info();
+    let vs = m.new_str(format!("{major}.{minor}.{micro} (gilsim)"));
     set(m, sys, "version", vs);
+    let items: Vec<Value> = [major, minor, micro]
+        .iter()
+        .map(|&v| Value::Int(i64::from(v)))
+        .collect();
+    let vi = Value::Obj(m.heap.alloc(Obj::Tuple(items.into())));
+    set(m, sys, "version_info", vi);
     // print(..., file=sys.stderr) and file=sys.stdout choose the stream.
     let out = m.new_str("<stdout>");
     set(m, sys, "stdout", out);
@@ -1660,6 +1669,11 @@ pub(crate) fn call_native(
                 }
                 _ => None,
             };
+            if blocking && m.profile.uncontended_acquire_releases_gil() {
+                // 2.7 releases the GIL around every blocking acquire, taken or not: the OS
+                // may hand it to another thread right after (the policy sees the release).
+                m.gil_released = true;
+            }
             return acquire(m, lock, blocking, timeout, id == N::LockEnter);
         }
         N::LockRelease | N::LockExit => {
@@ -1730,7 +1744,18 @@ pub(crate) fn call_native(
         N::ThreadDefaultName => {
             let n = m.next_thread_name;
             m.next_thread_name += 1;
-            m.new_str(format!("Thread-{n}"))
+            // 3.10+ add the target's name: `Thread-1 (worker)`.
+            let target = match a1 {
+                Value::Obj(o) if m.profile.at_least(3, 10) => match m.heap.get(o) {
+                    Obj::Function(f) => Some(f.name.clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match target {
+                Some(t) => m.new_str(format!("Thread-{n} ({t})")),
+                None => m.new_str(format!("Thread-{n}")),
+            }
         }
         N::ThreadStart => {
             let tid = to_int(m, a0, "start")?;
@@ -1924,6 +1949,18 @@ pub(crate) fn call_native(
             Value::None
         }
         N::SysGetSwitchInterval => Value::Float(m.switch_interval_ns as f64 / 1e9),
+        N::SysSetCheckInterval => {
+            // 2.7: a value below 1 means a check after every ticking opcode.
+            let n = to_int(m, a0, "setcheckinterval")?;
+            m.check_interval = u64::try_from(n).unwrap_or(1).max(1);
+            m.quiet = None;
+            Value::None
+        }
+        N::SysGetCheckInterval => Value::Int(if m.check_interval == 0 {
+            100
+        } else {
+            m.check_interval as i64
+        }),
         N::SysExit => {
             let cls = m.types.exc["SystemExit"];
             let a = if args.is_empty() {

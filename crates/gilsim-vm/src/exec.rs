@@ -194,6 +194,7 @@ impl Machine {
     /// Executes one instruction of the running thread. `Ok(check)` says whether the position
     /// after it is a check point.
     pub(crate) fn step(&mut self) -> Res<bool> {
+        self.gil_released = false;
         let t = self.current as usize;
         let (op, arg, pc, check_kind, code) = {
             let f = self.threads[t]

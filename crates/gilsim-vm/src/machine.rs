@@ -508,6 +508,8 @@ pub struct Machine {
     pub instrs_since_switch: u64,
     /// The last conditional jump tested an exact bool (3.9 fast path).
     pub(crate) last_test_was_bool: bool,
+    /// 2.7: the last instruction released and re-took the GIL (a blocking `Lock.acquire`).
+    pub(crate) gil_released: bool,
     /// 3.11+: the last CALL went to a C callee that checks after it returns.
     pub(crate) call_checks: bool,
     /// The profile specialises C-call sites (3.11+), so calls are classified as they run.
@@ -892,6 +894,7 @@ impl Machine {
             instrs_since_switch: 0,
             last_test_was_bool: false,
             call_checks: false,
+            gil_released: false,
             specialises: profile.specialise_after().is_some(),
             spec: Rc::new(BTreeMap::new()),
             not_implemented: Value::None,
@@ -1820,6 +1823,7 @@ impl Machine {
             },
             checks_since_switch: self.checks_since_switch,
             checks_total: self.checks_before_switch + self.checks_since_switch,
+            gil_released: self.gil_released,
             instrs_since_switch: self.instrs_since_switch,
             switch_interval_ns: self.switch_interval_ns,
             check_interval: self.check_interval,
@@ -1940,6 +1944,7 @@ impl Machine {
                         let others = std::mem::take(&mut self.others_buf);
                         let view = self.make_view(&others, true);
                         let decision = self.policy.at_check_point(&view, &mut self.streams.sched);
+                        self.gil_released = false;
                         self.others_buf = others;
                         self.quiet = self.policy.quiet_until();
                         match decision {
@@ -2018,6 +2023,7 @@ impl Machine {
 
     #[inline(always)]
     fn run_hot_loop<const DETECT: bool>(&mut self) -> Hot {
+        self.gil_released = false;
         self.view_others();
         // In exploration a thread in a timed wait could also run at any check point.
         let alone =

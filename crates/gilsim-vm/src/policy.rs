@@ -24,6 +24,9 @@ pub struct SchedView<'a> {
     pub checks_since_switch: u64,
     /// Check points passed by all threads since the run began (2.7's global ticker).
     pub checks_total: u64,
+    /// The running thread just released and re-took the GIL itself (2.7's blocking
+    /// `Lock.acquire`): the OS may have handed it to another thread.
+    pub gil_released: bool,
     /// Instructions the running thread completed since it took the GIL.
     pub instrs_since_switch: u64,
     /// `sys.getswitchinterval()` in nanoseconds.
@@ -446,8 +449,11 @@ impl Policy for Ticks {
         } else {
             self.n
         };
-        if v.checks_total >= self.last_fire + n {
+        let fired = v.checks_total >= self.last_fire + n;
+        if fired {
             self.last_fire = v.checks_total;
+        }
+        if fired || v.gil_released {
             // The releasing thread is already running and usually wins the race again.
             if rng.gen_bool(0.5) {
                 return Ok(Decision::Continue);
