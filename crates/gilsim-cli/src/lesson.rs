@@ -101,12 +101,14 @@ impl Shows {
 }
 
 /// The arguments of one run in a lesson, written as on the command line:
-/// `[SCENARIO] [-D NAME=VALUE]... [--policy P] [--seed N] [--max-steps N]`.
+/// `[SCENARIO] [-D NAME=VALUE]... [--python V] [--policy P] [--seed N] [--max-steps N]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Args {
     /// Another scenario to run instead of the lesson's own (`compare:` only).
     scenario: Option<String>,
     defines: Vec<(String, String)>,
+    /// The CPython version (`--python`), the default profile's when absent.
+    python: Option<String>,
     policy: Option<String>,
     seed: Option<u64>,
     max_steps: Option<u64>,
@@ -147,6 +149,11 @@ impl Args {
                     args.defines.push((n.to_string(), v.to_string()));
                 }
                 "--policy" => args.policy = Some(value()?.to_string()),
+                "--python" => {
+                    let v = value()?;
+                    Profile::parse(v)?;
+                    args.python = Some(v.to_string());
+                }
                 "--seed" => {
                     let v = value()?;
                     args.seed = Some(v.parse().map_err(|_| format!("--seed {v}: not a seed"))?);
@@ -166,7 +173,7 @@ impl Args {
                 }
                 other => {
                     return Err(format!(
-                        "`{other}`: a lesson's runs take -D NAME=VALUE, --policy P, --seed N, --max-steps N (and --seeds A..B in sweep:)"
+                        "`{other}`: a lesson's runs take -D NAME=VALUE, --python V, --policy P, --seed N, --max-steps N (and --seeds A..B in sweep:)"
                     ));
                 }
             }
@@ -181,6 +188,7 @@ impl Args {
         Args {
             scenario: over.scenario.clone().or_else(|| self.scenario.clone()),
             defines,
+            python: over.python.clone().or_else(|| self.python.clone()),
             policy: over.policy.clone().or_else(|| self.policy.clone()),
             seed: over.seed.or(self.seed),
             max_steps: over.max_steps.or(self.max_steps),
@@ -193,6 +201,9 @@ impl Args {
         let mut out = format!("$ gilsim {verb} {file}");
         for (n, v) in &self.defines {
             let _ = write!(out, " -D {n}={v}");
+        }
+        if let Some(v) = &self.python {
+            let _ = write!(out, " --python {v}");
         }
         if let Some(p) = &self.policy {
             let _ = write!(out, " --policy {p}");
@@ -462,7 +473,10 @@ impl Lesson {
             .map_err(|e| self.error(format!("-D in the lesson: {}", e.message)))?;
         let cfg = RunConfig {
             file: self.file.clone(),
-            profile: Profile::default(),
+            profile: match &args.python {
+                Some(v) => Profile::parse(v).map_err(|e| self.error(e))?,
+                None => Profile::default(),
+            },
             policy: args.policy.clone(),
             seed: args.seed.unwrap_or(0),
             defines: args.defines.clone(),
@@ -616,7 +630,7 @@ fn preempted_after(r: &RunResult) -> Vec<(String, u64)> {
                         format!(
                             "L{} {}",
                             code.lines[row.pc as usize],
-                            code.instrs[row.pc as usize].op.name()
+                            code.instrs[row.pc as usize].view.name()
                         )
                     };
                     *counts.entry(place).or_default() += 1;

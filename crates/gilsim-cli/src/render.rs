@@ -508,8 +508,12 @@ pub fn trace(r: &RunResult, full: bool, notes: &[(u64, String)]) -> String {
                     }
                     continue;
                 }
-                flush(&mut out, &mut folded);
                 let ins = code.instrs[row.pc as usize];
+                if ins.has(gilsim_compiler::bytecode::flag::HIDDEN) {
+                    // Not an instruction of this version (a block kept in its exception table).
+                    continue;
+                }
+                flush(&mut out, &mut folded);
                 let line = code.lines[row.pc as usize];
                 let where_ = if unit.bundled {
                     format!("{}:{line}", unit.program.filename)
@@ -517,7 +521,7 @@ pub fn trace(r: &RunResult, full: bool, notes: &[(u64, String)]) -> String {
                     format!("L{line}")
                 };
                 let arg = arg_text(code, ins);
-                let cell = format!("{where_} {}{arg}", ins.op.name());
+                let cell = format!("{where_} {}{arg}", ins.view.name());
                 let note = notes
                     .iter()
                     .find(|(s, _)| *s == row.step)

@@ -128,11 +128,20 @@ fn the_reduced_search_finds_what_the_full_one_finds() {
             &["-D", "THREADS=2", "-D", "ITERATIONS=1"],
         ),
     ];
-    for (file, defines) in cases {
-        let (_, reduced) = explore(file, defines);
-        let mut full_args = defines.to_vec();
+    // Every profile: their check points and bytecode differ (2.7's ticks, 3.11's RESUME and
+    // specialising calls, 3.13t's every boundary).
+    let profiles = ["3.9", "2.7", "3.11", "3.13t"];
+    for (file, defines, v) in cases
+        .iter()
+        .flat_map(|(f, d)| profiles.iter().map(move |v| (*f, *d, *v)))
+    {
+        let mut args = defines.to_vec();
+        args.extend(["--python", v]);
+        let (_, reduced) = explore(file, &args);
+        let mut full_args = args.clone();
         full_args.push("--no-reduction");
         let (_, full) = explore(file, &full_args);
+        let file = format!("{file} --python {v}");
         assert_eq!(full["exhaustive"], true, "{file}");
         let outcomes = |v: &Value| -> BTreeSet<String> {
             v["outcomes"]
@@ -364,4 +373,39 @@ fn pct_is_a_policy_like_the_others() {
     ]);
     let rec: Value = serde_json::from_str(&out).expect("record");
     assert_eq!(rec["config"]["policy"], "pct:3");
+}
+
+#[test]
+fn profiles_reach_the_outcomes_their_check_points_allow() {
+    // 3.9, 2.7 and 3.13t can split `i += 1`: every value of the brute-force model; 3.10+
+    // switch only at the loop's back-edge, so every increment lands.
+    for v in ["2.7", "3.9", "3.10", "3.11", "3.12", "3.13", "3.13t"] {
+        let (code, out) = explore(
+            "scenarios/counter.py",
+            &["--python", v, "-D", "THREADS=2", "-D", "ITERATIONS=2"],
+        );
+        assert_eq!(code, 0, "{v}");
+        assert_eq!(out["exhaustive"], Value::Bool(true), "{v}");
+        let want = if matches!(v, "2.7" | "3.9" | "3.13t") {
+            model(2, 2)
+        } else {
+            BTreeSet::from([4])
+        };
+        let got: BTreeSet<i64> = out["outcomes"]
+            .as_array()
+            .expect("outcomes")
+            .iter()
+            .map(|o| {
+                o["stdout"]
+                    .as_str()
+                    .unwrap()
+                    .lines()
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(got, want, "CPython {v}");
+    }
 }
