@@ -353,3 +353,18 @@ fn thread_names_and_sys_follow_the_version() {
     }
     eprintln!("compared with {compared} interpreters");
 }
+
+#[test]
+fn dis_prints_each_versions_listing() {
+    // The counter and the `with`/`while`/method-call worker, in every version's format.
+    for file in ["scenarios/counter.py", "scenarios/counter_class_locked.py"] {
+        for v in PROFILES {
+            let (code, out, err) = gilsim(&["dis", file, "--python", v]);
+            assert_eq!(code, 0, "{err}");
+            let stem = file
+                .trim_start_matches("scenarios/")
+                .trim_end_matches(".py");
+            common::snapshot(&format!("dis_version__{stem}@{v}"), &out);
+        }
+    }
+}

@@ -341,6 +341,8 @@ pub mod flag {
     /// A conditional jump on `x is None` / `x is not None` (3.11+ test None in the jump; the
     /// LOAD_CONST None and IS_OP before it are hidden).
     pub const NONE_TEST: u16 = 256;
+    /// A call whose CPython argument count is one less (3.11+ comprehension calls).
+    pub const ONE_LESS: u16 = 512;
 }
 
 /// A compile-time constant.

@@ -1763,7 +1763,15 @@ impl Compiler<'_> {
         let scope = self.child_scope(c.range);
         let name = c.name.as_str().to_string();
         let qualname = self.qualname(&name);
+        // 3.11+ call __build_class__ as any callable: a NULL beside it.
+        let null = self.modern();
+        if null && !self.profile.at_least(3, 13) {
+            self.emit(Op::PUSH_NULL, 0);
+        }
         self.emit(Op::LOAD_BUILD_CLASS, 0);
+        if null && self.profile.at_least(3, 13) {
+            self.emit(Op::PUSH_NULL, 0);
+        }
         let line = self.line_col(c.range.start().to_usize()).0;
         self.enter_unit(scope, name.clone(), qualname.clone(), CodeKind::Class, line);
         self.nameop("__name__", ast::ExprContext::Load);
@@ -1816,6 +1824,7 @@ impl Compiler<'_> {
                 n += 1;
             }
         }
+        self.precall(n);
         self.emit(Op::CALL_FUNCTION, n);
         for _ in &c.decorator_list {
             self.emit(Op::CALL_FUNCTION, 1);
@@ -2405,7 +2414,12 @@ impl Compiler<'_> {
         self.emit(Op::MAKE_FUNCTION, flags);
         self.expr(&gens[0].iter)?;
         self.emit(Op::GET_ITER, 0);
+        // 3.11+ pass the iterator in the slot of `self`: CPython counts no argument.
+        self.precall(0);
         self.emit(Op::CALL_FUNCTION, 1);
+        if self.modern() {
+            self.flag_last(flag::ONE_LESS);
+        }
         Ok(())
     }
 

@@ -308,7 +308,7 @@ fn shown(program: &Program, profile: &Profile, code: &CodeObject, lay: &Layout, 
             return plain((ins.arg << 1) | u32::from(method), repr);
         }
         Op::CALL | Op::CALL_KW | Op::PRECALL => {
-            let n = if ins.has(flag::EXIT_CALL) {
+            let n = if ins.has(flag::EXIT_CALL) || ins.has(flag::ONE_LESS) {
                 ins.arg.saturating_sub(1)
             } else {
                 ins.arg
@@ -513,7 +513,7 @@ pub fn dis_code(program: &Program, profile: &Profile, code: &CodeObject) -> Stri
             } else {
                 String::new()
             };
-            fields.push(format!(" {l:<8}"));
+            fields.push(format!("  {l:<7}"));
         } else {
             fields.push("   ".into());
             fields.push(if targets[i] { ">>".into() } else { "  ".into() });
