@@ -491,39 +491,11 @@ fn compare_cmd(args: &CompareArgs) -> anyhow::Result<u8> {
     let mut rows = Vec::new();
     let mut cut = false;
     for profile in Profile::all() {
-        let Loaded {
-            source,
-            defines,
-            program,
-        } = match load(&args.file, &args.define, &profile)? {
-            Ok(l) => l,
-            Err(code) => return Ok(code),
-        };
-        let cfg = RunConfig {
-            file: args.file.clone(),
-            profile,
-            policy: None,
-            seed: 0,
-            defines,
-            limits: Limits {
-                max_steps: args.max_steps,
-                ..Limits::default()
-            },
-            schedule: None,
-            trace: None,
-            trace_steps: None,
-            detect: false,
-        };
-        let machine = match gilsim_vm::run::machine_for(program, &cfg) {
-            Ok(m) => m,
-            Err(SetupError::Usage(msg)) => {
-                eprintln!("gilsim: {msg}");
-                return Ok(2);
-            }
-            Err(SetupError::Compile(e)) => {
-                return Ok(render::compile_error(&args.file, &source, &e));
-            }
-        };
+        let (machine, _, _) =
+            match exploring_machine(&args.file, &args.define, profile, 0, args.max_steps)? {
+                Ok(m) => m,
+                Err(code) => return Ok(code),
+            };
         let opts = gilsim_explore::Options {
             max_preemptions: None,
             max_states: Some(args.max_states),
@@ -538,24 +510,31 @@ fn compare_cmd(args: &CompareArgs) -> anyhow::Result<u8> {
     Ok(if cut { 4 } else { 0 })
 }
 
-fn explore_cmd(args: &ExploreArgs) -> anyhow::Result<u8> {
-    let profile = Profile::parse(&args.python).map_err(anyhow::Error::msg)?;
+/// The machine an exploration of `file` starts from, with its run config and source; `Err`
+/// holds the exit code when the file cannot be loaded (the message is printed).
+fn exploring_machine(
+    file: &str,
+    define: &[String],
+    profile: Profile,
+    seed: u64,
+    max_steps: u64,
+) -> anyhow::Result<Result<(gilsim_vm::Machine, RunConfig, String), u8>> {
     let Loaded {
         source,
         defines,
         program,
-    } = match load(&args.file, &args.define, &profile)? {
+    } = match load(file, define, &profile)? {
         Ok(l) => l,
-        Err(code) => return Ok(code),
+        Err(code) => return Ok(Err(code)),
     };
     let cfg = RunConfig {
-        file: args.file.clone(),
+        file: file.to_string(),
         profile,
         policy: None,
-        seed: args.seed,
+        seed,
         defines,
         limits: Limits {
-            max_steps: args.max_steps,
+            max_steps,
             ..Limits::default()
         },
         schedule: None,
@@ -563,14 +542,23 @@ fn explore_cmd(args: &ExploreArgs) -> anyhow::Result<u8> {
         trace_steps: None,
         detect: false,
     };
-    let machine = match gilsim_vm::run::machine_for(program, &cfg) {
-        Ok(m) => m,
+    match gilsim_vm::run::machine_for(program, &cfg) {
+        Ok(m) => Ok(Ok((m, cfg, source))),
         Err(SetupError::Usage(msg)) => {
             eprintln!("gilsim: {msg}");
-            return Ok(2);
+            Ok(Err(2))
         }
-        Err(SetupError::Compile(e)) => return Ok(render::compile_error(&args.file, &source, &e)),
-    };
+        Err(SetupError::Compile(e)) => Ok(Err(render::compile_error(file, &source, &e))),
+    }
+}
+
+fn explore_cmd(args: &ExploreArgs) -> anyhow::Result<u8> {
+    let profile = Profile::parse(&args.python).map_err(anyhow::Error::msg)?;
+    let (machine, cfg, source) =
+        match exploring_machine(&args.file, &args.define, profile, args.seed, args.max_steps)? {
+            Ok(m) => m,
+            Err(code) => return Ok(code),
+        };
     let opts = gilsim_explore::Options {
         max_preemptions: args.max_preemptions,
         max_states: Some(args.max_states),
