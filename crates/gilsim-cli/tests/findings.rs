@@ -348,6 +348,8 @@ fn explain_narrates_the_first_lost_update_with_lanes() {
         "ITERATIONS=3",
         "--policy",
         "every:5:random",
+        "--seed",
+        "2",
         "--explain",
     ]);
     assert!(

@@ -443,7 +443,16 @@ impl Compiler<'_> {
             line,
             col: 1,
         });
+        if kind == CodeKind::Generator && self.profile.version == crate::profile::Version::Py310 {
+            // 3.10 starts a generator with GEN_START (it pops the value first sent).
+            self.emit_shown(Op::GEN_START, 0);
+        }
         if self.modern() {
+            if kind == CodeKind::Generator {
+                // The generator object is made at the call; these run at its first resumption.
+                self.emit_shown(Op::RETURN_GENERATOR, 0);
+                self.emit_shown(Op::POP_TOP, 0);
+            }
             // 3.11+: every code object starts with RESUME 0, its entry check point.
             self.emit(Op::RESUME, 0);
         }
@@ -556,6 +565,13 @@ impl Compiler<'_> {
 
     fn is27(&self) -> bool {
         self.profile.version == crate::profile::Version::Py27
+    }
+
+    /// 3.11+: RESUME 1 after a yield, a check point when the generator is resumed.
+    fn resume_after_yield(&mut self) {
+        if self.modern() {
+            self.emit(Op::RESUME, 1);
+        }
     }
 
     /// PRECALL, which only 3.11 has, before a CALL of `n` arguments.
@@ -2015,6 +2031,7 @@ impl Compiler<'_> {
                     None => self.load_const(Const::None),
                 }
                 self.emit(Op::YIELD_VALUE, 0);
+                self.resume_after_yield();
                 Ok(())
             }
             Expr::YieldFrom(y) => {
@@ -2300,8 +2317,10 @@ impl Compiler<'_> {
             }
         }
         if has_star || has_kwsplat {
-            // Positional arguments as one tuple.
-            if has_star {
+            // Positional arguments as one tuple; a lone `*x` is passed as it is.
+            if let [Expr::Starred(st)] = &args.args[..] {
+                self.expr(&st.value)?;
+            } else if has_star {
                 self.sequence(&args.args, Op::BUILD_TUPLE)?;
             } else {
                 for x in &args.args {
@@ -2397,6 +2416,12 @@ impl Compiler<'_> {
             CodeKind::Function
         };
         self.enter_unit(scope, name.to_string(), qualname.clone(), code_kind, line);
+        if code_kind == CodeKind::Function && self.profile.at_least(3, 12) {
+            // 3.12 inlines list, set and dict comprehensions (PEP 709): no RESUME of their own.
+            if let Some(r) = self.u().code.instrs.iter_mut().find(|i| i.op == Op::RESUME) {
+                r.flags |= flag::HIDDEN;
+            }
+        }
         self.u().code.argcount = 1;
         match kind {
             Comp::List(_) => self.emit(Op::BUILD_LIST, 0),
@@ -2461,6 +2486,7 @@ impl Compiler<'_> {
                 Comp::Gen(e) => {
                     self.expr(e)?;
                     self.emit(Op::YIELD_VALUE, 0);
+                    self.resume_after_yield();
                     self.emit(Op::POP_TOP, 0);
                 }
             }

@@ -45,7 +45,11 @@ pub fn optimize(
                     {
                         instrs[i] = Instr::new(t.op, t.arg);
                     } else if unconditional(t.op)
-                        && (!profile.at_least(3, 10) || lines[i] == lines[tgt])
+                        && (!profile.at_least(3, 10)
+                            || (lines[i] == lines[tgt]
+                                // Only dead code lies between: the jump goes to the next
+                                // live instruction and is dropped below instead.
+                                && !(tgt > i && (i + 1..tgt).all(|h| !targets[h]))))
                     {
                         // 3.10+ thread a jump only where no line event is lost.
                         let op = if ins.op == Op::JUMP_FORWARD {
@@ -92,7 +96,10 @@ pub fn optimize(
         }
         // Unreachable code after a return, up to the next jump target (SETUP_FINALLY and RERAISE
         // stay: they mark block limits).
-        if matches!(instrs[i].op, Op::RETURN_VALUE | Op::RETURN_CONST) {
+        // 3.10+ also drop what follows an unconditional jump (a `break`'s dead loop tail).
+        let ends_block = matches!(instrs[i].op, Op::RETURN_VALUE | Op::RETURN_CONST)
+            || (profile.at_least(3, 10) && unconditional(instrs[i].op));
+        if ends_block {
             let mut h = i + 1;
             while h < n && !targets[h] && !matches!(instrs[h].op, Op::SETUP_FINALLY | Op::RERAISE) {
                 instrs[h] = Instr::new(Op::NOP, 0);
@@ -102,6 +109,19 @@ pub fn optimize(
         i += 1;
     }
     remove_nops(instrs, lines, cols);
+    if profile.at_least(3, 10) {
+        // A jump to the very next instruction goes (3.10's flowgraph falls through).
+        let mut any = false;
+        for (k, ins) in instrs.iter_mut().enumerate() {
+            if unconditional(ins.op) && ins.arg as usize == k + 1 {
+                *ins = Instr::new(Op::NOP, 0);
+                any = true;
+            }
+        }
+        if any {
+            remove_nops(instrs, lines, cols);
+        }
+    }
 }
 
 /// 3.10+ (`duplicate_exits_without_lineno`): the implicit `return None` at the end, when more
@@ -183,11 +203,9 @@ fn insert_at(
 fn return_const(instrs: &mut [Instr], targets: &[bool]) {
     for i in 0..instrs.len().saturating_sub(1) {
         if instrs[i].op == Op::LOAD_CONST && instrs[i + 1].op == Op::RETURN_VALUE {
+            // Not when a jump lands on the RETURN_VALUE with its own value to return.
             let ret = Instr::new(Op::RETURN_CONST, instrs[i].arg);
-            if targets[i + 1] && !targets[i] {
-                instrs[i] = Instr::new(Op::NOP, 0);
-                instrs[i + 1] = ret;
-            } else if !targets[i + 1] {
+            if !targets[i + 1] {
                 instrs[i] = ret;
                 instrs[i + 1] = Instr::new(Op::NOP, 0);
             }

@@ -189,15 +189,19 @@ impl Profile {
                 _ => Always,
             },
             // 3.10: only CHECK_EVAL_BREAKER() reaches the check. A Python callee returns into
-            // its caller's CALL_*, which checks: that is the position after RETURN_VALUE.
+            // its caller's CALL_*, which checks: the VM marks such frames (`check_on_return`).
             Version::Py310 => match view {
                 JUMP_ABSOLUTE | CALL_FUNCTION | CALL_METHOD | CALL_FUNCTION_KW
-                | CALL_FUNCTION_EX | RETURN_VALUE => Always,
+                | CALL_FUNCTION_EX => Always,
                 POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE => IfJumped,
                 _ => Never,
             },
+            // 3.11+: a C callee checks after it returns (a Python function it runs, such as a
+            // class's __init__, returns into it: the VM marks that frame); 3.11 calls even a
+            // Python function through C for CALL_FUNCTION_EX, 3.12+ inline it.
             Version::Py311 | Version::Py312 | Version::Py313 => match view {
-                RESUME | JUMP_BACKWARD | CALL_FUNCTION_EX => Always,
+                RESUME | JUMP_BACKWARD => Always,
+                CALL_FUNCTION_EX => AfterNativeCall,
                 POP_JUMP_BACKWARD_IF_FALSE
                 | POP_JUMP_BACKWARD_IF_TRUE
                 | POP_JUMP_BACKWARD_IF_NONE

@@ -100,6 +100,8 @@ fn view27(ins: Instr) -> Op {
     match ins.op {
         LOAD_METHOD => LOAD_ATTR,
         CALL_METHOD => CALL_FUNCTION,
+        CALL_FUNCTION_EX if ins.arg & 1 == 0 => CALL_FUNCTION_VAR,
+        CALL_FUNCTION_EX => CALL_FUNCTION_VAR_KW,
         DUP_TOP_TWO => DUP_TOPX,
         IS_OP | CONTAINS_OP => COMPARE_OP,
         SETUP_FINALLY if ins.has(flag::EXCEPT) => SETUP_EXCEPT,

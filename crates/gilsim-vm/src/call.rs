@@ -211,7 +211,7 @@ impl Machine {
         }
     }
 
-    fn attr_name(&self, name: Value) -> Rc<str> {
+    pub(crate) fn attr_name(&self, name: Value) -> Rc<str> {
         match name {
             Value::Obj(o) => match self.heap.get(o) {
                 Obj::Str(s) => s.clone(),

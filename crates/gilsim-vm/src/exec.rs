@@ -195,7 +195,9 @@ impl Machine {
     /// after it is a check point.
     pub(crate) fn step(&mut self) -> Res<bool> {
         self.gil_released = false;
+        self.return_checks = false;
         let t = self.current as usize;
+        let depth = self.threads[t].frames.len();
         let (op, arg, pc, check_kind, code) = {
             let f = self.threads[t]
                 .frames
@@ -241,12 +243,30 @@ impl Machine {
             .frames
             .last()
             .is_some_and(|f| f.pc as usize != pc + 1);
-        let check = crate::machine::check_fires(
+        let mut check = crate::machine::check_fires(
             check_kind,
             self.last_test_was_bool,
             jumped,
             self.call_checks,
-        );
+        ) || self.return_checks;
+        if self.threads[t].frames.len() > depth {
+            // A frame was entered (a call, a generator resumed by FOR_ITER or next()).
+            let view = code.obj.instrs[pc].view;
+            let on_return = match self.profile.version {
+                gilsim_compiler::Version::Py310 => matches!(
+                    view,
+                    Op::CALL_FUNCTION
+                        | Op::CALL_METHOD
+                        | Op::CALL_FUNCTION_KW
+                        | Op::CALL_FUNCTION_EX
+                ),
+                _ => check_kind == gilsim_compiler::CheckAfter::AfterNativeCall && self.call_checks,
+            };
+            if on_return && let Some(f) = self.threads[t].frames.last_mut() {
+                f.check_on_return = true;
+            }
+            check |= self.profile.checks_on_frame_entry();
+        }
         if !check {
             return Ok(false);
         }
@@ -263,8 +283,10 @@ impl Machine {
     /// checked at its own RESUME; a C callee checks after the call, unless the call site has
     /// specialised into `len`, `isinstance` or `list.append`, which do not check. A site
     /// specialises after the profile's number of generic executions (`nargs` is `usize::MAX`
-    /// for a call with keywords, which those forms never take).
-    fn note_call(&mut self, func: Value, nargs: usize) {
+    /// for a call with keywords, which those forms never take; `method` says the callee was
+    /// looked up in the method form, `l.append(v)`: a stored `app = l.append` called later is
+    /// a generic builtin call, which checks).
+    fn note_call(&mut self, func: Value, nargs: usize, method: bool) {
         use crate::builtins::NativeId as N;
         let Value::Obj(o) = func else {
             self.call_checks = true;
@@ -279,10 +301,18 @@ impl Machine {
                 self.call_checks = false;
                 return;
             }
+            // 3.13 specialises a class whose __init__ is Python (CALL_ALLOC_AND_ENTER_INIT),
+            // which then runs it inline: no check after it returns.
+            Obj::Class(_) if self.profile.at_least(3, 13) && nargs != usize::MAX && !method => {
+                let init = self.intern("__init__");
+                let key = crate::dict::HKey::Str(self.attr_name(init));
+                self.class_lookup(o, &key)
+                    .is_some_and(|f| self.is_python_function(f))
+            }
             Obj::Native(n) => match n.id {
                 N::Len => nargs == 1,
                 N::Isinstance => nargs == 2,
-                N::ListAppend => nargs == 1 && n.receiver.is_some(),
+                N::ListAppend => method && nargs == 1 && n.receiver.is_some(),
                 _ => false,
             },
             _ => false,
@@ -391,6 +421,10 @@ impl Machine {
             | SETUP_EXCEPT
             | BREAK_LOOP
             | LOAD_LOCALS
+            | RETURN_GENERATOR
+            | GEN_START
+            | CALL_FUNCTION_VAR
+            | CALL_FUNCTION_VAR_KW
             | POP_JUMP_FORWARD_IF_NONE
             | POP_JUMP_FORWARD_IF_NOT_NONE
             | POP_JUMP_BACKWARD_IF_NONE
@@ -849,7 +883,7 @@ impl Machine {
                     f.stack[n - a - 2]
                 };
                 if self.specialises {
-                    self.note_call(func, args.len());
+                    self.note_call(func, args.len(), true);
                 }
                 self.call_from_stack(func, args, Vec::new(), a + 2)?;
             }
@@ -857,7 +891,7 @@ impl Machine {
                 let n = self.fr().stack.len();
                 let func = self.fr().stack[n - a - 1];
                 if self.specialises {
-                    self.note_call(func, a);
+                    self.note_call(func, a, false);
                 }
                 let mut args = self.spare_vec();
                 args.extend_from_slice(&self.fr().stack[n - a..]);
@@ -869,7 +903,7 @@ impl Machine {
                 let names = self.seq_items(names)?;
                 let func = self.fr().stack[n - a - 2];
                 if self.specialises {
-                    self.note_call(func, usize::MAX);
+                    self.note_call(func, usize::MAX, false);
                 }
                 let all = self.fr().stack[n - a - 1..n - 1].to_vec();
                 let npos = a - names.len();
@@ -896,6 +930,14 @@ impl Machine {
                     }
                 }
                 let drop = n - (pos_at - 1);
+                if self.specialises {
+                    if self.profile.version == gilsim_compiler::Version::Py311 {
+                        // 3.11 runs it through PyObject_Call and checks after, whatever it calls.
+                        self.call_checks = true;
+                    } else {
+                        self.note_call(func, usize::MAX, false);
+                    }
+                }
                 self.call_from_stack(func, args, kwargs, drop)?;
             }
             MAKE_FUNCTION => {
@@ -1672,6 +1714,9 @@ impl Machine {
     pub(crate) fn do_return(&mut self, v: Value) -> Res<()> {
         let t = self.current as usize;
         let mut frame = self.threads[t].frames.pop().expect("frame");
+        // A frame entered under a call that checks when it returns (3.10's CALL_*, a C call
+        // of 3.11+ that ran Python code): the position after the return is a check point.
+        self.return_checks = frame.check_on_return;
         // Frames come and go with every call: keep their vectors for the next one.
         self.recycle(std::mem::take(&mut frame.stack));
         self.recycle(std::mem::take(&mut frame.locals));
@@ -1840,6 +1885,7 @@ impl Machine {
                 names: None,
                 on_return,
                 generator: None,
+                check_on_return: false,
                 pc: 0,
                 code,
             });
@@ -1977,6 +2023,7 @@ impl Machine {
             names: None,
             on_return,
             generator: None,
+            check_on_return: false,
             pc: 0,
             code,
         };

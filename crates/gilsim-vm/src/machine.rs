@@ -145,6 +145,9 @@ pub struct Frame {
     pub on_return: OnReturn,
     /// The generator this frame belongs to, if any.
     pub generator: Option<ObjId>,
+    /// Returning from this frame is a check point (it was entered under a call that checks
+    /// after it returns).
+    pub check_on_return: bool,
 }
 
 impl Frame {
@@ -510,6 +513,8 @@ pub struct Machine {
     pub(crate) last_test_was_bool: bool,
     /// 2.7: the last instruction released and re-took the GIL (a blocking `Lock.acquire`).
     pub(crate) gil_released: bool,
+    /// The last instruction returned from a frame marked `check_on_return`.
+    pub(crate) return_checks: bool,
     /// 3.11+: the last CALL went to a C callee that checks after it returns.
     pub(crate) call_checks: bool,
     /// The profile specialises C-call sites (3.11+), so calls are classified as they run.
@@ -894,6 +899,7 @@ impl Machine {
             instrs_since_switch: 0,
             last_test_was_bool: false,
             call_checks: false,
+            return_checks: false,
             gil_released: false,
             specialises: profile.specialise_after().is_some(),
             spec: Rc::new(BTreeMap::new()),
@@ -1155,6 +1161,7 @@ impl Machine {
             names: None,
             on_return,
             generator: None,
+            check_on_return: false,
             pc: 0,
             code,
         }

@@ -107,7 +107,7 @@ impl Key<'_> {
     fn frame(&mut self, f: &Frame) {
         self.u64(u64::from(f.unit));
         self.u64(u64::from(f.code_idx));
-        self.u64(u64::from(f.pc));
+        self.u64(u64::from(f.pc) | u64::from(f.check_on_return) << 40);
         self.values(&f.stack);
         self.values(&f.locals);
         self.u64(f.cells.len() as u64);
