@@ -422,14 +422,9 @@ fn never_split(rec: &RunRecord, source: &str) -> String {
         if gilsim_compiler::dis::line_can_be_split(&profile, &program, line) != Some(false) {
             continue;
         }
-        let other = if profile.at_least(3, 10) {
-            "3.9"
-        } else {
-            "3.11"
-        };
         let _ = writeln!(
             out,
-            "why nothing was lost: CPython {} can switch threads {}, and no such point lies inside line {line} (`{}`), so it is never split under this version. It is still not atomic by the language's rules: under --python {other}, another version or a small change (a call between the read and the write) it loses updates; `gilsim compare {}` shows every version.",
+            "why nothing was lost: CPython {} can switch threads {}, and no such point lies inside line {line} (`{}`), so it is never split under this version. It is still not atomic by the language's rules: CPython 3.9 splits it and loses updates, and so does every version once a call sits between the read and the write (`gilsim lesson counter_call`); `gilsim compare {}` shows every version.",
             profile.name(),
             profile.switch_points_text(),
             source_line(source, line).trim(),
