@@ -14,39 +14,25 @@ use crate::profile::{Profile, Version};
 pub fn assign(profile: &Profile, instrs: &mut [Instr], lines: &[u32]) {
     let v = profile.version;
     let modern = profile.at_least(3, 11);
-    let n = instrs.len();
-    for pc in 0..n {
+    for pc in 0..instrs.len() {
         let ins = instrs[pc];
-        let slot = &mut instrs[pc];
         if ins.op == Op::SHOWN {
             continue;
         }
         let backward = ins.op.is_jump() && (ins.arg as usize) <= pc;
-        slot.view = match v {
+        instrs[pc].view = match v {
             Version::Py27 => view27(ins),
             Version::Py39 | Version::Py310 => ins.op,
+            _ if ins.has(flag::NONE_TEST) && pc > 0 => {
+                none_jump(profile, ins, instrs[pc - 1], backward)
+            }
             _ => view_modern(profile, ins, backward),
         };
-        if ins.has(flag::NONE_TEST) && pc > 0 {
-            // Jumps when the value is None: `is` tested true, or `is not` tested false.
-            let is_not = instrs[pc - 1].arg == 1;
-            let on_true = ins.op == Op::POP_JUMP_IF_TRUE;
-            let none = on_true != is_not;
-            instrs[pc].view = match (profile.at_least(3, 12), backward, none) {
-                (true, _, true) => Op::POP_JUMP_IF_NONE,
-                (true, _, false) => Op::POP_JUMP_IF_NOT_NONE,
-                (false, false, true) => Op::POP_JUMP_FORWARD_IF_NONE,
-                (false, false, false) => Op::POP_JUMP_FORWARD_IF_NOT_NONE,
-                (false, true, true) => Op::POP_JUMP_BACKWARD_IF_NONE,
-                (false, true, false) => Op::POP_JUMP_BACKWARD_IF_NOT_NONE,
-            };
-            continue;
-        }
         match ins.op {
             // 3.11+ keep blocks in the exception table; a `try:` leaves a NOP for its line.
-            Op::SETUP_FINALLY if modern => slot.view = Op::NOP,
-            Op::POP_BLOCK if modern => slot.flags |= flag::HIDDEN,
-            Op::JUMP_FORWARD if ins.has(flag::OVER) => slot.flags |= flag::HIDDEN,
+            Op::SETUP_FINALLY if modern => instrs[pc].view = Op::NOP,
+            Op::POP_BLOCK if modern => instrs[pc].flags |= flag::HIDDEN,
+            Op::JUMP_FORWARD if ins.has(flag::OVER) => instrs[pc].flags |= flag::HIDDEN,
             // 2.7 and 3.11+ take the qualified name from the code object.
             Op::MAKE_FUNCTION if pc > 0 && (modern || v == Version::Py27) => {
                 instrs[pc - 1].flags |= flag::HIDDEN;
@@ -92,6 +78,20 @@ fn superinstructions(instrs: &mut [Instr], lines: &[u32]) {
         } else {
             pc += 1;
         }
+    }
+}
+
+/// 3.11+: the jump of `x is None` / `x is not None` (after the hidden IS_OP `is_op`), which
+/// jumps when the value is None if `is` tested true or `is not` tested false.
+fn none_jump(profile: &Profile, ins: Instr, is_op: Instr, backward: bool) -> Op {
+    let none = (ins.op == Op::POP_JUMP_IF_TRUE) != (is_op.arg == 1);
+    match (profile.at_least(3, 12), backward, none) {
+        (true, _, true) => Op::POP_JUMP_IF_NONE,
+        (true, _, false) => Op::POP_JUMP_IF_NOT_NONE,
+        (false, false, true) => Op::POP_JUMP_FORWARD_IF_NONE,
+        (false, false, false) => Op::POP_JUMP_FORWARD_IF_NOT_NONE,
+        (false, true, true) => Op::POP_JUMP_BACKWARD_IF_NONE,
+        (false, true, false) => Op::POP_JUMP_BACKWARD_IF_NOT_NONE,
     }
 }
 
