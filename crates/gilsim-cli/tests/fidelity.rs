@@ -15,17 +15,7 @@ use std::path::PathBuf;
 use std::process::Command;
 mod common;
 
-use common::{gilsim, root};
-
-/// The modelled versions and the release of each under `~/.pyenv/versions`.
-const RELEASES: [(&str, &str); 6] = [
-    ("2.7", "2.7.18"),
-    ("3.9", "3.9.18"),
-    ("3.10", "3.10.13"),
-    ("3.11", "3.11.7"),
-    ("3.12", "3.12.1"),
-    ("3.13", "3.13.0"),
-];
+use common::{RELEASES, gilsim, interpreter, root};
 
 /// The profiles the verdict table covers, in its column order.
 const PROFILES: [&str; 7] = ["2.7", "3.9", "3.10", "3.11", "3.12", "3.13", "3.13t"];
@@ -64,15 +54,6 @@ fn corpus() -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
-}
-
-fn interpreter(release: &str) -> Option<PathBuf> {
-    let home = std::env::var_os("HOME")?;
-    let exe = PathBuf::from(home)
-        .join(".pyenv/versions")
-        .join(release)
-        .join("bin/python");
-    exe.exists().then_some(exe)
 }
 
 fn file_name(p: &std::path::Path) -> String {

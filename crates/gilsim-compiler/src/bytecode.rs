@@ -422,10 +422,22 @@ pub struct CodeObject {
     pub instrs: Vec<Instr>,
     /// Source line of each instruction.
     pub lines: Vec<u32>,
-    /// Source column (1-based, in characters) of each instruction's expression or statement.
-    pub cols: Vec<u32>,
+    /// Source position of each instruction's expression or statement.
+    pub cols: Vec<Pos>,
     /// Instruction indexes at which a new source line starts, as `dis` shows them.
     pub line_starts: Vec<bool>,
+}
+
+/// Where an instruction comes from: the expression or statement CPython 3.11+ records in
+/// `co_positions` (its tracebacks draw carets under it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Pos {
+    /// Column (1-based, in characters) of the node's start.
+    pub col: u32,
+    /// Byte offset of the node's start in the source.
+    pub start: u32,
+    /// Byte offset just past the node's end in the source.
+    pub end: u32,
 }
 
 impl CodeObject {

@@ -4,7 +4,7 @@
 //! sequence of each supported construct is the one `dis` shows on a real 3.9 (the fidelity tests
 //! compare them). Constructs outside the subset are refused with a located error.
 
-use crate::bytecode::{CodeId, CodeKind, CodeObject, Const, Instr, Op, Program, flag};
+use crate::bytecode::{CodeId, CodeKind, CodeObject, Const, Instr, Op, Pos, Program, flag};
 use crate::error::{CompileError, ErrorKind};
 use crate::profile::Profile;
 use crate::symtable::{Access, ScopeKind, SymbolTable};
@@ -138,7 +138,7 @@ struct Unit {
     fixups: Vec<(usize, Label)>,
     fblocks: Vec<FBlock>,
     line: u32,
-    col: u32,
+    pos: Pos,
 }
 
 struct Compiler<'s> {
@@ -372,6 +372,17 @@ fn fold_binop(op: ast::Operator, l: Const, r: Const) -> Option<Const> {
     }
 }
 
+/// The comparison whose position 3.11's `assert` leaves on its raise: the test's last
+/// comparison, through `not`, `and` and `or`; none for any other test.
+fn last_comparison(e: &Expr) -> Option<TextRange> {
+    match e {
+        Expr::Compare(c) => Some(c.range),
+        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => last_comparison(&u.operand),
+        Expr::BoolOp(b) => b.values.last().and_then(last_comparison),
+        _ => None,
+    }
+}
+
 fn const_truth(e: &Expr) -> Option<bool> {
     match const_of(e)? {
         Const::None => Some(false),
@@ -441,7 +452,11 @@ impl Compiler<'_> {
             fixups: Vec::new(),
             fblocks: Vec::new(),
             line,
-            col: 1,
+            pos: Pos {
+                col: 1,
+                start: 0,
+                end: 0,
+            },
         });
         if kind == CodeKind::Generator && self.profile.version == crate::profile::Version::Py310 {
             // 3.10 starts a generator with GEN_START (it pops the value first sent).
@@ -540,7 +555,7 @@ impl Compiler<'_> {
         let u = self.u();
         u.code.instrs.push(Instr::new(op, arg));
         u.code.lines.push(u.line);
-        u.code.cols.push(u.col);
+        u.code.cols.push(u.pos);
     }
 
     /// A no-op that shows as `view` (with `arg`) in this version's listing and check rules.
@@ -610,19 +625,30 @@ impl Compiler<'_> {
         (names.len() - 1) as u32
     }
 
-    fn set_loc(&mut self, r: TextRange) -> (u32, u32) {
-        let (line, col) = self.line_col(r.start().to_usize());
+    fn set_loc(&mut self, r: TextRange) -> (u32, Pos) {
+        let (line, pos) = self.pos_of(r);
         let u = self.u();
-        let old = (u.line, u.col);
+        let old = (u.line, u.pos);
         u.line = line;
-        u.col = col;
+        u.pos = pos;
         old
     }
 
-    fn restore_loc(&mut self, old: (u32, u32)) {
+    fn restore_loc(&mut self, old: (u32, Pos)) {
         let u = self.u();
         u.line = old.0;
-        u.col = old.1;
+        u.pos = old.1;
+    }
+
+    /// The start line of `r` and its position.
+    fn pos_of(&self, r: TextRange) -> (u32, Pos) {
+        let (line, col) = self.line_col(r.start().to_usize());
+        let pos = Pos {
+            col,
+            start: r.start().to_u32(),
+            end: r.end().to_u32(),
+        };
+        (line, pos)
     }
 
     fn line_col(&self, offset: usize) -> (u32, u32) {
@@ -770,11 +796,11 @@ impl Compiler<'_> {
     }
 
     fn stmt(&mut self, s: &Stmt) -> R {
-        let (line, col) = self.line_col(s.range().start().to_usize());
+        let (line, pos) = self.pos_of(s.range());
         {
             let u = self.u();
             u.line = line;
-            u.col = col;
+            u.pos = pos;
         }
         match s {
             Stmt::FunctionDef(f) => self.function_def(f),
@@ -835,12 +861,27 @@ impl Compiler<'_> {
             Stmt::Assert(a) => {
                 let end = self.new_label();
                 self.jump_if(&a.test, end, true)?;
+                // The raise's position (a traceback's carets): 3.11 leaves the last comparison's,
+                // 3.13 sets the test's, 3.12 keeps the statement's.
+                let raise_at = if self.profile.at_least(3, 13) {
+                    Some(a.test.range())
+                } else if self.profile.at_least(3, 12) {
+                    None
+                } else if self.profile.at_least(3, 11) {
+                    last_comparison(&a.test)
+                } else {
+                    None
+                };
+                let old = raise_at.map(|r| self.set_loc(r));
                 self.emit(Op::LOAD_ASSERTION_ERROR, 0);
                 if let Some(m) = &a.msg {
                     self.expr(m)?;
                     self.emit(Op::CALL_FUNCTION, 1);
                 }
                 self.emit(Op::RAISE_VARARGS, 1);
+                if let Some(o) = old {
+                    self.restore_loc(o);
+                }
                 self.bind(end);
                 Ok(())
             }
@@ -1225,32 +1266,46 @@ impl Compiler<'_> {
                 "use a plain function call",
             ));
         };
+        // The load and the store carry the target's position, the operation the statement's.
+        let target = a.target.range();
         match &*a.target {
             Expr::Name(n) => {
+                let old = self.set_loc(target);
                 self.nameop(n.id.as_str(), ast::ExprContext::Load);
+                self.restore_loc(old);
                 self.expr(&a.value)?;
                 self.emit(op, 0);
+                let old = self.set_loc(target);
                 self.nameop(n.id.as_str(), ast::ExprContext::Store);
+                self.restore_loc(old);
             }
             Expr::Attribute(at) => {
+                let old = self.set_loc(target);
                 self.expr(&at.value)?;
                 self.emit(Op::DUP_TOP, 0);
                 let ni = self.name_idx(at.attr.as_str());
                 self.emit(Op::LOAD_ATTR, ni);
+                self.restore_loc(old);
                 self.expr(&a.value)?;
                 self.emit(op, 0);
+                let old = self.set_loc(target);
                 self.emit(Op::ROT_TWO, 0);
                 self.emit(Op::STORE_ATTR, ni);
+                self.restore_loc(old);
             }
             Expr::Subscript(s) => {
+                let old = self.set_loc(target);
                 self.expr(&s.value)?;
                 self.expr(&s.slice)?;
                 self.emit(Op::DUP_TOP_TWO, 0);
                 self.emit(Op::BINARY_SUBSCR, 0);
+                self.restore_loc(old);
                 self.expr(&a.value)?;
                 self.emit(op, 0);
+                let old = self.set_loc(target);
                 self.emit(Op::ROT_THREE, 0);
                 self.emit(Op::STORE_SUBSCR, 0);
+                self.restore_loc(old);
             }
             other => {
                 return Err(
@@ -1383,10 +1438,10 @@ impl Compiler<'_> {
         };
         match &first.test {
             Some(t) => {
-                let (line, col) = self.line_col(t.range().start().to_usize());
+                let (line, pos) = self.pos_of(t.range());
                 let u = self.u();
                 u.line = line;
-                u.col = col;
+                u.pos = pos;
                 self.if_chain(t, &first.body, &rest[1..], end)
             }
             None => self.body(&first.body),
@@ -1561,11 +1616,11 @@ impl Compiler<'_> {
             if h.type_.is_none() && i + 1 < n {
                 return Err(self.syntax(h.range, "default 'except:' must be last"));
             }
-            let (line, col) = self.line_col(h.range.start().to_usize());
+            let (line, pos) = self.pos_of(h.range);
             {
                 let u = self.u();
                 u.line = line;
-                u.col = col;
+                u.pos = pos;
             }
             let next = self.new_label();
             if let Some(ty) = &h.type_ {
@@ -1852,17 +1907,7 @@ impl Compiler<'_> {
     // ----- expressions -----
 
     fn expr(&mut self, e: &Expr) -> R {
-        let (line, _) = self.line_col(e.range().start().to_usize());
-        let old = {
-            let u = self.u();
-            let old = (u.line, u.col);
-            if line != u.line {
-                u.line = line;
-            }
-            old
-        };
-        let (_, col) = self.line_col(e.range().start().to_usize());
-        self.u().col = col;
+        let old = self.set_loc(e.range());
         let r = self.expr_inner(e);
         self.restore_loc(old);
         r

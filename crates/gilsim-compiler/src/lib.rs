@@ -5,6 +5,7 @@
 //! CPython names them, with a line for each instruction. [`dis`] prints them as `dis` does.
 
 pub mod bytecode;
+pub mod carets;
 pub mod compile;
 pub mod defines;
 pub mod dis;

@@ -2,7 +2,7 @@
 //! opcodes `dis` shows: jump threading, jumps to a return become returns, unreachable code after
 //! a return is dropped, and the NOPs this leaves are removed.
 
-use crate::bytecode::{Instr, Op};
+use crate::bytecode::{Instr, Op, Pos};
 use crate::profile::Profile;
 
 fn unconditional(op: Op) -> bool {
@@ -15,7 +15,7 @@ pub fn optimize(
     profile: &Profile,
     instrs: &mut Vec<Instr>,
     lines: &mut Vec<u32>,
-    cols: &mut Vec<u32>,
+    cols: &mut Vec<Pos>,
 ) {
     if profile.at_least(3, 10) {
         duplicate_exit(instrs, lines, cols);
@@ -127,7 +127,7 @@ pub fn optimize(
 /// 3.10+ (`duplicate_exits_without_lineno`): the implicit `return None` at the end, when more
 /// than one instruction leads to it, gets a copy at the end for each conditional jump to it but
 /// the last predecessor, so that each copy can carry its own line.
-fn duplicate_exit(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<u32>) {
+fn duplicate_exit(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<Pos>) {
     let is_exit = |v: &[Instr]| {
         let n = v.len();
         n >= 3 && v[n - 2].op == Op::LOAD_CONST && v[n - 1].op == Op::RETURN_VALUE
@@ -184,7 +184,7 @@ fn duplicate_exit(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<
 fn insert_at(
     instrs: &mut Vec<Instr>,
     lines: &mut Vec<u32>,
-    cols: &mut Vec<u32>,
+    cols: &mut Vec<Pos>,
     pos: usize,
     ins: Instr,
 ) {
@@ -225,7 +225,7 @@ fn jump_targets(instrs: &[Instr]) -> Vec<bool> {
     t
 }
 
-fn remove_nops(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<u32>) {
+fn remove_nops(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<Pos>) {
     let n = instrs.len();
     // new_index[i]: where instruction i (or the next kept one) lands.
     let mut new_index = vec![0u32; n + 1];

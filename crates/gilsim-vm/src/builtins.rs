@@ -1745,9 +1745,17 @@ pub(crate) fn call_native(
             let n = m.next_thread_name;
             m.next_thread_name += 1;
             // 3.10+ add the target's name: `Thread-1 (worker)`.
+            // CPython reads `target.__name__`: a function's, or a bound method's function's.
             let target = match a1 {
                 Value::Obj(o) if m.profile.at_least(3, 10) => match m.heap.get(o) {
                     Obj::Function(f) => Some(f.name.clone()),
+                    Obj::Method {
+                        func: Value::Obj(f),
+                        ..
+                    } => match m.heap.get(*f) {
+                        Obj::Function(f) => Some(f.name.clone()),
+                        _ => None,
+                    },
                     _ => None,
                 },
                 _ => None,

@@ -5,6 +5,7 @@ use crate::machine::{Block, BlockKind, Flow, Frame, Machine, OnReturn, Res, Thre
 use crate::observer::Site;
 use crate::trace::Row;
 use crate::value::{Function, Obj, ObjId, Value};
+use gilsim_compiler::carets::CaretStyle;
 use gilsim_compiler::{CodeKind, Op};
 use std::rc::Rc;
 
@@ -1640,14 +1641,36 @@ impl Machine {
                 out.push_str(&format!("  [Previous line repeated {n} more time{s}]\n"));
             }
         };
-        let mut last: Option<(u16, u32, u32)> = None;
-        let mut count = 0;
+        let style = if self.profile.at_least(3, 13) {
+            CaretStyle::Py313
+        } else if self.profile.at_least(3, 11) {
+            CaretStyle::Py311
+        } else {
+            CaretStyle::Plain
+        };
+        // Outermost first; each frame with the name it is printed under.
+        let mut frames: Vec<(&crate::value::TbEntry, &str)> = Vec::new();
         for e in entries.iter().rev() {
             let unit = &self.units[e.unit as usize];
             // The builtins written in Python stand for CPython's C code: no frame of theirs.
             if unit.bundled && unit.program.filename == "builtins.py" {
                 continue;
             }
+            let name = unit.codes[e.code as usize].obj.name.as_str();
+            // 3.12 inlines list, set and dict comprehensions (PEP 709): their code runs in the
+            // enclosing frame, which is where the traceback shows it.
+            let inlined = matches!(name, "<listcomp>" | "<setcomp>" | "<dictcomp>")
+                && self.profile.at_least(3, 12);
+            match frames.pop() {
+                Some((_, outer)) if inlined => frames.push((e, outer)),
+                Some(f) => frames.extend([f, (e, name)]),
+                None => frames.push((e, name)),
+            }
+        }
+        let mut last: Option<(u16, u32, u32)> = None;
+        let mut count = 0;
+        for (e, name) in frames {
+            let unit = &self.units[e.unit as usize];
             let code = &unit.codes[e.code as usize].obj;
             let line = code
                 .lines
@@ -1669,14 +1692,14 @@ impl Machine {
             } else {
                 unit.program.filename.clone()
             };
-            out.push_str(&format!(
-                "  File \"{fname}\", line {line}, in {}\n",
-                code.name
+            out.push_str(&format!("  File \"{fname}\", line {line}, in {name}\n"));
+            let pos = code.cols.get(e.pc as usize).copied();
+            out.push_str(&gilsim_compiler::carets::frame_source(
+                &unit.program.source,
+                line,
+                pos,
+                style,
             ));
-            let src = unit.program.source_line(line).trim();
-            if !src.is_empty() {
-                out.push_str(&format!("    {src}\n"));
-            }
         }
         repeated(&mut out, count);
         out.push_str(&self.exc_line(exc));

@@ -1251,7 +1251,7 @@ impl Machine {
                 .min(f.code.obj.lines.len().saturating_sub(1));
             (
                 f.code.obj.lines.get(pc).copied().unwrap_or(0),
-                f.code.obj.cols.get(pc).copied().unwrap_or(1),
+                f.code.obj.cols.get(pc).map_or(1, |p| p.col),
             )
         })
     }

@@ -238,6 +238,13 @@ impl Machine {
             }
         }
         let (ln, rn) = (self.type_name(l), self.type_name(r));
+        // str, list and tuple refuse any other right operand of `+` in their own words.
+        if matches!(op, BINARY_ADD | INPLACE_ADD) && matches!(&*ln, "str" | "list" | "tuple") {
+            return Err(self.raise(
+                "TypeError",
+                format!("can only concatenate {ln} (not \"{rn}\") to {ln}"),
+            ));
+        }
         let sym = if inplace {
             format!("{sym}=")
         } else {

@@ -44,3 +44,23 @@ pub fn snapshot(name: &str, text: &str) {
         insta::assert_snapshot!(name, text);
     });
 }
+
+/// The modelled versions and the release of each under `~/.pyenv/versions`.
+pub const RELEASES: [(&str, &str); 6] = [
+    ("2.7", "2.7.18"),
+    ("3.9", "3.9.18"),
+    ("3.10", "3.10.13"),
+    ("3.11", "3.11.7"),
+    ("3.12", "3.12.1"),
+    ("3.13", "3.13.0"),
+];
+
+/// The interpreter of a CPython release under `~/.pyenv/versions`, where it is installed.
+pub fn interpreter(release: &str) -> Option<PathBuf> {
+    let home = std::env::var_os("HOME")?;
+    let exe = PathBuf::from(home)
+        .join(".pyenv/versions")
+        .join(release)
+        .join("bin/python");
+    exe.exists().then_some(exe)
+}
