@@ -189,6 +189,9 @@ opcodes! {
     LOAD_FAST_LOAD_FAST = "LOAD_FAST_LOAD_FAST",
     STORE_FAST_LOAD_FAST = "STORE_FAST_LOAD_FAST",
     STORE_FAST_STORE_FAST = "STORE_FAST_STORE_FAST",
+    CONVERT_VALUE = "CONVERT_VALUE",
+    FORMAT_SIMPLE = "FORMAT_SIMPLE",
+    FORMAT_WITH_SPEC = "FORMAT_WITH_SPEC",
 }
 
 /// How the argument of an opcode is to be read.
@@ -257,7 +260,7 @@ impl Op {
             | POP_JUMP_IF_TRUE
             | JUMP_IF_NOT_EXC_MATCH => ArgKind::JumpAbs,
             COMPARE_OP => ArgKind::Compare,
-            FORMAT_VALUE => ArgKind::Format,
+            FORMAT_VALUE | CONVERT_VALUE => ArgKind::Format,
             MAKE_FUNCTION => ArgKind::MakeFunction,
             ROT_TWO | ROT_THREE | ROT_FOUR | DUP_TOP | DUP_TOP_TWO | POP_TOP | NOP
             | UNARY_POSITIVE | UNARY_NEGATIVE | UNARY_NOT | UNARY_INVERT | BINARY_POWER
@@ -347,6 +350,9 @@ pub mod flag {
     pub const NONE_TEST: u16 = 256;
     /// A call whose CPython argument count is one less (3.11+ comprehension calls).
     pub const ONE_LESS: u16 = 512;
+    /// A jump CPython emits without a location (3.12+ `for` back-edge): other jumps thread
+    /// onto it whatever their line.
+    pub const NO_LINE: u16 = 1024;
 }
 
 /// A compile-time constant.

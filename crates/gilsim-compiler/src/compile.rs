@@ -1334,6 +1334,7 @@ impl Compiler<'_> {
         self.store_target(&f.target)?;
         self.body(&f.body)?;
         self.emit_jump(Op::JUMP_ABSOLUTE, start);
+        self.flag_last(flag::NO_LINE);
         self.bind(cleanup);
         self.u().fblocks.pop();
         if self.is27() {
@@ -1369,6 +1370,10 @@ impl Compiler<'_> {
         });
         if truth.is_none() {
             self.jump_if(&w.test, anchor, false)?;
+        } else if self.profile.at_least(3, 10) {
+            // `while True:` keeps a NOP for its line, outside the loop (the back-edge goes to
+            // the body).
+            self.emit_shown(Op::NOP, 0);
         }
         self.bind(body);
         self.body(&w.body)?;
@@ -1533,6 +1538,16 @@ impl Compiler<'_> {
             self.with_stmt(w, pos + 1)?;
         }
         self.emit(Op::POP_BLOCK, 0);
+        // 3.11 and 3.12's POP_BLOCK is a NOP with the line of the body's last statement; after
+        // a `for` loop that line is the loop's, which no neighbour carries, so the NOP stays.
+        if self.profile.at_least(3, 11)
+            && !self.profile.at_least(3, 13)
+            && let Some(Stmt::For(f)) = w.body.last()
+        {
+            let here = self.set_loc(f.range);
+            self.emit_shown(Op::NOP, 0);
+            self.restore_loc(here);
+        }
         self.u().fblocks.pop();
         // 3.10+ give the normal exit the line of the `with` itself.
         let here = self.profile.at_least(3, 10).then(|| self.set_loc(w.range));
@@ -2293,6 +2308,9 @@ impl Compiler<'_> {
                         }
                     }
                     self.expr(&i.expression)?;
+                    if conv & 3 != 0 && self.profile.at_least(3, 13) {
+                        self.emit_shown(Op::CONVERT_VALUE, conv & 3);
+                    }
                     if let Some(spec) = &i.format_spec {
                         let n = self.fstring_elements(&spec.elements)?;
                         if n == 0 {

@@ -2,7 +2,7 @@
 //! opcodes `dis` shows: jump threading, jumps to a return become returns, unreachable code after
 //! a return is dropped, and the NOPs this leaves are removed.
 
-use crate::bytecode::{Instr, Op, Pos};
+use crate::bytecode::{Instr, Op, Pos, flag};
 use crate::profile::Profile;
 
 fn unconditional(op: Op) -> bool {
@@ -46,13 +46,18 @@ pub fn optimize(
                         instrs[i] = Instr::new(t.op, t.arg);
                     } else if unconditional(t.op)
                         && (!profile.at_least(3, 10)
-                            || (lines[i] == lines[tgt]
+                            || ((lines[i] == lines[tgt]
+                                || (profile.at_least(3, 12) && t.has(flag::NO_LINE)))
                                 // Only dead code lies between: the jump goes to the next
                                 // live instruction and is dropped below instead.
-                                && !(tgt > i && (i + 1..tgt).all(|h| !targets[h]))))
+                                && !(unconditional(ins.op) && tgt > i && (i + 1..tgt).all(|h| !targets[h]))))
                     {
                         // 3.10+ thread a jump only where no line event is lost.
-                        let op = if ins.op == Op::JUMP_FORWARD {
+                        // 3.9 makes every threaded jump absolute (it may now go backwards);
+                        // 3.10+ keep the jump's own opcode unless the target is absolute.
+                        let op = if ins.op == Op::JUMP_FORWARD
+                            && (!profile.at_least(3, 10) || t.op == Op::JUMP_ABSOLUTE)
+                        {
                             Op::JUMP_ABSOLUTE
                         } else {
                             ins.op
@@ -62,7 +67,7 @@ pub fn optimize(
                             op,
                             view: op,
                             arg: t.arg,
-                            flags: ins.flags & !crate::bytecode::flag::OVER,
+                            flags: ins.flags & !flag::OVER,
                         };
                     }
                 }
@@ -109,6 +114,9 @@ pub fn optimize(
         i += 1;
     }
     remove_nops(instrs, lines, cols);
+    if profile.at_least(3, 12) {
+        forward_conditionals(instrs, lines, cols);
+    }
     if profile.at_least(3, 10) {
         // A jump to the very next instruction goes (3.10's flowgraph falls through).
         let mut any = false;
@@ -177,6 +185,39 @@ fn duplicate_exit(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<
         }
         instrs[j].arg = at;
         preds -= 1;
+    }
+}
+
+/// 3.12+ have no backward conditional jump: one whose target lies behind (threaded onto a
+/// loop's back-edge) is inverted to skip a JUMP_BACKWARD to that target.
+fn forward_conditionals(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<Pos>) {
+    let mut i = 0;
+    while i < instrs.len() {
+        let ins = instrs[i];
+        let inverse = match ins.op {
+            Op::POP_JUMP_IF_FALSE => Some(Op::POP_JUMP_IF_TRUE),
+            Op::POP_JUMP_IF_TRUE => Some(Op::POP_JUMP_IF_FALSE),
+            _ => None,
+        };
+        if let Some(inv) = inverse
+            && ins.arg as usize <= i
+        {
+            insert_at(
+                instrs,
+                lines,
+                cols,
+                i + 1,
+                Instr::new(Op::JUMP_ABSOLUTE, ins.arg),
+            );
+            instrs[i] = Instr {
+                op: inv,
+                view: inv,
+                arg: (i + 2) as u32,
+                flags: ins.flags,
+            };
+            i += 1;
+        }
+        i += 1;
     }
 }
 

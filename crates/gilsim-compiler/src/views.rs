@@ -127,6 +127,9 @@ fn view_modern(profile: &Profile, ins: Instr, backward: bool) -> Op {
         POP_JUMP_IF_FALSE if !p312 => POP_JUMP_FORWARD_IF_FALSE,
         POP_JUMP_IF_TRUE if !p312 => POP_JUMP_FORWARD_IF_TRUE,
         SETUP_WITH => BEFORE_WITH,
+        // 3.13 split FORMAT_VALUE: the conversion is a CONVERT_VALUE of its own (shown before).
+        FORMAT_VALUE if profile.at_least(3, 13) && ins.arg & 4 != 0 => FORMAT_WITH_SPEC,
+        FORMAT_VALUE if profile.at_least(3, 13) => FORMAT_SIMPLE,
         // The method form: 3.11 LOAD_METHOD, 3.12+ LOAD_ATTR with its low bit set.
         LOAD_ATTR | LOAD_METHOD if ins.has(flag::METHOD) => {
             if p312 {

@@ -434,7 +434,10 @@ impl Machine {
             | POP_JUMP_IF_NOT_NONE
             | LOAD_FAST_LOAD_FAST
             | STORE_FAST_LOAD_FAST
-            | STORE_FAST_STORE_FAST => {
+            | STORE_FAST_STORE_FAST
+            | CONVERT_VALUE
+            | FORMAT_SIMPLE
+            | FORMAT_WITH_SPEC => {
                 unreachable!("[gilsim internal bug] {} is only ever a view", op.name())
             }
             LOAD_CONST | STORE_FAST | POP_TOP | DUP_TOP | ROT_TWO | JUMP_FORWARD | COPY | SWAP
