@@ -116,28 +116,122 @@ fn opname_differences(file: &std::path::Path, version: &str, python: &PathBuf) -
     diffs
 }
 
+/// Scenario functions whose opcode names differ from `dis` of a version, and why. Each must
+/// still differ (a fixed one is taken off the list); none changes where a switch can happen
+/// except 2.7's `True`, a global there whose LOAD_GLOBAL counts a tick.
+const KNOWN_DIFFERENCES: [(&str, &str, &str, &str); 11] = [
+    (
+        "2.7",
+        "deadlock.py",
+        "one",
+        "print is a statement in 2.7; gilsim's language is Python 3",
+    ),
+    ("2.7", "deadlock.py", "two", "print is a statement in 2.7"),
+    (
+        "2.7",
+        "deadlock_ordered.py",
+        "one",
+        "print is a statement in 2.7",
+    ),
+    (
+        "2.7",
+        "deadlock_ordered.py",
+        "two",
+        "print is a statement in 2.7",
+    ),
+    (
+        "2.7",
+        "producer_consumer_list.py",
+        "consumer",
+        "`while True`: True is a global in 2.7",
+    ),
+    (
+        "2.7",
+        "producer_consumer_queue.py",
+        "consumer",
+        "`while True`: True is a global in 2.7",
+    ),
+    (
+        "2.7",
+        "spin_forever.py",
+        "reader",
+        "`while True`: True is a global in 2.7",
+    ),
+    (
+        "2.7",
+        "spin_forever.py",
+        "writer",
+        "`while True`: True is a global in 2.7",
+    ),
+    (
+        "2.7",
+        "sort_one_call.py",
+        "sorter",
+        "2.7 passes `reverse=True` as name, value pairs",
+    ),
+    (
+        "2.7",
+        "sort_one_call.py",
+        "watcher",
+        "2.7 passes `reverse=True` as name, value pairs",
+    ),
+    (
+        "3.10 3.11",
+        "producer_consumer_list.py",
+        "consumer",
+        "a try body's exit JUMP_FORWARD is not threaded across lines (JUMP_FORWARD checks nothing)",
+    ),
+];
+
+fn known(version: &str, file: &str, function: &str) -> bool {
+    KNOWN_DIFFERENCES
+        .iter()
+        .any(|(v, f, n, _)| v.split(' ').any(|v| v == version) && *f == file && *n == function)
+}
+
 #[test]
 fn opcode_names_match_dis_of_each_version() {
     let mut diffs = Vec::new();
+    let mut still_known = Vec::new();
     let mut compared = 0;
+    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .expect("scenarios")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "py"))
+        .collect();
+    scenarios.sort();
     for (version, release) in RELEASES {
         let Some(python) = interpreter(release) else {
             eprintln!("skipped {version}: no CPython {release} under ~/.pyenv/versions");
             continue;
         };
-        let mut files = corpus();
-        if version == "3.9" {
-            // The default profile also matches on every scenario.
-            let mut scen: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
-                .expect("scenarios")
-                .map(|e| e.expect("entry").path())
-                .filter(|p| p.extension().is_some_and(|e| e == "py"))
-                .collect();
-            scen.sort();
-            files.extend(scen);
+        for f in corpus() {
+            diffs.extend(opname_differences(&f, version, &python));
+            compared += 1;
         }
-        for f in &files {
-            diffs.extend(opname_differences(f, version, &python));
+        for f in &scenarios {
+            // Scenarios may use syntax 2.7 cannot compile (f-strings, keyword-only arguments).
+            if version == "2.7" && !cpython_compiles(&python, f) {
+                eprintln!(
+                    "skipped {} under 2.7: CPython 2.7 cannot compile it",
+                    file_name(f)
+                );
+                continue;
+            }
+            for d in opname_differences(f, version, &python) {
+                let function = d
+                    .split(':')
+                    .next()
+                    .unwrap_or("")
+                    .rsplit(' ')
+                    .next()
+                    .unwrap_or("");
+                if known(version, &file_name(f), function) {
+                    still_known.push((version, file_name(f), function.to_string()));
+                } else {
+                    diffs.push(d);
+                }
+            }
             compared += 1;
         }
     }
@@ -147,7 +241,30 @@ fn opcode_names_match_dis_of_each_version() {
         diffs.len(),
         diffs.join("\n")
     );
+    if RELEASES.iter().all(|(_, r)| interpreter(r).is_some()) {
+        for (v, f, n, _) in KNOWN_DIFFERENCES {
+            for v in v.split(' ') {
+                assert!(
+                    still_known
+                        .iter()
+                        .any(|(sv, sf, sn)| *sv == v && sf == f && sn == n),
+                    "{v} {f} {n} now matches dis: take it off KNOWN_DIFFERENCES"
+                );
+            }
+        }
+    }
     eprintln!("compared {compared} programs");
+}
+
+fn cpython_compiles(python: &PathBuf, file: &std::path::Path) -> bool {
+    Command::new(python)
+        .args([
+            "-c",
+            "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')",
+        ])
+        .arg(file)
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// gilsim's verdict for `file` under `profile`: `R` when some exhaustively explored schedule

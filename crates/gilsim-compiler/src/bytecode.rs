@@ -350,8 +350,9 @@ pub mod flag {
     pub const NONE_TEST: u16 = 256;
     /// A call whose CPython argument count is one less (3.11+ comprehension calls).
     pub const ONE_LESS: u16 = 512;
-    /// A jump CPython emits without a location (3.12+ `for` back-edge): other jumps thread
-    /// onto it whatever their line.
+    /// An instruction CPython emits without a location: other jumps thread onto a 3.12+ `for`
+    /// back-edge whatever their line, and 3.10 copies a `with` exit that starts with such a
+    /// POP_BLOCK for each jump to it.
     pub const NO_LINE: u16 = 1024;
 }
 

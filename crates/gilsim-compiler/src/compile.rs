@@ -1427,7 +1427,13 @@ impl Compiler<'_> {
         }
         if rest.is_empty() {
             self.jump_if(test, end, false)?;
-            return self.body(body);
+            self.body(body)?;
+            if self.is27() {
+                // 2.7 jumps over the absent `else` too (a jump to the next instruction, which
+                // its peephole keeps; jump threading may make it a ticking JUMP_ABSOLUTE).
+                self.emit_jump(Op::JUMP_FORWARD, end);
+            }
+            return Ok(());
         }
         let next = self.new_label();
         self.jump_if(test, next, false)?;
@@ -1538,6 +1544,7 @@ impl Compiler<'_> {
             self.with_stmt(w, pos + 1)?;
         }
         self.emit(Op::POP_BLOCK, 0);
+        self.flag_last(flag::NO_LINE);
         // 3.11 and 3.12's POP_BLOCK is a NOP with the line of the body's last statement; after
         // a `for` loop that line is the loop's, which no neighbour carries, so the NOP stays.
         if self.profile.at_least(3, 11)
@@ -1553,13 +1560,15 @@ impl Compiler<'_> {
         let here = self.profile.at_least(3, 10).then(|| self.set_loc(w.range));
         self.call_exit_with_nones();
         self.emit_jump(Op::JUMP_FORWARD, exit);
-        if self.profile.at_least(3, 12) {
+        // 3.12+ put the handler out of line; 2.7's normal path falls out of its END_FINALLY.
+        if self.profile.at_least(3, 12) || self.is27() {
             self.flag_last(flag::OVER);
         }
         if let Some(here) = here {
             self.restore_loc(here);
         }
         self.bind(fin);
+        let handler_start = self.u().code.instrs.len();
         self.emit(Op::WITH_EXCEPT_START, 0);
         let ok = self.new_label();
         self.emit_jump(Op::POP_JUMP_IF_TRUE, ok);
@@ -1570,6 +1579,13 @@ impl Compiler<'_> {
         self.emit(Op::POP_TOP, 0);
         self.emit(Op::POP_EXCEPT, 0);
         self.emit(Op::POP_TOP, 0);
+        if self.is27() {
+            // 2.7's handler is the WITH_CLEANUP/END_FINALLY both paths run: gilsim's 3.9-style
+            // handler is not listed.
+            for ins in &mut self.u().code.instrs[handler_start..] {
+                ins.flags |= flag::HIDDEN;
+            }
+        }
         self.bind(exit);
         Ok(())
     }

@@ -362,12 +362,26 @@ fn shown(program: &Program, profile: &Profile, code: &CodeObject, lay: &Layout, 
     }
 }
 
+/// The instruction a jump is listed as going to: its own target, except 2.7's SETUP_WITH,
+/// whose handler is the WITH_CLEANUP the normal path also runs (gilsim's 3.9 handler code is
+/// hidden there).
+fn shown_target(profile: &Profile, code: &CodeObject, i: usize) -> usize {
+    let ins = code.instrs[i];
+    if profile.version == Version::Py27 && ins.op == Op::SETUP_WITH {
+        let at = ins.arg as usize;
+        if let Some(k) = (i..at).rev().find(|&k| code.instrs[k].view == Op::WITH_CLEANUP) {
+            return k;
+        }
+    }
+    ins.arg as usize
+}
+
 /// The argument of a jump: 2.7 and 3.9 print absolute jumps as bare byte offsets and relative
 /// ones in bytes, 3.10 counts instructions, 3.11+ code units relative to the next instruction
 /// (backward for JUMP_BACKWARD); 3.13 names the target by its label.
 fn jump_shown(profile: &Profile, code: &CodeObject, lay: &Layout, i: usize) -> Shown {
     let ins = code.instrs[i];
-    let target = lay.offset[(ins.arg as usize).min(code.instrs.len())];
+    let target = lay.offset[shown_target(profile, code, i).min(code.instrs.len())];
     let next = lay.next[i];
     let abs = ins.view.arg_kind() == ArgKind::JumpAbs;
     let to = |t: usize| format!("to {t}");
@@ -459,9 +473,9 @@ pub fn opnames(code: &CodeObject) -> Vec<&'static str> {
 pub fn dis_code(program: &Program, profile: &Profile, code: &CodeObject) -> String {
     let n = code.instrs.len();
     let mut targets = vec![false; n + 1];
-    for ins in &code.instrs {
-        if ins.op.is_jump() {
-            targets[ins.arg as usize] = true;
+    for (i, ins) in code.instrs.iter().enumerate() {
+        if ins.op.is_jump() && !(profile.version == Version::Py27 && ins.has(flag::HIDDEN)) {
+            targets[shown_target(profile, code, i)] = true;
         }
     }
     let lay = layout(profile, code);
@@ -521,7 +535,7 @@ pub fn dis_code(program: &Program, profile: &Profile, code: &CodeObject) -> Stri
         }
         let mut sh = shown(program, profile, code, &lay, i);
         if labels && (ins.op.is_jump() || ins.view.is_jump()) && ins.op != Op::SETUP_LOOP {
-            sh.repr = format!("to L{}", label_of[(ins.arg as usize).min(n)]);
+            sh.repr = format!("to L{}", label_of[shown_target(profile, code, i).min(n)]);
         }
         let name = ins.view.name();
         match sh.arg {

@@ -19,6 +19,9 @@ pub fn optimize(
 ) {
     if profile.at_least(3, 10) {
         duplicate_exit(instrs, lines, cols);
+        if profile.version == crate::profile::Version::Py310 {
+            duplicate_with_exits(instrs, lines, cols);
+        }
     }
     let n = instrs.len();
     let targets = jump_targets(instrs);
@@ -185,6 +188,58 @@ fn duplicate_exit(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<
         }
         instrs[j].arg = at;
         preds -= 1;
+    }
+}
+
+/// 3.10: a `with` exit that returns (its POP_BLOCK has no line) and is reached both by falling
+/// in and by conditional jumps gets a copy, right after it, for each jump; the copy's POP_BLOCK
+/// takes the jump's line.
+fn duplicate_with_exits(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<Pos>) {
+    let mut s = 1;
+    while s < instrs.len() {
+        let ins = instrs[s];
+        if !(ins.op == Op::POP_BLOCK && ins.has(flag::NO_LINE)) {
+            s += 1;
+            continue;
+        }
+        let targets = jump_targets(instrs);
+        let end = (s..instrs.len()).find(|&k| {
+            instrs[k].op.is_jump() || instrs[k].op == Op::RETURN_VALUE || (k > s && targets[k])
+        });
+        let falls_in = !matches!(
+            instrs[s - 1].op,
+            Op::JUMP_ABSOLUTE
+                | Op::JUMP_FORWARD
+                | Op::RETURN_VALUE
+                | Op::RERAISE
+                | Op::RAISE_VARARGS
+        );
+        let Some(r) = end.filter(|&k| instrs[k].op == Op::RETURN_VALUE && falls_in) else {
+            s += 1;
+            continue;
+        };
+        // The jumps from the body before it (a copy shifts nothing before `r`).
+        let jumps: Vec<usize> = (0..s)
+            .filter(|&i| {
+                instrs[i].arg as usize == s
+                    && matches!(instrs[i].op, Op::POP_JUMP_IF_FALSE | Op::POP_JUMP_IF_TRUE)
+            })
+            .collect();
+        let len = r + 1 - s;
+        for &j in jumps.iter().rev() {
+            for k in 0..len {
+                let copy = instrs[s + k];
+                insert_at(instrs, lines, cols, r + 1 + k, copy);
+                if k == 0 {
+                    lines[r + 1] = lines[j];
+                    instrs[r + 1].flags &= !flag::NO_LINE;
+                } else {
+                    lines[r + 1 + k] = lines[s + k];
+                }
+            }
+            instrs[j].arg = (r + 1) as u32;
+        }
+        s = r + 1;
     }
 }
 
