@@ -23,7 +23,7 @@ const PROFILES: [&str; 7] = ["2.7", "3.9", "3.10", "3.11", "3.12", "3.13", "3.13
 /// Can the program lose updates under each profile? `R` races, `S` is safe, `W` races in gilsim
 /// and in CPython's structure, but in a window too narrow for a real run to show it reliably:
 /// while a call site is unspecialised (a few calls wide), or a check only after a rare call.
-const EXPECTED: [(&str, &str); 19] = [
+const EXPECTED: [(&str, &str); 21] = [
     ("acquire_finally.py", "SSSSSSS"),
     ("attr_iadd.py", "RRSSSSR"),
     ("call_inc.py", "RRRRRRR"),
@@ -41,6 +41,8 @@ const EXPECTED: [(&str, &str); 19] = [
     ("method_upper.py", "RRRRRRR"),
     ("sort_append.py", "SSSSSSS"),
     ("stored_append.py", "RRRRRRR"),
+    ("str_call.py", "RRRRRRR"),
+    ("type_call.py", "RRRWWWR"),
     ("while_iadd.py", "RRSSSSR"),
     ("with_lock.py", "SSSSSSS"),
 ];

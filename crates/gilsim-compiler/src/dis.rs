@@ -369,7 +369,10 @@ fn shown_target(profile: &Profile, code: &CodeObject, i: usize) -> usize {
     let ins = code.instrs[i];
     if profile.version == Version::Py27 && ins.op == Op::SETUP_WITH {
         let at = ins.arg as usize;
-        if let Some(k) = (i..at).rev().find(|&k| code.instrs[k].view == Op::WITH_CLEANUP) {
+        if let Some(k) = (i..at)
+            .rev()
+            .find(|&k| code.instrs[k].view == Op::WITH_CLEANUP)
+        {
             return k;
         }
     }

@@ -302,6 +302,14 @@ impl Machine {
                 self.call_checks = false;
                 return;
             }
+            // `type(x)` (CALL_NO_KW_TYPE_1, 3.13's CALL_TYPE_1) reads the type without a check.
+            Obj::Class(_)
+                if nargs == 1
+                    && !method
+                    && self.types.by_tag.get(&crate::value::TypeTag::Type) == Some(&o) =>
+            {
+                true
+            }
             // 3.13 specialises a class whose __init__ is Python (CALL_ALLOC_AND_ENTER_INIT),
             // which then runs it inline: no check after it returns.
             Obj::Class(_) if self.profile.at_least(3, 13) && nargs != usize::MAX && !method => {
