@@ -483,6 +483,7 @@ impl Compiler<'_> {
         if !ends_in_return(&u.code.instrs) || block_starts_here {
             let none = self.const_idx(Const::None);
             self.emit(Op::LOAD_CONST, none);
+            self.flag_last(flag::NO_LINE);
             self.emit(Op::RETURN_VALUE, 0);
         }
         let mut unit = self.units.pop().expect("unit");

@@ -18,6 +18,10 @@ pub fn optimize(
     cols: &mut Vec<Pos>,
 ) {
     if profile.at_least(3, 10) {
+        // 3.11 copies only blocks without a line (the implicit return, below).
+        if profile.version != crate::profile::Version::Py311 {
+            inline_small_exits(instrs, lines, cols);
+        }
         duplicate_exit(instrs, lines, cols);
         if profile.version == crate::profile::Version::Py310 {
             duplicate_with_exits(instrs, lines, cols);
@@ -191,8 +195,54 @@ fn duplicate_exit(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<
     }
 }
 
+/// 3.10+ (`inline_small_exit_blocks`): an unconditional jump to a block of at most four
+/// instructions that ends in a return (a `break` before `y = 1; return y`) is replaced by a
+/// copy of the block. Under 3.10 this removes a JUMP_ABSOLUTE, which checks the eval breaker.
+fn inline_small_exits(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<Pos>) {
+    const MAX_COPY_SIZE: usize = 4;
+    let mut i = 0;
+    while i < instrs.len() {
+        let ins = instrs[i];
+        if !unconditional(ins.op) {
+            i += 1;
+            continue;
+        }
+        let targets = jump_targets(instrs);
+        let t = ins.arg as usize;
+        let block = (t..instrs.len().min(t + MAX_COPY_SIZE))
+            .take_while(|&k| k == t || !targets[k])
+            .find(|&k| instrs[k].op.is_jump() || instrs[k].op == Op::RETURN_VALUE)
+            .filter(|&r| instrs[r].op == Op::RETURN_VALUE && r != i);
+        let Some(r) = block else {
+            i += 1;
+            continue;
+        };
+        // A block without a line (the implicit return) takes the jump's.
+        let own_line = !instrs[t].has(flag::NO_LINE);
+        let copy: Vec<(Instr, u32, Pos)> = (t..=r)
+            .map(|k| {
+                let (l, p) = if own_line {
+                    (lines[k], cols[k])
+                } else {
+                    (lines[i], cols[i])
+                };
+                (instrs[k], l, p)
+            })
+            .collect();
+        instrs[i] = copy[0].0;
+        lines[i] = copy[0].1;
+        cols[i] = copy[0].2;
+        for (n, &(c, l, p)) in copy.iter().enumerate().skip(1) {
+            insert_at(instrs, lines, cols, i + n, c);
+            lines[i + n] = l;
+            cols[i + n] = p;
+        }
+        i += copy.len();
+    }
+}
+
 /// 3.10: a `with` exit that returns (its POP_BLOCK has no line) and is reached both by falling
-/// in and by conditional jumps gets a copy, right after it, for each jump; the copy's POP_BLOCK
+/// in and by jumps gets a copy, right after it, for each jump; the copy's POP_BLOCK
 /// takes the jump's line.
 fn duplicate_with_exits(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<Pos>) {
     let mut s = 1;
@@ -222,7 +272,13 @@ fn duplicate_with_exits(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mu
         let jumps: Vec<usize> = (0..s)
             .filter(|&i| {
                 instrs[i].arg as usize == s
-                    && matches!(instrs[i].op, Op::POP_JUMP_IF_FALSE | Op::POP_JUMP_IF_TRUE)
+                    && matches!(
+                        instrs[i].op,
+                        Op::POP_JUMP_IF_FALSE
+                            | Op::POP_JUMP_IF_TRUE
+                            | Op::JUMP_FORWARD
+                            | Op::JUMP_ABSOLUTE
+                    )
             })
             .collect();
         let len = r + 1 - s;
