@@ -328,10 +328,11 @@ impl Machine {
                             "gilsim's `{mname}` module has no `{n}` yet; see docs/write-your-own-scenario.md for what each module offers"
                         )));
                     }
-                    return Err(self.raise(
+                    let e = self.raise(
                         "AttributeError",
                         format!("module '{mname}' has no attribute '{n}'"),
-                    ));
+                    );
+                    return Err(self.with_name(e, &n, Some(o)));
                 }
                 Obj::Function(f) => {
                     match &*n {
@@ -416,15 +417,17 @@ impl Machine {
                 Value::Obj(id) => self.class_name(id),
                 _ => tn.clone(),
             };
-            return Err(self.raise(
+            let e = self.raise(
                 "AttributeError",
                 format!("type object '{cn}' has no attribute '{n}'"),
-            ));
+            );
+            return Err(self.with_name(e, &n, Some(o)));
         }
-        Err(self.raise(
+        let e = self.raise(
             "AttributeError",
             format!("'{tn}' object has no attribute '{n}'"),
-        ))
+        );
+        Err(self.with_name(e, &n, Some(o)))
     }
 
     /// `str.lower`, `list.append`…: a builtin type's method taken from the type, called with

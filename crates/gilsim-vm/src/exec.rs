@@ -476,10 +476,8 @@ impl Machine {
             LOAD_FAST => {
                 // The fast path took every bound local: this one is unbound.
                 let name = code.obj.varnames[a].clone();
-                return Err(self.raise(
-                    "UnboundLocalError",
-                    format!("local variable '{name}' referenced before assignment"),
-                ));
+                let msg = self.unbound_message("local", &name);
+                return Err(self.raise("UnboundLocalError", msg));
             }
             DELETE_FAST => {
                 self.fr().locals[a] = Value::Null;
@@ -530,7 +528,8 @@ impl Machine {
                 };
                 if !removed {
                     let name = code.obj.names[a].clone();
-                    return Err(self.raise("NameError", format!("name '{name}' is not defined")));
+                    let e = self.raise("NameError", format!("name '{name}' is not defined"));
+                    return Err(self.with_name(e, &name, None));
                 }
             }
             LOAD_DEREF | LOAD_CLASSDEREF => {
@@ -552,17 +551,16 @@ impl Machine {
                     _ => Value::Null,
                 };
                 if v == Value::Null {
-                    let name = if a < code.obj.cellvars.len() {
-                        code.obj.cellvars[a].clone()
-                    } else {
-                        code.obj.freevars[a - code.obj.cellvars.len()].clone()
-                    };
-                    return Err(self.raise(
-                        "NameError",
-                        format!(
-                            "free variable '{name}' referenced before assignment in enclosing scope"
-                        ),
-                    ));
+                    // A cell of this function's own is a local; a free variable is the
+                    // enclosing function's.
+                    if a < code.obj.cellvars.len() {
+                        let name = code.obj.cellvars[a].clone();
+                        let msg = self.unbound_message("local", &name);
+                        return Err(self.raise("UnboundLocalError", msg));
+                    }
+                    let name = code.obj.freevars[a - code.obj.cellvars.len()].clone();
+                    let msg = self.unbound_message("free", &name);
+                    return Err(self.raise("NameError", msg + " in enclosing scope"));
                 }
                 if self.observed() {
                     let key = crate::detect::LocKey::Cell(cell, Self::cell_name(code, a));
@@ -1594,6 +1592,129 @@ impl Machine {
         }
     }
 
+    /// The message for reading an unbound `kind` ("local" or "free") variable: 3.11 reworded it.
+    fn unbound_message(&self, kind: &str, name: &str) -> String {
+        if self.profile.at_least(3, 11) {
+            format!(
+                "cannot access {kind} variable '{name}' where it is not associated with a value"
+            )
+        } else {
+            format!("{kind} variable '{name}' referenced before assignment")
+        }
+    }
+
+    /// 3.10+ record the missing name on a NameError or AttributeError (`e.name`, and `e.obj`
+    /// for an attribute), which the traceback's "Did you mean" reads.
+    pub(crate) fn with_name(&mut self, flow: Flow, name: &str, obj: Option<Value>) -> Flow {
+        if let Flow::Raise(exc) = flow
+            && self.profile.at_least(3, 10)
+        {
+            let n = self.new_str(name.to_string());
+            self.set_exc_attr(exc, "name", n);
+            if let Some(o) = obj {
+                self.set_exc_attr(exc, "obj", o);
+            }
+        }
+        flow
+    }
+
+    /// What 3.10+ add after a NameError's or AttributeError's message in a traceback: ". Did
+    /// you mean: 'x'?", and from 3.12 ". Did you forget to import 'm'?". The names looked at
+    /// are those of the innermost frame's code (its locals), the program's globals and the
+    /// builtins for a name; the instance's, its classes' and `object`'s for an attribute.
+    fn suggestion(&mut self, exc: Value, innermost: Option<&crate::value::TbEntry>) -> String {
+        if !self.profile.at_least(3, 10) {
+            return String::new();
+        }
+        let Some(Value::Obj(wrong)) = self.exc_attr(exc, "name") else {
+            return String::new();
+        };
+        let wrong = match self.heap.get(wrong) {
+            Obj::Str(s) => s.to_string(),
+            _ => return String::new(),
+        };
+        let cls = self.class_of(exc);
+        let name_error = self.is_subclass(cls, self.types.exc["NameError"]);
+        let mut names: Vec<String> = Vec::new();
+        let dict_keys = |d: &crate::dict::Dict, out: &mut Vec<String>| {
+            for (k, _, _) in d.iter() {
+                if let crate::dict::HKey::Str(s) = k {
+                    out.push(s.to_string());
+                }
+            }
+        };
+        if name_error {
+            let Some(e) = innermost.filter(|e| e.unit == 0) else {
+                return String::new();
+            };
+            let code = &self.units[0].codes[e.code as usize].obj;
+            if code.kind != gilsim_compiler::CodeKind::Module {
+                names.extend(code.varnames.iter().cloned());
+            }
+            if let Obj::Module(m) = self.heap.get(self.main_module) {
+                dict_keys(&m.dict, &mut names);
+            }
+            match self.heap.get(self.builtins) {
+                Obj::Module(m) => dict_keys(&m.dict, &mut names),
+                Obj::Dict(d) => dict_keys(d, &mut names),
+                _ => {}
+            }
+        } else {
+            let Some(obj) = self.exc_attr(exc, "obj") else {
+                return String::new();
+            };
+            let mut found = Vec::new();
+            let mut classes = Vec::new();
+            if let Value::Obj(o) = obj {
+                match self.heap.get(o) {
+                    Obj::Instance(i) => {
+                        dict_keys(&i.dict, &mut found);
+                        classes.push(i.class);
+                    }
+                    Obj::Class(_) => classes.push(o),
+                    Obj::Module(m) => dict_keys(&m.dict, &mut found),
+                    _ => {}
+                }
+            }
+            if classes.is_empty()
+                && !matches!(obj, Value::Obj(o) if matches!(self.heap.get(o), Obj::Module(_)))
+            {
+                classes.push(self.class_of(obj));
+            }
+            for c in classes {
+                if let Obj::Class(c) = self.heap.get(c) {
+                    for k in &c.mro {
+                        if let Obj::Class(k) = self.heap.get(*k) {
+                            dict_keys(&k.dict, &mut found);
+                        }
+                    }
+                }
+            }
+            found.extend(OBJECT_DIR.iter().map(|s| (*s).to_string()));
+            // dir() is sorted and without repeats.
+            found.sort();
+            found.dedup();
+            names = found;
+        }
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut out = String::new();
+        let best = crate::suggest::closest(&refs, &wrong);
+        if let Some(s) = best {
+            out.push_str(&format!(". Did you mean: '{s}'?"));
+        }
+        if name_error
+            && self.profile.at_least(3, 12)
+            && crate::suggest::is_stdlib_module(&wrong, self.profile.at_least(3, 13))
+        {
+            if best.is_some() {
+                out.push_str(&format!(" Or did you forget to import '{wrong}'?"));
+            } else {
+                out.push_str(&format!(". Did you forget to import '{wrong}'?"));
+            }
+        }
+        out
+    }
+
     fn set_exc_attr(&mut self, exc: Value, name: &str, v: Value) {
         let k = self.intern(name);
         let key = HKey::Str(self.interned_text(name));
@@ -1714,6 +1835,7 @@ impl Machine {
         }
         repeated(&mut out, count);
         out.push_str(&self.exc_line(exc));
+        out.push_str(&self.suggestion(exc, entries.first()));
         out.push('\n');
         out
     }
@@ -2103,3 +2225,31 @@ fn join_and(items: &[String]) -> String {
         n => format!("{}, and {}", items[..n - 1].join(", "), items[n - 1]),
     }
 }
+
+/// `dir(object)` (3.12): the attributes every object has, among an AttributeError's candidates.
+const OBJECT_DIR: [&str; 24] = [
+    "__class__",
+    "__delattr__",
+    "__dir__",
+    "__doc__",
+    "__eq__",
+    "__format__",
+    "__ge__",
+    "__getattribute__",
+    "__getstate__",
+    "__gt__",
+    "__hash__",
+    "__init__",
+    "__init_subclass__",
+    "__le__",
+    "__lt__",
+    "__ne__",
+    "__new__",
+    "__reduce__",
+    "__reduce_ex__",
+    "__repr__",
+    "__setattr__",
+    "__sizeof__",
+    "__str__",
+    "__subclasshook__",
+];

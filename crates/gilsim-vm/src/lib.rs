@@ -24,6 +24,7 @@ pub mod record;
 pub mod run;
 pub mod schedule;
 pub mod state;
+pub mod suggest;
 pub mod trace;
 pub mod value;
 

@@ -298,7 +298,8 @@ impl Machine {
                 "the builtin `{name}` is not supported by gilsim yet; see docs/write-your-own-scenario.md for what it runs"
             ));
         }
-        self.raise("NameError", format!("name '{name}' is not defined"))
+        let e = self.raise("NameError", format!("name '{name}' is not defined"));
+        self.with_name(e, name, None)
     }
 
     /// An attribute a builtin value (or type) does not have in gilsim: `Some(refusal)` when
