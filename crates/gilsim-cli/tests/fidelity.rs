@@ -49,14 +49,7 @@ const EXPECTED: [(&str, &str); 22] = [
 ];
 
 fn corpus() -> Vec<PathBuf> {
-    let dir = root().join("crates/gilsim-cli/tests/fidelity");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("corpus dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "py"))
-        .collect();
-    files.sort();
-    files
+    common::python_files("crates/gilsim-cli/tests/fidelity")
 }
 
 fn file_name(p: &std::path::Path) -> String {
@@ -197,12 +190,7 @@ fn opcode_names_match_dis_of_each_version() {
     let mut diffs = Vec::new();
     let mut still_known = Vec::new();
     let mut compared = 0;
-    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
-        .expect("scenarios")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "py"))
-        .collect();
-    scenarios.sort();
+    let scenarios = common::python_files("scenarios");
     for (version, release) in RELEASES {
         let Some(python) = interpreter(release) else {
             eprintln!("skipped {version}: no CPython {release} under ~/.pyenv/versions");

@@ -14,14 +14,7 @@ mod common;
 use common::{RELEASES, gilsim, interpreter, root};
 
 fn programs() -> Vec<PathBuf> {
-    let dir = root().join("crates/gilsim-cli/tests/tracebacks");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tracebacks dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "py"))
-        .collect();
-    files.sort();
-    files
+    common::python_files("crates/gilsim-cli/tests/tracebacks")
 }
 
 /// Stderr without the frames of `threading.py` (their `File` line and the source and caret

@@ -64,3 +64,14 @@ pub fn interpreter(release: &str) -> Option<PathBuf> {
         .join("bin/python");
     exe.exists().then_some(exe)
 }
+
+/// The `*.py` files of a folder under the root, sorted.
+pub fn python_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .expect("folder of programs")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "py"))
+        .collect();
+    files.sort();
+    files
+}
