@@ -509,6 +509,21 @@ impl Compiler<'_> {
         id
     }
 
+    /// Calls the decorators, innermost first; 3.11+ give each call its decorator's position
+    /// (and line), which a traceback through it points at.
+    fn apply_decorators(&mut self, decorators: &[ast::Decorator]) {
+        for d in decorators.iter().rev() {
+            let old = self
+                .profile
+                .at_least(3, 11)
+                .then(|| self.set_loc(d.expression.range()));
+            self.emit(Op::CALL_FUNCTION, 1);
+            if let Some(o) = old {
+                self.restore_loc(o);
+            }
+        }
+    }
+
     fn u(&mut self) -> &mut Unit {
         self.units.last_mut().expect("unit")
     }
@@ -797,7 +812,18 @@ impl Compiler<'_> {
     }
 
     fn stmt(&mut self, s: &Stmt) -> R {
-        let (line, pos) = self.pos_of(s.range());
+        // A decorated def or class is on the `def`/`class` line (ruff's range starts at the
+        // first decorator, CPython's node at the keyword; the name stands in for it).
+        let range = match s {
+            Stmt::FunctionDef(f) if !f.decorator_list.is_empty() => {
+                TextRange::new(f.name.range.start(), s.range().end())
+            }
+            Stmt::ClassDef(c) if !c.decorator_list.is_empty() => {
+                TextRange::new(c.name.range.start(), s.range().end())
+            }
+            _ => s.range(),
+        };
+        let (line, pos) = self.pos_of(range);
         {
             let u = self.u();
             u.line = line;
@@ -1849,9 +1875,7 @@ impl Compiler<'_> {
         self.load_const(Const::Code(id));
         self.load_const(Const::Str(qualname));
         self.emit(Op::MAKE_FUNCTION, flags);
-        for _ in &f.decorator_list {
-            self.emit(Op::CALL_FUNCTION, 1);
-        }
+        self.apply_decorators(&f.decorator_list);
         self.nameop(&name, ast::ExprContext::Store);
         Ok(())
     }
@@ -1929,9 +1953,7 @@ impl Compiler<'_> {
         }
         self.precall(n);
         self.emit(Op::CALL_FUNCTION, n);
-        for _ in &c.decorator_list {
-            self.emit(Op::CALL_FUNCTION, 1);
-        }
+        self.apply_decorators(&c.decorator_list);
         self.nameop(&name, ast::ExprContext::Store);
         Ok(())
     }

@@ -1848,6 +1848,10 @@ pub(crate) fn call_native(
             let mut text = m.profile.thread_exception_header(&name);
             text.push('\n');
             text.push_str(&m.format_traceback(a1));
+            // 2.7's Thread.__bootstrap_inner writes "%s\n" % format_exc(): a blank line after.
+            if m.profile.version == gilsim_compiler::profile::Version::Py27 {
+                text.push('\n');
+            }
             m.stderr.extend_from_slice(text.as_bytes());
             Value::None
         }
