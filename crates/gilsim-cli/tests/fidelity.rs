@@ -23,7 +23,7 @@ const PROFILES: [&str; 7] = ["2.7", "3.9", "3.10", "3.11", "3.12", "3.13", "3.13
 /// Can the program lose updates under each profile? `R` races, `S` is safe, `W` races in gilsim
 /// and in CPython's structure, but in a window too narrow for a real run to show it reliably:
 /// while a call site is unspecialised (a few calls wide), or a check only after a rare call.
-const EXPECTED: [(&str, &str); 22] = [
+const EXPECTED: [(&str, &str); 24] = [
     ("acquire_finally.py", "SSSSSSS"),
     ("attr_iadd.py", "RRSSSSR"),
     ("break_return.py", "RRRSSSR"),
@@ -32,6 +32,8 @@ const EXPECTED: [(&str, &str); 22] = [
     ("class_init.py", "RRRRRWR"),
     ("dict_get.py", "RRRRRRR"),
     ("dict_iadd.py", "RRSSSSR"),
+    ("except_handled.py", "RRRSSSR"),
+    ("except_warm.py", "RRRSRSR"),
     ("gen_enter.py", "RRRRRRR"),
     ("gen_resume.py", "RRRRRRR"),
     ("gen_return.py", "RRSSSSR"),

@@ -354,6 +354,10 @@ pub mod flag {
     /// back-edge whatever their line, and 3.10 copies a `with` exit that starts with such a
     /// POP_BLOCK for each jump to it.
     pub const NO_LINE: u16 = 1024;
+    /// An except handler's jump to the code after the `try` (3.12 moves the handler to the
+    /// end, so where that code is also reached without an exception the jump is a
+    /// JUMP_BACKWARD, which checks; the optimiser clears the flag where it is not).
+    pub const HANDLER_EXIT: u16 = 2048;
 }
 
 /// A compile-time constant.

@@ -1662,6 +1662,14 @@ impl Compiler<'_> {
         self.u().fblocks.push(FBlock::TryExcept);
         self.body(&t.body)?;
         self.emit(Op::POP_BLOCK, 0);
+        // 3.12+ leave a NOP for the line of a body that ends in an `if` (POP_BLOCK's line).
+        if self.profile.at_least(3, 12)
+            && let Some(Stmt::If(i)) = t.body.last()
+        {
+            let here = self.set_loc(i.range);
+            self.emit_shown(Op::NOP, 0);
+            self.restore_loc(here);
+        }
         self.u().fblocks.pop();
         self.emit_jump(Op::JUMP_FORWARD, orelse);
         if self.profile.at_least(3, 12) {
@@ -1704,6 +1712,7 @@ impl Compiler<'_> {
                 self.nameop(&name, ast::ExprContext::Store);
                 self.nameop(&name, ast::ExprContext::Del);
                 self.emit_jump(Op::JUMP_FORWARD, end);
+                self.flag_last(flag::HANDLER_EXIT);
                 self.bind(cleanup_end);
                 self.load_const(Const::None);
                 self.nameop(&name, ast::ExprContext::Store);
@@ -1717,6 +1726,7 @@ impl Compiler<'_> {
                 self.u().fblocks.pop();
                 self.emit(Op::POP_EXCEPT, 0);
                 self.emit_jump(Op::JUMP_FORWARD, end);
+                self.flag_last(flag::HANDLER_EXIT);
             }
             self.bind(next);
         }

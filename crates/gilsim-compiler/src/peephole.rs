@@ -124,6 +124,7 @@ pub fn optimize(
     if profile.at_least(3, 12) {
         forward_conditionals(instrs, lines, cols);
     }
+    cold_handler_exits(instrs);
     if profile.at_least(3, 10) {
         // A jump to the very next instruction goes (3.10's flowgraph falls through).
         let mut any = false;
@@ -296,6 +297,43 @@ fn duplicate_with_exits(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mu
             instrs[j].arg = (r + 1) as u32;
         }
         s = r + 1;
+    }
+}
+
+/// Keeps HANDLER_EXIT only on a handler's jump whose target the code reaches without an
+/// exception (3.12 then places the handler after it and jumps back); a target reached only
+/// from handlers is placed after them too, and the jump stays forward.
+fn cold_handler_exits(instrs: &mut [Instr]) {
+    let n = instrs.len();
+    if !instrs.iter().any(|i| i.has(flag::HANDLER_EXIT)) {
+        return;
+    }
+    let mut warm = vec![false; n + 1];
+    let mut todo = vec![0usize];
+    while let Some(k) = todo.pop() {
+        if k >= n || warm[k] {
+            continue;
+        }
+        warm[k] = true;
+        let ins = instrs[k];
+        // Handlers are entered by exceptions, not by the block set-up's "jump".
+        let setup = matches!(ins.op, Op::SETUP_FINALLY | Op::SETUP_WITH | Op::SETUP_LOOP);
+        if ins.op.is_jump() && !setup && !ins.has(flag::HANDLER_EXIT) {
+            todo.push(ins.arg as usize);
+        }
+        let ends = unconditional(ins.op)
+            || matches!(
+                ins.op,
+                Op::RETURN_VALUE | Op::RETURN_CONST | Op::RAISE_VARARGS | Op::RERAISE
+            );
+        if !ends {
+            todo.push(k + 1);
+        }
+    }
+    for ins in instrs.iter_mut() {
+        if ins.has(flag::HANDLER_EXIT) && !warm[ins.arg as usize] {
+            ins.flags &= !flag::HANDLER_EXIT;
+        }
     }
 }
 

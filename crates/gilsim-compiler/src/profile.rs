@@ -222,6 +222,10 @@ impl Profile {
             return CheckAfter::Never;
         }
         let after = self.check_after(ins.view);
+        // 3.12's handler, moved to the end, jumps back to code the normal path also runs.
+        if self.version == Version::Py312 && ins.has(flag::HANDLER_EXIT) {
+            return CheckAfter::Always;
+        }
         if self.version != Version::Py27 {
             return after;
         }

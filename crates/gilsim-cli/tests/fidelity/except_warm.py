@@ -1,0 +1,33 @@
+"""tmp = i; an exception raised and handled, or none; i = tmp + 1: 3.12+ leave the handler by a JUMP_BACKWARD.
+
+Fidelity corpus: runs unchanged under CPython 2.7 to 3.13 and gilsim, and prints the
+number of updates it lost as its last line."""
+import threading
+
+THREADS = 4
+ITERATIONS = 1000
+
+i = 0
+x = [1]
+
+
+def worker():
+    global i
+    for _ in range(ITERATIONS):
+        tmp = i
+        try:
+            if x:
+                raise ValueError
+        except ValueError:
+            pass
+        i = tmp + 1
+
+
+threads = []
+for n in range(THREADS):
+    t = threading.Thread(target=worker)
+    threads.append(t)
+    t.start()
+for t in threads:
+    t.join()
+print(THREADS * ITERATIONS - i)
