@@ -1167,6 +1167,13 @@ impl Compiler<'_> {
     }
 
     fn delete_target(&mut self, t: &Expr) -> R {
+        let old = self.set_loc(t.range());
+        let r = self.delete_target_at(t);
+        self.restore_loc(old);
+        r
+    }
+
+    fn delete_target_at(&mut self, t: &Expr) -> R {
         match t {
             Expr::Name(n) => {
                 self.nameop(n.id.as_str(), ast::ExprContext::Del);
@@ -2393,7 +2400,10 @@ impl Compiler<'_> {
         {
             self.expr(&a.value)?;
             let ni = self.name_idx(a.attr.as_str());
+            // The method is looked up at the attribute (`obj.meth` in a traceback's carets).
+            let old = self.set_loc(a.range);
             self.emit(Op::LOAD_METHOD, ni);
+            self.restore_loc(old);
             self.flag_last(flag::METHOD);
             for x in &args.args {
                 self.expr(x)?;

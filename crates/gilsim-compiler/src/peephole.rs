@@ -48,7 +48,10 @@ pub fn optimize(
             Op::POP_JUMP_IF_FALSE | Op::POP_JUMP_IF_TRUE | Op::JUMP_FORWARD | Op::JUMP_ABSOLUTE => {
                 let tgt = ins.arg as usize;
                 if let Some(t) = instrs.get(tgt).copied() {
-                    if unconditional(ins.op) && matches!(t.op, Op::RETURN_VALUE | Op::RETURN_CONST)
+                    // 3.11 copies only exit blocks without a line: it keeps the jump.
+                    if unconditional(ins.op)
+                        && matches!(t.op, Op::RETURN_VALUE | Op::RETURN_CONST)
+                        && profile.version != crate::profile::Version::Py311
                     {
                         instrs[i] = Instr::new(t.op, t.arg);
                     } else if unconditional(t.op)
@@ -140,13 +143,17 @@ pub fn optimize(
     }
 }
 
-/// 3.10+ (`duplicate_exits_without_lineno`): the implicit `return None` at the end, when more
+/// 3.10+ (`duplicate_exits_without_lineno`): the implicit `return None` at the end (it has no
+/// line; an explicit `return 0` there is not copied), when more
 /// than one instruction leads to it, gets a copy at the end for each conditional jump to it but
 /// the last predecessor, so that each copy can carry its own line.
 fn duplicate_exit(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<Pos>) {
     let is_exit = |v: &[Instr]| {
         let n = v.len();
-        n >= 3 && v[n - 2].op == Op::LOAD_CONST && v[n - 1].op == Op::RETURN_VALUE
+        n >= 3
+            && v[n - 2].op == Op::LOAD_CONST
+            && v[n - 2].has(flag::NO_LINE)
+            && v[n - 1].op == Op::RETURN_VALUE
     };
     if !is_exit(instrs) {
         return;

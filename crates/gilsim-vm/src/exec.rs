@@ -1622,7 +1622,7 @@ impl Machine {
     /// you mean: 'x'?", and from 3.12 ". Did you forget to import 'm'?". The names looked at
     /// are those of the innermost frame's code (its locals), the program's globals and the
     /// builtins for a name; the instance's, its classes' and `object`'s for an attribute.
-    fn suggestion(&mut self, exc: Value, innermost: Option<&crate::value::TbEntry>) -> String {
+    fn suggestion(&mut self, exc: Value, entries: &[crate::value::TbEntry]) -> String {
         if !self.profile.at_least(3, 10) {
             return String::new();
         }
@@ -1644,12 +1644,26 @@ impl Machine {
             }
         };
         if name_error {
-            let Some(e) = innermost.filter(|e| e.unit == 0) else {
+            let Some(e) = entries.first().filter(|e| e.unit == 0) else {
                 return String::new();
             };
             let code = &self.units[0].codes[e.code as usize].obj;
             if code.kind != gilsim_compiler::CodeKind::Module {
                 names.extend(code.varnames.iter().cloned());
+            }
+            // 3.12+ run a list, set or dict comprehension in the enclosing frame.
+            let inlined = matches!(
+                code.name.as_str(),
+                "<listcomp>" | "<setcomp>" | "<dictcomp>"
+            );
+            if inlined
+                && self.profile.at_least(3, 12)
+                && let Some(outer) = entries.get(1).filter(|o| o.unit == 0)
+            {
+                let outer = &self.units[0].codes[outer.code as usize].obj;
+                if outer.kind != gilsim_compiler::CodeKind::Module {
+                    names.extend(outer.varnames.iter().cloned());
+                }
             }
             if let Obj::Module(m) = self.heap.get(self.main_module) {
                 dict_keys(&m.dict, &mut names);
@@ -1659,6 +1673,8 @@ impl Machine {
                 Obj::Dict(d) => dict_keys(d, &mut names),
                 _ => {}
             }
+            // Constants to gilsim's compiler, names in CPython's builtins dict.
+            names.extend(["None", "Ellipsis", "NotImplemented", "False", "True"].map(String::from));
         } else {
             let Some(obj) = self.exc_attr(exc, "obj") else {
                 return String::new();
@@ -1686,6 +1702,9 @@ impl Machine {
                     for k in &c.mro {
                         if let Obj::Class(k) = self.heap.get(*k) {
                             dict_keys(&k.dict, &mut found);
+                            // A builtin type's methods are CPython's (gilsim's are native).
+                            let builtin = crate::missing::methods(k.builtin);
+                            found.extend(builtin.iter().map(|s| (*s).to_string()));
                         }
                     }
                 }
@@ -1835,7 +1854,7 @@ impl Machine {
         }
         repeated(&mut out, count);
         out.push_str(&self.exc_line(exc));
-        out.push_str(&self.suggestion(exc, entries.first()));
+        out.push_str(&self.suggestion(exc, &entries));
         out.push('\n');
         out
     }

@@ -172,7 +172,7 @@ const HOST: &[&str] = &[
 ];
 
 /// The public methods of CPython 3.9's builtin types.
-fn methods(tag: TypeTag) -> &'static [&'static str] {
+pub(crate) fn methods(tag: TypeTag) -> &'static [&'static str] {
     match tag {
         TypeTag::Str => &[
             "capitalize",

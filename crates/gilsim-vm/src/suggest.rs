@@ -76,7 +76,9 @@ pub fn closest<'a>(candidates: &[&'a str], wrong: &str) -> Option<&'a str> {
     if candidates.len() > MAX_CANDIDATE_ITEMS || wrong_len > MAX_STRING_SIZE {
         return None;
     }
-    let mut best = wrong_len;
+    // The C code CPython runs (`suggestions.c`, 3.13's `_suggestions`) starts from no bound;
+    // traceback.py's pure-Python fallback starts from the name's length.
+    let mut best = usize::MAX;
     let mut suggestion = None;
     for &possible in candidates {
         if possible == wrong {
@@ -462,6 +464,7 @@ mod tests {
         assert_eq!(closest(&["Value"], "value"), Some("Value"));
         assert_eq!(closest(&["abc"], "xyz"), None);
         assert_eq!(closest(&["value"], "value"), None);
+        assert_eq!(closest(&["m"], "mm"), Some("m"));
         assert!(is_stdlib_module("threading", false));
         assert!(!is_stdlib_module("telnetlib", true));
     }
