@@ -2088,15 +2088,19 @@ impl Machine {
             slot += 1;
         } else if !extra.is_empty() {
             let total = argc + extra.len();
+            let defaults = f.defaults.len().min(argc);
+            let takes = if defaults > 0 {
+                format!("from {} to {argc} positional arguments", argc - defaults)
+            } else {
+                format!(
+                    "{argc} positional argument{}",
+                    if argc == 1 { "" } else { "s" }
+                )
+            };
+            let was = if total == 1 { "was" } else { "were" };
             return Err(self.raise(
                 "TypeError",
-                format!(
-                    "{}() takes {} positional argument{} but {} were given",
-                    f.name,
-                    argc,
-                    if argc == 1 { "" } else { "s" },
-                    total
-                ),
+                format!("{}() takes {takes} but {total} {was} given", f.name),
             ));
         }
         let kw_dict = if co.varkw {

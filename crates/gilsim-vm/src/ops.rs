@@ -236,6 +236,16 @@ impl Machine {
             {
                 return Ok(v);
             }
+            // A sequence times anything but an int.
+            let seq = |m: &Self, v: Value| matches!(&*m.type_name(v), "str" | "list" | "tuple");
+            if seq(self, l) || seq(self, r) {
+                let other = if seq(self, l) { r } else { l };
+                let tn = self.type_name(other);
+                return Err(self.raise(
+                    "TypeError",
+                    format!("can't multiply sequence by non-int of type '{tn}'"),
+                ));
+            }
         }
         let (ln, rn) = (self.type_name(l), self.type_name(r));
         // str, list and tuple refuse any other right operand of `+` in their own words.
@@ -1088,6 +1098,13 @@ impl Machine {
             }
             Obj::Tuple(t) => {
                 let len = t.len();
+                if !matches!(k, Value::Int(_) | Value::Bool(_)) {
+                    let tn = self.type_name(k);
+                    return Err(self.raise(
+                        "TypeError",
+                        format!("tuple indices must be integers or slices, not {tn}"),
+                    ));
+                }
                 match self.index_of(len, k)? {
                     Some(i) => match self.heap.get(id) {
                         Obj::Tuple(t) => t[i],
@@ -1098,6 +1115,15 @@ impl Machine {
             }
             Obj::Str(s) => {
                 let chars: Vec<char> = s.chars().collect();
+                if !matches!(k, Value::Int(_) | Value::Bool(_)) {
+                    let msg = if self.profile.at_least(3, 11) {
+                        let tn = self.type_name(k);
+                        format!("string indices must be integers, not '{tn}'")
+                    } else {
+                        "string indices must be integers".to_string()
+                    };
+                    return Err(self.raise("TypeError", msg));
+                }
                 match self.index_of(chars.len(), k)? {
                     Some(i) => self.new_str(chars[i].to_string()),
                     None => return Err(self.raise("IndexError", "string index out of range")),
