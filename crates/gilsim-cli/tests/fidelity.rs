@@ -23,7 +23,7 @@ const PROFILES: [&str; 7] = ["2.7", "3.9", "3.10", "3.11", "3.12", "3.13", "3.13
 /// Can the program lose updates under each profile? `R` races, `S` is safe, `W` races in gilsim
 /// and in CPython's structure, but in a window too narrow for a real run to show it reliably:
 /// while a call site is unspecialised (a few calls wide), or a check only after a rare call.
-const EXPECTED: [(&str, &str); 24] = [
+const EXPECTED: [(&str, &str); 25] = [
     ("acquire_finally.py", "SSSSSSS"),
     ("attr_iadd.py", "RRSSSSR"),
     ("break_return.py", "RRRSSSR"),
@@ -48,6 +48,7 @@ const EXPECTED: [(&str, &str); 24] = [
     ("type_call.py", "RRRWWWR"),
     ("while_iadd.py", "RRSSSSR"),
     ("with_lock.py", "SSSSSSS"),
+    ("with_suppress.py", "RRRRRRR"),
 ];
 
 fn corpus() -> Vec<PathBuf> {
