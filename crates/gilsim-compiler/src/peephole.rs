@@ -208,6 +208,7 @@ fn duplicate_exit(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<
 /// copy of the block. Under 3.10 this removes a JUMP_ABSOLUTE, which checks the eval breaker.
 fn inline_small_exits(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut Vec<Pos>) {
     const MAX_COPY_SIZE: usize = 4;
+    let mut targets = jump_targets(instrs);
     let mut i = 0;
     while i < instrs.len() {
         let ins = instrs[i];
@@ -215,7 +216,6 @@ fn inline_small_exits(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut 
             i += 1;
             continue;
         }
-        let targets = jump_targets(instrs);
         let t = ins.arg as usize;
         let block = (t..instrs.len().min(t + MAX_COPY_SIZE))
             .take_while(|&k| k == t || !targets[k])
@@ -245,6 +245,7 @@ fn inline_small_exits(instrs: &mut Vec<Instr>, lines: &mut Vec<u32>, cols: &mut 
             lines[i + n] = l;
             cols[i + n] = p;
         }
+        targets = jump_targets(instrs);
         i += copy.len();
     }
 }
