@@ -2077,8 +2077,6 @@ impl Machine {
                 extra.push(v);
             }
         }
-        let given = argc.min(locals.len());
-        let _ = given;
         let mut slot = argc + kwonly;
         if co.varargs {
             let t = self
