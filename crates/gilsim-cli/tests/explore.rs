@@ -104,9 +104,15 @@ fn the_locked_counter_has_exactly_one_outcome() {
 /// The reduced search offers fewer choices; it must find the same outcomes as the full one.
 #[test]
 fn the_reduced_search_finds_what_the_full_one_finds() {
-    let cases: [(&str, &[&str]); 7] = [
+    let cases: [(&str, &[&str]); 10] = [
         // A method a worker replaces, looked up by the main thread.
         ("crates/gilsim-cli/tests/programs/methods.py", &[]),
+        // Threads ending while the main thread joins them, one by a timed join.
+        ("crates/gilsim-cli/tests/programs/thread_ends.py", &[]),
+        // A thread's end seen by `is_alive()`: then it is a step of its own.
+        ("crates/gilsim-cli/tests/programs/liveness.py", &[]),
+        // Globals no code rebinds any more, beside ones a loop of the module body rebinds.
+        ("crates/gilsim-cli/tests/programs/frozen_globals.py", &[]),
         // Module names only the main thread touches, beside one a worker reads.
         ("crates/gilsim-cli/tests/programs/module_names.py", &[]),
         // A list only the main thread sees, beside one handed to a worker.

@@ -43,6 +43,17 @@ pub struct Code {
     /// only iterates or calls list methods on (see [`main_private_lists`]): iterating it is
     /// the main thread's own business too.
     pub private_list: Vec<bool>,
+    /// Per name, in the functions of the learner's program: the module body's instruction
+    /// index past its last store of that module-level name, when no other code stores it
+    /// (see [`frozen_globals`]); `u32::MAX` when some may, and everywhere else.
+    pub frozen_after: Vec<u32>,
+    /// The learner's module body: per instruction index, the lowest target of a backward
+    /// jump at or after it (`u32::MAX`: none), so what it can still run again. Empty
+    /// elsewhere.
+    pub back_from: Vec<u32>,
+    /// The learner's code: per instruction index, whether some jump goes there. Empty in
+    /// bundled modules.
+    pub jump_target: Vec<bool>,
     /// Per name: where it was last found in the globals dict (a hint, validated on use).
     pub global_hint: Vec<std::cell::Cell<u32>>,
     /// Per name: the detectors' location of that global (`u32::MAX` until first observed). A
@@ -640,6 +651,78 @@ pub fn main_private_names(program: &Program) -> Vec<bool> {
         .collect()
 }
 
+/// What exploration's lookahead holds for a `range` it followed the making of: an id no
+/// object has.
+const FRESH_RANGE: Value = Value::Obj(ObjId(u32::MAX));
+
+/// Per module-level name of the learner's program that only its module body stores: the
+/// index just past that body's last store of it (0 if it stores none: the builtin is what
+/// the name finds). Once the main thread's module body is past that index, and past every
+/// backward jump that could lead to it again, the name keeps its value for the rest of the
+/// run, so a function's `LOAD_GLOBAL` of it commutes with everything every thread does
+/// ([`Machine::global_frozen`]). Names some function or class body stores (`global x`) or
+/// deletes are left out, and so is every name while the program mentions one of the
+/// [`NAMESPACE_DOORS`]. (Every other unit is a bundled module, which cannot name the
+/// learner's.)
+#[must_use]
+pub fn frozen_globals(program: &Program) -> BTreeMap<&str, u32> {
+    use gilsim_compiler::Op::{DELETE_GLOBAL, DELETE_NAME, STORE_GLOBAL, STORE_NAME};
+    let mut after = BTreeMap::new();
+    let Some(module) = program.codes.first() else {
+        return after;
+    };
+    let doors = program.codes.iter().any(|c| {
+        c.names
+            .iter()
+            .chain(&c.varnames)
+            .any(|x| NAMESPACE_DOORS.contains(&x.as_str()))
+    });
+    if doors {
+        return after;
+    }
+    let stored_elsewhere: std::collections::BTreeSet<&str> = program.codes[1..]
+        .iter()
+        .flat_map(|c| {
+            c.instrs.iter().filter_map(move |i| {
+                matches!(i.op, STORE_GLOBAL | DELETE_GLOBAL)
+                    .then(|| c.names.get(i.arg as usize).map(String::as_str))
+                    .flatten()
+            })
+        })
+        .collect();
+    for c in &program.codes[1..] {
+        for n in &c.names {
+            if !stored_elsewhere.contains(n.as_str()) {
+                after.insert(n.as_str(), 0);
+            }
+        }
+    }
+    for (k, i) in module.instrs.iter().enumerate() {
+        if matches!(i.op, STORE_NAME | DELETE_NAME)
+            && let Some(n) = module.names.get(i.arg as usize)
+            && let Some(a) = after.get_mut(n.as_str())
+        {
+            *a = k as u32 + 1;
+        }
+    }
+    after
+}
+
+/// Per instruction index of `code`: the lowest target of a backward jump at or after it.
+fn backward_jumps_from(code: &gilsim_compiler::CodeObject) -> Vec<u32> {
+    let mut out = vec![u32::MAX; code.instrs.len() + 1];
+    for k in (0..code.instrs.len()).rev() {
+        let i = code.instrs[k];
+        let here = if i.op.is_jump() && (i.arg as usize) <= k {
+            i.arg
+        } else {
+            u32::MAX
+        };
+        out[k] = here.min(out[k + 1]);
+    }
+    out
+}
+
 /// List methods that neither hand the list itself to other code nor run any (`sort`'s `key`
 /// sees the items only).
 const LIST_METHODS: &[&str] = &[
@@ -745,6 +828,42 @@ const NATIVE_ATTR_WRITES: &[&str] = &[
 pub struct AttrWrites {
     names: std::collections::BTreeSet<String>,
     any: bool,
+    /// Whether the learner's code may ask whether a thread is still alive (see
+    /// [`observes_liveness`]): then a thread's end is visible, not only to its joiners.
+    pub observes_liveness: bool,
+}
+
+/// Names through which code can see whether a thread has ended, other than by joining it.
+const LIVENESS_DOORS: &[&str] = &[
+    "is_alive",
+    "isAlive",
+    "active_count",
+    "activeCount",
+    "_active",
+    "_thread",
+    "_shutdown",
+];
+
+/// Whether the learner's `program` may ask whether a thread is still alive: it names one of
+/// the [`LIVENESS_DOORS`] (as a name, an attribute or a string constant, as `getattr` would
+/// take it), takes `enumerate` from a module (`threading.enumerate()`; the builtin is a
+/// plain global).
+#[must_use]
+pub fn observes_liveness(program: &Program) -> bool {
+    use gilsim_compiler::Op::{IMPORT_FROM, LOAD_ATTR, LOAD_METHOD};
+    program.codes.iter().any(|c| {
+        c.names.iter().any(|n| LIVENESS_DOORS.contains(&n.as_str()))
+            || c.consts.iter().any(|k| {
+                matches!(k, gilsim_compiler::Const::Str(s)
+                    if s == "enumerate" || LIVENESS_DOORS.contains(&s.as_str()))
+            })
+            || c.instrs.iter().any(|i| {
+                matches!(i.op, IMPORT_FROM | LOAD_ATTR | LOAD_METHOD)
+                    && c.names
+                        .get(i.arg as usize)
+                        .is_some_and(|n| n == "enumerate")
+            })
+    })
 }
 
 impl AttrWrites {
@@ -961,6 +1080,11 @@ impl Machine {
             let l = main_private_lists(&program, &p);
             (p, l)
         };
+        let frozen = if bundled || unit_idx != 0 {
+            BTreeMap::new()
+        } else {
+            frozen_globals(&program)
+        };
         for (ci, c) in program.codes.iter().enumerate() {
             let consts = c
                 .consts
@@ -987,9 +1111,34 @@ impl Machine {
             } else {
                 (vec![false; c.names.len()], vec![false; c.names.len()])
             };
+            let frozen_after = c
+                .names
+                .iter()
+                .map(|n| match frozen.get(n.as_str()) {
+                    Some(a) if ci != 0 => *a,
+                    _ => u32::MAX,
+                })
+                .collect();
+            let back_from = if ci == 0 && !bundled && unit_idx == 0 {
+                backward_jumps_from(c)
+            } else {
+                Vec::new()
+            };
+            let mut jump_target = Vec::new();
+            if !bundled {
+                jump_target.resize(c.instrs.len() + 1, false);
+                for i in c.instrs.iter().filter(|i| i.op.is_jump()) {
+                    if let Some(t) = jump_target.get_mut(i.arg as usize) {
+                        *t = true;
+                    }
+                }
+            }
             codes.push(Rc::new(Code {
                 private_name,
                 private_list,
+                frozen_after,
+                back_from,
+                jump_target,
                 obj: c.clone(),
                 consts,
                 names,
@@ -1448,7 +1597,12 @@ impl Machine {
                 .map(|u| &*u.program)
                 .chain(&bundled)
                 .collect();
-            self.attr_writes = Some(Rc::new(AttrWrites::of(&programs)));
+            let mut writes = AttrWrites::of(&programs);
+            writes.observes_liveness = self
+                .units
+                .iter()
+                .any(|u| !u.bundled && observes_liveness(&u.program));
+            self.attr_writes = Some(Rc::new(writes));
         }
         self.heap.mark_stable();
         self.detect = None;
@@ -1499,6 +1653,163 @@ impl Machine {
         self.switch_to(t, reason);
     }
 
+    /// Whether the running thread is at the entry check point of a bundled module's function
+    /// that the learner's code called with no check point just before the call (3.11+
+    /// check on entry and not before a CALL). A switch there is one just before the call,
+    /// after whatever the learner's code did since its last check point: not the same as
+    /// one at the learner's next check point, since the function may read what other
+    /// threads change (`t.is_alive()`, `q.qsize()`). When a check point comes just before
+    /// the call (3.9), the entry adds nothing.
+    fn entered_unchecked(&self) -> bool {
+        use gilsim_compiler::Op::{NOP, RESUME};
+        let frames = &self.threads[self.current as usize].frames;
+        let [.., caller, top] = frames.as_slice() else {
+            return false;
+        };
+        let fresh = top.generator.is_none()
+            && top.code.obj.instrs[..top.pc as usize]
+                .iter()
+                .all(|i| matches!(i.op, RESUME | NOP));
+        if !fresh || self.units[caller.unit as usize].bundled {
+            return false;
+        }
+        let code = &caller.code;
+        let Some(call) = (caller.pc as usize).checked_sub(1) else {
+            return false;
+        };
+        let checked_before = call >= 1
+            && code.check.get(call - 1) == Some(&CheckAfter::Always)
+            && !code.skip_before.get(call).copied().unwrap_or(true)
+            && !code.jump_target.get(call).copied().unwrap_or(true);
+        !checked_before
+    }
+
+    /// Whether the running thread is in `threading`'s bootstrap only (before or after its
+    /// target), while some code may ask whether a thread is alive: a switch there, with no
+    /// learner's check point left before the thread's end, lets another thread see it
+    /// alive after all it did.
+    fn in_observable_bootstrap(&self) -> bool {
+        let frames = &self.threads[self.current as usize].frames;
+        self.attr_writes
+            .as_ref()
+            .is_some_and(|w| w.observes_liveness)
+            && frames.first().is_some_and(|f| {
+                f.code.obj.qualname == "Thread._bootstrap_inner"
+                    && matches!(f.on_return, OnReturn::ThreadExit)
+            })
+            && frames.iter().all(|f| self.units[f.unit as usize].bundled)
+    }
+
+    /// Whether the module-level name `a` of frame `f`'s code keeps its value for the rest of
+    /// the run: no code but the learner's module body stores it ([`frozen_globals`]), and
+    /// the main thread's module body is past its last store and every backward jump to it,
+    /// or done.
+    fn global_frozen(&self, f: &Frame, a: usize) -> bool {
+        let after = f.code.frozen_after.get(a).copied().unwrap_or(u32::MAX);
+        if after == u32::MAX || f.globals != self.main_module {
+            return false;
+        }
+        let main = &self.threads[0];
+        if main.state == ThreadState::Done {
+            return true;
+        }
+        let Some(body) = main.frames.first() else {
+            return false;
+        };
+        if body.unit != 0 || body.code_idx != 0 || body.names.is_some() {
+            return false;
+        }
+        let again = body.code.back_from.get(body.pc as usize).copied();
+        body.pc >= after && again.is_some_and(|t| t >= after)
+    }
+
+    /// Whether `v` is the function `qualname` of the bundled module `file`.
+    fn is_bundled_function(&self, v: Value, file: &str, qualname: &str) -> bool {
+        let Value::Obj(o) = v else { return false };
+        let Obj::Function(func) = self.heap.get(o) else {
+            return false;
+        };
+        let unit = &self.units[func.unit as usize];
+        unit.bundled && unit.program.filename == file && &*func.qualname == qualname
+    }
+
+    /// Whether returning from the running thread's innermost frame ends the thread and does
+    /// nothing else another thread could see: the frames below it are `threading`'s own
+    /// `Thread._bootstrap_inner` (at the bottom, its return ending the thread) and maybe
+    /// `Thread.run`, which only return. The thread's end then wakes its joiners, and it
+    /// commutes with everything any other thread does, unless some code asks whether a
+    /// thread is alive ([`AttrWrites::observes_liveness`]): a joiner that runs first only
+    /// blocks until it (see `joins_quietly`). So a switch just before the return is the same as
+    /// the choice of the next thread that the end offers.
+    fn returns_to_exit(&self) -> bool {
+        if self
+            .attr_writes
+            .as_ref()
+            .is_none_or(|w| w.observes_liveness)
+        {
+            return false;
+        }
+        let frames = &self.threads[self.current as usize].frames;
+        let Some((f, below)) = frames.split_last() else {
+            return false;
+        };
+        if below.is_empty()
+            || below.len() > 2
+            || f.generator.is_some()
+            || !f.blocks.is_empty()
+            || !matches!(f.on_return, OnReturn::Push)
+        {
+            return false;
+        }
+        below.iter().enumerate().all(|(k, fr)| {
+            let unit = &self.units[fr.unit as usize];
+            let (name, end) = if k == 0 {
+                (
+                    "Thread._bootstrap_inner",
+                    matches!(fr.on_return, OnReturn::ThreadExit),
+                )
+            } else {
+                ("Thread.run", matches!(fr.on_return, OnReturn::Push))
+            };
+            unit.bundled
+                && unit.program.filename == "threading.py"
+                && fr.generator.is_none()
+                && fr.code.obj.qualname == name
+                && end
+        })
+    }
+
+    /// For `func(recv)` about to be called: whether it is `threading`'s `Thread.join`
+    /// without a timeout on a started thread other than the running one, and so touches
+    /// nothing but that thread's end: `Some(true)` when that thread is done (the call
+    /// returns None at once), `Some(false)` when it is not (the call blocks until it is).
+    /// Blocking first and waking at the end reaches the same state as ending first and
+    /// returning at once, so the call commutes with everything but the end, which offers
+    /// the next choice itself. `None`: any other call. (The thread's `_started` and
+    /// `_ident` are read as they are now: only `Thread.__init__` sets them, and a thread
+    /// initialised again while another joins it is not considered.)
+    fn joins_quietly(&self, func: Value, recv: Value) -> Option<bool> {
+        if !self.is_bundled_function(func, "threading.py", "Thread.join") {
+            return None;
+        }
+        let Value::Obj(o) = recv else { return None };
+        let Obj::Instance(inst) = self.heap.get(o) else {
+            return None;
+        };
+        let field = |n: &str| inst.dict.get(&HKey::Str(Rc::from(n)));
+        if field("_started") != Some(Value::Bool(true)) {
+            return None;
+        }
+        let Some(Value::Int(tid)) = field("_ident") else {
+            return None;
+        };
+        let th = self.threads.get(usize::try_from(tid).ok()?)?;
+        if th.id == self.current || !th.started {
+            return None;
+        }
+        Some(th.state == ThreadState::Done)
+    }
+
     /// Whether the running thread's next instructions, up to its next check point, touch
     /// nothing another thread could see or change (locals, constants, arithmetic on plain
     /// values, jumps, a `range` iterator of its own). Then a switch here is the same as a
@@ -1540,6 +1851,11 @@ impl Machine {
             let Some(ins) = code.obj.instrs.get(pc) else {
                 return false;
             };
+            // A `range` followed here is only ever iterated: anything else would look
+            // into an object that does not exist.
+            if ins.op != GET_ITER && stack.contains(&FRESH_RANGE) {
+                return false;
+            }
             let a = ins.arg as usize;
             let mut next = pc + 1;
             let mut bool_test = false;
@@ -1667,7 +1983,8 @@ impl Machine {
                 // iterator does, at each FOR_ITER): it makes a new object only this frame
                 // holds. It is followed no further (3.9's GET_ITER ends in a check point).
                 GET_ITER
-                    if matches!(stack.last(), Some(Value::Obj(o))
+                    if stack.last() == Some(&FRESH_RANGE)
+                        || matches!(stack.last(), Some(Value::Obj(o))
                         if matches!(self.heap.get(*o), Obj::List(_) | Obj::Tuple(_) | Obj::Str(_) | Obj::Range { .. })) =>
                 {
                     stack.pop();
@@ -1702,6 +2019,49 @@ impl Machine {
                             stack.pop();
                             next = a;
                         }
+                    }
+                }
+                // A module-level name that can no longer change (see `frozen_globals`).
+                LOAD_GLOBAL if self.global_frozen(f, a) => {
+                    let found = [f.globals, self.builtins].into_iter().find_map(|d| {
+                        match self.heap.get(d) {
+                            Obj::Module(m) => m.dict.get(&code.names[a]),
+                            _ => None,
+                        }
+                    });
+                    // Unbound: the NameError is the thread's own, but let it run as usual.
+                    let Some(v) = found else { return false };
+                    stack.push(v);
+                }
+                // `range(n)` (up to 3 ints): a new object only this frame holds, which only a
+                // `GET_ITER` may use (as on a range already made).
+                CALL_FUNCTION if (1..=3).contains(&a) && stack.len() > a => {
+                    let n = stack.len();
+                    let is_range = matches!(stack[n - a - 1], Value::Obj(o)
+                        if matches!(self.heap.get(o),
+                            Obj::Native(nat) if nat.id == NativeId::Range && nat.receiver.is_none()));
+                    let ints = stack[n - a..].iter().all(|v| matches!(v, Value::Int(_)));
+                    if !is_range || !ints || (a == 3 && stack[n - 1] == Value::Int(0)) {
+                        return false;
+                    }
+                    stack.truncate(n - a - 1);
+                    stack.push(FRESH_RANGE);
+                }
+                // The thread's target returning into `threading`'s bootstrap, which only
+                // returns in turn: the rest of the way is the thread's exit (see
+                // `returns_to_exit`), after which exploration offers the next thread anyway.
+                RETURN_VALUE | RETURN_CONST if self.returns_to_exit() => return true,
+                // `t.join()` of a started thread other than this one (see `joins_quietly`): it
+                // returns at once if `t` is done, else blocks, which hands the GIL on anyway.
+                CALL_METHOD if a == 0 && stack.len() >= 2 => {
+                    let n = stack.len();
+                    match self.joins_quietly(stack[n - 2], stack[n - 1]) {
+                        Some(true) => {
+                            stack.truncate(n - 2);
+                            stack.push(Value::None);
+                        }
+                        Some(false) => return true,
+                        None => return false,
                     }
                 }
                 FOR_ITER => {
@@ -1756,7 +2116,9 @@ impl Machine {
             && self.threads[self.current as usize]
                 .frames
                 .last()
-                .is_some_and(|f| f.unit != 0)
+                .is_some_and(|f| self.units[f.unit as usize].bundled)
+            && !self.entered_unchecked()
+            && !self.in_observable_bootstrap()
         {
             return false;
         }
