@@ -19,7 +19,7 @@
 
 pub mod sweep;
 
-use gilsim_vm::machine::{Machine, RunEnd};
+use gilsim_vm::machine::{Choice, Machine, RunEnd};
 use gilsim_vm::run::outcome_of;
 use num_bigint::BigUint;
 use std::collections::{BTreeMap, HashMap};
@@ -218,11 +218,12 @@ struct Node {
     key: u128,
     /// The state, until its last option takes it.
     machine: Option<Machine>,
-    options: Vec<u32>,
-    running: Option<u32>,
+    /// The pending choice, taken out of the machine (its clones need not copy it).
+    choice: Choice,
     next: usize,
     budget: Option<u32>,
-    summary: BTreeMap<u32, (Count, u32, u32)>,
+    /// Per outcome id, in id order: (id, schedules, fewest preemptions, option for them).
+    summary: Vec<(u32, Count, u32, u32)>,
 }
 
 impl Explorer {
@@ -259,38 +260,36 @@ impl Explorer {
         match m.run_to_choice() {
             Some(end) => Err(self.end_summary(&mut m, &end)),
             None => {
-                let c = m
-                    .choice
-                    .clone()
-                    .expect("[gilsim internal bug] a choice is pending");
                 let key = self.key(&m, budget);
+                let choice = m
+                    .choice
+                    .take()
+                    .expect("[gilsim internal bug] a choice is pending");
                 Ok(Node {
                     key,
                     machine: Some(m),
-                    options: c.options,
-                    running: c.running,
+                    choice,
                     next: 0,
                     budget,
-                    summary: BTreeMap::new(),
+                    summary: Vec::new(),
                 })
             }
         }
     }
 
-    fn merge(into: &mut BTreeMap<u32, (Count, u32, u32)>, s: &Summary, extra: u32, option: u32) {
+    fn merge(into: &mut Vec<(u32, Count, u32, u32)>, s: &Summary, extra: u32, option: u32) {
         for (id, count, pre, _) in s.iter() {
             let pre = pre.saturating_add(extra);
-            match into.get_mut(id) {
-                Some(e) => {
-                    e.0.add(count);
-                    if pre < e.1 {
-                        e.1 = pre;
-                        e.2 = option;
+            match into.binary_search_by_key(id, |e| e.0) {
+                Ok(i) => {
+                    let e = &mut into[i];
+                    e.1.add(count);
+                    if pre < e.2 {
+                        e.2 = pre;
+                        e.3 = option;
                     }
                 }
-                None => {
-                    into.insert(*id, (count.clone(), pre, option));
-                }
+                Err(i) => into.insert(i, (*id, count.clone(), pre, option)),
             }
         }
     }
@@ -306,33 +305,31 @@ impl Explorer {
         // only what changes needs describing in a key.
         if let Some(m) = root.machine.as_mut() {
             m.heap.mark_stable();
+            m.choice = Some(root.choice.clone());
             root.key = self.key(m, budget);
+            m.choice = None;
         }
         self.memo.insert(root.key, Memo::Open);
         path.push(root);
         let mut result: Summary = Rc::from([]);
         while let Some(node) = path.last_mut() {
-            if node.next >= node.options.len() || self.stopped.is_some() {
+            if node.next >= node.choice.options.len() || self.stopped.is_some() {
                 let node = path.pop().expect("node");
-                let summary: Summary = node
-                    .summary
-                    .into_iter()
-                    .map(|(id, (c, p, o))| (id, c, p, o))
-                    .collect();
+                let summary: Summary = node.summary.into();
                 self.memo.insert(node.key, Memo::Done(summary.clone()));
                 match path.last_mut() {
                     Some(parent) => {
-                        let option = parent.options[parent.next - 1];
-                        let extra = u32::from(is_preemption(parent.running, option));
+                        let option = parent.choice.options[parent.next - 1];
+                        let extra = u32::from(is_preemption(parent.choice.running, option));
                         Self::merge(&mut parent.summary, &summary, extra, option);
                     }
                     None => result = summary,
                 }
                 continue;
             }
-            let option = node.options[node.next];
+            let option = node.choice.options[node.next];
             node.next += 1;
-            let pre = is_preemption(node.running, option);
+            let pre = is_preemption(node.choice.running, option);
             let budget = match node.budget {
                 Some(b) if pre && b == 0 => continue,
                 Some(b) => Some(b - u32::from(pre)),
@@ -341,13 +338,13 @@ impl Explorer {
             let Some(state) = node.machine.as_ref() else {
                 continue;
             };
-            let mut child = if node.next == node.options.len() {
+            let mut child = if node.next == node.choice.options.len() {
                 // The last option takes the machine itself: no copy.
                 node.machine.take().expect("state")
             } else {
                 state.clone()
             };
-            child.choose(option);
+            child.answer(&node.choice, option);
             match self.advance(child, budget) {
                 Err(end) => {
                     let node = path.last_mut().expect("node");
@@ -413,6 +410,9 @@ pub fn explore(
         progress,
     };
     let initial = start.clone();
+    // Witnesses are rebuilt from `initial` by replaying their choices: the search itself
+    // need not record schedules (each fork would copy its schedule so far).
+    start.recorder.turn_off();
     let root = ex.explore(start);
     let mut total = BigUint::from(0u32);
     let mut rows: Vec<OutcomeRow> = root

@@ -1631,6 +1631,13 @@ impl Machine {
         self.take_choice(t, c.running, c.why);
     }
 
+    /// Answers choice `c`, taken out of this machine (or a copy of it) before: thread `t`
+    /// (one of its options) runs next.
+    pub fn answer(&mut self, c: &Choice, t: u32) {
+        self.choice = None;
+        self.take_choice(t, c.running, c.why);
+    }
+
     fn take_choice(&mut self, t: u32, running: Option<u32>, why: Option<GiveUp>) {
         let now = self.now;
         if let ThreadState::Blocked(w) = self.threads[t as usize].state

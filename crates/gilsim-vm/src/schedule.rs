@@ -100,9 +100,18 @@ pub struct Recorder {
     segments: Vec<(u32, u64, bool)>,
     open_thread: u32,
     open_start: u64,
+    /// Recording nothing (an exploration's search, which rebuilds a witness's schedule by
+    /// replaying its choices instead).
+    off: bool,
 }
 
 impl Recorder {
+    /// Stops recording: [`Recorder::schedule`] then tells nothing true.
+    pub fn turn_off(&mut self) {
+        self.off = true;
+        self.segments = Vec::new();
+    }
+
     /// The entry still running, if it belongs in the schedule: one that completed
     /// instructions, or one the scheduler switched to just before the run stopped (at the
     /// step limit), which replay must switch to as well for the switch counts to agree.
@@ -117,7 +126,7 @@ impl Recorder {
 
     fn close(&mut self, steps: u64, gave_up: bool) {
         let n = steps - self.open_start;
-        if n > 0 || gave_up {
+        if (n > 0 || gave_up) && !self.off {
             self.segments.push((self.open_thread, n, gave_up));
         }
         self.open_start = steps;
