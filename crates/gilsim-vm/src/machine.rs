@@ -651,6 +651,19 @@ pub fn main_private_names(program: &Program) -> Vec<bool> {
         .collect()
 }
 
+/// What exploration's lookahead finds a thread's next instructions do (see
+/// `Machine::look_ahead`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Look {
+    /// They reach a check point touching nothing another thread could see.
+    Local,
+    /// They reach a point where the thread gives the GIL up, touching nothing another thread
+    /// could see on the way.
+    Gives,
+    /// They may touch what another thread sees (or the lookahead cannot tell).
+    Visible,
+}
+
 /// What exploration's lookahead holds for a `range` it followed the making of: an id no
 /// object has.
 const FRESH_RANGE: Value = Value::Obj(ObjId(u32::MAX));
@@ -831,6 +844,31 @@ pub struct AttrWrites {
     /// Whether the learner's code may ask whether a thread is still alive (see
     /// [`observes_liveness`]): then a thread's end is visible, not only to its joiners.
     pub observes_liveness: bool,
+    /// Whether code other than the learner's module body may see that a thread has started
+    /// (see [`observes_starts`]), or liveness is observed: then `t.start()` is a step of its
+    /// own.
+    pub observes_starts: bool,
+}
+
+/// Attributes through which code can see whether a thread has started: `start()` and
+/// `join()` raise on a thread in the wrong state, `ident` is None before the start.
+const START_DOORS: &[&str] = &["start", "join", "ident", "native_id", "_started", "_ident"];
+
+/// Whether code of the learner's `program` other than its module body (which only the main
+/// thread runs, in order) may see that a thread has started: it names one of the
+/// [`START_DOORS`], as a name, an attribute or a string constant.
+#[must_use]
+pub fn observes_starts(program: &Program) -> bool {
+    program
+        .codes
+        .iter()
+        .skip(1)
+        .any(|c| c.names.iter().any(|n| START_DOORS.contains(&n.as_str())))
+        || program.codes.iter().any(|c| {
+            c.consts.iter().any(|k| {
+            matches!(k, gilsim_compiler::Const::Str(s) if START_DOORS.contains(&s.as_str()))
+        })
+        })
 }
 
 /// Names through which code can see whether a thread has ended, other than by joining it.
@@ -1602,6 +1640,12 @@ impl Machine {
                 .units
                 .iter()
                 .any(|u| !u.bundled && observes_liveness(&u.program));
+            writes.observes_starts = writes.observes_liveness
+                || writes.any
+                || self
+                    .units
+                    .iter()
+                    .any(|u| !u.bundled && observes_starts(&u.program));
             self.attr_writes = Some(Rc::new(writes));
         }
         self.heap.mark_stable();
@@ -1740,7 +1784,8 @@ impl Machine {
         unit.bundled && unit.program.filename == file && &*func.qualname == qualname
     }
 
-    /// Whether returning from the running thread's innermost frame ends the thread and does
+    /// Whether returning from frame `depth` of thread `tid` (its innermost, once any above it
+    /// has returned) ends the thread and does
     /// nothing else another thread could see: the frames below it are `threading`'s own
     /// `Thread._bootstrap_inner` (at the bottom, its return ending the thread) and maybe
     /// `Thread.run`, which only return. The thread's end then wakes its joiners, and it
@@ -1748,7 +1793,7 @@ impl Machine {
     /// thread is alive ([`AttrWrites::observes_liveness`]): a joiner that runs first only
     /// blocks until it (see `joins_quietly`). So a switch just before the return is the same as
     /// the choice of the next thread that the end offers.
-    fn returns_to_exit(&self) -> bool {
+    fn returns_to_exit(&self, tid: u32, depth: usize) -> bool {
         if self
             .attr_writes
             .as_ref()
@@ -1756,8 +1801,8 @@ impl Machine {
         {
             return false;
         }
-        let frames = &self.threads[self.current as usize].frames;
-        let Some((f, below)) = frames.split_last() else {
+        let frames = &self.threads[tid as usize].frames;
+        let Some((f, below)) = frames[..=depth].split_last() else {
             return false;
         };
         if below.is_empty()
@@ -1786,8 +1831,8 @@ impl Machine {
         })
     }
 
-    /// For `func(recv)` about to be called: whether it is `threading`'s `Thread.join`
-    /// without a timeout on a started thread other than the running one, and so touches
+    /// For `func(recv)` about to be called by thread `me`: whether it is `threading`'s
+    /// `Thread.join` without a timeout on a started thread other than `me`, and so touches
     /// nothing but that thread's end: `Some(true)` when that thread is done (the call
     /// returns None at once), `Some(false)` when it is not (the call blocks until it is).
     /// Blocking first and waking at the end reaches the same state as ending first and
@@ -1795,7 +1840,7 @@ impl Machine {
     /// the next choice itself. `None`: any other call. (The thread's `_started` and
     /// `_ident` are read as they are now: only `Thread.__init__` sets them, and a thread
     /// initialised again while another joins it is not considered.)
-    fn joins_quietly(&self, func: Value, recv: Value) -> Option<bool> {
+    fn joins_quietly(&self, me: u32, func: Value, recv: Value) -> Option<bool> {
         if !self.is_bundled_function(func, "threading.py", "Thread.join") {
             return None;
         }
@@ -1811,10 +1856,68 @@ impl Machine {
             return None;
         };
         let th = self.threads.get(usize::try_from(tid).ok()?)?;
-        if th.id == self.current || !th.started {
+        if th.id == me || !th.started {
             return None;
         }
         Some(th.state == ThreadState::Done)
+    }
+
+    /// For `func(recv)` about to be called: whether it is `threading`'s `Thread.start` of a
+    /// thread not started yet, in a program where no other thread can see a thread start
+    /// ([`AttrWrites::observes_starts`]). The call then only makes that thread runnable and
+    /// waits, giving the GIL up, until it has run: it commutes with everything the other
+    /// threads do, and the wait offers the next choice itself.
+    fn starts_quietly(&self, func: Value, recv: Value) -> bool {
+        if self.attr_writes.as_ref().is_none_or(|w| w.observes_starts)
+            || !self.is_bundled_function(func, "threading.py", "Thread.start")
+        {
+            return false;
+        }
+        let Value::Obj(o) = recv else { return false };
+        let Obj::Instance(inst) = self.heap.get(o) else {
+            return false;
+        };
+        inst.dict.get(&HKey::Str(Rc::from("_started"))) == Some(Value::Bool(false))
+    }
+
+    /// Whether thread `tid`, runnable, was woken from a `t.join()` or `t.start()` called by the
+    /// learner's code, and what it does next, up to where it gives the GIL up again (blocks or
+    /// ends), touches nothing another thread could see (see `look_ahead`). Then it may as well
+    /// run now, when the GIL is free: the states where it runs later are the same with its
+    /// quiet steps taken first.
+    fn woken_quietly(&self, tid: u32) -> bool {
+        use gilsim_compiler::Op::{LOAD_CONST, POP_TOP, RETURN_CONST, RETURN_VALUE};
+        let th = &self.threads[tid as usize];
+        if th.state != ThreadState::Runnable || th.resume != Some(Value::None) {
+            return false;
+        }
+        let [.., caller, top] = th.frames.as_slice() else {
+            return false;
+        };
+        let unit = &self.units[top.unit as usize];
+        let name = top.code.obj.qualname.as_str();
+        if !unit.bundled
+            || unit.program.filename != "threading.py"
+            || !matches!(name, "Thread.join" | "Thread.start")
+            || self.units[caller.unit as usize].bundled
+            || top.generator.is_some()
+            || !matches!(top.on_return, OnReturn::Push)
+        {
+            return false;
+        }
+        // The woken call is the function's last statement: it returns None next.
+        let code = &top.code;
+        let rest = &code.obj.instrs[top.pc as usize + 1..];
+        let none =
+            |i: &gilsim_compiler::Instr| code.consts.get(i.arg as usize) == Some(&Value::None);
+        let returns_none = match rest {
+            [a, b, c, ..] if a.op == POP_TOP && b.op == LOAD_CONST && none(b) => {
+                c.op == RETURN_VALUE
+            }
+            [a, b, ..] if a.op == POP_TOP && b.op == RETURN_CONST => none(b),
+            _ => false,
+        };
+        returns_none && self.look_ahead(tid, true, true) == Look::Gives
     }
 
     /// Whether the running thread's next instructions, up to its next check point, touch
@@ -1823,12 +1926,27 @@ impl Machine {
     /// switch at that next check point, and exploration offers only the later one. Decided
     /// by following the actual values, reading and changing nothing.
     fn local_until_next_check(&self) -> bool {
+        self.look_ahead(self.current, false, false) != Look::Visible
+    }
+
+    /// Follows thread `tid`'s next instructions (see `local_until_next_check`): `Local` when
+    /// they reach a check point touching nothing another thread could see, `Gives` when they
+    /// reach a point where the thread gives the GIL up (a quiet join or start, its end),
+    /// `Visible` otherwise or when in doubt. `woken`: the thread's innermost frame is a
+    /// woken `join`/`start` about to return None, and the following starts in its caller
+    /// (see `woken_quietly`). `through`: go on past check points.
+    fn look_ahead(&self, tid: u32, woken: bool, through: bool) -> Look {
         use gilsim_compiler::Op::*;
-        let Some(f) = self.threads[self.current as usize].frames.last() else {
-            return false;
+        let frames = &self.threads[tid as usize].frames;
+        let depth = frames.len().saturating_sub(1 + usize::from(woken));
+        let Some(f) = frames.get(depth) else {
+            return Look::Visible;
         };
         let code = &f.code;
         let mut stack: Vec<Value> = f.stack.clone();
+        if woken {
+            stack.push(Value::None);
+        }
         let mut locals: Vec<(usize, Value)> = Vec::new();
         let mut names: Vec<(usize, Value)> = Vec::new();
         let module_body = f.unit == 0 && f.code_idx == 0 && f.names.is_none();
@@ -1851,17 +1969,18 @@ impl Machine {
                 .enumerate()
                 .any(|(n, &l)| l && binding(names, n) == Some(Value::Obj(list)))
         };
-        let mut iter_next: Option<i64> = None;
-        let mut seq_next: Option<usize> = None;
+        // Where each iterator followed here stands now.
+        let mut iter_next: Vec<(ObjId, i64)> = Vec::new();
+        let mut seq_next: Vec<(ObjId, usize)> = Vec::new();
         let mut pc = f.pc as usize;
-        for _ in 0..64 {
+        for _ in 0..if through { 512 } else { 64 } {
             let Some(ins) = code.obj.instrs.get(pc) else {
-                return false;
+                return Look::Visible;
             };
             // A `range` followed here is only ever iterated: anything else would look
             // into an object that does not exist.
             if ins.op != GET_ITER && stack.contains(&FRESH_RANGE) {
-                return false;
+                return Look::Visible;
             }
             let a = ins.arg as usize;
             let mut next = pc + 1;
@@ -1876,12 +1995,14 @@ impl Machine {
                         .find(|(i, _)| *i == a)
                         .map_or(f.locals[a], |(_, v)| *v);
                     if v == Value::Null {
-                        return false;
+                        return Look::Visible;
                     }
                     stack.push(v);
                 }
                 STORE_FAST => {
-                    let Some(v) = stack.pop() else { return false };
+                    let Some(v) = stack.pop() else {
+                        return Look::Visible;
+                    };
                     locals.push((a, v));
                 }
                 // A method no code ever assigns, of an instance that does not hold it
@@ -1893,13 +2014,13 @@ impl Machine {
                         .is_some_and(|w| !w.may_write(&code.obj.names[a])) =>
                 {
                     let Some(Value::Obj(o)) = stack.last().copied() else {
-                        return false;
+                        return Look::Visible;
                     };
                     let Obj::Instance(inst) = self.heap.get(o) else {
-                        return false;
+                        return Look::Visible;
                     };
                     if inst.dict.contains(&code.names[a]) {
-                        return false;
+                        return Look::Visible;
                     }
                     match self.class_lookup(inst.class, &code.names[a]) {
                         Some(func) if self.is_python_function(func) => {
@@ -1907,7 +2028,7 @@ impl Machine {
                             stack.push(func);
                             stack.push(Value::Obj(o));
                         }
-                        _ => return false,
+                        _ => return Look::Visible,
                     }
                 }
                 // A module-level name only the module body (so only this thread) touches.
@@ -1917,11 +2038,13 @@ impl Machine {
                         _ => None,
                     });
                     // Unbound: the NameError is the thread's own, but let it run as usual.
-                    let Some(v) = found else { return false };
+                    let Some(v) = found else { return Look::Visible };
                     stack.push(v);
                 }
                 STORE_NAME if module_body && code.private_name[a] => {
-                    let Some(v) = stack.pop() else { return false };
+                    let Some(v) = stack.pop() else {
+                        return Look::Visible;
+                    };
                     names.push((a, v));
                 }
                 POP_TOP => {
@@ -1929,14 +2052,14 @@ impl Machine {
                 }
                 DUP_TOP => {
                     let Some(v) = stack.last().copied() else {
-                        return false;
+                        return Look::Visible;
                     };
                     stack.push(v);
                 }
                 ROT_TWO => {
                     let n = stack.len();
                     if n < 2 {
-                        return false;
+                        return Look::Visible;
                     }
                     stack.swap(n - 1, n - 2);
                 }
@@ -1945,21 +2068,21 @@ impl Machine {
                 | SHOWN | POP_LOOP => {}
                 COPY => {
                     let Some(v) = stack.len().checked_sub(a).map(|i| stack[i]) else {
-                        return false;
+                        return Look::Visible;
                     };
                     stack.push(v);
                 }
                 SWAP => {
                     let n = stack.len();
                     if n < a || a == 0 {
-                        return false;
+                        return Look::Visible;
                     }
                     stack.swap(n - 1, n - a);
                 }
                 BINARY_ADD | INPLACE_ADD | BINARY_SUBTRACT | INPLACE_SUBTRACT | COMPARE_OP => {
                     let (Some(Value::Int(r)), Some(Value::Int(l))) = (stack.pop(), stack.pop())
                     else {
-                        return false;
+                        return Look::Visible;
                     };
                     let v = match ins.op {
                         BINARY_ADD | INPLACE_ADD => l.checked_add(r).map(Value::Int),
@@ -1974,12 +2097,12 @@ impl Machine {
                             _ => None,
                         },
                     };
-                    let Some(v) = v else { return false };
+                    let Some(v) = v else { return Look::Visible };
                     stack.push(v);
                 }
                 POP_JUMP_IF_FALSE | POP_JUMP_IF_TRUE => {
                     let Some(Value::Bool(b)) = stack.pop() else {
-                        return false;
+                        return Look::Visible;
                     };
                     bool_test = true;
                     if b == (ins.op == POP_JUMP_IF_TRUE) {
@@ -2004,22 +2127,26 @@ impl Machine {
                         if matches!(self.heap.get(*o), Obj::Iter(crate::value::IterState::Seq { .. }))) =>
                 {
                     let Some(Value::Obj(o)) = stack.last().copied() else {
-                        return false;
+                        return Look::Visible;
                     };
                     let Obj::Iter(crate::value::IterState::Seq { seq, index }) = self.heap.get(o)
                     else {
-                        return false;
+                        return Look::Visible;
                     };
                     let Obj::List(items) = self.heap.get(*seq) else {
-                        return false;
+                        return Look::Visible;
                     };
                     if !bound_privately(&names, *seq) {
-                        return false;
+                        return Look::Visible;
                     }
-                    let cur = seq_next.unwrap_or(*index);
+                    let at = seq_next.iter().position(|(i, _)| *i == o);
+                    let cur = at.map_or(*index, |k| seq_next[k].1);
                     match items.get(cur) {
                         Some(v) => {
-                            seq_next = Some(cur + 1);
+                            match at {
+                                Some(k) => seq_next[k].1 = cur + 1,
+                                None => seq_next.push((o, cur + 1)),
+                            }
                             stack.push(*v);
                         }
                         None => {
@@ -2037,7 +2164,7 @@ impl Machine {
                         }
                     });
                     // Unbound: the NameError is the thread's own, but let it run as usual.
-                    let Some(v) = found else { return false };
+                    let Some(v) = found else { return Look::Visible };
                     stack.push(v);
                 }
                 // `range(n)` (up to 3 ints): a new object only this frame holds, which only a
@@ -2049,7 +2176,7 @@ impl Machine {
                             Obj::Native(nat) if nat.id == NativeId::Range && nat.receiver.is_none()));
                     let ints = stack[n - a..].iter().all(|v| matches!(v, Value::Int(_)));
                     if !is_range || !ints || (a == 3 && stack[n - 1] == Value::Int(0)) {
-                        return false;
+                        return Look::Visible;
                     }
                     stack.truncate(n - a - 1);
                     stack.push(FRESH_RANGE);
@@ -2057,24 +2184,29 @@ impl Machine {
                 // The thread's target returning into `threading`'s bootstrap, which only
                 // returns in turn: the rest of the way is the thread's exit (see
                 // `returns_to_exit`), after which exploration offers the next thread anyway.
-                RETURN_VALUE | RETURN_CONST if self.returns_to_exit() => return true,
+                RETURN_VALUE | RETURN_CONST if self.returns_to_exit(tid, depth) => {
+                    return Look::Gives;
+                }
                 // `t.join()` of a started thread other than this one (see `joins_quietly`): it
                 // returns at once if `t` is done, else blocks, which hands the GIL on anyway.
                 CALL_METHOD if a == 0 && stack.len() >= 2 => {
                     let n = stack.len();
-                    match self.joins_quietly(stack[n - 2], stack[n - 1]) {
+                    if self.starts_quietly(stack[n - 2], stack[n - 1]) {
+                        return Look::Gives;
+                    }
+                    match self.joins_quietly(tid, stack[n - 2], stack[n - 1]) {
                         Some(true) => {
                             stack.truncate(n - 2);
                             stack.push(Value::None);
                         }
-                        Some(false) => return true,
-                        None => return false,
+                        Some(false) => return Look::Gives,
+                        None => return Look::Visible,
                     }
                 }
                 FOR_ITER => {
                     // A range iterator on this frame's stack is the frame's own.
                     let Some(Value::Obj(o)) = stack.last().copied() else {
-                        return false;
+                        return Look::Visible;
                     };
                     let Obj::Iter(crate::value::IterState::Range {
                         next: n,
@@ -2082,27 +2214,32 @@ impl Machine {
                         step,
                     }) = self.heap.get(o)
                     else {
-                        return false;
+                        return Look::Visible;
                     };
-                    let cur = iter_next.unwrap_or(*n);
+                    let at = iter_next.iter().position(|(i, _)| *i == o);
+                    let cur = at.map_or(*n, |k| iter_next[k].1);
                     if (*step > 0 && cur < *stop) || (*step < 0 && cur > *stop) {
-                        iter_next = Some(cur.saturating_add(*step));
+                        let after = cur.saturating_add(*step);
+                        match at {
+                            Some(k) => iter_next[k].1 = after,
+                            None => iter_next.push((o, after)),
+                        }
                         stack.push(Value::Int(cur));
                     } else {
                         stack.pop();
                         next = a;
                     }
                 }
-                _ => return false,
+                _ => return Look::Visible,
             }
             let check = check_fires(code.check[pc], bool_test, next != pc + 1, true)
                 && !code.skip_before.get(next).copied().unwrap_or(false);
-            if check {
-                return true;
+            if check && !through {
+                return Look::Local;
             }
             pc = next;
         }
-        false
+        Look::Visible
     }
 
     /// The threads whose timed wait could end now (time is a choice in exploration).
@@ -2529,6 +2666,16 @@ impl Machine {
                 // Any runnable thread may take the GIL, and any timed wait may end first.
                 candidates.extend(self.timed_waiters());
                 candidates.sort_unstable();
+                // A thread woken from a quiet join or start runs first, up to where it gives
+                // the GIL up again (see `woken_quietly`).
+                if candidates.len() > 1
+                    && self.explore_reduce
+                    && !self.explore_inside_modules
+                    && let Some(&w) = candidates.iter().find(|&&w| self.woken_quietly(w))
+                {
+                    self.take_choice(w, None, Some(why));
+                    return None;
+                }
                 match candidates.len() {
                     0 => return Some(self.deadlock()),
                     1 => self.take_choice(candidates[0], None, Some(why)),
