@@ -1843,6 +1843,7 @@ pub(crate) fn call_native(
                 }));
             }
         }
+        N::ThreadExcepthook if m.traceback_unseen(a1) => Value::None,
         N::ThreadExcepthook => {
             let name = m.str_of(a0);
             let mut text = m.profile.thread_exception_header(&name);

@@ -1531,6 +1531,10 @@ impl Machine {
                 let code = self.exit_code_of(exc);
                 self.exit_code = Some(code);
             }
+        } else if self.traceback_unseen(exc) {
+            if t == 0 {
+                self.main_raised = true;
+            }
         } else {
             let mut text = String::new();
             if t != 0 {
@@ -1573,6 +1577,18 @@ impl Machine {
             return self.seq_items(a).unwrap_or_default();
         }
         Vec::new()
+    }
+
+    /// Whether writing `exc`'s traceback may be left out: in exploration, whose outcomes do
+    /// not include stderr, when the exception is of a builtin class and chains nothing, so
+    /// formatting it runs none of the program's code (a `__str__` of its own could print).
+    pub(crate) fn traceback_unseen(&self, exc: Value) -> bool {
+        let cls = self.class_of(exc);
+        self.explore
+            && self.types.exc.values().any(|c| *c == cls)
+            && ["__cause__", "__context__"]
+                .iter()
+                .all(|a| self.exc_attr(exc, a).is_none_or(|c| c == Value::None))
     }
 
     /// CPython's traceback text for an exception.

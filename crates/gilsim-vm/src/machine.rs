@@ -651,6 +651,17 @@ pub fn main_private_names(program: &Program) -> Vec<bool> {
         .collect()
 }
 
+/// The lookahead's working copies: the followed frame's stack, the locals and module names it
+/// stored, and where each iterator it followed stands now.
+#[derive(Default)]
+struct Scratch {
+    stack: Vec<Value>,
+    locals: Vec<(usize, Value)>,
+    names: Vec<(usize, Value)>,
+    iters: Vec<(ObjId, i64)>,
+    seqs: Vec<(ObjId, usize)>,
+}
+
 /// What exploration's lookahead finds a thread's next instructions do (see
 /// `Machine::look_ahead`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1936,6 +1947,25 @@ impl Machine {
     /// woken `join`/`start` about to return None, and the following starts in its caller
     /// (see `woken_quietly`). `through`: go on past check points.
     fn look_ahead(&self, tid: u32, woken: bool, through: bool) -> Look {
+        // Buffers reused from one lookahead to the next (one runs at nearly every check
+        // point of an exploration).
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+        }
+        SCRATCH.with(|s| {
+            let mut s = s.take();
+            s.stack.clear();
+            s.locals.clear();
+            s.names.clear();
+            s.iters.clear();
+            s.seqs.clear();
+            let look = self.look_ahead_with(tid, woken, through, &mut s);
+            SCRATCH.with(|back| back.replace(s));
+            look
+        })
+    }
+
+    fn look_ahead_with(&self, tid: u32, woken: bool, through: bool, s: &mut Scratch) -> Look {
         use gilsim_compiler::Op::*;
         let frames = &self.threads[tid as usize].frames;
         let depth = frames.len().saturating_sub(1 + usize::from(woken));
@@ -1943,12 +1973,17 @@ impl Machine {
             return Look::Visible;
         };
         let code = &f.code;
-        let mut stack: Vec<Value> = f.stack.clone();
+        let Scratch {
+            stack,
+            locals,
+            names,
+            iters: iter_next,
+            seqs: seq_next,
+        } = s;
+        stack.extend_from_slice(&f.stack);
         if woken {
             stack.push(Value::None);
         }
-        let mut locals: Vec<(usize, Value)> = Vec::new();
-        let mut names: Vec<(usize, Value)> = Vec::new();
         let module_body = f.unit == 0 && f.code_idx == 0 && f.names.is_none();
         // What module name `n` binds now, after the stores this lookahead has followed.
         let binding = |names: &[(usize, Value)], n: usize| {
@@ -1969,9 +2004,6 @@ impl Machine {
                 .enumerate()
                 .any(|(n, &l)| l && binding(names, n) == Some(Value::Obj(list)))
         };
-        // Where each iterator followed here stands now.
-        let mut iter_next: Vec<(ObjId, i64)> = Vec::new();
-        let mut seq_next: Vec<(ObjId, usize)> = Vec::new();
         let mut pc = f.pc as usize;
         for _ in 0..if through { 512 } else { 64 } {
             let Some(ins) = code.obj.instrs.get(pc) else {
@@ -2033,7 +2065,7 @@ impl Machine {
                 }
                 // A module-level name only the module body (so only this thread) touches.
                 LOAD_NAME if module_body && code.private_name[a] => {
-                    let found = binding(&names, a).or_else(|| match self.heap.get(self.builtins) {
+                    let found = binding(names, a).or_else(|| match self.heap.get(self.builtins) {
                         Obj::Module(m) => m.dict.get(&code.names[a]),
                         _ => None,
                     });
@@ -2136,7 +2168,7 @@ impl Machine {
                     let Obj::List(items) = self.heap.get(*seq) else {
                         return Look::Visible;
                     };
-                    if !bound_privately(&names, *seq) {
+                    if !bound_privately(names, *seq) {
                         return Look::Visible;
                     }
                     let at = seq_next.iter().position(|(i, _)| *i == o);
