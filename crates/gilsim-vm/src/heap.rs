@@ -31,7 +31,7 @@ pub struct Heap {
     stable_len: usize,
     /// Per stable id, one bit: changed (or freed and reused) since then.
     dirty_mark: Vec<u64>,
-    /// The changed stable ids, in the order they changed.
+    /// The changed stable ids, ascending.
     dirty: Vec<u32>,
     free: BinaryHeap<Reverse<u32>>,
     live: usize,
@@ -140,7 +140,8 @@ impl Heap {
     fn touch(&mut self, i: usize) {
         if i < self.stable_len && self.dirty_mark[i / 64] & (1 << (i % 64)) == 0 {
             self.dirty_mark[i / 64] |= 1 << (i % 64);
-            self.dirty.push(i as u32);
+            let at = self.dirty.partition_point(|&d| (d as usize) < i);
+            self.dirty.insert(at, i as u32);
         }
     }
 
@@ -166,10 +167,8 @@ impl Heap {
     /// The stable ids whose object changed, was freed or was replaced since
     /// [`Heap::mark_stable`], ascending.
     #[must_use]
-    pub fn changed_stable(&self) -> Vec<u32> {
-        let mut d = self.dirty.clone();
-        d.sort_unstable();
-        d
+    pub fn changed_stable(&self) -> &[u32] {
+        &self.dirty
     }
 
     /// Marks everything reachable from `roots` and frees the rest.

@@ -1096,6 +1096,11 @@ impl Machine {
         };
         crate::builtins::install(&mut m);
         m.with_names = (m.intern("__enter__"), m.intern("__exit__"));
+        // The attribute names natives set on exceptions, interned now: interning a new text
+        // later copies the whole table in every explored state that does it.
+        for name in NATIVE_ATTR_WRITES.iter().chain(&["name", "obj"]) {
+            m.intern(name);
+        }
         let unit = m.load_unit(program, false);
         m.install_helpers();
         let main = m.new_module("__main__");
@@ -1859,7 +1864,7 @@ impl Machine {
         let Obj::Instance(inst) = self.heap.get(o) else {
             return None;
         };
-        let field = |n: &str| inst.dict.get(&HKey::Str(Rc::from(n)));
+        let field = |n: &str| inst.dict.get_str(n);
         if field("_started") != Some(Value::Bool(true)) {
             return None;
         }
@@ -1888,7 +1893,7 @@ impl Machine {
         let Obj::Instance(inst) = self.heap.get(o) else {
             return false;
         };
-        inst.dict.get(&HKey::Str(Rc::from("_started"))) == Some(Value::Bool(false))
+        inst.dict.get_str("_started") == Some(Value::Bool(false))
     }
 
     /// Whether thread `tid`, runnable, was woken from a `t.join()` or `t.start()` called by the

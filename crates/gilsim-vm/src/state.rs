@@ -365,7 +365,7 @@ impl Machine {
         k.obj(self.main_module);
         k.obj(self.builtins);
         // The start's objects that changed since (live or freed), by id and content.
-        for id in self.heap.changed_stable() {
+        for &id in self.heap.changed_stable() {
             let o = ObjId(id);
             k.u64(u64::from(id));
             if self.heap.is_live(o) {
