@@ -17,7 +17,7 @@ use std::collections::BinaryHeap;
 use std::rc::Rc;
 
 /// Slots per copy-on-write chunk.
-pub const CHUNK: usize = 64;
+pub const CHUNK: usize = 16;
 
 type Chunk = [Option<Rc<Obj>>; CHUNK];
 
