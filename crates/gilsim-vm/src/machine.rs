@@ -2338,8 +2338,8 @@ impl Machine {
                 buf.push(th.id);
             }
         }
+        self.waiting_since_cache = self.waiting_since(&buf);
         self.others_buf = buf;
-        self.waiting_since_cache = self.waiting_since(&self.others_buf.clone());
         self.others_valid_for = Some(self.current);
     }
 

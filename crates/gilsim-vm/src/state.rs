@@ -61,9 +61,15 @@ impl Key<'_> {
     }
 
     fn obj(&mut self, o: ObjId) {
+        let n = self.obj_number(o);
+        self.u64(n);
+    }
+
+    /// The canonical number of an object: its id (plus 2^40) if it is stable, else the
+    /// order the walk first met it in (queueing it to be walked).
+    fn obj_number(&mut self, o: ObjId) -> u64 {
         if self.m.heap.is_stable(o) {
-            self.u64(u64::from(o.0) | 1 << 40);
-            return;
+            return u64::from(o.0) | 1 << 40;
         }
         let i = o.0 as usize - self.stable;
         if i >= self.ids.len() {
@@ -73,26 +79,32 @@ impl Key<'_> {
             self.queue.push(o);
             self.ids[i] = self.queue.len() as u32;
         }
-        let n = self.ids[i];
-        self.u64(u64::from(n));
+        u64::from(self.ids[i])
     }
 
+    /// A value in one word where it fits: a tag in the top byte, the payload below (an int
+    /// beyond 56 bits and a float take a second word). Object numbers stay below 2^41.
     fn value(&mut self, v: Value) {
+        const PAYLOAD: u64 = (1 << 56) - 1;
+        let tagged = |tag: u64, payload: u64| tag << 56 | (payload & PAYLOAD);
         match v {
-            Value::Null => self.u64(1),
-            Value::None => self.u64(2),
-            Value::Bool(b) => self.u64(3 + u64::from(b)),
+            Value::Null => self.u64(tagged(1, 0)),
+            Value::None => self.u64(tagged(2, 0)),
+            Value::Bool(b) => self.u64(tagged(3, u64::from(b))),
+            Value::Int(i) if (-(1 << 55)..1 << 55).contains(&i) => {
+                self.u64(tagged(5, i as u64));
+            }
             Value::Int(i) => {
-                self.u64(5);
+                self.u64(tagged(8, 0));
                 self.u64(i as u64);
             }
             Value::Float(f) => {
-                self.u64(6);
+                self.u64(tagged(6, 0));
                 self.u64(f.to_bits());
             }
             Value::Obj(o) => {
-                self.u64(7);
-                self.obj(o);
+                let n = self.obj_number(o);
+                self.u64(tagged(7, n));
             }
         }
     }
