@@ -104,9 +104,11 @@ fn the_locked_counter_has_exactly_one_outcome() {
 /// The reduced search offers fewer choices; it must find the same outcomes as the full one.
 #[test]
 fn the_reduced_search_finds_what_the_full_one_finds() {
-    let cases: [(&str, &[&str]); 10] = [
+    let cases: [(&str, &[&str]); 11] = [
         // A method a worker replaces, looked up by the main thread.
         ("crates/gilsim-cli/tests/programs/methods.py", &[]),
+        // Threads whose target is a builtin's or a module's method.
+        ("crates/gilsim-cli/tests/programs/builtin_target.py", &[]),
         // Threads ending while the main thread joins them, one by a timed join.
         ("crates/gilsim-cli/tests/programs/thread_ends.py", &[]),
         // A thread's end seen by `is_alive()`: then it is a step of its own.

@@ -1752,19 +1752,55 @@ impl Machine {
     }
 
     /// Whether the running thread is in `threading`'s bootstrap only (before or after its
-    /// target), while some code may ask whether a thread is alive: a switch there, with no
-    /// learner's check point left before the thread's end, lets another thread see it
-    /// alive after all it did.
+    /// target) where a switch there is not the same as one at a later check point of the
+    /// learner's code: when some code may ask whether a thread is alive (after all it did,
+    /// the thread is still alive until its end), or when the thread runs none of the
+    /// learner's code at all (`target=out.append`, `target=ev.set`): then these are its only
+    /// check points.
     fn in_observable_bootstrap(&self) -> bool {
         let frames = &self.threads[self.current as usize].frames;
+        let Some(boot) = frames.first().filter(|f| {
+            f.code.obj.qualname == "Thread._bootstrap_inner"
+                && matches!(f.on_return, OnReturn::ThreadExit)
+        }) else {
+            return false;
+        };
+        if !frames.iter().all(|f| self.units[f.unit as usize].bundled) {
+            return false;
+        }
         self.attr_writes
             .as_ref()
-            .is_some_and(|w| w.observes_liveness)
-            && frames.first().is_some_and(|f| {
-                f.code.obj.qualname == "Thread._bootstrap_inner"
-                    && matches!(f.on_return, OnReturn::ThreadExit)
-            })
-            && frames.iter().all(|f| self.units[f.unit as usize].bundled)
+            .is_none_or(|w| w.observes_liveness)
+            || !self.runs_learner_code(boot)
+    }
+
+    /// Whether the thread whose bootstrap frame is `boot` runs a function of the learner's
+    /// (its class's own `run`, or `Thread.run` with such a target, plain or bound).
+    fn runs_learner_code(&self, boot: &Frame) -> bool {
+        let learner = |v: Value| {
+            let func = match v {
+                Value::Obj(o) => match self.heap.get(o) {
+                    Obj::Method { func, .. } => *func,
+                    _ => v,
+                },
+                _ => return false,
+            };
+            matches!(func, Value::Obj(o)
+                if matches!(self.heap.get(o), Obj::Function(f) if !self.units[f.unit as usize].bundled))
+        };
+        let Some(Value::Obj(t)) = boot.locals.first().copied() else {
+            return false;
+        };
+        let Obj::Instance(inst) = self.heap.get(t) else {
+            return false;
+        };
+        match self.class_lookup(inst.class, &HKey::Str(Rc::from("run"))) {
+            Some(run) if learner(run) => true,
+            Some(run) if self.is_bundled_function(run, "threading.py", "Thread.run") => {
+                inst.dict.get_str("_target").is_some_and(learner)
+            }
+            _ => false,
+        }
     }
 
     /// Whether the module-level name `a` of frame `f`'s code keeps its value for the rest of
