@@ -172,6 +172,28 @@ fn the_reduced_search_finds_what_the_full_one_finds() {
     }
 }
 
+/// A join of a thread whose `start()` is under way waits for it (or raises, if it comes
+/// before the start): it never returns before that thread has run, even with a switch at
+/// every check point inside `threading` itself.
+#[test]
+fn a_join_never_returns_before_its_thread_has_run() {
+    for v in ["3.9", "3.11", "3.13t"] {
+        let (_, full) = explore(
+            "crates/gilsim-cli/tests/programs/join_unstarted.py",
+            &["--python", v, "--no-reduction"],
+        );
+        assert_eq!(full["exhaustive"], true, "{v}");
+        let outs: BTreeSet<&str> = full["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["stdout"].as_str().unwrap())
+            .collect();
+        assert!(outs.contains("['b', 'joined']\n"), "{v}: {outs:?}");
+        assert!(!outs.contains("['joined', 'b']\n"), "{v}: {outs:?}");
+    }
+}
+
 #[test]
 fn every_witness_replays_to_its_outcome() {
     let (_, v) = explore(

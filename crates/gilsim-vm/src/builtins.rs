@@ -1822,10 +1822,12 @@ pub(crate) fn call_native(
             if tid == m.current {
                 return Err(m.raise("RuntimeError", "cannot join current thread"));
             }
+            // A thread between `Thread.start`'s `_started = True` and its `_thread.start`
+            // is not done: it has not begun (CPython's joiner waits for it there too).
             let done = m
                 .threads
                 .get(tid as usize)
-                .is_none_or(|t| t.state == ThreadState::Done);
+                .is_none_or(|t| t.started && t.state == ThreadState::Done);
             if done {
                 let site = m.site_prev();
                 if let Some(d) = m.detect.as_mut() {
