@@ -722,8 +722,11 @@ pub fn frozen_globals(program: &Program) -> BTreeMap<&str, u32> {
         }
     }
     for (k, i) in module.instrs.iter().enumerate() {
-        if matches!(i.op, STORE_NAME | DELETE_NAME)
-            && let Some(n) = module.names.get(i.arg as usize)
+        // (A module-level `global x` makes the body's own stores STORE_GLOBAL.)
+        if matches!(
+            i.op,
+            STORE_NAME | DELETE_NAME | STORE_GLOBAL | DELETE_GLOBAL
+        ) && let Some(n) = module.names.get(i.arg as usize)
             && let Some(a) = after.get_mut(n.as_str())
         {
             *a = k as u32 + 1;
