@@ -255,11 +255,21 @@ impl Explorer {
         Rc::from([(id, Count::ONE, 0, u32::MAX)])
     }
 
-    /// Runs `m` to its next choice or its end.
-    fn advance(&mut self, mut m: Machine, budget: Option<u32>) -> Result<Node, Summary> {
+    /// Runs `m` to its next choice or its end. `first`: this is the first choice, where the
+    /// heap is marked stable (everything made before it is common to every state: from
+    /// there on only what changes needs describing in a key).
+    fn advance(
+        &mut self,
+        mut m: Machine,
+        budget: Option<u32>,
+        first: bool,
+    ) -> Result<Node, Summary> {
         match m.run_to_choice() {
             Some(end) => Err(self.end_summary(&mut m, &end)),
             None => {
+                if first {
+                    m.heap.mark_stable();
+                }
                 let key = self.key(&m, budget);
                 let choice = m
                     .choice
@@ -297,18 +307,10 @@ impl Explorer {
     fn explore(&mut self, start: Machine) -> Summary {
         let budget = self.opts.max_preemptions;
         let mut path: Vec<Node> = Vec::new();
-        let mut root = match self.advance(start, budget) {
+        let root = match self.advance(start, budget, true) {
             Ok(n) => n,
             Err(s) => return s,
         };
-        // Everything made before the first choice is common to every state: from here on
-        // only what changes needs describing in a key.
-        if let Some(m) = root.machine.as_mut() {
-            m.heap.mark_stable();
-            m.choice = Some(root.choice.clone());
-            root.key = self.key(m, budget);
-            m.choice = None;
-        }
         self.memo.insert(root.key, Memo::Open);
         path.push(root);
         let mut result: Summary = Rc::from([]);
@@ -345,7 +347,7 @@ impl Explorer {
                 state.clone()
             };
             child.answer(&node.choice, option);
-            match self.advance(child, budget) {
+            match self.advance(child, budget, false) {
                 Err(end) => {
                     let node = path.last_mut().expect("node");
                     Self::merge(&mut node.summary, &end, u32::from(pre), option);

@@ -1531,19 +1531,17 @@ impl Machine {
                 let code = self.exit_code_of(exc);
                 self.exit_code = Some(code);
             }
-        } else if self.traceback_unseen(exc) {
-            if t == 0 {
-                self.main_raised = true;
-            }
         } else {
-            let mut text = String::new();
-            if t != 0 {
-                let name = self.threads[t as usize].name.clone();
-                text.push_str(&self.profile.thread_exception_header(&name));
-                text.push('\n');
+            if !self.traceback_unseen(exc) {
+                let mut text = String::new();
+                if t != 0 {
+                    let name = self.threads[t as usize].name.clone();
+                    text.push_str(&self.profile.thread_exception_header(&name));
+                    text.push('\n');
+                }
+                text.push_str(&self.format_traceback(exc));
+                self.stderr.extend_from_slice(text.as_bytes());
             }
-            text.push_str(&self.format_traceback(exc));
-            self.stderr.extend_from_slice(text.as_bytes());
             if t == 0 {
                 self.main_raised = true;
             }

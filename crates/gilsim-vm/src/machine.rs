@@ -1763,7 +1763,7 @@ impl Machine {
     fn in_observable_bootstrap(&self) -> bool {
         let frames = &self.threads[self.current as usize].frames;
         let Some(boot) = frames.first().filter(|f| {
-            f.code.obj.qualname == "Thread._bootstrap_inner"
+            self.in_threading(f, "Thread._bootstrap_inner")
                 && matches!(f.on_return, OnReturn::ThreadExit)
         }) else {
             return false;
@@ -1829,6 +1829,15 @@ impl Machine {
         body.pc >= after && again.is_some_and(|t| t >= after)
     }
 
+    /// Whether frame `f` runs `threading`'s function `qualname` (not a generator).
+    fn in_threading(&self, f: &Frame, qualname: &str) -> bool {
+        let unit = &self.units[f.unit as usize];
+        unit.bundled
+            && unit.program.filename == "threading.py"
+            && f.generator.is_none()
+            && f.code.obj.qualname == qualname
+    }
+
     /// Whether `v` is the function `qualname` of the bundled module `file`.
     fn is_bundled_function(&self, v: Value, file: &str, qualname: &str) -> bool {
         let Value::Obj(o) = v else { return false };
@@ -1869,20 +1878,12 @@ impl Machine {
             return false;
         }
         below.iter().enumerate().all(|(k, fr)| {
-            let unit = &self.units[fr.unit as usize];
-            let (name, end) = if k == 0 {
-                (
-                    "Thread._bootstrap_inner",
-                    matches!(fr.on_return, OnReturn::ThreadExit),
-                )
+            if k == 0 {
+                self.in_threading(fr, "Thread._bootstrap_inner")
+                    && matches!(fr.on_return, OnReturn::ThreadExit)
             } else {
-                ("Thread.run", matches!(fr.on_return, OnReturn::Push))
-            };
-            unit.bundled
-                && unit.program.filename == "threading.py"
-                && fr.generator.is_none()
-                && fr.code.obj.qualname == name
-                && end
+                self.in_threading(fr, "Thread.run") && matches!(fr.on_return, OnReturn::Push)
+            }
         })
     }
 
@@ -1949,13 +1950,8 @@ impl Machine {
         let [.., caller, top] = th.frames.as_slice() else {
             return false;
         };
-        let unit = &self.units[top.unit as usize];
-        let name = top.code.obj.qualname.as_str();
-        if !unit.bundled
-            || unit.program.filename != "threading.py"
-            || !matches!(name, "Thread.join" | "Thread.start")
+        if !(self.in_threading(top, "Thread.join") || self.in_threading(top, "Thread.start"))
             || self.units[caller.unit as usize].bundled
-            || top.generator.is_some()
             || !matches!(top.on_return, OnReturn::Push)
         {
             return false;
