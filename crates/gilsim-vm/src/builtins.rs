@@ -4,78 +4,14 @@
 //! A native completes in one instruction (it is atomic under the GIL, as a C call is), blocks
 //! (the instruction is retried or completed later), or pushes a Python frame.
 
-use crate::dict::{Dict, HKey};
-use crate::machine::{Flow, Machine, OnReturn, Res, ThreadState, VThread, Wait};
+use crate::machine::{Flow, Machine, Res, ThreadState, VThread, Wait};
+use crate::object::dict::{Dict, HKey};
+use crate::object::frame::OnReturn;
+use crate::object::native::NativeId;
+use crate::object::value::{Class, IterState, LockState, Obj, ObjId, TypeTag, Value};
 use crate::ops::range_len;
-use crate::value::{Class, IterState, LockState, Obj, ObjId, TypeTag, Value};
 use rand::Rng;
 use std::rc::Rc;
-
-macro_rules! natives {
-    ($($id:ident = $name:literal,)*) => {
-        /// Every native function and method.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        #[allow(missing_docs)]
-        pub enum NativeId { $($id,)* }
-        impl NativeId {
-            /// The Python-visible name.
-            #[must_use]
-            pub fn name(self) -> &'static str {
-                match self { $(NativeId::$id => $name,)* }
-            }
-        }
-    };
-}
-
-natives! {
-    Print = "print", Len = "len", Range = "range", Repr = "repr", Isinstance = "isinstance",
-    Issubclass = "issubclass", Hasattr = "hasattr", Getattr = "getattr", Setattr = "setattr",
-    Sum = "sum", Min = "min", Max = "max", Abs = "abs", Sorted = "sorted", Enumerate = "enumerate",
-    Zip = "zip", Reversed = "reversed", Iter = "iter", Next = "next", Id = "id", Any = "any",
-    All = "all", Round = "round", Divmod = "divmod", Super = "super", Callable = "callable",
-    Format = "format", Ord = "ord", Chr = "chr", Hash = "hash", BuildClass = "__build_class__",
-    ObjectInit = "__init__",
-    ListAppend = "append", ListExtend = "extend", ListPop = "pop", ListInsert = "insert",
-    ListRemove = "remove", ListIndex = "index", ListCount = "count", ListSort = "sort",
-    ListReverse = "reverse", ListClear = "clear", ListCopy = "copy",
-    DictGet = "get", DictKeys = "keys", DictValues = "values", DictItems = "items", DictPop = "pop",
-    DictSetdefault = "setdefault", DictUpdate = "update",
-    StrJoin = "join", StrSplit = "split", StrStrip = "strip", StrLstrip = "lstrip", StrRstrip = "rstrip",
-    StrUpper = "upper", StrLower = "lower", StrReplace = "replace", StrStartswith = "startswith",
-    StrEndswith = "endswith", StrFormat = "format", StrFind = "find", StrCount = "count",
-    StrIsdigit = "isdigit", StrLjust = "ljust", StrRjust = "rjust", StrCenter = "center", StrTitle = "title",
-    SetAdd = "add", SetRemove = "remove", SetDiscard = "discard", SetUpdate = "update",
-    LockAcquire = "acquire", LockRelease = "release", LockLocked = "locked", LockEnter = "__enter__",
-    LockExit = "__exit__",
-    ThreadAllocateLock = "allocate_lock", ThreadRLock = "RLock", ThreadNewIdent = "new_ident",
-    ThreadDefaultName = "default_name", ThreadStart = "start", ThreadJoin = "join",
-    ThreadExcepthook = "excepthook", ThreadIsAlive = "is_alive", ThreadCurrent = "current",
-    ThreadGetIdent = "get_ident", ThreadActiveCount = "active_count", ThreadIsOwned = "is_owned",
-    ThreadReleaseSave = "release_save", ThreadAcquireRestore = "acquire_restore",
-    ThreadRegisterMain = "register_main",
-    TimeSleep = "sleep", TimeTime = "time", TimePerfCounter = "perf_counter", TimeMonotonic = "monotonic",
-    SysSetSwitchInterval = "setswitchinterval", SysGetSwitchInterval = "getswitchinterval", SysExit = "exit",
-    SysSetCheckInterval = "setcheckinterval", SysGetCheckInterval = "getcheckinterval",
-    RandomRandom = "random", RandomRandint = "randint", RandomChoice = "choice", RandomUniform = "uniform",
-    RandomShuffle = "shuffle", RandomSeed = "seed",
-    HttpGet = "http_get", Refuse = "refuse", PropertySetter = "setter",
-    GeneratorReturned = "_returned",
-}
-
-impl NativeId {
-    /// Whether this native is a method that takes its receiver as first argument.
-    #[must_use]
-    pub fn is_method(self) -> bool {
-        matches!(
-            self,
-            NativeId::LockAcquire
-                | NativeId::LockRelease
-                | NativeId::LockLocked
-                | NativeId::LockEnter
-                | NativeId::LockExit
-        )
-    }
-}
 
 /// Whether `name` is a module gilsim provides (missing attributes are "not yet", not typos).
 #[must_use]
@@ -230,12 +166,15 @@ pub fn install(m: &mut Machine) {
     set(m, builtins, "range", range_native);
     // NotImplemented: what a user's __eq__ or __add__ returns to let the other operand try.
     let ni_cls = m.types.by_tag[&T::NotImplementedType];
-    let ni = Value::Obj(m.heap.alloc(Obj::Instance(Box::new(crate::value::Instance {
-        class: ni_cls,
-        dict: Dict::new(),
-        traceback: Vec::new(),
-        payload: None,
-    }))));
+    let ni = Value::Obj(
+        m.heap
+            .alloc(Obj::Instance(Box::new(crate::object::value::Instance {
+                class: ni_cls,
+                dict: Dict::new(),
+                traceback: Vec::new(),
+                payload: None,
+            }))),
+    );
     m.not_implemented = ni;
     set(m, builtins, "NotImplemented", ni);
     for (name, _) in EXCEPTIONS {
@@ -468,12 +407,14 @@ pub(crate) fn construct_builtin(
     use TypeTag as T;
     let a0 = args.first().copied();
     let v = match tag {
-        T::Object => Value::Obj(m.heap.alloc(Obj::Instance(Box::new(crate::value::Instance {
-            class: cls,
-            dict: Dict::new(),
-            traceback: Vec::new(),
-            payload: None,
-        })))),
+        T::Object => Value::Obj(m.heap.alloc(Obj::Instance(Box::new(
+            crate::object::value::Instance {
+                class: cls,
+                dict: Dict::new(),
+                traceback: Vec::new(),
+                payload: None,
+            },
+        )))),
         T::Int => match a0 {
             None => Value::Int(0),
             Some(Value::Float(f)) => {
@@ -1174,7 +1115,7 @@ pub(crate) fn call_native(
         }
         N::Hash => {
             let k = m.hkey(a0)?;
-            Value::Int(match crate::dict::py_hash(&k) {
+            Value::Int(match crate::object::dict::py_hash(&k) {
                 Some(h) => h,
                 // Objects hash by identity (`id(x) >> 4`, as CPython); str and None by a
                 // fixed function of their value (CPython's differ from run to run).
@@ -1239,7 +1180,7 @@ pub(crate) fn call_native(
                 fo,
                 Vec::new(),
                 Vec::new(),
-                OnReturn::BuildClass(Box::new(crate::machine::ClassSpec {
+                OnReturn::BuildClass(Box::new(crate::object::frame::ClassSpec {
                     name: Rc::from(name.as_str()),
                     qualname,
                     bases,
@@ -1411,9 +1352,9 @@ pub(crate) fn call_native(
         N::DictKeys | N::DictValues | N::DictItems => {
             let Value::Obj(o) = a0 else { unreachable!() };
             let kind = match id {
-                N::DictKeys => crate::value::ViewKind::Keys,
-                N::DictValues => crate::value::ViewKind::Values,
-                _ => crate::value::ViewKind::Items,
+                N::DictKeys => crate::object::value::ViewKind::Keys,
+                N::DictValues => crate::object::value::ViewKind::Values,
+                _ => crate::object::value::ViewKind::Items,
             };
             Value::Obj(m.heap.alloc(Obj::View(kind, o)))
         }

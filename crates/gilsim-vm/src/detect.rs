@@ -23,9 +23,9 @@
 //! Only accesses made by the learner's own code (unit 0) are observed; C-level operations
 //! (`list.append`, `lst.sort()`) are single steps under the GIL and are no accesses here.
 
-use crate::dict::{Fnv, HKey};
+use crate::object::dict::{Fnv, HKey};
+use crate::object::value::{ObjId, Value};
 use crate::observer::Site;
-use crate::value::{ObjId, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
@@ -657,7 +657,7 @@ impl crate::machine::Machine {
                 lock,
                 deadline: None,
             }) => match self.heap.get(lock) {
-                crate::value::Obj::Lock(l) => l.owner.map(|o| (o, Some(lock))),
+                crate::object::value::Obj::Lock(l) => l.owner.map(|o| (o, Some(lock))),
                 _ => None,
             },
             ThreadState::Blocked(Wait::Join {
@@ -725,7 +725,7 @@ impl crate::machine::Machine {
             let prev = path[(i + path.len() - 1) % path.len()];
             let holds = self.waits_for(prev).and_then(|(_, l)| l).map(|l| {
                 let line = match self.heap.get(l) {
-                    crate::value::Obj::Lock(ls) => ls.acquired_at.map_or(0, |at| {
+                    crate::object::value::Obj::Lock(ls) => ls.acquired_at.map_or(0, |at| {
                         self.units
                             .get(at.unit as usize)
                             .and_then(|u| u.codes.get(at.code as usize))

@@ -12,88 +12,12 @@
 //! `sorted` comparing instances, `sum` adding them), the native cannot be suspended, so the
 //! run stops with a located refusal instead of mis-running.
 
-use crate::dict::HKey;
-use crate::machine::{Machine, OnReturn, Res};
-use crate::value::{Obj, TypeTag, Value};
+use crate::machine::{Machine, Res};
+use crate::object::dict::HKey;
+use crate::object::frame::{OnReturn, Then};
+use crate::object::value::{Obj, TypeTag, Value};
 use gilsim_compiler::Op;
 use std::rc::Rc;
-
-/// What an instruction still has to do once a user dunder method returns.
-#[derive(Clone, Debug)]
-pub enum Then {
-    /// `__str__`/`__repr__`: the result must be a str; push it.
-    Str(&'static str),
-    /// A rich comparison. `reflected` is false while the left operand's method runs; after
-    /// `NotImplemented` the right operand's reflected method is tried, then the default.
-    Compare {
-        /// COMPARE_OP's argument (0 `<` … 5 `>=`).
-        op: u32,
-        /// The left operand.
-        l: Value,
-        /// The right operand.
-        r: Value,
-        /// Whether the reflected method is running.
-        reflected: bool,
-        /// `!=` computed from `__eq__`: invert the answer.
-        invert: bool,
-    },
-    /// A binary operator. `stage` 0: `__iadd__` runs, 1: `__add__`, 2: `__radd__`.
-    Binary {
-        /// The instruction.
-        op: Op,
-        /// The left operand.
-        l: Value,
-        /// The right operand.
-        r: Value,
-        /// Which method is running.
-        stage: u8,
-    },
-    /// `__bool__` or `__len__` for a test: jump to `target` when the truth is `when`. With
-    /// `keep` (JUMP_IF_*_OR_POP) the tested value stays on the stack when jumping and is
-    /// popped when falling through.
-    Jump {
-        /// Where to jump.
-        target: u32,
-        /// The truth that jumps.
-        when: bool,
-        /// JUMP_IF_*_OR_POP.
-        keep: bool,
-        /// The method was `__len__`.
-        len: bool,
-    },
-    /// `not obj`.
-    Not {
-        /// The method was `__len__`.
-        len: bool,
-    },
-    /// `len(obj)`: the result must be a non-negative int.
-    Len,
-    /// `bool(obj)`.
-    Bool {
-        /// The method was `__len__`.
-        len: bool,
-    },
-    /// `hash(obj)`: the result must be an int.
-    Hash,
-    /// `x in obj` (`negate` for `not in`).
-    Contains {
-        /// `not in`.
-        negate: bool,
-    },
-}
-
-impl Then {
-    /// Every value it holds (for the collector).
-    pub fn refs(&self, out: &mut Vec<Value>) {
-        match self {
-            Then::Compare { l, r, .. } | Then::Binary { l, r, .. } => {
-                out.push(*l);
-                out.push(*r);
-            }
-            _ => {}
-        }
-    }
-}
 
 /// The dunder methods a user class may define, because gilsim calls them.
 pub const CALLED: &[&str] = &[
@@ -635,7 +559,7 @@ impl Machine {
     }
 
     /// Whether a class is a user class (not one of the builtins).
-    fn user_class(&self, cls: crate::value::ObjId) -> bool {
+    fn user_class(&self, cls: crate::object::value::ObjId) -> bool {
         matches!(self.heap.get(cls), Obj::Class(c) if c.builtin == TypeTag::Object)
     }
 

@@ -1,10 +1,11 @@
 //! Executing one instruction, and unwinding exceptions through the 3.9 block stack.
 
-use crate::dict::HKey;
-use crate::machine::{Block, BlockKind, Flow, Frame, Machine, OnReturn, Res, ThreadState};
+use crate::machine::{Flow, Machine, Res, ThreadState};
+use crate::object::dict::HKey;
+use crate::object::frame::{Block, BlockKind, Frame, OnReturn};
+use crate::object::value::{Function, Obj, ObjId, Value};
 use crate::observer::Site;
 use crate::trace::Row;
-use crate::value::{Function, Obj, ObjId, Value};
 use gilsim_compiler::carets::CaretStyle;
 use gilsim_compiler::{CodeKind, Op};
 use std::rc::Rc;
@@ -22,8 +23,8 @@ pub(crate) fn exec_hot<const DETECT: bool>(
     op: Op,
     arg: u32,
     f: &mut Frame,
-    code: &crate::machine::Code,
-    heap: &mut crate::heap::Heap,
+    code: &crate::object::frame::Code,
+    heap: &mut crate::object::heap::Heap,
     mut detect: Option<&mut crate::detect::Detector>,
     (thread, step): (u32, u64),
     last_test_was_bool: &mut bool,
@@ -133,7 +134,7 @@ pub(crate) fn exec_hot<const DETECT: bool>(
         }
         FOR_ITER => {
             if let Some(&Value::Obj(o)) = f.stack.last()
-                && let Obj::Iter(crate::value::IterState::Range { next, stop, step }) =
+                && let Obj::Iter(crate::object::value::IterState::Range { next, stop, step }) =
                     heap.get_mut(o)
             {
                 let cur = *next;
@@ -288,7 +289,7 @@ impl Machine {
     /// looked up in the method form, `l.append(v)`: a stored `app = l.append` called later is
     /// a generic builtin call, which checks).
     fn note_call(&mut self, func: Value, nargs: usize, method: bool) {
-        use crate::builtins::NativeId as N;
+        use crate::object::native::NativeId as N;
         let Value::Obj(o) = func else {
             self.call_checks = true;
             return;
@@ -306,7 +307,7 @@ impl Machine {
             Obj::Class(_)
                 if nargs == 1
                     && !method
-                    && self.types.by_tag.get(&crate::value::TypeTag::Type) == Some(&o) =>
+                    && self.types.by_tag.get(&crate::object::value::TypeTag::Type) == Some(&o) =>
             {
                 true
             }
@@ -314,7 +315,7 @@ impl Machine {
             // which then runs it inline: no check after it returns.
             Obj::Class(_) if self.profile.at_least(3, 13) && nargs != usize::MAX && !method => {
                 let init = self.intern("__init__");
-                let key = crate::dict::HKey::Str(self.attr_name(init));
+                let key = crate::object::dict::HKey::Str(self.attr_name(init));
                 self.class_lookup(o, &key)
                     .is_some_and(|f| self.is_python_function(f))
             }
@@ -377,7 +378,7 @@ impl Machine {
         self.fr().pc = target;
     }
 
-    fn exec(&mut self, op: Op, arg: u32, code: &Rc<crate::machine::Code>) -> Res<()> {
+    fn exec(&mut self, op: Op, arg: u32, code: &Rc<crate::object::frame::Code>) -> Res<()> {
         use Op::*;
         let a = arg as usize;
         // Advance first; jumps overwrite the pc, blocked calls restore it.
@@ -993,7 +994,7 @@ impl Machine {
                 self.push(Value::Obj(f));
             }
             LOAD_BUILD_CLASS => {
-                let v = self.native(crate::builtins::NativeId::BuildClass, None);
+                let v = self.native(crate::object::native::NativeId::BuildClass, None);
                 self.push(v);
             }
             RETURN_VALUE => {
@@ -1149,7 +1150,7 @@ impl Machine {
         Ok(())
     }
 
-    fn load_global(&mut self, code: &crate::machine::Code, a: usize) -> Res<Value> {
+    fn load_global(&mut self, code: &crate::object::frame::Code, a: usize) -> Res<Value> {
         let g = self.fr().globals;
         let key = &code.names[a];
         let found = match self.heap.get(g) {
@@ -1179,7 +1180,7 @@ impl Machine {
         Err(self.missing_name(&name))
     }
 
-    fn store_global(&mut self, g: ObjId, code: &crate::machine::Code, a: usize, v: Value) {
+    fn store_global(&mut self, g: ObjId, code: &crate::object::frame::Code, a: usize, v: Value) {
         let k = code.name_objs[a];
         let old = match self.heap.get_mut(g) {
             Obj::Module(m) => {
@@ -1197,7 +1198,7 @@ impl Machine {
     }
 
     /// The name of cell or free variable `a` of `code`.
-    fn cell_name(code: &crate::machine::Code, a: usize) -> Rc<str> {
+    fn cell_name(code: &crate::object::frame::Code, a: usize) -> Rc<str> {
         let cells = &code.obj.cellvars;
         let name = if a < cells.len() {
             &cells[a]
@@ -1208,7 +1209,7 @@ impl Machine {
     }
 
     /// The detectors' key of global `a` of `code` in module `g`.
-    fn global_key(g: ObjId, code: &crate::machine::Code, a: usize) -> crate::detect::LocKey {
+    fn global_key(g: ObjId, code: &crate::object::frame::Code, a: usize) -> crate::detect::LocKey {
         let name = match &code.names[a] {
             HKey::Str(s) => Rc::clone(s),
             _ => Rc::from(code.obj.names[a].as_str()),
@@ -1336,7 +1337,7 @@ impl Machine {
         loc
     }
 
-    fn load_name(&mut self, code: &crate::machine::Code, a: usize) -> Res<Value> {
+    fn load_name(&mut self, code: &crate::object::frame::Code, a: usize) -> Res<Value> {
         if let Some(ns) = self.fr().names
             && let Obj::Dict(d) = self.heap.get(ns)
             && let Some(v) = d.get(&code.names[a])
@@ -1455,7 +1456,7 @@ impl Machine {
             // Record the traceback entry for this frame.
             let entry = {
                 let f = self.threads[t].frames.last().expect("frame");
-                crate::value::TbEntry {
+                crate::object::value::TbEntry {
                     unit: f.unit,
                     code: f.code_idx,
                     pc: f.pc.saturating_sub(1),
@@ -1636,7 +1637,7 @@ impl Machine {
     /// you mean: 'x'?", and from 3.12 ". Did you forget to import 'm'?". The names looked at
     /// are those of the innermost frame's code (its locals), the program's globals and the
     /// builtins for a name; the instance's, its classes' and `object`'s for an attribute.
-    fn suggestion(&mut self, exc: Value, entries: &[crate::value::TbEntry]) -> String {
+    fn suggestion(&mut self, exc: Value, entries: &[crate::object::value::TbEntry]) -> String {
         if !self.profile.at_least(3, 10) {
             return String::new();
         }
@@ -1650,9 +1651,9 @@ impl Machine {
         let cls = self.class_of(exc);
         let name_error = self.is_subclass(cls, self.types.exc["NameError"]);
         let mut names: Vec<String> = Vec::new();
-        let dict_keys = |d: &crate::dict::Dict, out: &mut Vec<String>| {
+        let dict_keys = |d: &crate::object::dict::Dict, out: &mut Vec<String>| {
             for (k, _, _) in d.iter() {
-                if let crate::dict::HKey::Str(s) = k {
+                if let crate::object::dict::HKey::Str(s) = k {
                     out.push(s.to_string());
                 }
             }
@@ -1814,7 +1815,7 @@ impl Machine {
             CaretStyle::Plain
         };
         // Outermost first; each frame with the name it is printed under.
-        let mut frames: Vec<(&crate::value::TbEntry, &str)> = Vec::new();
+        let mut frames: Vec<(&crate::object::value::TbEntry, &str)> = Vec::new();
         for e in entries.iter().rev() {
             let unit = &self.units[e.unit as usize];
             // The builtins written in Python stand for CPython's C code: no frame of theirs.
@@ -1937,7 +1938,7 @@ impl Machine {
                 self.push(inst);
             }
             OnReturn::BuildClass(spec) => {
-                let crate::machine::ClassSpec {
+                let crate::object::frame::ClassSpec {
                     name,
                     qualname,
                     bases,
@@ -1945,7 +1946,7 @@ impl Machine {
                 } = *spec;
                 let dict = match self.heap.get(ns) {
                     Obj::Dict(d) => d.clone(),
-                    _ => crate::dict::Dict::new(),
+                    _ => crate::object::dict::Dict::new(),
                 };
                 let cls = self.make_class(name, qualname, bases, dict)?;
                 self.check_class_dunders(cls)?;

@@ -3,12 +3,12 @@
 
 use crate::detect::{Access, CycleLink, RaceSide};
 use crate::machine::Machine;
+use crate::object::value::{Obj, ObjId, Value};
 use crate::observer::Site;
 use crate::record::{
     AccessRecord, CheckThenActRecord, CycleRecord, DeadlockRecord, Findings, FirstLostRecord,
     LostUpdateRecord, RaceRecord, RaceSideRecord,
 };
-use crate::value::{Obj, ObjId, Value};
 
 impl Machine {
     /// The findings of the run so far (empty when detection is off).
@@ -168,8 +168,8 @@ impl Machine {
     }
 
     /// A dict key or list index as Python writes it: `'apples'`, `3`, `(1, 2)`.
-    pub(crate) fn key_repr(&self, k: &crate::dict::HKey) -> String {
-        use crate::dict::HKey;
+    pub(crate) fn key_repr(&self, k: &crate::object::dict::HKey) -> String {
+        use crate::object::dict::HKey;
         match k {
             HKey::None => "None".to_string(),
             HKey::Int(i) => i.to_string(),

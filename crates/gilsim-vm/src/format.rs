@@ -172,3 +172,19 @@ pub fn pad(body: &str, s: &Spec, numeric: bool) -> String {
         _ => format!("{}{body}", f(n)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_specs() {
+        let s = parse_spec(">8,.2f").unwrap();
+        assert_eq!(
+            (s.align, s.width, s.grouping, s.precision, s.ty),
+            (Some('>'), 8, Some(','), Some(2), Some('f'))
+        );
+        assert_eq!(group("1234567", Some(',')), "1,234,567");
+        assert!(parse_spec("8q8").is_none());
+    }
+}

@@ -6,197 +6,20 @@
 //! simulated I/O) gives the GIL up and the policy picks who runs next. Builtins that run Python
 //! code or block never nest an interpreter loop: they push frames or suspend the instruction.
 
-use crate::builtins::NativeId;
-use crate::dict::{Dict, HKey};
-use crate::heap::Heap;
+use crate::object::dict::{Dict, HKey};
+use crate::object::frame::{Code, Frame, OnReturn, Unit};
+use crate::object::heap::Heap;
+use crate::object::native::NativeId;
+use crate::object::value::{Class, Instance, Module, Obj, ObjId, TbEntry, TypeTag, Value};
 use crate::policy::{Decision, GiveUp, Policy, SchedView};
 use crate::schedule::Recorder;
 use crate::trace::{SwitchReason, Tracer};
-use crate::value::{Class, Instance, Module, Obj, ObjId, TbEntry, TypeTag, Value};
 use gilsim_compiler::profile::CheckAfter;
-use gilsim_compiler::{CodeObject, Const, Op, Profile, Program};
+use gilsim_compiler::{Const, Op, Profile, Program};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 use std::rc::Rc;
-
-/// A code object ready to run: the compiler's code plus its constants as values.
-#[derive(Debug)]
-pub struct Code {
-    /// The compiled code object.
-    pub obj: CodeObject,
-    /// Constants as values (strings interned on the heap).
-    pub consts: Vec<Value>,
-    /// Names as hashable keys.
-    pub names: Vec<HKey>,
-    /// Names as str objects.
-    pub name_objs: Vec<Value>,
-    /// Per instruction: may a check follow it.
-    pub check: Vec<CheckAfter>,
-    /// Per instruction: the profile skips the check before it.
-    pub skip_before: Vec<bool>,
-    /// Per name: in the learner's module body, a module-level name that no other code
-    /// can reach (see [`main_private_names`]). Exploration treats its loads and stores
-    /// as the main thread's own business. All false elsewhere.
-    pub private_name: Vec<bool>,
-    /// Per name: a private name that only ever binds a list the module body made itself and
-    /// only iterates or calls list methods on (see [`main_private_lists`]): iterating it is
-    /// the main thread's own business too.
-    pub private_list: Vec<bool>,
-    /// Per name, in the functions of the learner's program: the module body's instruction
-    /// index past its last store of that module-level name, when no other code stores it
-    /// (see [`frozen_globals`]); `u32::MAX` when some may, and everywhere else.
-    pub frozen_after: Vec<u32>,
-    /// The learner's module body: per instruction index, the lowest target of a backward
-    /// jump at or after it (`u32::MAX`: none), so what it can still run again. Empty
-    /// elsewhere.
-    pub back_from: Vec<u32>,
-    /// The learner's code: per instruction index, whether some jump goes there. Empty in
-    /// bundled modules.
-    pub jump_target: Vec<bool>,
-    /// Per name: where it was last found in the globals dict (a hint, validated on use).
-    pub global_hint: Vec<std::cell::Cell<u32>>,
-    /// Per name: the detectors' location of that global (`u32::MAX` until first observed). A
-    /// code object always runs with the globals of the module that defined it.
-    pub global_loc: Vec<std::cell::Cell<u32>>,
-}
-
-/// A compiled source unit (the user's program or a bundled module).
-#[derive(Clone, Debug)]
-pub struct Unit {
-    /// The compiled program.
-    pub program: Rc<Program>,
-    /// Its code objects, ready to run.
-    pub codes: Vec<Rc<Code>>,
-    /// Whether this is a bundled module (its frames are gilsim's, not the learner's).
-    pub bundled: bool,
-}
-
-/// A block of the 3.9 block stack.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BlockKind {
-    /// SETUP_FINALLY / SETUP_WITH: on exception, jump to the handler.
-    Finally,
-    /// Installed when a handler runs; restores the previous exception when popped.
-    ExceptHandler,
-}
-
-/// One entry of a frame's block stack.
-#[derive(Clone, Copy, Debug)]
-pub struct Block {
-    /// What kind of block.
-    pub kind: BlockKind,
-    /// Handler instruction index.
-    pub handler: u32,
-    /// Stack depth to unwind to.
-    pub level: u32,
-}
-
-/// The class a class body is building.
-#[derive(Clone, Debug)]
-pub struct ClassSpec {
-    /// Class name.
-    pub name: Rc<str>,
-    /// Qualified name.
-    pub qualname: Rc<str>,
-    /// Bases.
-    pub bases: Vec<ObjId>,
-    /// The namespace dict object.
-    pub ns: ObjId,
-}
-
-/// What happens to a frame's return value.
-#[derive(Clone, Debug)]
-pub enum OnReturn {
-    /// Push it on the caller's stack.
-    Push,
-    /// `__init__`: discard it (it must be None) and push the instance.
-    Init(Value),
-    /// A class body finished: build the class (boxed: frames stay small for ordinary calls).
-    BuildClass(Box<ClassSpec>),
-    /// `__enter__` of SETUP_WITH returned: push the block, then the value.
-    SetupWith {
-        /// The handler of the with block.
-        handler: u32,
-    },
-    /// A bundled module's body finished: push the module (IMPORT_NAME).
-    Import(ObjId),
-    /// The bottom frame of a thread.
-    ThreadExit,
-    /// Discard the value (an `__exit__` call with no exception).
-    Discard,
-    /// A user class's dunder method returned: finish the instruction that called it.
-    Dunder(Box<crate::dunder::Then>),
-}
-
-/// One activation.
-#[derive(Clone, Debug)]
-pub struct Frame {
-    /// Unit of the code.
-    pub unit: u16,
-    /// Code index inside the unit.
-    pub code_idx: u32,
-    /// The code.
-    pub code: Rc<Code>,
-    /// Next instruction.
-    pub pc: u32,
-    /// The value stack.
-    pub stack: Vec<Value>,
-    /// Fast locals.
-    pub locals: Vec<Value>,
-    /// Cells then free variables.
-    pub cells: Vec<ObjId>,
-    /// The block stack.
-    pub blocks: Vec<Block>,
-    /// The module whose globals this frame sees.
-    pub globals: ObjId,
-    /// Class bodies: the namespace dict; module bodies: None (names are the globals).
-    pub names: Option<ObjId>,
-    /// What to do with the return value.
-    pub on_return: OnReturn,
-    /// The generator this frame belongs to, if any.
-    pub generator: Option<ObjId>,
-    /// Returning from this frame is a check point (it was entered under a call that checks
-    /// after it returns).
-    pub check_on_return: bool,
-}
-
-impl Frame {
-    /// Every value the frame holds (for the collector).
-    pub fn refs(&self, out: &mut Vec<Value>) {
-        out.extend_from_slice(&self.stack);
-        out.extend_from_slice(&self.locals);
-        out.extend(self.cells.iter().map(|c| Value::Obj(*c)));
-        out.push(Value::Obj(self.globals));
-        out.extend(self.names.map(Value::Obj));
-        out.extend(self.generator.map(Value::Obj));
-        match &self.on_return {
-            OnReturn::Init(v) => out.push(*v),
-            OnReturn::BuildClass(spec) => {
-                out.extend(spec.bases.iter().map(|b| Value::Obj(*b)));
-                out.push(Value::Obj(spec.ns));
-            }
-            OnReturn::Import(m) => out.push(Value::Obj(*m)),
-            OnReturn::Dunder(then) => then.refs(out),
-            _ => {}
-        }
-        for c in self.code.consts.iter() {
-            out.push(*c);
-        }
-    }
-
-    /// The current source line.
-    #[must_use]
-    pub fn line(&self) -> u32 {
-        let pc = (self.pc as usize).min(self.code.obj.lines.len().saturating_sub(1));
-        self.code
-            .obj
-            .lines
-            .get(pc)
-            .copied()
-            .unwrap_or(self.code.obj.first_line)
-    }
-}
 
 /// What a blocked thread waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1282,7 +1105,7 @@ impl Machine {
         let unit = self.load_unit(program, true);
         let module = self.new_module("_gilsim_helpers");
         // A private native of the helpers: a finished generator's return value.
-        let returned = self.native(crate::builtins::NativeId::GeneratorReturned, None);
+        let returned = self.native(crate::object::native::NativeId::GeneratorReturned, None);
         let k = self.intern("_returned");
         if let Obj::Module(m) = self.heap.get_mut(module) {
             m.dict.insert(HKey::Str(Rc::from("_returned")), k, returned);
@@ -1306,7 +1129,7 @@ impl Machine {
             let rc: Rc<str> = Rc::from(name.as_str());
             let f = self
                 .heap
-                .alloc(Obj::Function(Box::new(crate::value::Function {
+                .alloc(Obj::Function(Box::new(crate::object::value::Function {
                     unit,
                     code,
                     name: rc.clone(),
@@ -1508,9 +1331,9 @@ impl Machine {
                 Obj::Property { .. } => TypeTag::Property,
                 Obj::Super { .. } => TypeTag::Super,
                 Obj::View(k, _) => match k {
-                    crate::value::ViewKind::Keys => TypeTag::DictKeys,
-                    crate::value::ViewKind::Values => TypeTag::DictValues,
-                    crate::value::ViewKind::Items => TypeTag::DictItems,
+                    crate::object::value::ViewKind::Keys => TypeTag::DictKeys,
+                    crate::object::value::ViewKind::Values => TypeTag::DictValues,
+                    crate::object::value::ViewKind::Items => TypeTag::DictItems,
                 },
             },
         };
@@ -2196,12 +2019,13 @@ impl Machine {
                 FOR_ITER
                     if module_body
                         && matches!(stack.last(), Some(Value::Obj(o))
-                        if matches!(self.heap.get(*o), Obj::Iter(crate::value::IterState::Seq { .. }))) =>
+                        if matches!(self.heap.get(*o), Obj::Iter(crate::object::value::IterState::Seq { .. }))) =>
                 {
                     let Some(Value::Obj(o)) = stack.last().copied() else {
                         return Look::Visible;
                     };
-                    let Obj::Iter(crate::value::IterState::Seq { seq, index }) = self.heap.get(o)
+                    let Obj::Iter(crate::object::value::IterState::Seq { seq, index }) =
+                        self.heap.get(o)
                     else {
                         return Look::Visible;
                     };
@@ -2280,7 +2104,7 @@ impl Machine {
                     let Some(Value::Obj(o)) = stack.last().copied() else {
                         return Look::Visible;
                     };
-                    let Obj::Iter(crate::value::IterState::Range {
+                    let Obj::Iter(crate::object::value::IterState::Range {
                         next: n,
                         stop,
                         step,
@@ -3017,7 +2841,7 @@ impl Machine {
     pub fn native(&mut self, id: NativeId, receiver: Option<Value>) -> Value {
         Value::Obj(
             self.heap
-                .alloc(Obj::Native(crate::value::Native { id, receiver })),
+                .alloc(Obj::Native(crate::object::value::Native { id, receiver })),
         )
     }
 
@@ -3036,6 +2860,96 @@ impl Machine {
             unit: f.unit,
             code: f.code_idx,
             pc: f.pc.saturating_sub(1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The module-body names of `src` that `which` flags, sorted.
+    fn flagged_module_names(
+        src: &str,
+        which: fn(&gilsim_compiler::Program) -> Vec<bool>,
+    ) -> Vec<String> {
+        let p = gilsim_compiler::compile(src, "t.py", &gilsim_compiler::Profile::default())
+            .expect("compiles");
+        let mut names: Vec<String> = p.codes[0]
+            .names
+            .iter()
+            .zip(which(&p))
+            .filter(|(_, f)| *f)
+            .map(|(n, _)| n.clone())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn only_names_no_other_code_can_reach_are_private_to_the_module_body() {
+        let private = |src: &str| flagged_module_names(src, main_private_names);
+        let src = "import threading\nn = 0\nmine = 1\ndef w():\n    global n\n    n += 1\n\
+                   t = threading.Thread(target=w)\nt.start()\nmine = mine + n\nt.join()\n";
+        // `n` is named by `w`, `Thread` and `start` are attribute names of the module body
+        // (harmless: only LOAD_NAME/STORE_NAME consult the flags).
+        assert_eq!(
+            private(src),
+            ["Thread", "join", "mine", "start", "t", "threading", "w"]
+        );
+        // A name in a class body or a lambda is shared too.
+        let src = "k = 1\nclass C:\n    j = k\nf = lambda: f\n";
+        assert_eq!(private(src), ["C"]);
+        // Any door to a namespace as a whole makes every name shared.
+        for door in [
+            "globals()",
+            "vars()",
+            "sys.modules",
+            "x.__dict__",
+            "f.__globals__",
+        ] {
+            let src = format!("import sys\nx = 1\ndef f():\n    return {door}\n");
+            assert!(private(&src).is_empty(), "{door}");
+        }
+    }
+
+    #[test]
+    fn only_lists_made_and_kept_by_the_module_body_are_private() {
+        let lists = |src: &str| {
+            flagged_module_names(src, |p| main_private_lists(p, &main_private_names(p)))
+        };
+        let src = "import threading\n\
+                   a = [threading.Thread() for _ in range(3)]\n\
+                   b = []\nb.append(1)\nc = []\nprint(c)\nd = list(range(2))\ne = []\nf = (e,)\n\
+                   for x in a:\n    pass\nfor x in b:\n    pass\n";
+        // `c` is passed to print, `d` is made by a call, `e` is put in a tuple; `f`, `x`
+        // and the module's other names never bind a list made by BUILD_LIST or a comprehension.
+        assert_eq!(lists(src), ["a", "b"]);
+    }
+
+    #[test]
+    fn attributes_count_as_written_when_any_code_may_write_them() {
+        let writes = |src: &str| {
+            let p = gilsim_compiler::compile(src, "t.py", &gilsim_compiler::Profile::default())
+                .expect("compiles");
+            AttrWrites::of(&[&p])
+        };
+        let w =
+            writes("class C:\n    def m(self):\n        self.x = 1\n        del self.y\nC.k = 2\n");
+        for name in ["x", "y", "k", "args", "__cause__"] {
+            assert!(w.may_write(name), "{name}");
+        }
+        assert!(!w.may_write("m"));
+        for door in [
+            "setattr(o, 'm', 1)",
+            "vars(o)",
+            "o.__dict__",
+            "o.__class__ = C",
+        ] {
+            let w = writes(&format!(
+                "class C:\n    def m(self):\n        pass\no = C()\n{door}\n"
+            ));
+            assert!(w.may_write("m"), "{door}");
         }
     }
 }

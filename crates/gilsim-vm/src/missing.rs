@@ -3,7 +3,7 @@
 //! as a NameError or AttributeError the program could catch and carry on with.
 
 use crate::machine::{Flow, Machine};
-use crate::value::{Obj, TypeTag, Value};
+use crate::object::value::{Obj, TypeTag, Value};
 
 /// Every public name of CPython 3.9's `builtins` module.
 const BUILTINS: &[&str] = &[

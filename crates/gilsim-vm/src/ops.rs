@@ -1,8 +1,8 @@
 //! Python semantics of operators, attributes, items, iteration, truth, `str` and `repr`.
 
-use crate::dict::{Dict, HKey};
 use crate::machine::{Machine, Res};
-use crate::value::{IterState, Obj, ObjId, TypeTag, Value};
+use crate::object::dict::{Dict, HKey};
+use crate::object::value::{IterState, Obj, ObjId, TypeTag, Value};
 use gilsim_compiler::Op;
 use num_bigint::BigInt;
 use num_integer::Integer;
@@ -712,7 +712,7 @@ impl Machine {
             ));
         };
         let o = match self.heap.get(o) {
-            Obj::View(crate::value::ViewKind::Keys, d) => *d,
+            Obj::View(crate::object::value::ViewKind::Keys, d) => *d,
             _ => o,
         };
         match self.heap.get(o) {
@@ -776,7 +776,7 @@ impl Machine {
                 }
             }
             Obj::Iter(_) | Obj::Generator(_) => return Ok(v),
-            Obj::View(crate::value::ViewKind::Keys, d) => {
+            Obj::View(crate::object::value::ViewKind::Keys, d) => {
                 let d = *d;
                 let len = match self.heap.get(d) {
                     Obj::Dict(dd) => dd.len(),
@@ -814,15 +814,19 @@ impl Machine {
     }
 
     /// The items a dict view shows now (items as new tuples).
-    pub(crate) fn view_items(&mut self, kind: crate::value::ViewKind, dict: ObjId) -> Vec<Value> {
+    pub(crate) fn view_items(
+        &mut self,
+        kind: crate::object::value::ViewKind,
+        dict: ObjId,
+    ) -> Vec<Value> {
         let pairs: Vec<(Value, Value)> = match self.heap.get(dict) {
             Obj::Dict(d) => d.iter().map(|(_, k, v)| (k, v)).collect(),
             _ => Vec::new(),
         };
         match kind {
-            crate::value::ViewKind::Keys => pairs.iter().map(|p| p.0).collect(),
-            crate::value::ViewKind::Values => pairs.iter().map(|p| p.1).collect(),
-            crate::value::ViewKind::Items => pairs
+            crate::object::value::ViewKind::Keys => pairs.iter().map(|p| p.0).collect(),
+            crate::object::value::ViewKind::Values => pairs.iter().map(|p| p.1).collect(),
+            crate::object::value::ViewKind::Items => pairs
                 .iter()
                 .map(|p| Value::Obj(self.heap.alloc(Obj::Tuple(vec![p.0, p.1].into()))))
                 .collect(),
@@ -856,7 +860,7 @@ impl Machine {
             if frame.pc > 0 {
                 frame.stack.push(Value::None); // the value of the `yield` expression
             }
-            frame.on_return = crate::machine::OnReturn::Push;
+            frame.on_return = crate::object::frame::OnReturn::Push;
             frame.generator = Some(o);
             self.push_frame(*frame)?;
             return Ok(Some(Value::Null));
@@ -2037,10 +2041,10 @@ pub fn ascii_escape(repr: &str) -> String {
     out
 }
 
-/// A set's items in the order CPython iterates them (see [`crate::dict::cpython_set_order`]).
+/// A set's items in the order CPython iterates them (see [`crate::object::dict::cpython_set_order`]).
 fn set_order(d: &Dict) -> Vec<Value> {
     let keys: Vec<(HKey, Value)> = d.iter().map(|(h, k, _)| (h.clone(), k)).collect();
-    crate::dict::cpython_set_order(&keys)
+    crate::object::dict::cpython_set_order(&keys)
         .unwrap_or_else(|| keys.into_iter().map(|(_, k)| k).collect())
 }
 

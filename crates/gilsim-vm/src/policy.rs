@@ -657,3 +657,30 @@ impl Policy for RandomP {
         format!("random:{}", self.p)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policies_parse_and_describe_themselves() {
+        for p in [
+            "every:5",
+            "every:3:random",
+            "ticks:100",
+            "slice:5ms",
+            "io",
+            "random:0.25",
+        ] {
+            assert_eq!(parse_policy(p).unwrap().describe(), p);
+        }
+        assert!(parse_policy("every:0").is_err());
+        assert!(parse_policy("random:2").is_err());
+        assert!(
+            parse_policy("slice:5")
+                .err()
+                .is_some_and(|e| e.contains("unit"))
+        );
+        assert_eq!(parse_duration("250us").unwrap(), 250_000);
+    }
+}

@@ -1,11 +1,11 @@
 //! One-call runs: compile, configure, run, and collect the record.
 
 use crate::machine::{Limits, Machine, RunEnd, Status};
+use crate::object::value::{Obj, Value};
 use crate::policy::{Policy, parse_policy};
 use crate::record::{Config, FORMAT_VERSION, Outcome, RunRecord, Stats, source_hash};
 use crate::schedule::{Replay, Schedule};
 use crate::trace::{Item, Tracer};
-use crate::value::{Obj, Value};
 use gilsim_compiler::{CompileError, Profile, Program};
 use std::collections::BTreeMap;
 
@@ -220,7 +220,9 @@ pub fn globals_data(m: &mut Machine) -> BTreeMap<String, serde_json::Value> {
             .dict
             .iter()
             .filter_map(|(k, _, v)| match k {
-                crate::dict::HKey::Str(s) if !s.starts_with("__") => Some((s.to_string(), v)),
+                crate::object::dict::HKey::Str(s) if !s.starts_with("__") => {
+                    Some((s.to_string(), v))
+                }
                 _ => None,
             })
             .collect(),
@@ -276,7 +278,7 @@ fn data_of(m: &mut Machine, v: Value, depth: usize) -> Option<serde_json::Value>
                 let mut map = serde_json::Map::new();
                 map.insert("__class__".into(), J::String(cls.to_string()));
                 for (k, _, val) in i.dict.iter() {
-                    if let crate::dict::HKey::Str(s) = k {
+                    if let crate::object::dict::HKey::Str(s) = k {
                         if s.starts_with('_') {
                             continue;
                         }

@@ -344,3 +344,15 @@ impl Policy for Replay {
         self.finished()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_text_round_trips() {
+        let s = Schedule::parse("0:120 1:3+ 2@8").unwrap();
+        assert_eq!(s.to_string(), "0:120 1:3+ 2@8");
+        assert!(Schedule::parse("0:1 x").is_err());
+    }
+}

@@ -8,15 +8,16 @@
 //! the recorded schedule, and where each lock was acquired.
 //!
 //! All states an exploration compares descend from one start, where the heap was marked
-//! stable ([`crate::heap::Heap::mark_stable`]): objects that existed then are named by their
+//! stable ([`crate::object::heap::Heap::mark_stable`]): objects that existed then are named by their
 //! id, and only those that changed since are described by content (an unchanged one has its
 //! start content in every state). Objects made since are numbered in the order a
 //! breadth-first walk from the roots first meets them, so two states that allocated the same
 //! objects in another order (or in other slots) still compare equal. The words are hashed
 //! with XXH3-128.
 
-use crate::machine::{Frame, Machine, OnReturn, ThreadState, Wait};
-use crate::value::{IterState, Obj, ObjId, Value};
+use crate::machine::{Machine, ThreadState, Wait};
+use crate::object::frame::{Frame, OnReturn};
+use crate::object::value::{IterState, Obj, ObjId, Value};
 
 /// Collects the state as little-endian words, then hashes them.
 struct Key<'a> {
@@ -298,7 +299,7 @@ impl Key<'_> {
             Obj::Super { .. } => self.u64(50),
             Obj::Property { .. } => self.u64(51),
         }
-        crate::heap::refs(o, &mut refs);
+        crate::object::heap::refs(o, &mut refs);
         self.values(&refs);
         self.refs = refs;
     }

@@ -4,8 +4,8 @@
 //! one key, as in Python) and as the original value, which iteration returns. The map is an
 //! `IndexMap` with a fixed hasher, so iteration order is insertion order on every machine.
 
-use crate::value::ObjId;
-use crate::value::Value;
+use crate::object::value::ObjId;
+use crate::object::value::Value;
 use indexmap::IndexMap;
 use std::hash::BuildHasherDefault;
 use std::rc::Rc;
@@ -355,4 +355,47 @@ pub fn cpython_set_order(keys: &[(HKey, Value)]) -> Option<Vec<Value>> {
             .map(|i| keys[i].1)
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dict_keeps_insertion_order_and_python_key_equality() {
+        let mut d = Dict::new();
+        d.insert(HKey::Int(1), Value::Int(1), Value::Int(10));
+        d.insert(HKey::Str("b".into()), Value::None, Value::Int(20));
+        // True == 1.0 == 1: the same key, which keeps its first key object and position.
+        d.insert(HKey::Int(1), Value::Bool(true), Value::Int(30));
+        let items: Vec<(Value, Value)> = d.iter().map(|(_, k, v)| (k, v)).collect();
+        assert_eq!(
+            items,
+            vec![
+                (Value::Int(1), Value::Int(30)),
+                (Value::None, Value::Int(20))
+            ]
+        );
+    }
+
+    #[test]
+    fn sets_of_ints_iterate_in_cpython_order() {
+        let keys = |v: &[i64]| {
+            v.iter()
+                .map(|i| (HKey::Int(*i), Value::Int(*i)))
+                .collect::<Vec<_>>()
+        };
+        let order = |v: &[i64]| cpython_set_order(&keys(v)).unwrap();
+        // Checked against CPython 3.9: set([9, 8]) iterates 8, 9; 20..1 comes out sorted;
+        // negative hashes wrap as unsigned.
+        assert_eq!(order(&[9, 8]), vec![Value::Int(8), Value::Int(9)]);
+        let desc: Vec<i64> = (1..=20).rev().collect();
+        assert_eq!(order(&desc), (1..=20).map(Value::Int).collect::<Vec<_>>());
+        assert_eq!(
+            order(&[-1, -2, 3]),
+            vec![Value::Int(3), Value::Int(-1), Value::Int(-2)]
+        );
+        // Strings: no deterministic CPython order, insertion order is kept.
+        assert!(cpython_set_order(&[(HKey::Str("a".into()), Value::None)]).is_none());
+    }
 }

@@ -5,7 +5,7 @@
 //! out deterministically (lowest free slot first), so two runs of the same schedule number their
 //! objects the same way.
 
-use crate::dict::Dict;
+use crate::object::dict::Dict;
 use num_bigint::BigInt;
 use std::rc::Rc;
 
@@ -225,7 +225,7 @@ pub struct LockState {
 #[derive(Clone, Debug)]
 pub struct Generator {
     /// The suspended frame; `None` once the generator finished or while it runs.
-    pub frame: Option<Box<crate::machine::Frame>>,
+    pub frame: Option<Box<crate::object::frame::Frame>>,
     /// Whether it is currently executing.
     pub running: bool,
     /// `__name__` for repr.
@@ -242,7 +242,7 @@ pub struct Generator {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Native {
     /// Which native.
-    pub id: crate::builtins::NativeId,
+    pub id: crate::object::native::NativeId,
     /// The bound receiver (for methods of builtin types and modules' bound helpers).
     pub receiver: Option<Value>,
 }
