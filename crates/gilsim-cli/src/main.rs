@@ -7,9 +7,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use gilsim_compiler::{Profile, apply_defines};
 use gilsim_vm::Limits;
+use gilsim_vm::Schedule;
 use gilsim_vm::record::RunRecord;
 use gilsim_vm::run::{RunConfig, SetupError, run_source};
-use gilsim_vm::schedule::Schedule;
 use std::io::Write;
 use std::process::ExitCode;
 

@@ -21,11 +21,10 @@ pub mod ops;
 pub mod policy;
 pub mod record;
 pub mod run;
-pub mod schedule;
 pub mod state;
 pub mod suggest;
 pub mod trace;
 
 pub use machine::{Limits, Machine, RunEnd, Status};
+pub use policy::schedule::Schedule;
 pub use policy::{Policy, parse_policy};
-pub use schedule::Schedule;

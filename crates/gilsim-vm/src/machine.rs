@@ -11,8 +11,9 @@ use crate::object::frame::{Code, Frame, OnReturn, Unit};
 use crate::object::heap::Heap;
 use crate::object::native::NativeId;
 use crate::object::value::{Class, Instance, Module, Obj, ObjId, TbEntry, TypeTag, Value};
+use crate::policy::replay::Replay;
+use crate::policy::schedule::Recorder;
 use crate::policy::{Decision, GiveUp, Policy, SchedView};
-use crate::schedule::Recorder;
 use crate::trace::{SwitchReason, Tracer};
 use gilsim_compiler::profile::CheckAfter;
 use gilsim_compiler::{Const, Op, Profile, Program};
@@ -320,6 +321,8 @@ pub struct Machine {
     pub main_module: ObjId,
     /// The policy.
     pub policy: Box<dyn Policy>,
+    /// A schedule followed first (`--schedule`, replay); the policy decides once it runs out.
+    pub replay: Option<Replay>,
     /// Random streams.
     pub streams: Streams,
     /// `sys.getswitchinterval()` in ns.
@@ -375,8 +378,6 @@ pub struct Machine {
     pub(crate) next_thread_name: u32,
     /// Reusable buffer for runnable ids.
     others_buf: Vec<u32>,
-    /// The policy counts instructions (replay): it also needs the next line at decisions.
-    policy_counts: bool,
     /// Threads blocked in `Thread.start()` until their new thread runs.
     starting: u32,
     /// The earliest virtual time at which a timed wait (sleep, I/O, a timeout) ends.
@@ -906,7 +907,7 @@ impl Machine {
             main_raised: false,
             next_thread_name: 1,
             others_buf: Vec::new(),
-            policy_counts: false,
+            replay: None,
             quiet: None,
             starting: 0,
             next_wake: u64::MAX,
@@ -2236,7 +2237,7 @@ impl Machine {
             instrs_since_switch: self.instrs_since_switch,
             switch_interval_ns: self.switch_interval_ns,
             check_interval: self.check_interval,
-            next_line: if self.policy_counts {
+            next_line: if self.replay.is_some() {
                 self.next_line()
             } else {
                 0
@@ -2248,8 +2249,7 @@ impl Machine {
     /// Runs instructions of the current thread until something needs the scheduler.
     /// Returns `Some` when the run is over.
     fn run_slice(&mut self) -> Option<RunEnd> {
-        let counts = self.policy.wants_instruction_counts();
-        self.policy_counts = counts;
+        let counts = self.replay.is_some();
         // The hot loop keeps no trace rows and tells a counting policy nothing.
         let hot_ok = self.tracer.is_none() && !counts;
         loop {
@@ -2300,8 +2300,8 @@ impl Machine {
                         self.wake_starters(t);
                     }
                     self.instrs_since_switch += 1;
-                    if counts {
-                        self.policy.on_completed(t);
+                    if let Some(r) = self.replay.as_mut() {
+                        r.completed(t);
                     }
                     let ended = self.threads[t as usize].state == ThreadState::Done;
                     if ended {
@@ -2313,13 +2313,16 @@ impl Machine {
                     if check {
                         self.checks_since_switch += 1;
                     }
-                    if counts && !self.policy.schedule_finished() {
+                    if self.replay.as_ref().is_some_and(|r| !r.finished()) {
                         // A schedule is being followed: it decides after every instruction.
                         self.view_others();
                         let others = std::mem::take(&mut self.others_buf);
+                        let view = self.make_view(&others, check);
                         let decision = self
-                            .policy
-                            .after_instruction(&self.make_view(&others, check));
+                            .replay
+                            .as_mut()
+                            .expect("a schedule")
+                            .after_instruction(&view);
                         self.others_buf = others;
                         match decision {
                             Ok(Decision::Continue) => {}
@@ -2609,9 +2612,18 @@ impl Machine {
             self.view_others();
             let others = std::mem::take(&mut self.others_buf);
             let view = self.make_view(&others, false);
-            let chosen = self
-                .policy
-                .choose(&view, &candidates, why, &mut self.streams.sched);
+            let chosen = match self
+                .replay
+                .as_mut()
+                .map(|r| r.choose(&view, &candidates, why))
+            {
+                Some(Ok(Some(t))) => Ok(t),
+                Some(Err(e)) => Err(e),
+                Some(Ok(None)) | None => {
+                    self.policy
+                        .choose(&view, &candidates, why, &mut self.streams.sched)
+                }
+            };
             self.others_buf = others;
             let choice = match chosen {
                 Ok(c) => c,

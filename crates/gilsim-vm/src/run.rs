@@ -2,9 +2,10 @@
 
 use crate::machine::{Limits, Machine, RunEnd, Status};
 use crate::object::value::{Obj, Value};
+use crate::policy::replay::Replay;
+use crate::policy::schedule::Schedule;
 use crate::policy::{Policy, parse_policy};
 use crate::record::{Config, FORMAT_VERSION, Outcome, RunRecord, Stats, source_hash};
-use crate::schedule::{Replay, Schedule};
 use crate::trace::{Item, Tracer};
 use gilsim_compiler::{CompileError, Profile, Program};
 use std::collections::BTreeMap;
@@ -79,11 +80,7 @@ pub fn make_policy(cfg: &RunConfig) -> Result<Box<dyn Policy>, String> {
         .policy
         .clone()
         .unwrap_or_else(|| cfg.profile.default_policy().to_string());
-    let base = parse_policy(&text)?;
-    Ok(match &cfg.schedule {
-        Some(s) => Box::new(Replay::new(s.clone(), base)),
-        None => base,
-    })
+    parse_policy(&text)
 }
 
 /// Runs a compiled program.
@@ -104,7 +101,7 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
         m.detect = Some(Box::new(crate::detect::Detector::new()));
     }
     let mut end = m.run();
-    if end.status == Status::Finished && !m.policy.schedule_finished() && cfg.schedule.is_some() {
+    if end.status == Status::Finished && m.replay.as_ref().is_some_and(|r| !r.finished()) {
         end.detail
             .push("the program ended before the schedule was used up".into());
     }
@@ -156,6 +153,7 @@ pub fn machine_for(program: Program, cfg: &RunConfig) -> Result<Machine, SetupEr
     let policy = make_policy(cfg).map_err(SetupError::Usage)?;
     let describe = policy.describe();
     let mut m = Machine::new(program, cfg.profile, policy, cfg.seed, cfg.limits);
+    m.replay = cfg.schedule.clone().map(Replay::new);
     if let Some(ns) = describe
         .strip_prefix("slice:")
         .and_then(|d| crate::policy::parse_duration(d).ok())
