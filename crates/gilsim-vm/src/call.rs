@@ -98,7 +98,7 @@ impl Machine {
                 if let Some(r) = n.receiver {
                     args.insert(0, r);
                 }
-                crate::builtins::call_native(
+                crate::natives::call_native(
                     self,
                     n.id,
                     n.receiver.is_some(),
@@ -145,18 +145,18 @@ impl Machine {
                     if args.len() == 1
                         && kwargs.is_empty()
                         && self.iterates_in_python(args[0])
-                        && let Some(r) = crate::builtins::construct_builtin_from_generator(
+                        && let Some(r) = crate::natives::construct_builtin_from_generator(
                             self, builtin, args[0], on_return,
                         )
                     {
                         return r;
                     }
-                    return crate::builtins::construct_builtin(self, o, builtin, args, kwargs);
+                    return crate::natives::construct_builtin(self, o, builtin, args, kwargs);
                 }
                 let payload = if builtin == TypeTag::Object {
                     None
                 } else {
-                    crate::builtins::construct_builtin(
+                    crate::natives::construct_builtin(
                         self,
                         self.type_obj(builtin),
                         builtin,
@@ -254,7 +254,7 @@ impl Machine {
                         return Err(self.unsupported("reading `__dict__`"));
                     }
                     if let Some(p) = payload
-                        && let Some(id) = crate::builtins::builtin_method(self, p, &n)
+                        && let Some(id) = crate::natives::builtin_method(self, p, &n)
                     {
                         return Ok(Attr::Value(self.native(id, Some(p))));
                     }
@@ -305,7 +305,7 @@ impl Machine {
                         return Ok(Attr::Value(v));
                     }
                     if builtin != TypeTag::Object
-                        && let Some(nid) = crate::builtins::builtin_class_method(builtin, &n)
+                        && let Some(nid) = crate::natives::builtin_class_method(builtin, &n)
                     {
                         return Ok(Attr::Value(self.native(nid, None)));
                     }
@@ -324,7 +324,7 @@ impl Machine {
                                 | "setcheckinterval"
                                 | "getcheckinterval"
                         );
-                    if crate::builtins::is_gilsim_module(&mname) && !other_version {
+                    if crate::natives::is_gilsim_module(&mname) && !other_version {
                         return Err(self.unsupported(format!(
                             "gilsim's `{mname}` module has no `{n}` yet; see docs/write-your-own-scenario.md for what each module offers"
                         )));
@@ -399,10 +399,10 @@ impl Machine {
                 _ => {}
             }
         }
-        if let Some(id) = crate::builtins::builtin_method(self, o, &n) {
+        if let Some(id) = crate::natives::builtin_method(self, o, &n) {
             return Ok(Attr::Value(self.native(id, Some(o))));
         }
-        if let Some(v) = crate::builtins::builtin_attr(self, o, &n)? {
+        if let Some(v) = crate::natives::builtin_attr(self, o, &n)? {
             return Ok(Attr::Value(v));
         }
         let tn = self.type_name(o);
@@ -447,7 +447,7 @@ impl Machine {
             _ => return None,
         };
         let probe = Value::Obj(self.heap.alloc(sample));
-        let id = crate::builtins::builtin_method(self, probe, name)?;
+        let id = crate::natives::builtin_method(self, probe, name)?;
         Some(self.native(id, None))
     }
 

@@ -5,7 +5,6 @@
 //! decides at each check point of the [`gilsim_compiler::Profile`] whether to switch threads.
 //! [`run::run`] is the one-call entry point that returns a [`record::RunRecord`].
 
-pub mod builtins;
 pub mod bundled;
 pub mod call;
 pub mod detect;
@@ -15,6 +14,7 @@ pub mod findings;
 pub mod format;
 pub mod machine;
 pub mod missing;
+pub mod natives;
 pub mod object;
 pub mod observer;
 pub mod ops;

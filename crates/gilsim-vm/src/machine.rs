@@ -921,7 +921,7 @@ impl Machine {
             choice: None,
             attr_writes: None,
         };
-        crate::builtins::install(&mut m);
+        crate::natives::install(&mut m);
         m.with_names = (m.intern("__enter__"), m.intern("__exit__"));
         // The attribute names natives set on exceptions, interned now: interning a new text
         // later copies the whole table in every explored state that does it.

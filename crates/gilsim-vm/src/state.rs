@@ -235,7 +235,7 @@ impl Key<'_> {
             Obj::Method { .. } => self.u64(40),
             Obj::Native(n) => {
                 self.u64(41);
-                self.u64(n.id as u64);
+                self.u64(u64::from(n.id.0));
             }
             Obj::Module(m) => {
                 self.u64(42);

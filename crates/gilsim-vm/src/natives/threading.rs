@@ -1,0 +1,420 @@
+//! The natives under `threading` and `_thread`: locks, and the thread bookkeeping the bundled
+//! `threading` module calls (start, join, idents, `release_save` for `Condition`).
+
+use super::*;
+
+/// `_gilsim_thread.allocate_lock`, `_gilsim_thread.RLock`.
+pub(super) fn allocate_lock(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call { id, .. } = c;
+    let st = LockState {
+        reentrant: id == N::ThreadRLock,
+        ..LockState::default()
+    };
+    Ok(Some(Value::Obj(m.heap.alloc(Obj::Lock(st)))))
+}
+
+/// `lock.acquire`, `lock.__enter__`.
+pub(super) fn lock_acquire(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call {
+        id, args, kwargs, ..
+    } = c;
+    let a0 = arg(&args, 0);
+    let Some(lock) = lock_of(m, a0) else {
+        return Err(m.raise("TypeError", "not a lock"));
+    };
+    let blocking = match (id, kw(&kwargs, "blocking").or(args.get(1).copied())) {
+        (N::LockAcquire, Some(v)) => m.truthy(v)?,
+        _ => true,
+    };
+    let timeout = match (id, kw(&kwargs, "timeout").or(args.get(2).copied())) {
+        (N::LockAcquire, Some(v)) if v != Value::None => {
+            let t = to_float(m, v)?;
+            if t < 0.0 {
+                None
+            } else {
+                Some((t * 1e9) as u64)
+            }
+        }
+        _ => None,
+    };
+    if blocking && m.profile.uncontended_acquire_releases_gil() {
+        // 2.7 releases the GIL around every blocking acquire, taken or not: the OS
+        // may hand it to another thread right after (the policy sees the release).
+        m.gil_released = true;
+    }
+    acquire(m, lock, blocking, timeout, id == N::LockEnter)
+}
+
+/// `lock.release`, `lock.__exit__`.
+pub(super) fn lock_release(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call { id, args, .. } = c;
+    let a0 = arg(&args, 0);
+    let Some(lock) = lock_of(m, a0) else {
+        return Err(m.raise("TypeError", "not a lock"));
+    };
+    let me = m.current;
+    let site = m.site_prev();
+    let (ok, now_free, reentrant) = match m.heap.get_mut(lock) {
+        Obj::Lock(l) => {
+            if l.owner.is_none() || (l.reentrant && l.owner != Some(me)) {
+                (false, false, l.reentrant)
+            } else {
+                l.count = l.count.saturating_sub(1);
+                if l.count == 0 {
+                    l.owner = None;
+                }
+                (true, l.count == 0, l.reentrant)
+            }
+        }
+        _ => (false, false, false),
+    };
+    if !ok {
+        let msg = if reentrant {
+            "cannot release un-acquired lock"
+        } else {
+            "release unlocked lock"
+        };
+        return Err(m.raise("RuntimeError", msg));
+    }
+    if now_free {
+        if let Some(d) = m.detect.as_mut() {
+            d.release(site.thread, lock);
+        }
+        m.wake_lock_waiters(lock);
+    }
+    Ok(Some(if id == N::LockExit {
+        Value::Bool(false)
+    } else {
+        Value::None
+    }))
+}
+
+/// `lock.locked`.
+pub(super) fn lock_locked(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call { args, .. } = c;
+    let a0 = arg(&args, 0);
+    let Some(lock) = lock_of(m, a0) else {
+        return Err(m.raise("TypeError", "not a lock"));
+    };
+    Ok(Some(Value::Bool(
+        matches!(m.heap.get(lock), Obj::Lock(l) if l.owner.is_some()),
+    )))
+}
+
+/// `_gilsim_thread.new_ident`.
+pub(super) fn new_ident(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call { args, .. } = c;
+    let a0 = arg(&args, 0);
+    let id = m.threads.len() as u32;
+    m.threads.push(VThread {
+        id,
+        name: Rc::from(format!("Thread-{id}").as_str()),
+        frames: Vec::new(),
+        state: ThreadState::Done,
+        exc_info: Value::None,
+        resume: None,
+        ready_since: 0,
+        obj: a0,
+        wake_value: None,
+        timeout_at: None,
+        daemon: false,
+        started: false,
+    });
+    Ok(Some(Value::Int(i64::from(id))))
+}
+
+/// `_gilsim_thread.default_name`.
+pub(super) fn default_name(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call { args, .. } = c;
+    let a1 = arg(&args, 1);
+    let n = m.next_thread_name;
+    m.next_thread_name += 1;
+    // 3.10+ add the target's name: `Thread-1 (worker)`.
+    // CPython reads `target.__name__`: a function's, or a bound method's function's.
+    let target = match a1 {
+        Value::Obj(o) if m.profile.at_least(3, 10) => match m.heap.get(o) {
+            Obj::Function(f) => Some(f.name.clone()),
+            Obj::Method {
+                func: Value::Obj(f),
+                ..
+            } => match m.heap.get(*f) {
+                Obj::Function(f) => Some(f.name.clone()),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    };
+    Ok(Some(match target {
+        Some(t) => m.new_str(format!("Thread-{n} ({t})")),
+        None => m.new_str(format!("Thread-{n}")),
+    }))
+}
+
+/// `_gilsim_thread.start`.
+pub(super) fn start(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call { args, .. } = c;
+    let a0 = arg(&args, 0);
+    let a1 = arg(&args, 1);
+    let tid = to_int(m, a0, "start")?;
+    let valid =
+        usize::try_from(tid).is_ok_and(|t| t < m.threads.len() && t > 0 && !m.threads[t].started);
+    let callable = matches!(a1, Value::Obj(o) if matches!(m.heap.get(o), Obj::Method { func: Value::Obj(f), .. } if matches!(m.heap.get(*f), Obj::Function(_))));
+    if !valid || !callable {
+        return Err(m.raise(
+            "RuntimeError",
+            "threads can only be started once, from threading.Thread",
+        ));
+    }
+    let tid = tid as u32;
+    let func = a1;
+    let name = m.str_of(arg(&args, 2));
+    let daemon = m.truthy(arg(&args, 3))?;
+    let Value::Obj(fo) = func else { unreachable!() };
+    let (recv, f) = match m.heap.get(fo) {
+        Obj::Method { receiver, func } => (*receiver, *func),
+        _ => (Value::Null, func),
+    };
+    let Value::Obj(fobj) = f else { unreachable!() };
+    let cur = m.current;
+    m.current = tid;
+    let frame = m.function_frame(
+        fobj,
+        if recv == Value::Null {
+            Vec::new()
+        } else {
+            vec![recv]
+        },
+        Vec::new(),
+        OnReturn::ThreadExit,
+    );
+    m.current = cur;
+    let frame = frame?;
+    let now = m.now;
+    let th = &mut m.threads[tid as usize];
+    th.frames = vec![frame];
+    th.state = ThreadState::Runnable;
+    m.others_valid_for = None;
+    let th = &mut m.threads[tid as usize];
+    th.name = Rc::from(name.as_str());
+    th.daemon = daemon;
+    th.started = true;
+    th.ready_since = now;
+    let site = m.site_prev();
+    if let Some(d) = m.detect.as_mut() {
+        d.start(site.thread, tid);
+    }
+    // Thread.start() waits, with the GIL released, until the new thread has run.
+    Err(Flow::Block(Wait::Started { thread: tid }))
+}
+
+/// `_gilsim_thread.join`.
+pub(super) fn join(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call { args, .. } = c;
+    let a0 = arg(&args, 0);
+    let a1 = arg(&args, 1);
+    let tid = to_int(m, a0, "join")? as u32;
+    if tid == m.current {
+        return Err(m.raise("RuntimeError", "cannot join current thread"));
+    }
+    // A thread between `Thread.start`'s `_started = True` and its `_thread.start`
+    // is not done: it has not begun (CPython's joiner waits for it there too).
+    let done = m
+        .threads
+        .get(tid as usize)
+        .is_none_or(|t| t.started && t.state == ThreadState::Done);
+    Ok(Some(if done {
+        let site = m.site_prev();
+        if let Some(d) = m.detect.as_mut() {
+            d.join(site.thread, tid);
+        }
+        Value::None
+    } else {
+        let deadline = match a1 {
+            Value::Null | Value::None => None,
+            t => Some(m.now + (to_float(m, t)?.max(0.0) * 1e9) as u64),
+        };
+        return Err(Flow::Block(Wait::Join {
+            thread: tid,
+            deadline,
+        }));
+    }))
+}
+
+/// `_gilsim_thread.excepthook`.
+pub(super) fn excepthook(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call { args, .. } = c;
+    let a0 = arg(&args, 0);
+    let a1 = arg(&args, 1);
+    if m.traceback_unseen(a1) {
+        return Ok(Some(Value::None));
+    }
+    let name = m.str_of(a0);
+    let mut text = m.profile.thread_exception_header(&name);
+    text.push('\n');
+    text.push_str(&m.format_traceback(a1));
+    // 2.7's Thread.__bootstrap_inner writes "%s\n" % format_exc(): a blank line after.
+    if m.profile.version == gilsim_compiler::profile::Version::Py27 {
+        text.push('\n');
+    }
+    m.stderr.extend_from_slice(text.as_bytes());
+    Ok(Some(Value::None))
+}
+
+/// `_gilsim_thread.is_alive`.
+pub(super) fn is_alive(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call { args, .. } = c;
+    let a0 = arg(&args, 0);
+    let tid = to_int(m, a0, "is_alive")? as u32;
+    let alive = m
+        .threads
+        .get(tid as usize)
+        .is_some_and(|t| t.started && t.state != ThreadState::Done);
+    let done = m
+        .threads
+        .get(tid as usize)
+        .is_some_and(|t| t.state == ThreadState::Done);
+    // Seeing a thread finished orders everything it did before, as join() does.
+    if done {
+        let me = m.current;
+        if let Some(d) = m.detect.as_mut() {
+            d.join(me, tid);
+        }
+    }
+    Ok(Some(Value::Bool(alive)))
+}
+
+/// `_gilsim_thread.current`.
+pub(super) fn current(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let _ = c;
+    let cur = m.current as usize;
+    let obj = m.threads[cur].obj;
+    if obj == Value::None {
+        return Err(m.unsupported("threading.current_thread() in the main thread (not simulated yet); use threading.get_ident()"));
+    }
+    Ok(Some(obj))
+}
+
+/// `_gilsim_thread.get_ident`.
+pub(super) fn get_ident(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let _ = c;
+    Ok(Some(Value::Int(i64::from(m.current))))
+}
+
+/// `_gilsim_thread.register_main`.
+pub(super) fn register_main(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call { args, .. } = c;
+    let a0 = arg(&args, 0);
+    m.threads[0].obj = a0;
+    Ok(Some(Value::None))
+}
+
+/// `_gilsim_thread.is_owned`.
+pub(super) fn is_owned(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call { args, .. } = c;
+    let a0 = arg(&args, 0);
+    let Some(lock) = lock_of(m, a0) else {
+        return Err(m.raise("TypeError", "not a lock"));
+    };
+    let me = m.current;
+    Ok(Some(Value::Bool(match m.heap.get(lock) {
+        Obj::Lock(l) if l.reentrant => l.owner == Some(me),
+        Obj::Lock(l) => l.owner.is_some(),
+        _ => false,
+    })))
+}
+
+/// `_gilsim_thread.release_save`.
+pub(super) fn release_save(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call { args, .. } = c;
+    let a0 = arg(&args, 0);
+    // Condition.wait: release the lock completely, remembering an RLock's depth.
+    let Some(lock) = lock_of(m, a0) else {
+        return Err(m.raise("TypeError", "not a lock"));
+    };
+    let site = m.site_prev();
+    let count = match m.heap.get_mut(lock) {
+        Obj::Lock(l) => {
+            let c = l.count;
+            l.owner = None;
+            l.count = 0;
+            c
+        }
+        _ => 0,
+    };
+    if let Some(d) = m.detect.as_mut() {
+        d.release(site.thread, lock);
+    }
+    m.wake_lock_waiters(lock);
+    Ok(Some(Value::Int(i64::from(count))))
+}
+
+/// `_gilsim_thread.acquire_restore`.
+pub(super) fn acquire_restore(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call { args, .. } = c;
+    let a0 = arg(&args, 0);
+    let a1 = arg(&args, 1);
+    let Some(lock) = lock_of(m, a0) else {
+        return Err(m.raise("TypeError", "not a lock"));
+    };
+    let count = to_int(m, a1, "acquire_restore")?.max(1) as u32;
+    acquire(m, lock, true, None, false)?;
+    if let Obj::Lock(l) = m.heap.get_mut(lock) {
+        l.count = count;
+    }
+    Ok(Some(Value::None))
+}
+
+/// `_gilsim_thread.active_count`.
+pub(super) fn active_count(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let _ = c;
+    Ok(Some(Value::Int(
+        m.threads
+            .iter()
+            .filter(|t| t.started && t.state != ThreadState::Done)
+            .count() as i64,
+    )))
+}
+
+/// `lock.acquire()`: succeeds, fails, or blocks the thread.
+fn acquire(
+    m: &mut Machine,
+    lock: ObjId,
+    blocking: bool,
+    timeout: Option<u64>,
+    _enter: bool,
+) -> Res<Option<Value>> {
+    let me = m.current;
+    let site = m.site_prev();
+    let here = m.user_tb_prev();
+    let got = match m.heap.get_mut(lock) {
+        Obj::Lock(l) => match l.owner {
+            None => {
+                l.owner = Some(me);
+                l.count = 1;
+                l.acquired_at = Some(here);
+                true
+            }
+            Some(o) if o == me && l.reentrant => {
+                l.count += 1;
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    };
+    if got {
+        m.th().timeout_at = None;
+        if let Some(d) = m.detect.as_mut() {
+            d.acquire(site.thread, lock);
+        }
+        return Ok(Some(Value::Bool(true)));
+    }
+    if !blocking {
+        return Ok(Some(Value::Bool(false)));
+    }
+    // A waiter woken by a release retries; its deadline stays the one it started with.
+    let now = m.now;
+    let deadline = timeout.map(|t| *m.th().timeout_at.get_or_insert(now + t));
+    Err(Flow::Block(Wait::Lock { lock, deadline }))
+}
