@@ -10,6 +10,7 @@ pub mod call;
 pub mod detect;
 pub mod dunder;
 pub mod exec;
+pub mod explore;
 pub mod findings;
 pub mod format;
 pub mod machine;
