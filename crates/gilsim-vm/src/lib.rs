@@ -6,24 +6,18 @@
 //! [`run::run`] is the one-call entry point that returns a [`record::RunRecord`].
 
 pub mod bundled;
-pub mod call;
 pub mod detect;
-pub mod dunder;
-pub mod exec;
 pub mod explore;
 pub mod findings;
-pub mod format;
+pub mod interp;
 pub mod machine;
-pub mod missing;
 pub mod natives;
 pub mod object;
 pub mod observer;
-pub mod ops;
 pub mod policy;
 pub mod record;
 pub mod run;
 pub mod state;
-pub mod suggest;
 pub mod trace;
 
 pub use machine::{Limits, Machine, RunEnd, Status};

@@ -284,7 +284,7 @@ impl Machine {
     /// Runs the running thread's hot instructions back to back, doing for each exactly what
     /// [`Machine::step`] and the run loop would, as long as nothing needs the scheduler: no
     /// check point where the policy must be asked, no sleeper due, no step limit. Stops before
-    /// the first instruction [`exec_hot`](crate::exec::exec_hot) does not take, or after an
+    /// the first instruction [`exec_hot`](crate::interp::exec::exec_hot) does not take, or after an
     /// instruction whose aftermath needs the run loop (it then reports like `step`).
     fn run_hot(&mut self) -> Hot {
         // One loop per detection setting, so the loop without detectors carries none of their
@@ -326,7 +326,7 @@ impl Machine {
             let pc = f.pc as usize;
             let ins = code.obj.instrs[pc];
             f.pc += 1;
-            if !crate::exec::exec_hot::<DETECT>(
+            if !crate::interp::exec::exec_hot::<DETECT>(
                 ins.op,
                 ins.arg,
                 f,

@@ -150,14 +150,14 @@ pub(super) fn getattr(m: &mut Machine, c: Call) -> Res<Option<Value>> {
     let a1 = arg(&args, 1);
     let name = a1;
     Ok(Some(match m.getattr(a0, name) {
-        Ok(crate::ops::Attr::Value(v)) => {
+        Ok(crate::interp::ops::Attr::Value(v)) => {
             if id == N::Hasattr {
                 Value::Bool(true)
             } else {
                 v
             }
         }
-        Ok(crate::ops::Attr::Call(f, a)) => {
+        Ok(crate::interp::ops::Attr::Call(f, a)) => {
             if id == N::Hasattr {
                 Value::Bool(true)
             } else {

@@ -181,7 +181,7 @@ pub(super) fn pad(m: &mut Machine, c: Call) -> Res<Option<Value>> {
     let fill = str_arg(m, arg(&args, 2))
         .and_then(|f| f.chars().next())
         .unwrap_or(' ');
-    let spec = crate::format::Spec {
+    let spec = crate::interp::format::Spec {
         fill,
         align: Some(match id {
             N::StrLjust => '<',
@@ -189,9 +189,11 @@ pub(super) fn pad(m: &mut Machine, c: Call) -> Res<Option<Value>> {
             _ => '^',
         }),
         width: w,
-        ..crate::format::Spec::default()
+        ..crate::interp::format::Spec::default()
     };
-    Ok(Some(m.new_str(crate::format::pad(&s, &spec, false))))
+    Ok(Some(
+        m.new_str(crate::interp::format::pad(&s, &spec, false)),
+    ))
 }
 
 /// `str.format`.
@@ -303,7 +305,7 @@ pub(super) fn str_format(
                         m.new_str(r)
                     }
                     Some("a") => {
-                        let r = crate::ops::ascii_escape(&m.repr_of(v));
+                        let r = crate::interp::ops::ascii_escape(&m.repr_of(v));
                         m.new_str(r)
                     }
                     Some("s") => {

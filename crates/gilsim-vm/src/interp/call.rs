@@ -1,11 +1,11 @@
 //! Calls, attribute access and imports: the parts of the object model that may push frames.
 
+use crate::interp::ops::Attr;
 use crate::machine::{Flow, Machine, Res};
 use crate::object::dict::{Dict, HKey};
 use crate::object::frame::OnReturn;
 use crate::object::native::NativeId;
 use crate::object::value::{Generator, Instance, Obj, ObjId, TypeTag, Value};
-use crate::ops::Attr;
 use std::rc::Rc;
 
 impl Machine {

@@ -534,8 +534,8 @@ impl Machine {
                 if x == y {
                     return Ok(true);
                 }
-                self.refuse_deep(a, crate::dunder::EQ, "comparing with ==")?;
-                self.refuse_deep(b, crate::dunder::EQ, "comparing with ==")?;
+                self.refuse_deep(a, crate::interp::dunder::EQ, "comparing with ==")?;
+                self.refuse_deep(b, crate::interp::dunder::EQ, "comparing with ==")?;
                 match (self.heap.get(x), self.heap.get(y)) {
                     (Obj::Str(p), Obj::Str(q)) => Ok(p == q),
                     (Obj::List(p), Obj::List(q)) => {
@@ -632,8 +632,8 @@ impl Machine {
                 (p, q) => Self::big(&p).cmp(&Self::big(&q)),
             });
         }
-        self.refuse_deep(a, crate::dunder::ORDER, "ordering")?;
-        self.refuse_deep(b, crate::dunder::ORDER, "ordering")?;
+        self.refuse_deep(a, crate::interp::dunder::ORDER, "ordering")?;
+        self.refuse_deep(b, crate::interp::dunder::ORDER, "ordering")?;
         if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
             match (self.heap.get(x), self.heap.get(y)) {
                 (Obj::Str(p), Obj::Str(q)) => return Ok(p.cmp(q)),
@@ -1633,7 +1633,7 @@ impl Machine {
         if spec.is_empty() {
             return Ok(self.str_of(v));
         }
-        let Some(p) = crate::format::parse_spec(spec) else {
+        let Some(p) = crate::interp::format::parse_spec(spec) else {
             return Err(self.raise("ValueError", format!("Invalid format specifier '{spec}'")));
         };
         let body = match (p.ty, v) {
@@ -1657,7 +1657,7 @@ impl Machine {
                 };
                 match (ty, &num) {
                     (None | Some('d' | 'n'), Num::I(_) | Num::B(_)) => {
-                        crate::format::group(&Self::big(&num).to_string(), p.grouping)
+                        crate::interp::format::group(&Self::big(&num).to_string(), p.grouping)
                     }
                     (Some(c @ ('x' | 'X' | 'b' | 'o')), Num::I(_) | Num::B(_)) => {
                         let n = Self::big(&num);
@@ -1681,23 +1681,24 @@ impl Machine {
                     }
                     (Some('f' | 'F'), _) => {
                         let s = format!("{:.*}", p.precision.unwrap_or(6), Self::float_of(&num));
-                        crate::format::group(&s, p.grouping)
+                        crate::interp::format::group(&s, p.grouping)
                     }
                     (Some('e'), _) => {
-                        crate::format::exp(Self::float_of(&num), p.precision.unwrap_or(6))
+                        crate::interp::format::exp(Self::float_of(&num), p.precision.unwrap_or(6))
                     }
                     (Some('%'), _) => format!(
                         "{:.*}%",
                         p.precision.unwrap_or(6),
                         Self::float_of(&num) * 100.0
                     ),
-                    (Some('g' | 'G'), _) => {
-                        crate::format::general(Self::float_of(&num), p.precision.unwrap_or(6))
-                    }
+                    (Some('g' | 'G'), _) => crate::interp::format::general(
+                        Self::float_of(&num),
+                        p.precision.unwrap_or(6),
+                    ),
                     (None, Num::F(f)) => match p.precision {
                         // No type: like 'g', but always with a digit after the point.
                         Some(n) => {
-                            let s = crate::format::general(*f, n);
+                            let s = crate::interp::format::general(*f, n);
                             if s.contains(['.', 'e', 'n', 'i']) {
                                 s
                             } else {
@@ -1716,7 +1717,7 @@ impl Machine {
             }
         };
         let numeric = !matches!(v, Value::Obj(o) if matches!(self.heap.get(o), Obj::Str(_)));
-        Ok(crate::format::pad(&body, &p, numeric))
+        Ok(crate::interp::format::pad(&body, &p, numeric))
     }
 
     /// `fmt % args`, as CPython's `PyUnicode_Format`: `%[(key)][flags][width][.precision]type`
@@ -1914,13 +1915,13 @@ impl Machine {
                         if f.is_nan() { "nan" } else { "inf" }.to_string()
                     } else {
                         match lower {
-                            'e' => crate::format::exp(f.abs(), p),
+                            'e' => crate::interp::format::exp(f.abs(), p),
                             'f' => format!("{:.p$}", f.abs()),
                             _ => {
                                 if flags.contains('#') {
                                     general_alt(f.abs(), p)
                                 } else {
-                                    crate::format::general(f.abs(), p)
+                                    crate::interp::format::general(f.abs(), p)
                                 }
                             }
                         }
@@ -2002,7 +2003,7 @@ fn general_alt(f: f64, p: usize) -> String {
         let t = format!("{f:.decimals$}");
         if t.contains('.') { t } else { format!("{t}.") }
     } else {
-        let t = crate::format::exp(f, p - 1);
+        let t = crate::interp::format::exp(f, p - 1);
         if t.contains('.') {
             t
         } else {

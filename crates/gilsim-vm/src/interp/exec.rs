@@ -840,11 +840,11 @@ impl Machine {
                 let o = self.top();
                 let name = code.name_objs[a];
                 match self.getattr(o, name)? {
-                    crate::ops::Attr::Value(v) => {
+                    crate::interp::ops::Attr::Value(v) => {
                         self.pop();
                         self.push(v);
                     }
-                    crate::ops::Attr::Call(f, args) => {
+                    crate::interp::ops::Attr::Call(f, args) => {
                         self.pop();
                         self.call_value(f, args, Vec::new(), OnReturn::Push)?;
                     }
@@ -871,12 +871,12 @@ impl Machine {
                         self.push(o);
                     }
                     None => match self.getattr(o, name)? {
-                        crate::ops::Attr::Value(v) => {
+                        crate::interp::ops::Attr::Value(v) => {
                             self.pop();
                             self.push(Value::Null);
                             self.push(v);
                         }
-                        crate::ops::Attr::Call(..) => {
+                        crate::interp::ops::Attr::Call(..) => {
                             return Err(self.unsupported("calling a property's result directly"));
                         }
                     },
@@ -1059,7 +1059,7 @@ impl Machine {
                 let mgr = self.top();
                 let (enter_name, exit_name) = self.with_names;
                 let exit = match self.getattr(mgr, exit_name) {
-                    Ok(crate::ops::Attr::Value(v)) => v,
+                    Ok(crate::interp::ops::Attr::Value(v)) => v,
                     _ => {
                         let tn = self.type_name(mgr);
                         return Err(
@@ -1068,7 +1068,7 @@ impl Machine {
                     }
                 };
                 let enter = match self.getattr(mgr, enter_name) {
-                    Ok(crate::ops::Attr::Value(v)) => v,
+                    Ok(crate::interp::ops::Attr::Value(v)) => v,
                     _ => {
                         let tn = self.type_name(mgr);
                         return Err(
@@ -1130,7 +1130,7 @@ impl Machine {
                 let m = self.top();
                 let name = code.name_objs[a];
                 match self.getattr(m, name) {
-                    Ok(crate::ops::Attr::Value(v)) => self.push(v),
+                    Ok(crate::interp::ops::Attr::Value(v)) => self.push(v),
                     _ => {
                         let mn = match m {
                             Value::Obj(o) => match self.heap.get(o) {
@@ -1718,7 +1718,7 @@ impl Machine {
                         if let Obj::Class(k) = self.heap.get(*k) {
                             dict_keys(&k.dict, &mut found);
                             // A builtin type's methods are CPython's (gilsim's are native).
-                            let builtin = crate::missing::methods(k.builtin);
+                            let builtin = crate::interp::missing::methods(k.builtin);
                             found.extend(builtin.iter().map(|s| (*s).to_string()));
                         }
                     }
@@ -1732,13 +1732,13 @@ impl Machine {
         }
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let mut out = String::new();
-        let best = crate::suggest::closest(&refs, &wrong);
+        let best = crate::interp::suggest::closest(&refs, &wrong);
         if let Some(s) = best {
             out.push_str(&format!(". Did you mean: '{s}'?"));
         }
         if name_error
             && self.profile.at_least(3, 12)
-            && crate::suggest::is_stdlib_module(&wrong, self.profile.at_least(3, 13))
+            && crate::interp::suggest::is_stdlib_module(&wrong, self.profile.at_least(3, 13))
         {
             if best.is_some() {
                 out.push_str(&format!(" Or did you forget to import '{wrong}'?"));
@@ -2027,7 +2027,7 @@ impl Machine {
         let is_exc = self.is_subclass(cls, base_exc);
         for n in names {
             // An exception's text is also written by tracebacks, which cannot call Python.
-            let called = crate::dunder::CALLED.contains(&n.as_str())
+            let called = crate::interp::dunder::CALLED.contains(&n.as_str())
                 && !(is_exc && matches!(n.as_str(), "__str__" | "__repr__"));
             if !OK.contains(&n.as_str()) && !called {
                 return Err(self.unsupported(format!(
