@@ -46,10 +46,8 @@ impl Machine {
         if self.attr_writes.is_none() {
             // The loaded units (the program, the helpers) and every bundled module, since any
             // may be imported later.
-            let bundled: Vec<Program> = crate::bundled::ALL
-                .iter()
-                .filter_map(|name| {
-                    let src = crate::bundled::source(name)?;
+            let bundled: Vec<Program> = crate::bundled::python_modules()
+                .filter_map(|(name, src)| {
                     gilsim_compiler::compile(src, &format!("{name}.py"), &self.profile).ok()
                 })
                 .collect();

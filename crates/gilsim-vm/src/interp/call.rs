@@ -324,7 +324,7 @@ impl Machine {
                                 | "setcheckinterval"
                                 | "getcheckinterval"
                         );
-                    if crate::natives::is_gilsim_module(&mname) && !other_version {
+                    if crate::bundled::is_gilsim_module(&mname) && !other_version {
                         return Err(self.unsupported(format!(
                             "gilsim's `{mname}` module has no `{n}` yet; see docs/write-your-own-scenario.md for what each module offers"
                         )));
@@ -607,13 +607,10 @@ impl Machine {
             return Ok(());
         }
         let Some(source) = crate::bundled::source(name) else {
-            let msg = if crate::bundled::planned(name) {
-                format!("gilsim does not simulate the `{name}` module yet")
-            } else {
-                format!(
-                    "gilsim has no module `{name}`: a scenario may import threading, time, sys, random, queue, concurrent.futures, logging and requests (simulated)"
-                )
-            };
+            let msg = format!(
+                "gilsim has no module `{name}`: a scenario may import {} (simulated)",
+                crate::bundled::listed()
+            );
             return Err(self.unsupported(msg));
         };
         let program = match gilsim_compiler::compile(source, &format!("{name}.py"), &self.profile) {

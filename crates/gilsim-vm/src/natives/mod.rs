@@ -336,15 +336,6 @@ pub fn builtin_attr(m: &mut Machine, o: Value, name: &str) -> Res<Option<Value>>
     })
 }
 
-/// Whether `name` is a module gilsim provides (missing attributes are "not yet", not typos).
-#[must_use]
-pub fn is_gilsim_module(name: &str) -> bool {
-    matches!(
-        name,
-        "threading" | "time" | "sys" | "random" | "requests" | "_thread" | "logging"
-    )
-}
-
 pub(super) fn arg(args: &[Value], i: usize) -> Value {
     args.get(i).copied().unwrap_or(Value::Null)
 }

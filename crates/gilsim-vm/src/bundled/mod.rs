@@ -1,0 +1,135 @@
+//! The modules a program can import, in one list: the ones written in Python and compiled by
+//! gilsim itself, as CPython's are (`threading`, `queue`, `concurrent.futures`, `logging` and
+//! the simulated `requests`, each a real `.py` file beside this one that `python3` can
+//! byte-compile), and the native ones (`time`, `sys`, `random`, filled from the natives
+//! table). The bundled modules' check points come from their own bytecode.
+
+/// What provides a module.
+#[derive(Clone, Copy, Debug)]
+pub enum Provider {
+    /// Python source, compiled and run on first import.
+    Python(&'static str),
+    /// Natives (see `crate::natives`), installed at boot.
+    Native,
+}
+
+/// Every module a program may import, in the order the refusal for an unknown module lists
+/// them.
+pub const MODULES: &[(&str, Provider)] = &[
+    ("threading", Provider::Python(include_str!("threading.py"))),
+    ("time", Provider::Native),
+    ("sys", Provider::Native),
+    ("random", Provider::Native),
+    ("queue", Provider::Python(include_str!("queue.py"))),
+    (
+        "concurrent.futures",
+        Provider::Python(include_str!("concurrent_futures.py")),
+    ),
+    ("logging", Provider::Python(include_str!("logging.py"))),
+    ("requests", Provider::Python(include_str!("requests.py"))),
+];
+
+/// Python versions of the builtins that consume an iterable, used when the iterable is a
+/// generator (its frames must run on the machine like any other Python code). Only `def`s: the
+/// machine builds the functions without running a module body. Every parameter is passed.
+pub const BUILTINS_HELPERS: &str = include_str!("_gilsim_helpers.py");
+
+/// The source of a bundled module (a package such as `concurrent` is an empty module).
+#[must_use]
+pub fn source(name: &str) -> Option<&'static str> {
+    MODULES.iter().find_map(|&(n, p)| match p {
+        Provider::Python(src) if n == name => Some(src),
+        _ if n
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('.')) =>
+        {
+            Some("\n")
+        }
+        _ => None,
+    })
+}
+
+/// Every bundled module written in Python, by name: what the exploration's attribute analysis
+/// reads, since any of them may be imported later in a run.
+pub fn python_modules() -> impl Iterator<Item = (&'static str, &'static str)> {
+    MODULES.iter().filter_map(|&(n, p)| match p {
+        Provider::Python(src) => Some((n, src)),
+        Provider::Native => None,
+    })
+}
+
+/// Whether `name` is a module gilsim provides (a missing attribute is "not yet", not a typo).
+#[must_use]
+pub fn is_gilsim_module(name: &str) -> bool {
+    MODULES.iter().any(|&(n, _)| n == name)
+}
+
+/// The modules a program may import, as the refusal of an unknown one lists them.
+#[must_use]
+pub fn listed() -> String {
+    let names: Vec<&str> = MODULES.iter().map(|&(n, _)| n).collect();
+    match names.split_last() {
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packages_are_empty_modules_and_the_list_reads_as_before() {
+        assert_eq!(source("concurrent"), Some("\n"));
+        assert!(source("concurrent.fut").is_none());
+        assert!(source("time").is_none(), "native modules have no source");
+        assert_eq!(
+            listed(),
+            "threading, time, sys, random, queue, concurrent.futures, logging and requests"
+        );
+        assert_eq!(python_modules().count(), 5);
+    }
+
+    #[test]
+    fn every_bundled_module_byte_compiles_under_python3() {
+        let Ok(python) = which_python() else {
+            eprintln!("skipped: no python3 on this machine to byte-compile the bundled modules");
+            return;
+        };
+        for (name, src) in python_modules().chain([("_gilsim_helpers", BUILTINS_HELPERS)]) {
+            let out = std::process::Command::new(&python)
+                .args([
+                    "-c",
+                    "import sys; compile(sys.stdin.read(), sys.argv[1], 'exec')",
+                    name,
+                ])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .and_then(|mut child| {
+                    use std::io::Write;
+                    child
+                        .stdin
+                        .take()
+                        .expect("stdin")
+                        .write_all(src.as_bytes())?;
+                    child.wait_with_output()
+                })
+                .expect("python3 runs");
+            assert!(
+                out.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
+    fn which_python() -> Result<String, ()> {
+        let ok = std::process::Command::new("python3")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok { Ok("python3".into()) } else { Err(()) }
+    }
+}
