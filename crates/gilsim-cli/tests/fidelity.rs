@@ -288,6 +288,12 @@ fn gilsim_verdict(file: &str, profile: &str) -> char {
 
 #[test]
 fn explored_verdicts_follow_each_versions_check_points() {
+    // A new profile needs its own column in the table above (and a release in RELEASES).
+    assert_eq!(
+        PROFILES,
+        gilsim_compiler::profile::KNOWN_VERSIONS,
+        "the verdict table's columns are not the modelled versions"
+    );
     let mut wrong = Vec::new();
     for (file, row) in EXPECTED {
         let path = format!("crates/gilsim-cli/tests/fidelity/{file}");

@@ -238,7 +238,7 @@ fn caches(profile: &Profile, view: Op) -> usize {
             CALL | TO_BOOL => 3,
             _ => 0,
         },
-        _ => 0,
+        Version::Py27 | Version::Py39 | Version::Py310 => 0,
     }
 }
 
@@ -259,7 +259,12 @@ fn layout(profile: &Profile, code: &CodeObject) -> Layout {
                         3
                     }
                 }
-                _ => 2 + 2 * caches(profile, ins.view),
+                Version::Py39
+                | Version::Py310
+                | Version::Py311
+                | Version::Py312
+                | Version::Py313
+                | Version::Py313t => 2 + 2 * caches(profile, ins.view),
             };
         }
         next.push(at);
@@ -410,7 +415,7 @@ fn jump_shown(profile: &Profile, code: &CodeObject, lay: &Layout, i: usize) -> S
             }),
             repr: to(target),
         },
-        _ => {
+        Version::Py311 | Version::Py312 | Version::Py313 | Version::Py313t => {
             let delta = target.abs_diff(next);
             Shown {
                 arg: Some((delta / 2) as u32),

@@ -14,23 +14,59 @@
 use crate::bytecode::{Instr, Op, flag};
 use serde::Serialize;
 
-/// A CPython version gilsim models.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub enum Version {
+/// Declares [`Version`] from one list: each version once, with the name `--python` takes
+/// (also accepted without the dot) and the `sys.version_info` of the release modelled. A new
+/// version is one row here; every `match` on `Version` is exhaustive, so the compiler then
+/// lists each place that must decide what the new version does.
+macro_rules! versions {
+    ($($(#[$doc:meta])* $v:ident = $name:literal, $info:expr;)*) => {
+        /// A CPython version gilsim models.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+        pub enum Version {
+            $($(#[$doc])* $v,)*
+        }
+
+        impl Version {
+            /// Every version, oldest first.
+            pub const ALL: &[Version] = &[$(Version::$v,)*];
+
+            /// The version as the user writes it (`3.9`).
+            #[must_use]
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Version::$v => $name,)*
+                }
+            }
+
+            /// `sys.version_info` of the release modelled (major, minor, micro).
+            #[must_use]
+            pub const fn version_info(self) -> (u32, u32, u32) {
+                match self {
+                    $(Version::$v => $info,)*
+                }
+            }
+        }
+
+        /// Versions accepted by `--python`, in the order the CLI lists them.
+        pub const KNOWN_VERSIONS: &[&str] = &[$($name,)*];
+    };
+}
+
+versions! {
     /// CPython 2.7: a tick counter, every opcode but the fast ones ticks.
-    Py27,
+    Py27 = "2.7", (2, 7, 18);
     /// CPython 3.9: switch interval, DISPATCH versus FAST_DISPATCH.
-    Py39,
+    Py39 = "3.9", (3, 9, 18);
     /// CPython 3.10: checks only at back-jumps, taken conditional jumps and calls.
-    Py310,
+    Py310 = "3.10", (3, 10, 13);
     /// CPython 3.11: checks at RESUME, JUMP_BACKWARD and unspecialised C calls.
-    Py311,
+    Py311 = "3.11", (3, 11, 7);
     /// CPython 3.12: as 3.11, every conditional jump is forward.
-    Py312,
+    Py312 = "3.12", (3, 12, 1);
     /// CPython 3.13 with its GIL.
-    Py313,
+    Py313 = "3.13", (3, 13, 0);
     /// CPython 3.13t, free-threaded: no GIL, every instruction boundary interleaves.
-    Py313t,
+    Py313t = "3.13t", (3, 13, 0);
 }
 
 /// Whether a switch may happen right after an instruction ran.
@@ -58,9 +94,6 @@ pub struct Profile {
     pub version: Version,
 }
 
-/// Versions accepted by `--python`, in the order the CLI lists them.
-pub const KNOWN_VERSIONS: &[&str] = &["2.7", "3.9", "3.10", "3.11", "3.12", "3.13", "3.13t"];
-
 impl Default for Profile {
     fn default() -> Self {
         Profile {
@@ -73,60 +106,40 @@ impl Profile {
     /// Every profile, oldest first.
     #[must_use]
     pub fn all() -> Vec<Profile> {
-        KNOWN_VERSIONS
+        Version::ALL
             .iter()
-            .map(|v| Profile::parse(v).expect("known version"))
+            .map(|&version| Profile { version })
             .collect()
     }
 
-    /// Parses a `--python` value such as `3.9` or `3.13t`.
+    /// Parses a `--python` value such as `3.9` or `3.13t` (also `39`, `py3.9`).
     ///
     /// # Errors
     /// A message naming the versions gilsim models when `text` is not one of them.
     pub fn parse(text: &str) -> Result<Profile, String> {
-        let version = match text.trim().trim_start_matches("py") {
-            "2.7" | "27" => Version::Py27,
-            "3.9" | "39" => Version::Py39,
-            "3.10" | "310" => Version::Py310,
-            "3.11" | "311" => Version::Py311,
-            "3.12" | "312" => Version::Py312,
-            "3.13" | "313" => Version::Py313,
-            "3.13t" | "313t" => Version::Py313t,
-            other => {
-                return Err(format!(
-                    "gilsim does not model CPython {other}; available profiles: {}",
+        let text = text.trim().trim_start_matches("py");
+        Version::ALL
+            .iter()
+            .find(|v| v.name() == text || v.name().replace('.', "") == text)
+            .map(|&version| Profile { version })
+            .ok_or_else(|| {
+                format!(
+                    "gilsim does not model CPython {text}; available profiles: {}",
                     KNOWN_VERSIONS.join(", ")
-                ));
-            }
-        };
-        Ok(Profile { version })
+                )
+            })
     }
 
     /// The version as the user writes it (`3.9`).
     #[must_use]
     pub fn name(&self) -> &'static str {
-        match self.version {
-            Version::Py27 => "2.7",
-            Version::Py39 => "3.9",
-            Version::Py310 => "3.10",
-            Version::Py311 => "3.11",
-            Version::Py312 => "3.12",
-            Version::Py313 => "3.13",
-            Version::Py313t => "3.13t",
-        }
+        self.version.name()
     }
 
     /// `sys.version_info` of the release modelled (major, minor, micro).
     #[must_use]
     pub fn version_info(&self) -> (u32, u32, u32) {
-        match self.version {
-            Version::Py27 => (2, 7, 18),
-            Version::Py39 => (3, 9, 18),
-            Version::Py310 => (3, 10, 13),
-            Version::Py311 => (3, 11, 7),
-            Version::Py312 => (3, 12, 1),
-            Version::Py313 | Version::Py313t => (3, 13, 0),
-        }
+        self.version.version_info()
     }
 
     /// Whether the version is at least `major.minor` (3.13t counts as 3.13).
@@ -139,7 +152,15 @@ impl Profile {
     /// Whether the version has a GIL (every one but 3.13t).
     #[must_use]
     pub fn has_gil(&self) -> bool {
-        self.version != Version::Py313t
+        match self.version {
+            Version::Py27
+            | Version::Py39
+            | Version::Py310
+            | Version::Py311
+            | Version::Py312
+            | Version::Py313 => true,
+            Version::Py313t => false,
+        }
     }
 
     /// The profile's own switching mechanism, as a policy string.
@@ -147,8 +168,10 @@ impl Profile {
     pub fn default_policy(&self) -> &'static str {
         match self.version {
             Version::Py27 => "ticks:100",
+            Version::Py39 | Version::Py310 | Version::Py311 | Version::Py312 | Version::Py313 => {
+                "slice:5ms"
+            }
             Version::Py313t => "parallel",
-            _ => "slice:5ms",
         }
     }
 
@@ -161,7 +184,15 @@ impl Profile {
     /// Whether `sys.setcheckinterval` exists (2.7; gone in 3.9).
     #[must_use]
     pub fn has_check_interval(&self) -> bool {
-        self.version == Version::Py27
+        match self.version {
+            Version::Py27 => true,
+            Version::Py39
+            | Version::Py310
+            | Version::Py311
+            | Version::Py312
+            | Version::Py313
+            | Version::Py313t => false,
+        }
     }
 
     /// Whether a check may follow opcode `view` once it has run, before the rules that look at
@@ -257,7 +288,7 @@ impl Profile {
             Version::Py39 | Version::Py310 => {
                 matches!(next.view, Op::SETUP_FINALLY | Op::SETUP_WITH)
             }
-            _ => false,
+            Version::Py311 | Version::Py312 | Version::Py313 | Version::Py313t => false,
         }
     }
 
@@ -285,7 +316,7 @@ impl Profile {
         match self.version {
             Version::Py311 => Some(8),
             Version::Py312 | Version::Py313 => Some(1),
-            _ => None,
+            Version::Py27 | Version::Py39 | Version::Py310 | Version::Py313t => None,
         }
     }
 
@@ -307,12 +338,52 @@ impl Profile {
     /// (2.7 does; 3.x only when it has to wait).
     #[must_use]
     pub fn uncontended_acquire_releases_gil(&self) -> bool {
-        self.version == Version::Py27
+        match self.version {
+            Version::Py27 => true,
+            Version::Py39
+            | Version::Py310
+            | Version::Py311
+            | Version::Py312
+            | Version::Py313
+            | Version::Py313t => false,
+        }
     }
 
     /// The first line CPython prints for an exception escaping a worker thread.
     #[must_use]
     pub fn thread_exception_header(&self, thread_name: &str) -> String {
         format!("Exception in thread {thread_name}:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_version_parses_by_its_name_with_or_without_the_dot() {
+        for &v in Version::ALL {
+            let p = Profile::parse(v.name()).unwrap();
+            assert_eq!(p.version, v);
+            assert_eq!(
+                Profile::parse(&v.name().replace('.', "")).unwrap().version,
+                v
+            );
+            assert_eq!(
+                Profile::parse(&format!("py{}", v.name())).unwrap().version,
+                v
+            );
+        }
+        assert_eq!(KNOWN_VERSIONS.len(), Version::ALL.len());
+        let e = Profile::parse("3.8").unwrap_err();
+        assert!(
+            e.contains("does not model CPython 3.8") && e.contains("3.13t"),
+            "{e}"
+        );
+        assert!(Profile::parse("3.13").unwrap().at_least(3, 13));
+        assert!(
+            Profile::parse("3.13t").unwrap().at_least(3, 13),
+            "3.13t counts as 3.13"
+        );
     }
 }

@@ -23,10 +23,13 @@ pub fn assign(profile: &Profile, instrs: &mut [Instr], lines: &[u32]) {
         instrs[pc].view = match v {
             Version::Py27 => view27(ins),
             Version::Py39 | Version::Py310 => ins.op,
-            _ if ins.has(flag::NONE_TEST) && pc > 0 => {
-                none_jump(profile, ins, instrs[pc - 1], backward)
+            Version::Py311 | Version::Py312 | Version::Py313 | Version::Py313t => {
+                if ins.has(flag::NONE_TEST) && pc > 0 {
+                    none_jump(profile, ins, instrs[pc - 1], backward)
+                } else {
+                    view_modern(profile, ins, backward)
+                }
             }
-            _ => view_modern(profile, ins, backward),
         };
         match ins.op {
             // 3.11+ keep blocks in the exception table; a `try:` leaves a NOP for its line.

@@ -254,15 +254,18 @@ impl Machine {
         if self.threads[t].frames.len() > depth {
             // A frame was entered (a call, a generator resumed by FOR_ITER or next()).
             let view = code.obj.instrs[pc].view;
+            use gilsim_compiler::Version as V;
             let on_return = match self.profile.version {
-                gilsim_compiler::Version::Py310 => matches!(
+                V::Py310 => matches!(
                     view,
                     Op::CALL_FUNCTION
                         | Op::CALL_METHOD
                         | Op::CALL_FUNCTION_KW
                         | Op::CALL_FUNCTION_EX
                 ),
-                _ => check_kind == gilsim_compiler::CheckAfter::AfterNativeCall && self.call_checks,
+                V::Py27 | V::Py39 | V::Py311 | V::Py312 | V::Py313 | V::Py313t => {
+                    check_kind == gilsim_compiler::CheckAfter::AfterNativeCall && self.call_checks
+                }
             };
             if on_return && let Some(f) = self.threads[t].frames.last_mut() {
                 f.check_on_return = true;
