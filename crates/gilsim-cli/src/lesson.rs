@@ -28,7 +28,7 @@ const SHOWN_LINES: usize = 12;
 /// A mistake in a lesson (its `Lesson:` block, or a run it asks for that cannot start):
 /// where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LessonError {
+pub(crate) struct LessonError {
     /// The scenario file, as `scenarios/NAME.py`.
     pub file: String,
     /// The line of the file the mistake is on (1-based; 0 when it is not one line's).
@@ -223,7 +223,7 @@ impl Args {
 
 /// A scenario read as a lesson: its docstring's prose and its `Lesson:` block.
 #[derive(Clone, Debug)]
-pub struct Lesson {
+pub(crate) struct Lesson {
     /// The scenario's name (its file name without `.py`).
     pub name: String,
     /// `scenarios/NAME.py`.
@@ -252,7 +252,11 @@ impl Lesson {
     ///
     /// # Errors
     /// A line of the block that is not a known `key: value`.
-    pub fn parse(name: &str, file: &str, source: &str) -> Result<Option<Lesson>, LessonError> {
+    pub(crate) fn parse(
+        name: &str,
+        file: &str,
+        source: &str,
+    ) -> Result<Option<Lesson>, LessonError> {
         let file = file.to_string();
         let err = |line: usize, message: String| LessonError {
             file: file.clone(),
@@ -362,7 +366,7 @@ impl Lesson {
 ///
 /// # Errors
 /// The first scenario whose `Lesson:` block is wrong.
-pub fn all() -> Result<Vec<Lesson>, LessonError> {
+pub(crate) fn all() -> Result<Vec<Lesson>, LessonError> {
     let mut out = Vec::new();
     for (name, source) in SCENARIOS {
         if let Some(l) = Lesson::parse(name, &format!("scenarios/{name}.py"), source)? {
@@ -425,7 +429,7 @@ fn from_folder(path: &str) -> Result<Vec<Lesson>, LessonError> {
 ///
 /// # Errors
 /// As [`all`].
-pub fn list() -> Result<String, LessonError> {
+pub(crate) fn list() -> Result<String, LessonError> {
     let lessons = all()?;
     let width = lessons.iter().map(|l| l.name.len()).max().unwrap_or(0);
     let mut out = String::from("Lessons (`gilsim lesson NAME` narrates one):\n");
@@ -706,7 +710,7 @@ fn sweep_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), Less
 ///
 /// # Errors
 /// An unknown name, a wrong `Lesson:` block, or a run the lesson asks for that cannot start.
-pub fn narrate(name: &str) -> Result<String, LessonError> {
+pub(crate) fn narrate(name: &str) -> Result<String, LessonError> {
     // A path to a file of one's own is read from disk, with the lessons beside it.
     let own = std::path::Path::new(name).is_file();
     let lessons = if own { from_folder(name)? } else { all()? };

@@ -9,7 +9,7 @@ use gilsim_vm::trace::Item;
 use std::fmt::Write as _;
 
 /// Prints a compile error with the source line and a caret; returns the exit code.
-pub fn compile_error(file: &str, source: &str, e: &CompileError) -> u8 {
+pub(crate) fn compile_error(file: &str, source: &str, e: &CompileError) -> u8 {
     let kind = match e.kind {
         gilsim_compiler::ErrorKind::Syntax => "SyntaxError",
         gilsim_compiler::ErrorKind::Unsupported => "unsupported",
@@ -48,7 +48,7 @@ pub fn compile_error(file: &str, source: &str, e: &CompileError) -> u8 {
 }
 
 /// Virtual time in the unit that reads best (`69.031 ms`).
-pub fn fmt_ns(ns: u64) -> String {
+pub(crate) fn fmt_ns(ns: u64) -> String {
     if ns >= 1_000_000_000 {
         format!("{:.3} s", ns as f64 / 1e9)
     } else if ns >= 1_000_000 {
@@ -61,7 +61,7 @@ pub fn fmt_ns(ns: u64) -> String {
 }
 
 /// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -75,7 +75,7 @@ pub fn thousands(n: u64) -> String {
 
 /// Whether to colour the report: on a terminal, unless `NO_COLOR` is set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Colour {
+pub(crate) enum Colour {
     /// ANSI colours.
     On,
     /// Plain text.
@@ -84,7 +84,7 @@ pub enum Colour {
 
 impl Colour {
     /// The choice for stderr.
-    pub fn for_stderr() -> Colour {
+    pub(crate) fn for_stderr() -> Colour {
         use std::io::IsTerminal;
         if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
             || !std::io::stderr().is_terminal()
@@ -108,7 +108,7 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 /// The findings in a few lines a student reads in ten seconds.
-pub fn findings(rec: &RunRecord, colour: Colour, explain: bool) -> String {
+pub(crate) fn findings(rec: &RunRecord, colour: Colour, explain: bool) -> String {
     let f = &rec.findings;
     let file = &rec.config.file;
     let mut out = String::new();
@@ -243,12 +243,14 @@ fn value_text(a: &gilsim_vm::record::AccessRecord) -> String {
 }
 
 /// The lost update that happened first in the run (of all locations).
-pub fn first_lost(f: &gilsim_vm::record::Findings) -> Option<&gilsim_vm::record::LostUpdateRecord> {
+pub(crate) fn first_lost(
+    f: &gilsim_vm::record::Findings,
+) -> Option<&gilsim_vm::record::LostUpdateRecord> {
     f.lost_updates.iter().min_by_key(|l| l.first.write.step)
 }
 
 /// The narrated first lost update (or check-then-act), with its thread lanes if given.
-pub fn explain(rec: &RunRecord, source: &str, lanes: Option<&str>) -> String {
+pub(crate) fn explain(rec: &RunRecord, source: &str, lanes: Option<&str>) -> String {
     let f = &rec.findings;
     let file = &rec.config.file;
     let mut out = String::new();
@@ -340,7 +342,7 @@ pub fn explain(rec: &RunRecord, source: &str, lanes: Option<&str>) -> String {
 }
 
 /// The short report on stderr after a run.
-pub fn report(r: &RunResult, source: &str, colour: Colour, explain: bool) -> String {
+pub(crate) fn report(r: &RunResult, source: &str, colour: Colour, explain: bool) -> String {
     let rec = &r.record;
     let mut out = String::new();
     let _ = writeln!(
@@ -436,7 +438,7 @@ fn never_split(rec: &RunRecord, source: &str) -> String {
 
 /// Thread lanes for the trace items; `full` shows the rows inside gilsim's bundled modules too;
 /// `notes` are remarks to print beside the rows of given steps.
-pub fn trace(r: &RunResult, full: bool, notes: &[(u64, String)]) -> String {
+pub(crate) fn trace(r: &RunResult, full: bool, notes: &[(u64, String)]) -> String {
     let m = &r.machine;
     let nthreads = m.threads.len();
     let lanes = nthreads <= 4;
@@ -615,7 +617,7 @@ fn short_const(c: &gilsim_compiler::Const) -> String {
 }
 
 /// The first field where a replayed run differs from its record.
-pub fn first_difference(a: &RunRecord, b: &RunRecord) -> Option<String> {
+pub(crate) fn first_difference(a: &RunRecord, b: &RunRecord) -> Option<String> {
     if a.config.source_hash != b.config.source_hash {
         return Some(format!(
             "the source changed since it was recorded (hash {} now {})",
@@ -657,7 +659,7 @@ pub fn first_difference(a: &RunRecord, b: &RunRecord) -> Option<String> {
 
 /// A progress spinner on stderr for long explorations, on a terminal only: states so far,
 /// the state limit and the time taken, cleared when the exploration ends.
-pub fn explore_progress(max_states: Option<u64>) -> Option<Box<dyn FnMut(u64)>> {
+pub(crate) fn explore_progress(max_states: Option<u64>) -> Option<Box<dyn FnMut(u64)>> {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() {
         return None;
@@ -677,7 +679,7 @@ pub fn explore_progress(max_states: Option<u64>) -> Option<Box<dyn FnMut(u64)>> 
 /// A short, one-line view of an outcome's stdout.
 /// `gilsim compare`: one row per profile with the outcomes its exploration reached (by the
 /// program's output and exit status), then which versions agree.
-pub fn compare_table(
+pub(crate) fn compare_table(
     file: &str,
     defines: &[String],
     rows: &[(gilsim_compiler::Profile, gilsim_explore::Report)],
@@ -760,7 +762,7 @@ fn stdout_text(s: &str) -> String {
 /// The explored outcomes as a table: one row per outcome with its share of the schedules,
 /// the fewest preemptions that reach it, the globals that tell it from the others, and a
 /// witness schedule.
-pub fn explore_table(r: &gilsim_explore::Report, cfg: &gilsim_vm::run::RunConfig) -> String {
+pub(crate) fn explore_table(r: &gilsim_explore::Report, cfg: &gilsim_vm::run::RunConfig) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -890,7 +892,7 @@ fn outcome_text(o: &gilsim_explore::Outcome, telling: &[String]) -> String {
 
 /// A sweep's histogram: how often each kind of finding and each outcome occurred, with the
 /// first seed that shows it.
-pub fn sweep_table(
+pub(crate) fn sweep_table(
     r: &gilsim_explore::sweep::SweepReport,
     cfg: &gilsim_vm::run::RunConfig,
     policy: &str,
@@ -966,7 +968,7 @@ pub fn sweep_table(
 }
 
 /// A progress bar on stderr for long sweeps, on a terminal only, cleared when the sweep ends.
-pub fn sweep_progress(total: u64) -> Option<Box<dyn FnMut(u64)>> {
+pub(crate) fn sweep_progress(total: u64) -> Option<Box<dyn FnMut(u64)>> {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() {
         return None;
@@ -1006,7 +1008,7 @@ fn percent(part: &num_bigint::BigUint, whole: &num_bigint::BigUint) -> String {
 }
 
 /// The witness of one outcome, re-run as an ordinary run under its schedule, as lanes.
-pub fn witness_lanes(
+pub(crate) fn witness_lanes(
     source: &str,
     cfg: &gilsim_vm::run::RunConfig,
     row: &gilsim_explore::OutcomeRow,
@@ -1032,7 +1034,7 @@ pub fn witness_lanes(
 }
 
 /// The exploration as the JSON document DESIGN.md names.
-pub fn explore_json(r: &gilsim_explore::Report) -> serde_json::Value {
+pub(crate) fn explore_json(r: &gilsim_explore::Report) -> serde_json::Value {
     serde_json::json!({
         "exhaustive": r.exhaustive,
         "bound": r.bound,

@@ -4,6 +4,9 @@
 //! The output is a [`Program`]: code objects whose instructions are a plain [`Op`] enum named as
 //! CPython names them, with a line for each instruction. [`dis`] prints them as `dis` does.
 
+// Only the CLI prints: a library reports through its return values (errors are data).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod bytecode;
 pub mod carets;
 pub mod compile;

@@ -7,15 +7,26 @@
 //! ([`Machine::state_key`]); a state met again is not explored again, its summary is reused.
 //! A summary says, for every outcome reachable from the state, how many schedules reach it
 //! and the fewest preemptions any of them needs, with the option to take for that witness.
-//! This is plain state caching over the full graph of choices (no partial-order reduction),
-//! which is sound on its own: the set of outcomes is complete and the counts exact, except
-//! that a state reachable from itself (a spin loop) makes the number of schedules infinite,
-//! which the report then says.
+//! The set of outcomes is complete; a state reachable from itself (a spin loop) makes the
+//! number of schedules infinite, which the report then says.
+//!
+//! **Partial-order reduction.** Unless `full` (`--no-reduction`), the machine offers no choice where a
+//! switch cannot change what any thread sees (see `gilsim_vm`'s `explore` module): at a check
+//! point whose next instructions, up to the following check point, touch only the running
+//! thread's own state (its locals, constants, a `range` of its own, module names and lists
+//! only the main thread reaches, globals frozen after the module body stored them); at check
+//! points inside gilsim's own modules, which synchronise internally; and before a join or
+//! start that hands the GIL on anyway. Such a switch commutes with the instructions it would
+//! have preceded, so every outcome stays reachable; the schedule counts are then counts of
+//! the reduced graph, and `full` gives the profile's exact count.
 //!
 //! A *schedule* is one path of choices from the start to the end of the run; a *preemption*
 //! is a choice, at a check point, of another thread than the running one. With
 //! `max_preemptions` (CHESS's bound) only schedules within the bound are explored, and the
 //! remaining budget is part of the state key.
+
+// Only the CLI prints: a library reports through its return values (errors are data).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod sweep;
 

@@ -5,19 +5,22 @@
 //! decides at each check point of the [`gilsim_compiler::Profile`] whether to switch threads.
 //! [`run::run`] is the one-call entry point that returns a [`record::RunRecord`].
 
-pub mod bundled;
-pub mod detect;
-pub mod explore;
-pub mod findings;
-pub mod interp;
+// Only the CLI prints: a library reports through its return values (errors are data).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub(crate) mod bundled;
+pub(crate) mod detect;
+pub(crate) mod explore;
+pub(crate) mod findings;
+pub(crate) mod interp;
 pub mod machine;
-pub mod natives;
-pub mod object;
-pub mod observer;
+pub(crate) mod natives;
+pub(crate) mod object;
+pub(crate) mod observer;
 pub mod policy;
 pub mod record;
 pub mod run;
-pub mod state;
+pub(crate) mod state;
 pub mod trace;
 
 pub use machine::{Limits, Machine, RunEnd, Status};

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The workspace root (scenarios and snapshots are relative to it).
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
@@ -15,7 +15,7 @@ pub fn root() -> PathBuf {
 }
 
 /// Runs the binary from the root, without colour: (exit code, stdout, stderr).
-pub fn gilsim(args: &[&str]) -> (i32, String, String) {
+pub(crate) fn gilsim(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_gilsim"))
         .args(args)
         .current_dir(root())
@@ -30,7 +30,7 @@ pub fn gilsim(args: &[&str]) -> (i32, String, String) {
 }
 
 /// Writes a scratch program (in a folder of this test process) and returns its path.
-pub fn write_tmp(name: &str, text: &str) -> String {
+pub(crate) fn write_tmp(name: &str, text: &str) -> String {
     let dir = std::env::temp_dir().join(format!("gilsim-tests-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp dir");
     let p = dir.join(name);
@@ -39,14 +39,14 @@ pub fn write_tmp(name: &str, text: &str) -> String {
 }
 
 /// A snapshot in the top-level `snapshots/` folder.
-pub fn snapshot(name: &str, text: &str) {
+pub(crate) fn snapshot(name: &str, text: &str) {
     insta::with_settings!({snapshot_path => root().join("snapshots"), prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!(name, text);
     });
 }
 
 /// The modelled versions and the release of each under `~/.pyenv/versions`.
-pub const RELEASES: [(&str, &str); 6] = [
+pub(crate) const RELEASES: [(&str, &str); 6] = [
     ("2.7", "2.7.18"),
     ("3.9", "3.9.18"),
     ("3.10", "3.10.13"),
@@ -56,7 +56,7 @@ pub const RELEASES: [(&str, &str); 6] = [
 ];
 
 /// The interpreter of a CPython release under `~/.pyenv/versions`, where it is installed.
-pub fn interpreter(release: &str) -> Option<PathBuf> {
+pub(crate) fn interpreter(release: &str) -> Option<PathBuf> {
     let home = std::env::var_os("HOME")?;
     let exe = PathBuf::from(home)
         .join(".pyenv/versions")
@@ -66,7 +66,7 @@ pub fn interpreter(release: &str) -> Option<PathBuf> {
 }
 
 /// The `*.py` files of a folder under the root, sorted.
-pub fn python_files(dir: &str) -> Vec<PathBuf> {
+pub(crate) fn python_files(dir: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
         .expect("folder of programs")
         .map(|e| e.expect("entry").path())

@@ -6,7 +6,7 @@
 
 /// What provides a module.
 #[derive(Clone, Copy, Debug)]
-pub enum Provider {
+pub(crate) enum Provider {
     /// Python source, compiled and run on first import.
     Python(&'static str),
     /// Natives (see `crate::natives`), installed at boot.
@@ -15,7 +15,7 @@ pub enum Provider {
 
 /// Every module a program may import, in the order the refusal for an unknown module lists
 /// them.
-pub const MODULES: &[(&str, Provider)] = &[
+pub(crate) const MODULES: &[(&str, Provider)] = &[
     ("threading", Provider::Python(include_str!("threading.py"))),
     ("time", Provider::Native),
     ("sys", Provider::Native),
@@ -32,11 +32,11 @@ pub const MODULES: &[(&str, Provider)] = &[
 /// Python versions of the builtins that consume an iterable, used when the iterable is a
 /// generator (its frames must run on the machine like any other Python code). Only `def`s: the
 /// machine builds the functions without running a module body. Every parameter is passed.
-pub const BUILTINS_HELPERS: &str = include_str!("_gilsim_helpers.py");
+pub(crate) const BUILTINS_HELPERS: &str = include_str!("_gilsim_helpers.py");
 
 /// The source of a bundled module (a package such as `concurrent` is an empty module).
 #[must_use]
-pub fn source(name: &str) -> Option<&'static str> {
+pub(crate) fn source(name: &str) -> Option<&'static str> {
     MODULES.iter().find_map(|&(n, p)| match p {
         Provider::Python(src) if n == name => Some(src),
         _ if n
@@ -51,7 +51,7 @@ pub fn source(name: &str) -> Option<&'static str> {
 
 /// Every bundled module written in Python, by name: what the exploration's attribute analysis
 /// reads, since any of them may be imported later in a run.
-pub fn python_modules() -> impl Iterator<Item = (&'static str, &'static str)> {
+pub(crate) fn python_modules() -> impl Iterator<Item = (&'static str, &'static str)> {
     MODULES.iter().filter_map(|&(n, p)| match p {
         Provider::Python(src) => Some((n, src)),
         Provider::Native => None,
@@ -60,13 +60,13 @@ pub fn python_modules() -> impl Iterator<Item = (&'static str, &'static str)> {
 
 /// Whether `name` is a module gilsim provides (a missing attribute is "not yet", not a typo).
 #[must_use]
-pub fn is_gilsim_module(name: &str) -> bool {
+pub(crate) fn is_gilsim_module(name: &str) -> bool {
     MODULES.iter().any(|&(n, _)| n == name)
 }
 
 /// The modules a program may import, as the refusal of an unknown one lists them.
 #[must_use]
-pub fn listed() -> String {
+pub(crate) fn listed() -> String {
     let names: Vec<&str> = MODULES.iter().map(|&(n, _)| n).collect();
     match names.split_last() {
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
@@ -93,7 +93,12 @@ mod tests {
     #[test]
     fn every_bundled_module_byte_compiles_under_python3() {
         let Ok(python) = which_python() else {
-            eprintln!("skipped: no python3 on this machine to byte-compile the bundled modules");
+            #[allow(clippy::print_stderr)] // a skipped test says why
+            {
+                eprintln!(
+                    "skipped: no python3 on this machine to byte-compile the bundled modules"
+                );
+            }
             return;
         };
         for (name, src) in python_modules().chain([("_gilsim_helpers", BUILTINS_HELPERS)]) {

@@ -14,15 +14,15 @@
 //! Only accesses made by the learner's own code (unit 0) are observed; C-level operations
 //! (`list.append`, `lst.sort()`) are single steps under the GIL and are no accesses here.
 
-pub mod check_then_act;
-pub mod deadlock;
-pub mod lost_update;
-pub mod races;
+pub(crate) mod check_then_act;
+pub(crate) mod deadlock;
+pub(crate) mod lost_update;
+pub(crate) mod races;
 
-pub use check_then_act::CheckThenAct;
-pub use deadlock::CycleLink;
-pub use lost_update::LostUpdate;
-pub use races::{Race, RaceSide};
+pub(crate) use check_then_act::CheckThenAct;
+pub(crate) use deadlock::CycleLink;
+pub(crate) use lost_update::LostUpdate;
+pub(crate) use races::{Race, RaceSide};
 
 use crate::object::dict::{Fnv, HKey};
 use crate::object::value::{ObjId, Value};

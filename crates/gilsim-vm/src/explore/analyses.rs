@@ -37,7 +37,7 @@ pub(crate) const NAMESPACE_DOORS: &[&str] = &[
 /// [`NAMESPACE_DOORS`] through which a namespace can be read or written wholesale. Bundled
 /// modules have their own namespaces and cannot name the learner's.
 #[must_use]
-pub fn main_private_names(program: &Program) -> Vec<bool> {
+pub(crate) fn main_private_names(program: &Program) -> Vec<bool> {
     let Some(module) = program.codes.first() else {
         return Vec::new();
     };
@@ -71,7 +71,7 @@ pub fn main_private_names(program: &Program) -> Vec<bool> {
 /// [`NAMESPACE_DOORS`]. (Every other unit is a bundled module, which cannot name the
 /// learner's.)
 #[must_use]
-pub fn frozen_globals(program: &Program) -> BTreeMap<&str, u32> {
+pub(crate) fn frozen_globals(program: &Program) -> BTreeMap<&str, u32> {
     use gilsim_compiler::Op::{DELETE_GLOBAL, DELETE_NAME, STORE_GLOBAL, STORE_NAME};
     let mut after = BTreeMap::new();
     let Some(module) = program.codes.first() else {
@@ -148,7 +148,7 @@ pub(crate) const LIST_METHODS: &[&str] = &[
 /// lookahead follows its `FOR_ITER` as it follows a `range`. The lookahead still checks that
 /// the iterator's sequence is a list bound to such a name.
 #[must_use]
-pub fn main_private_lists(program: &Program, private: &[bool]) -> Vec<bool> {
+pub(crate) fn main_private_lists(program: &Program, private: &[bool]) -> Vec<bool> {
     use gilsim_compiler::Op::*;
     let Some(module) = program.codes.first() else {
         return Vec::new();
@@ -234,7 +234,7 @@ pub(crate) const NATIVE_ATTR_WRITES: &[&str] = &[
 /// exploration's lookahead follows it like a local. With any of the [`ATTR_DOORS`] in the
 /// program, every name counts as written.
 #[derive(Debug, Default)]
-pub struct AttrWrites {
+pub(crate) struct AttrWrites {
     names: std::collections::BTreeSet<String>,
     pub(crate) any: bool,
     /// Whether the learner's code may ask whether a thread is still alive (see
@@ -255,7 +255,7 @@ pub(crate) const START_DOORS: &[&str] =
 /// thread runs, in order) may see that a thread has started: it names one of the
 /// [`START_DOORS`], as a name, an attribute or a string constant.
 #[must_use]
-pub fn observes_starts(program: &Program) -> bool {
+pub(crate) fn observes_starts(program: &Program) -> bool {
     program
         .codes
         .iter()
@@ -284,7 +284,7 @@ pub(crate) const LIVENESS_DOORS: &[&str] = &[
 /// take it), takes `enumerate` from a module (`threading.enumerate()`; the builtin is a
 /// plain global).
 #[must_use]
-pub fn observes_liveness(program: &Program) -> bool {
+pub(crate) fn observes_liveness(program: &Program) -> bool {
     use gilsim_compiler::Op::{IMPORT_FROM, LOAD_ATTR, LOAD_METHOD};
     program.codes.iter().any(|c| {
         c.names.iter().any(|n| LIVENESS_DOORS.contains(&n.as_str()))
@@ -304,7 +304,7 @@ pub fn observes_liveness(program: &Program) -> bool {
 impl AttrWrites {
     /// The analysis over these programs.
     #[must_use]
-    pub fn of(programs: &[&Program]) -> AttrWrites {
+    pub(crate) fn of(programs: &[&Program]) -> AttrWrites {
         use gilsim_compiler::Op::{DELETE_ATTR, STORE_ATTR};
         let mut w = AttrWrites::default();
         w.names
@@ -326,7 +326,7 @@ impl AttrWrites {
 
     /// Whether some code may write an attribute called `name`.
     #[must_use]
-    pub fn may_write(&self, name: &str) -> bool {
+    pub(crate) fn may_write(&self, name: &str) -> bool {
         self.any || self.names.contains(name)
     }
 }

@@ -8,10 +8,7 @@ mod lookahead;
 
 use lookahead::Look;
 
-pub use analyses::{
-    AttrWrites, frozen_globals, main_private_lists, main_private_names, observes_liveness,
-    observes_starts,
-};
+pub(crate) use analyses::{AttrWrites, observes_liveness, observes_starts};
 
 use crate::machine::{Machine, RunEnd, ThreadState, wake_from};
 use crate::object::dict::HKey;

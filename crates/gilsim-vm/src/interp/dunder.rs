@@ -20,7 +20,7 @@ use gilsim_compiler::Op;
 use std::rc::Rc;
 
 /// The dunder methods a user class may define, because gilsim calls them.
-pub const CALLED: &[&str] = &[
+pub(crate) const CALLED: &[&str] = &[
     "__str__",
     "__repr__",
     "__eq__",
@@ -77,10 +77,10 @@ pub const CALLED: &[&str] = &[
 ];
 
 /// The methods `==` inside a native would need.
-pub const EQ: &[&str] = &["__eq__", "__ne__"];
+pub(crate) const EQ: &[&str] = &["__eq__", "__ne__"];
 
 /// The methods an ordering inside a native (`sorted`, `max`) would need.
-pub const ORDER: &[&str] = &["__lt__", "__le__", "__gt__", "__ge__", "__eq__"];
+pub(crate) const ORDER: &[&str] = &["__lt__", "__le__", "__gt__", "__ge__", "__eq__"];
 
 /// COMPARE_OP's symbol, method and reflected method.
 fn compare_names(op: u32) -> (&'static str, &'static str, &'static str) {

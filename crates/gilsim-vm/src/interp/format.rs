@@ -2,7 +2,7 @@
 
 /// A parsed format spec.
 #[derive(Clone, Debug, Default)]
-pub struct Spec {
+pub(crate) struct Spec {
     /// Fill character.
     pub fill: char,
     /// Alignment: `<`, `>`, `^`, `=`.
@@ -25,7 +25,7 @@ pub struct Spec {
 
 /// Parses a spec; `None` if it is not one gilsim understands.
 #[must_use]
-pub fn parse_spec(spec: &str) -> Option<Spec> {
+pub(crate) fn parse_spec(spec: &str) -> Option<Spec> {
     let chars: Vec<char> = spec.chars().collect();
     let mut i = 0;
     let mut s = Spec {
@@ -81,7 +81,7 @@ pub fn parse_spec(spec: &str) -> Option<Spec> {
 
 /// Inserts a thousands separator into the integer part of a number's text.
 #[must_use]
-pub fn group(text: &str, sep: Option<char>) -> String {
+pub(crate) fn group(text: &str, sep: Option<char>) -> String {
     let Some(sep) = sep else {
         return text.to_string();
     };
@@ -104,13 +104,13 @@ pub fn group(text: &str, sep: Option<char>) -> String {
 
 /// `e` format.
 #[must_use]
-pub fn exp(f: f64, prec: usize) -> String {
+pub(crate) fn exp(f: f64, prec: usize) -> String {
     gilsim_compiler::dis::python_exponent(&format!("{f:.prec$e}"))
 }
 
 /// `g` format with a precision.
 #[must_use]
-pub fn general(f: f64, prec: usize) -> String {
+pub(crate) fn general(f: f64, prec: usize) -> String {
     let p = prec.max(1);
     if f == 0.0 {
         return "0".into();
@@ -139,7 +139,7 @@ pub fn general(f: f64, prec: usize) -> String {
 /// Pads to the spec's width with its fill and alignment.
 #[must_use]
 /// `numeric` decides the default alignment (numbers right, text left).
-pub fn pad(body: &str, s: &Spec, numeric: bool) -> String {
+pub(crate) fn pad(body: &str, s: &Spec, numeric: bool) -> String {
     let mut body = body.to_string();
     if let Some('+') = s.sign
         && !body.starts_with('-')

@@ -3,10 +3,10 @@
 //! formatting ([`format`]), and the refusals and suggestions that name what the learner wrote
 //! ([`missing`], [`suggest`]).
 
-pub mod call;
-pub mod dunder;
-pub mod exec;
-pub mod format;
-pub mod missing;
-pub mod ops;
-pub mod suggest;
+pub(crate) mod call;
+pub(crate) mod dunder;
+pub(crate) mod exec;
+pub(crate) mod format;
+pub(crate) mod missing;
+pub(crate) mod ops;
+pub(crate) mod suggest;

@@ -10,7 +10,7 @@ use num_traits::{ToPrimitive, Zero};
 use std::rc::Rc;
 
 /// The result of an attribute lookup.
-pub enum Attr {
+pub(crate) enum Attr {
     /// A plain value.
     Value(Value),
     /// A property: call this function with these arguments to get the value.
@@ -2025,7 +2025,7 @@ fn str_value(m: &Machine, v: Value) -> Option<String> {
 
 /// `ascii()`: a repr with every non-ASCII character escaped (`\xe9`, `\u20ac`, `\U0001f600`).
 #[must_use]
-pub fn ascii_escape(repr: &str) -> String {
+pub(crate) fn ascii_escape(repr: &str) -> String {
     let mut out = String::with_capacity(repr.len());
     for c in repr.chars() {
         let n = c as u32;
@@ -2051,7 +2051,7 @@ fn set_order(d: &Dict) -> Vec<Value> {
 
 /// Number of items of a range.
 #[must_use]
-pub fn range_len(start: i64, stop: i64, step: i64) -> i64 {
+pub(crate) fn range_len(start: i64, stop: i64, step: i64) -> i64 {
     if step > 0 && start < stop {
         (stop - start + step - 1) / step
     } else if step < 0 && start > stop {

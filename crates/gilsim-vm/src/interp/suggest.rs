@@ -71,7 +71,7 @@ fn levenshtein(a: &str, b: &str, max_cost: usize) -> usize {
 /// The closest of `candidates` to `wrong`, in CPython's order of preference (the first of the
 /// nearest), or none when nothing is near enough.
 #[must_use]
-pub fn closest<'a>(candidates: &[&'a str], wrong: &str) -> Option<&'a str> {
+pub(crate) fn closest<'a>(candidates: &[&'a str], wrong: &str) -> Option<&'a str> {
     let wrong_len = wrong.chars().count();
     if candidates.len() > MAX_CANDIDATE_ITEMS || wrong_len > MAX_STRING_SIZE {
         return None;
@@ -100,7 +100,7 @@ pub fn closest<'a>(candidates: &[&'a str], wrong: &str) -> Option<&'a str> {
 
 /// Whether `name` is in `sys.stdlib_module_names` of 3.12 (`py313`: of 3.13).
 #[must_use]
-pub fn is_stdlib_module(name: &str, py313: bool) -> bool {
+pub(crate) fn is_stdlib_module(name: &str, py313: bool) -> bool {
     if py313 {
         (STDLIB_312.contains(&name) && !ONLY_312.contains(&name)) || ONLY_313.contains(&name)
     } else {
@@ -109,7 +109,7 @@ pub fn is_stdlib_module(name: &str, py313: bool) -> bool {
 }
 
 /// `sys.stdlib_module_names` of CPython 3.12.
-pub const STDLIB_312: [&str; 300] = [
+pub(crate) const STDLIB_312: [&str; 300] = [
     "__future__",
     "_abc",
     "_aix_support",
@@ -413,7 +413,7 @@ pub const STDLIB_312: [&str; 300] = [
 ];
 
 /// Modules 3.13 removed (PEP 594).
-pub const ONLY_312: [&str; 22] = [
+pub(crate) const ONLY_312: [&str; 22] = [
     "_crypt",
     "_msi",
     "aifc",
@@ -439,7 +439,7 @@ pub const ONLY_312: [&str; 22] = [
 ];
 
 /// Modules 3.13 added to the list.
-pub const ONLY_313: [&str; 11] = [
+pub(crate) const ONLY_313: [&str; 11] = [
     "_android_support",
     "_colorize",
     "_interpchannels",

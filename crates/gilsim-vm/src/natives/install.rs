@@ -80,7 +80,7 @@ fn install_natives(m: &mut Machine, module: ObjId, place: &str) {
 }
 
 /// Creates the builtin classes, the `builtins` module and the native modules.
-pub fn install(m: &mut Machine) {
+pub(crate) fn install(m: &mut Machine) {
     use TypeTag as T;
     let object = class_obj(m, "object", Vec::new(), T::Object);
     Rc::make_mut(&mut m.types).by_tag.insert(T::Object, object);

@@ -22,7 +22,7 @@ mod threading;
 mod time;
 
 pub(crate) use construct::{construct_builtin, construct_builtin_from_generator};
-pub use install::install;
+pub(crate) use install::install;
 
 use self::construct::float_to_int;
 use self::core::sorted_items;
@@ -271,7 +271,7 @@ pub(crate) fn call_native(
 }
 
 /// The native method of a builtin value's type, if any.
-pub fn builtin_method(m: &Machine, o: Value, name: &str) -> Option<NativeId> {
+pub(crate) fn builtin_method(m: &Machine, o: Value, name: &str) -> Option<NativeId> {
     let Value::Obj(id) = o else { return None };
     let tag = match m.heap.get(id) {
         Obj::List(_) => T::List,
@@ -311,7 +311,7 @@ type MethodIndex = std::collections::HashMap<
 
 /// Methods reached through the class (`dict.fromkeys`, `str.join`...): none yet.
 #[must_use]
-pub fn builtin_class_method(_tag: TypeTag, _name: &str) -> Option<NativeId> {
+pub(crate) fn builtin_class_method(_tag: TypeTag, _name: &str) -> Option<NativeId> {
     None
 }
 
@@ -319,7 +319,7 @@ pub fn builtin_class_method(_tag: TypeTag, _name: &str) -> Option<NativeId> {
 ///
 /// # Errors
 /// Never at present; the signature leaves room for attributes that can fail.
-pub fn builtin_attr(m: &mut Machine, o: Value, name: &str) -> Res<Option<Value>> {
+pub(crate) fn builtin_attr(m: &mut Machine, o: Value, name: &str) -> Res<Option<Value>> {
     let Value::Obj(id) = o else { return Ok(None) };
     Ok(match (m.heap.get(id), name) {
         (Obj::Range { start, .. }, "start") => Some(Value::Int(*start)),

@@ -71,7 +71,7 @@ impl HKey {
 
 /// A fast, fixed (not randomly seeded) hasher: FNV-1a.
 #[derive(Default, Clone, Copy)]
-pub struct Fnv(u64);
+pub(crate) struct Fnv(u64);
 
 impl std::hash::Hasher for Fnv {
     fn finish(&self) -> u64 {
@@ -233,7 +233,7 @@ impl Dict {
 /// tuples of them (`None` for str, whose hash CPython randomises, and objects hashed by
 /// identity).
 #[must_use]
-pub fn py_hash(k: &HKey) -> Option<i64> {
+pub(crate) fn py_hash(k: &HKey) -> Option<i64> {
     const MODULUS: i128 = (1 << 61) - 1;
     let h = match k {
         HKey::Int(_) | HKey::BigInt(_) => {
@@ -344,7 +344,7 @@ fn tuple_hash(items: &[HKey]) -> Option<i64> {
 /// CPython, so any order is one CPython could print). Deletions are not replayed: the set is
 /// rebuilt from its current keys in insertion order. `None`: keep insertion order.
 #[must_use]
-pub fn cpython_set_order(keys: &[(HKey, Value)]) -> Option<Vec<Value>> {
+pub(crate) fn cpython_set_order(keys: &[(HKey, Value)]) -> Option<Vec<Value>> {
     let hashes: Vec<i64> = keys
         .iter()
         .map(|(k, _)| py_hash(k))

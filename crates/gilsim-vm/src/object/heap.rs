@@ -17,7 +17,7 @@ use std::collections::BinaryHeap;
 use std::rc::Rc;
 
 /// Slots per copy-on-write chunk.
-pub const CHUNK: usize = 16;
+pub(crate) const CHUNK: usize = 16;
 
 type Chunk = [Option<Rc<Obj>>; CHUNK];
 
@@ -212,11 +212,11 @@ impl Heap {
 }
 
 /// The most memory (estimated) live objects may take: 2 GiB.
-pub const MAX_LIVE_BYTES: usize = 2 << 30;
+pub(crate) const MAX_LIVE_BYTES: usize = 2 << 30;
 
 /// An estimate of the memory an object holds beyond its slot.
 #[must_use]
-pub fn approx_size(o: &Obj) -> usize {
+pub(crate) fn approx_size(o: &Obj) -> usize {
     match o {
         Obj::List(v) => v.len() * 16,
         Obj::Tuple(v) => v.len() * 16,
@@ -227,7 +227,7 @@ pub fn approx_size(o: &Obj) -> usize {
 }
 
 /// Every value an object refers to.
-pub fn refs(o: &Obj, out: &mut Vec<Value>) {
+pub(crate) fn refs(o: &Obj, out: &mut Vec<Value>) {
     match o {
         Obj::Str(_) | Obj::BigInt(_) | Obj::Range { .. } | Obj::Native(_) | Obj::Lock(_) => {
             if let Obj::Native(n) = o
