@@ -486,3 +486,122 @@ impl Explorer {
         (choices, schedule)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gilsim_compiler::Profile;
+    use gilsim_vm::run::{RunConfig, machine_for};
+    use std::collections::BTreeSet;
+
+    fn machine(src: &str) -> Machine {
+        let profile = Profile::default();
+        let program = gilsim_compiler::compile(src, "t.py", &profile).expect("compiles");
+        let cfg = RunConfig {
+            file: "t.py".into(),
+            profile,
+            policy: None,
+            seed: 0,
+            defines: Vec::new(),
+            limits: gilsim_vm::Limits::default(),
+            schedule: None,
+            trace: None,
+            trace_steps: None,
+            detect: false,
+        };
+        machine_for(program, &cfg).expect("a machine")
+    }
+
+    fn run(src: &str, full: bool, max_preemptions: Option<u32>) -> Report {
+        let opts = Options {
+            full,
+            max_preemptions,
+            ..Options::default()
+        };
+        explore(machine(src), &opts, None)
+    }
+
+    /// The outcomes as `stdout` texts.
+    fn printed(r: &Report) -> BTreeSet<String> {
+        r.outcomes
+            .iter()
+            .map(|o| o.outcome.stdout.clone())
+            .collect()
+    }
+
+    const COUNTER: &str = "import threading\ni = 0\ndef w():\n    global i\n    for _ in range(2):\n        i += 1\n\
+        ts = [threading.Thread(target=w) for _ in range(2)]\nfor t in ts:\n    t.start()\n\
+        for t in ts:\n    t.join()\nprint(i)\n";
+
+    #[test]
+    fn the_reduction_keeps_every_outcome_and_visits_fewer_states() {
+        let locked = COUNTER
+            .replace("i = 0\n", "i = 0\nlock = threading.Lock()\n")
+            .replace(
+                "        i += 1\n",
+                "        with lock:\n            i += 1\n",
+            );
+        let check_then_act = "import threading\nstock = 1\nsold = []\ndef buy(n):\n    global stock\n    \
+            if stock > 0:\n        stock -= 1\n        sold.append(n)\n\
+            ts = [threading.Thread(target=buy, args=(n,)) for n in 'ab']\nfor t in ts:\n    t.start()\n\
+            for t in ts:\n    t.join()\nprint(stock, sorted(sold))\n";
+        for (src, want) in [
+            (COUNTER, &["2\n", "3\n", "4\n"][..]),
+            (locked.as_str(), &["4\n"][..]),
+            // Both buy the last one (-1), or both read 1 and both store 0: a lost update.
+            (
+                check_then_act,
+                &[
+                    "-1 ['a', 'b']\n",
+                    "0 ['a', 'b']\n",
+                    "0 ['a']\n",
+                    "0 ['b']\n",
+                ][..],
+            ),
+        ] {
+            let reduced = run(src, false, None);
+            let full = run(src, true, None);
+            assert!(reduced.exhaustive && full.exhaustive);
+            let want: BTreeSet<String> = want.iter().map(|s| s.to_string()).collect();
+            assert_eq!(printed(&full), want, "{src}");
+            assert_eq!(printed(&reduced), printed(&full), "{src}");
+            assert!(
+                reduced.states < full.states,
+                "{} !< {}",
+                reduced.states,
+                full.states
+            );
+        }
+    }
+
+    #[test]
+    fn no_preemption_means_the_threads_run_one_after_the_other() {
+        let r = run(COUNTER, false, Some(0));
+        assert_eq!(printed(&r), BTreeSet::from(["4\n".to_string()]));
+        // One preemption, inside one thread's `i += 1`, lets the other thread's two
+        // increments land in between and be overwritten; losing just one takes two.
+        let r = run(COUNTER, false, Some(1));
+        assert_eq!(
+            printed(&r),
+            BTreeSet::from(["2\n".to_string(), "4\n".to_string()])
+        );
+    }
+
+    #[test]
+    fn every_outcome_has_a_witness_that_reproduces_it() {
+        let r = run(COUNTER, false, None);
+        for row in &r.outcomes {
+            let mut m = machine(COUNTER);
+            m.set_explore();
+            let mut options = row.choices.iter();
+            let end = loop {
+                if let Some(end) = m.run_to_choice() {
+                    break end;
+                }
+                m.choose(*options.next().expect("the witness covers every choice"));
+            };
+            let o = gilsim_vm::run::outcome_of(&mut m, &end);
+            assert_eq!(o.stdout, row.outcome.stdout);
+        }
+    }
+}

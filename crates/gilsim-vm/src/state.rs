@@ -406,3 +406,49 @@ impl Machine {
         key
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::machine::Machine;
+    use crate::run::{RunConfig, machine_for};
+    use gilsim_compiler::Profile;
+
+    fn machine(src: &str) -> Machine {
+        let profile = Profile::default();
+        let program = gilsim_compiler::compile(src, "t.py", &profile).expect("compiles");
+        let cfg = RunConfig {
+            file: "t.py".into(),
+            profile,
+            policy: None,
+            seed: 0,
+            defines: Vec::new(),
+            limits: crate::Limits::default(),
+            schedule: None,
+            trace: None,
+            trace_steps: None,
+            detect: false,
+        };
+        machine_for(program, &cfg).expect("a machine")
+    }
+
+    #[test]
+    fn a_state_met_twice_has_one_key_and_different_states_differ() {
+        // Two runs of one program to its end: the same key.
+        let end_key = |src: &str| {
+            let mut m = machine(src);
+            m.set_explore();
+            assert!(m.run_to_choice().is_some(), "one thread: no choice");
+            m.state_key()
+        };
+        let a = "x = [1, 2]\ny = {'k': x}\nprint(len(y))\n";
+        assert_eq!(end_key(a), end_key(a));
+        // A different value, a different nested value, different output: different keys.
+        assert_ne!(end_key(a), end_key(&a.replace("[1, 2]", "[1, 3]")));
+        assert_ne!(end_key(a), end_key(&a.replace("{'k': x}", "{'k': [x]}")));
+        assert_ne!(end_key(a), end_key(&a.replace("len(y)", "len(x)")));
+        // Objects made in another order but reachable the same way: the same key.
+        let p = "t = []\nu = []\nl = [u, t]\ndel t, u\n";
+        let q = "u = []\nt = []\nl = [u, t]\ndel t, u\n";
+        assert_eq!(end_key(p), end_key(q));
+    }
+}
