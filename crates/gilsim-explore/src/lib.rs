@@ -283,8 +283,7 @@ impl Explorer {
                 }
                 let key = self.key(&m, budget);
                 let choice = m
-                    .choice
-                    .take()
+                    .take_choice_point()
                     .expect("[gilsim internal bug] a choice is pending");
                 Ok(Node {
                     key,
@@ -409,9 +408,7 @@ pub fn explore(
     opts: &Options,
     progress: Option<Box<dyn FnMut(u64)>>,
 ) -> Report {
-    start.set_explore();
-    start.explore_inside_modules = opts.full;
-    start.explore_reduce = !opts.full;
+    start.set_explore(opts.full);
     let mut ex = Explorer {
         opts: opts.clone(),
         memo: KeyMap::default(),
@@ -468,7 +465,7 @@ impl Explorer {
                 // As the search did at its first choice.
                 m.heap.mark_stable();
             }
-            let c = m.choice.clone().expect("choice");
+            let c = m.choice_point().cloned().expect("choice");
             let key = self.key(&m, budget);
             let Some(Memo::Done(s)) = self.memo.get(&key) else {
                 break;
@@ -592,7 +589,7 @@ mod tests {
         let r = run(COUNTER, false, None);
         for row in &r.outcomes {
             let mut m = machine(COUNTER);
-            m.set_explore();
+            m.set_explore(false);
             let mut options = row.choices.iter();
             let end = loop {
                 if let Some(end) = m.run_to_choice() {

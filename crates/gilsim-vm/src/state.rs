@@ -338,7 +338,7 @@ impl Machine {
             k.u64(*site);
             k.u64(u64::from(*n));
         }
-        if let Some(c) = &self.choice {
+        if let Some(c) = &self.exploring.choice {
             k.u64(c.running.map_or(u64::MAX, u64::from));
             k.u64(c.why.map_or(u64::MAX, |w| w as u64));
             k.u64(c.options.len() as u64);
@@ -436,7 +436,7 @@ mod tests {
         // Two runs of one program to its end: the same key.
         let end_key = |src: &str| {
             let mut m = machine(src);
-            m.set_explore();
+            m.set_explore(false);
             assert!(m.run_to_choice().is_some(), "one thread: no choice");
             m.state_key()
         };

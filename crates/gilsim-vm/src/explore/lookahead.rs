@@ -160,6 +160,7 @@ impl Walk<'_> {
             LOAD_METHOD
                 if self
                     .m
+                    .exploring
                     .attr_writes
                     .as_ref()
                     .is_some_and(|w| !w.may_write(&self.code.obj.names[a])) =>

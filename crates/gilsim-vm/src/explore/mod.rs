@@ -37,10 +37,13 @@ impl Machine {
     /// Puts the machine in exploration mode: instead of asking its policy, it stops at every
     /// point where more than one thread could run next ([`Machine::run_to_choice`]), and time
     /// becomes a choice: a sleeping thread or a timed wait may end at any such point. The
-    /// detectors and the tracer are turned off.
-    pub fn set_explore(&mut self) {
-        self.explore = true;
-        if self.attr_writes.is_none() {
+    /// detectors and the tracer are turned off. `full`: offer every check point, inside
+    /// gilsim's own modules too, with no reduction (the exact schedule count).
+    pub fn set_explore(&mut self, full: bool) {
+        self.exploring.on = true;
+        self.exploring.inside_modules = full;
+        self.exploring.reduce = !full;
+        if self.exploring.attr_writes.is_none() {
             // The loaded units (the program, the helpers) and every bundled module, since any
             // may be imported later.
             let bundled: Vec<Program> = crate::bundled::python_modules()
@@ -65,12 +68,24 @@ impl Machine {
                     .units
                     .iter()
                     .any(|u| !u.bundled && observes_starts(&u.program));
-            self.attr_writes = Some(Rc::new(writes));
+            self.exploring.attr_writes = Some(Rc::new(writes));
         }
         self.heap.mark_stable();
         self.detect = None;
         self.tracer = None;
         self.next_wake = u64::MAX;
+    }
+
+    /// The choice the machine stopped at (after [`Machine::run_to_choice`] returned `None`),
+    /// taken: the explorer answers it with [`Machine::answer`] on a copy per option.
+    pub fn take_choice_point(&mut self) -> Option<Choice> {
+        self.exploring.choice.take()
+    }
+
+    /// The choice the machine stopped at, if any.
+    #[must_use]
+    pub fn choice_point(&self) -> Option<&Choice> {
+        self.exploring.choice.as_ref()
     }
 
     /// In exploration: runs until the run ends (`Some`) or a choice is due (`None`; it is in
@@ -80,7 +95,7 @@ impl Machine {
             if let Some(end) = self.run_slice() {
                 return Some(end);
             }
-            if self.choice.is_some() {
+            if self.exploring.choice.is_some() {
                 return None;
             }
         }
@@ -88,7 +103,7 @@ impl Machine {
 
     /// Answers the pending choice: thread `t` (one of its options) runs next.
     pub fn choose(&mut self, t: u32) {
-        let Some(c) = self.choice.take() else {
+        let Some(c) = self.exploring.choice.take() else {
             return;
         };
         self.take_choice(t, c.running, c.why);
@@ -97,7 +112,7 @@ impl Machine {
     /// Answers choice `c`, taken out of this machine (or a copy of it) before: thread `t`
     /// (one of its options) runs next.
     pub fn answer(&mut self, c: &Choice, t: u32) {
-        self.choice = None;
+        self.exploring.choice = None;
         self.take_choice(t, c.running, c.why);
     }
 
@@ -171,7 +186,8 @@ impl Machine {
         if !frames.iter().all(|f| self.units[f.unit as usize].bundled) {
             return false;
         }
-        self.attr_writes
+        self.exploring
+            .attr_writes
             .as_ref()
             .is_none_or(|w| w.observes_liveness)
             || !self.runs_learner_code(boot)
@@ -259,6 +275,7 @@ impl Machine {
     /// the choice of the next thread that the end offers.
     fn returns_to_exit(&self, tid: u32, depth: usize) -> bool {
         if self
+            .exploring
             .attr_writes
             .as_ref()
             .is_none_or(|w| w.observes_liveness)
@@ -324,7 +341,11 @@ impl Machine {
     /// waits, giving the GIL up, until it has run: it commutes with everything the other
     /// threads do, and the wait offers the next choice itself.
     fn starts_quietly(&self, func: Value, recv: Value) -> bool {
-        if self.attr_writes.as_ref().is_none_or(|w| w.observes_starts)
+        if self
+            .exploring
+            .attr_writes
+            .as_ref()
+            .is_none_or(|w| w.observes_starts)
             || !self.is_bundled_function(func, "threading.py", "Thread.start")
         {
             return false;
@@ -385,7 +406,7 @@ impl Machine {
     /// modules synchronise internally, so a switch inside them is equivalent to one at the
     /// learner's next check point.
     pub(crate) fn offer_choice(&mut self) -> bool {
-        if !self.explore_inside_modules
+        if !self.exploring.inside_modules
             && self.threads[self.current as usize]
                 .frames
                 .last()
@@ -395,7 +416,7 @@ impl Machine {
         {
             return false;
         }
-        if self.explore_reduce && self.local_until_next_check() {
+        if self.exploring.reduce && self.local_until_next_check() {
             return false;
         }
         let mut options: Vec<u32> = self
@@ -409,7 +430,7 @@ impl Machine {
             return false;
         }
         options.sort_unstable();
-        self.choice = Some(Choice {
+        self.exploring.choice = Some(Choice {
             options,
             running: Some(self.current),
             why: None,

@@ -1586,7 +1586,7 @@ impl Machine {
     /// formatting it runs none of the program's code (a `__str__` of its own could print).
     pub(crate) fn traceback_unseen(&self, exc: Value) -> bool {
         let cls = self.class_of(exc);
-        self.explore
+        self.exploring.on
             && self.types.exc.values().any(|c| *c == cls)
             && ["__cause__", "__context__"]
                 .iter()

@@ -139,6 +139,24 @@ pub struct Types {
     pub exc: BTreeMap<&'static str, ObjId>,
 }
 
+/// Exploration: the choice points the machine stops at instead of asking its policy.
+#[derive(Clone, Debug)]
+pub(crate) struct Exploration {
+    /// Exploration: stop at every point where more than one thread could run next, instead
+    /// of asking the policy (see [`Machine::run_to_choice`]).
+    pub(crate) on: bool,
+    /// Exploration also switches at check points inside gilsim's own modules.
+    pub(crate) inside_modules: bool,
+    /// Exploration skips a check point when the running thread's next instructions up to
+    /// its next check point are its own business (see `local_until_next_check`).
+    pub(crate) reduce: bool,
+    /// The choice the machine stopped at, in exploration.
+    pub(crate) choice: Option<Choice>,
+    /// In exploration: the attribute names any code of the run may write (see
+    /// [`AttrWrites`]); `None` outside exploration.
+    pub(crate) attr_writes: Option<Rc<AttrWrites>>,
+}
+
 /// The machine. Cloning it copies the whole state (the explorer forks runs this way); code
 /// is shared.
 #[derive(Clone)]
@@ -180,11 +198,6 @@ pub struct Machine {
     pub replay: Option<Replay>,
     /// Random streams.
     pub streams: Streams,
-    /// `sys.getswitchinterval()` in ns.
-    pub switch_interval_ns: u64,
-    /// The check interval the program set (2.7's `sys.setcheckinterval`); 0 while it has not,
-    /// so that `ticks:N` uses its own N.
-    pub check_interval: u64,
     /// The schedule followed so far.
     pub recorder: Recorder,
     /// Optional trace collection.
@@ -193,22 +206,6 @@ pub struct Machine {
     pub detect: Option<Box<crate::detect::Detector>>,
     /// Interned strings (names, constants).
     pub interned: Rc<BTreeMap<Rc<str>, ObjId>>,
-    /// When the running thread took the GIL.
-    pub held_since: u64,
-    /// Check points passed since the running thread took the GIL.
-    pub checks_since_switch: u64,
-    /// Check points passed by every thread before the running one took the GIL.
-    pub checks_before_switch: u64,
-    /// Instructions since the running thread took the GIL.
-    pub instrs_since_switch: u64,
-    /// The last conditional jump tested an exact bool (3.9 fast path).
-    pub(crate) last_test_was_bool: bool,
-    /// 2.7: the last instruction released and re-took the GIL (a blocking `Lock.acquire`).
-    pub(crate) gil_released: bool,
-    /// The last instruction returned from a frame marked `check_on_return`.
-    pub(crate) return_checks: bool,
-    /// 3.11+: the last CALL went to a C callee that checks after it returns.
-    pub(crate) call_checks: bool,
     /// The profile specialises C-call sites (3.11+), so calls are classified as they run.
     pub(crate) specialises: bool,
     /// 3.11+: generic executions of each specialisable call site (unit, code, pc packed), up
@@ -218,21 +215,12 @@ pub struct Machine {
     pub(crate) not_implemented: Value,
     /// The interned names `__enter__` and `__exit__`, looked up by every `with`.
     pub(crate) with_names: (Value, Value),
-    /// Set when a repr inside a native met an instance with its own `__repr__`/`__str__`,
-    /// which cannot run there: the instruction is refused instead of printing the wrong text.
-    pub(crate) deep_dunder: Option<String>,
-    /// A handler was entered by the last instruction.
-    pub(crate) entered_handler: bool,
-    /// The exception being unwound is a re-raise (its traceback already has this frame).
-    pub(crate) reraising: bool,
     /// Exit code requested by `sys.exit` in the main thread.
     pub(crate) exit_code: Option<i32>,
     /// Whether the main thread ended with an uncaught exception.
     pub(crate) main_raised: bool,
     /// Id of the next Python-level thread (`Thread-N` numbering).
     pub(crate) next_thread_name: u32,
-    /// Reusable buffer for runnable ids.
-    others_buf: Vec<u32>,
     /// Threads blocked in `Thread.start()` until their new thread runs.
     starting: u32,
     /// The earliest virtual time at which a timed wait (sleep, I/O, a timeout) ends.
@@ -241,24 +229,49 @@ pub struct Machine {
     pub(crate) nesting: u32,
     /// Vectors of retired frames, reused by new ones (calls allocate nothing in the steady state).
     pub(crate) vec_pool: VecPool,
+    // ----- The GIL and the scheduler: who holds it since when, the counts the policies read,
+    // ----- and the runnable set. (Flat, not a sub-struct: grouping these hot fields cost the
+    // ----- run loop 4-5% on the counter.)
+    /// `sys.getswitchinterval()` in ns.
+    pub(crate) switch_interval_ns: u64,
+    /// The check interval the program set (2.7's `sys.setcheckinterval`); 0 while it has not,
+    /// so that `ticks:N` uses its own N.
+    pub(crate) check_interval: u64,
+    /// When the running thread took the GIL.
+    pub(crate) held_since: u64,
+    /// Check points passed since the running thread took the GIL.
+    pub(crate) checks_since_switch: u64,
+    /// Check points passed by every thread before the running one took the GIL.
+    pub(crate) checks_before_switch: u64,
+    /// Instructions since the running thread took the GIL.
+    pub(crate) instrs_since_switch: u64,
+    /// Reusable buffer for runnable ids.
+    pub(crate) others_buf: Vec<u32>,
     /// The policy's last promise of quiet (see [`Policy::quiet_until`]).
     pub(crate) quiet: Option<(u64, u64)>,
     /// `others_buf` (and `waiting_since_cache`) are up to date for this running thread.
     pub(crate) others_valid_for: Option<u32>,
-    waiting_since_cache: u64,
-    /// Exploration: stop at every point where more than one thread could run next, instead
-    /// of asking the policy (see [`Machine::run_to_choice`]).
-    pub(crate) explore: bool,
-    /// Exploration also switches at check points inside gilsim's own modules.
-    pub explore_inside_modules: bool,
-    /// Exploration skips a check point when the running thread's next instructions up to
-    /// its next check point are its own business (see `local_until_next_check`).
-    pub explore_reduce: bool,
-    /// The choice the machine stopped at, in exploration.
-    pub choice: Option<Choice>,
-    /// In exploration: the attribute names any code of the run may write (see
-    /// [`AttrWrites`]); `None` outside exploration.
-    pub(crate) attr_writes: Option<Rc<AttrWrites>>,
+    pub(crate) waiting_since_cache: u64,
+    // ----- Exploration.
+    /// Exploration state.
+    pub(crate) exploring: Exploration,
+    // ----- What the last instruction did, for the check rule and the exception machinery:
+    // ----- set by one instruction, read and reset by the run loop. (Flat for the same reason.)
+    /// The last conditional jump tested an exact bool (3.9 fast path).
+    pub(crate) last_test_was_bool: bool,
+    /// 2.7: the last instruction released and re-took the GIL (a blocking `Lock.acquire`).
+    pub(crate) gil_released: bool,
+    /// The last instruction returned from a frame marked `check_on_return`.
+    pub(crate) return_checks: bool,
+    /// 3.11+: the last CALL went to a C callee that checks after it returns.
+    pub(crate) call_checks: bool,
+    /// Set when a repr inside a native met an instance with its own `__repr__`/`__str__`,
+    /// which cannot run there: the instruction is refused instead of printing the wrong text.
+    pub(crate) deep_dunder: Option<String>,
+    /// A handler was entered by the last instruction.
+    pub(crate) entered_handler: bool,
+    /// The exception being unwound is a re-raise (its traceback already has this frame).
+    pub(crate) reraising: bool,
 }
 
 /// Virtual cost of one instruction, in nanoseconds (documented in docs/how-it-works.md).
@@ -328,44 +341,48 @@ impl Machine {
             main_module: ObjId(0),
             policy,
             streams: Streams::new(seed),
-            switch_interval_ns: profile.default_switch_interval_ns(),
-            check_interval: 0,
             recorder: Recorder::default(),
             tracer: None,
             detect: None,
             interned: Rc::new(BTreeMap::new()),
-            held_since: 0,
-            checks_since_switch: 0,
-            checks_before_switch: 0,
-            instrs_since_switch: 0,
-            last_test_was_bool: false,
-            call_checks: false,
-            return_checks: false,
-            gil_released: false,
             specialises: profile.specialise_after().is_some(),
             spec: Rc::new(BTreeMap::new()),
             not_implemented: Value::None,
             with_names: (Value::None, Value::None),
-            deep_dunder: None,
-            entered_handler: false,
-            reraising: false,
             exit_code: None,
             main_raised: false,
             next_thread_name: 1,
-            others_buf: Vec::new(),
             replay: None,
-            quiet: None,
             starting: 0,
             next_wake: u64::MAX,
             vec_pool: VecPool::default(),
             nesting: 0,
+
+            switch_interval_ns: profile.default_switch_interval_ns(),
+            check_interval: 0,
+            held_since: 0,
+            checks_since_switch: 0,
+            checks_before_switch: 0,
+            instrs_since_switch: 0,
+            others_buf: Vec::new(),
+            quiet: None,
             others_valid_for: None,
             waiting_since_cache: 0,
-            explore: false,
-            explore_inside_modules: false,
-            explore_reduce: true,
-            choice: None,
-            attr_writes: None,
+            exploring: Exploration {
+                on: false,
+                inside_modules: false,
+                reduce: true,
+                choice: None,
+                attr_writes: None,
+            },
+
+            last_test_was_bool: false,
+            call_checks: false,
+            return_checks: false,
+            gil_released: false,
+            deep_dunder: None,
+            entered_handler: false,
+            reraising: false,
         };
         crate::natives::install(&mut m);
         m.with_names = (m.intern("__enter__"), m.intern("__exit__"));

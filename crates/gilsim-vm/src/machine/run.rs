@@ -200,7 +200,7 @@ impl Machine {
                             Err(e) => return Some(self.schedule_error(e.0)),
                         }
                     } else if check {
-                        if self.explore {
+                        if self.exploring.on {
                             if self.offer_choice() {
                                 return None;
                             }
@@ -234,7 +234,7 @@ impl Machine {
                 }
                 Err(Flow::Block(wait)) => {
                     if let Some(at) = wait.wake_time()
-                        && !self.explore
+                        && !self.exploring.on
                     {
                         self.next_wake = self.next_wake.min(at);
                     }
@@ -301,8 +301,8 @@ impl Machine {
         self.gil_released = false;
         self.view_others();
         // In exploration a thread in a timed wait could also run at any check point.
-        let alone =
-            self.others_buf.is_empty() && !(self.explore && self.timed_waiters().next().is_some());
+        let alone = self.others_buf.is_empty()
+            && !(self.exploring.on && self.timed_waiters().next().is_some());
         let (quiet_checks, quiet_time) = self.quiet.unwrap_or((0, 0));
         let (max_steps, next_wake) = (self.limits.max_steps, self.next_wake);
         let t = self.current as usize;
@@ -424,15 +424,15 @@ impl Machine {
                 .filter(|t| t.state == ThreadState::Runnable)
                 .map(|t| t.id)
                 .collect();
-            if self.explore {
+            if self.exploring.on {
                 // Any runnable thread may take the GIL, and any timed wait may end first.
                 candidates.extend(self.timed_waiters());
                 candidates.sort_unstable();
                 // A thread woken from a quiet join or start runs first, up to where it gives
                 // the GIL up again (see `woken_quietly`).
                 if candidates.len() > 1
-                    && self.explore_reduce
-                    && !self.explore_inside_modules
+                    && self.exploring.reduce
+                    && !self.exploring.inside_modules
                     && let Some(&w) = candidates.iter().find(|&&w| self.woken_quietly(w))
                 {
                     self.take_choice(w, None, Some(why));
@@ -442,7 +442,7 @@ impl Machine {
                     0 => return Some(self.deadlock()),
                     1 => self.take_choice(candidates[0], None, Some(why)),
                     _ => {
-                        self.choice = Some(Choice {
+                        self.exploring.choice = Some(Choice {
                             options: candidates,
                             running: None,
                             why: Some(why),
