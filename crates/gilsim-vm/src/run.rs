@@ -36,6 +36,26 @@ pub struct RunConfig {
     pub detect: bool,
 }
 
+impl RunConfig {
+    /// A run of `file` under `profile` with everything else at its default: the profile's own
+    /// policy, seed 0, no defines, the default limits, no schedule, no trace, no detectors.
+    #[must_use]
+    pub fn new(file: impl Into<String>, profile: Profile) -> Self {
+        RunConfig {
+            file: file.into(),
+            profile,
+            policy: None,
+            seed: 0,
+            defines: Vec::new(),
+            limits: Limits::default(),
+            schedule: None,
+            trace: None,
+            trace_steps: None,
+            detect: false,
+        }
+    }
+}
+
 /// What a run produced.
 pub struct RunResult {
     /// The record.

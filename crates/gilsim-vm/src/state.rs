@@ -416,18 +416,7 @@ mod tests {
     fn machine(src: &str) -> Machine {
         let profile = Profile::default();
         let program = gilsim_compiler::compile(src, "t.py", &profile).expect("compiles");
-        let cfg = RunConfig {
-            file: "t.py".into(),
-            profile,
-            policy: None,
-            seed: 0,
-            defines: Vec::new(),
-            limits: crate::Limits::default(),
-            schedule: None,
-            trace: None,
-            trace_steps: None,
-            detect: false,
-        };
+        let cfg = RunConfig::new("t.py", profile);
         machine_for(program, &cfg).expect("a machine")
     }
 
