@@ -9,15 +9,22 @@ points each time, visiting every place in turn. Where the first one lands depend
 many check points a thread passes before its loop, which SKEW sets: the empty loop
 `for s in range(SKEW): pass` passes 2 per round. If the locked place is between the load
 and the store of `i`, every single preemption loses the other thread's updates; anywhere
-else, none does. So with SKEW = 1 `every:100` loses nothing while `every:101` loses
-many, and with SKEW = 0 `every:100` loses the most: the runs below show where their
-preemptions landed. Real CPython's switch interval is in time, not in check points, so it
+else, none does. Each round of SKEW moves the place back by 2 of the 5: SKEW = 0 locks
+`every:100` onto FOR_ITER and SKEW = 1 onto STORE_GLOBAL, so it loses nothing, while
+SKEW = 2 locks it onto LOAD_GLOBAL, between the load and the store, so it loses about half
+of all the updates, more than `every:101`, which visits every place in turn. The runs
+below show where their preemptions landed, and the claims at the end are checked on each
+narration. Real CPython's switch interval is in time, not in check points, so it
 does not lock onto a loop like this; an exact round-robin is a teaching device, and this
 is its trap.
 
 Lesson:
     topic: 9.2
-    compare: --policy every:100 | --policy every:101 | --policy every:100 -D SKEW=0 | --policy every:101 -D SKEW=0
+    compare: --policy every:100 | --policy every:101 | --policy every:100 -D SKEW=0 | --policy every:100 -D SKEW=2
+    claim: keeps | --policy every:100
+    claim: keeps | --policy every:100 -D SKEW=0
+    claim: loses | --policy every:101
+    claim: loses | --policy every:100 -D SKEW=2
 """
 import threading
 

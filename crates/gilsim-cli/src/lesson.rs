@@ -100,6 +100,60 @@ impl Shows {
     }
 }
 
+/// What a claim says a run shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// The run loses updates (the detector counts at least one).
+    Loses,
+    /// The run finishes and loses no update.
+    Keeps,
+    /// The run deadlocks.
+    Deadlocks,
+}
+
+impl Expect {
+    fn parse(text: &str) -> Result<Expect, String> {
+        Ok(match text {
+            "loses" => Expect::Loses,
+            "keeps" => Expect::Keeps,
+            "deadlocks" => Expect::Deadlocks,
+            other => {
+                return Err(format!(
+                    "`claim: {other} | …`: a claim is `loses`, `keeps` or `deadlocks`, then `|` and the run's arguments"
+                ));
+            }
+        })
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            Expect::Loses => "loses updates",
+            Expect::Keeps => "loses no update",
+            Expect::Deadlocks => "deadlocks",
+        }
+    }
+
+    fn holds(self, r: &RunResult) -> bool {
+        let lost = !r.record.findings.lost_updates.is_empty();
+        match self {
+            Expect::Loses => lost,
+            Expect::Keeps => !lost && r.end.status == Status::Finished,
+            Expect::Deadlocks => r.end.status == Status::Deadlock,
+        }
+    }
+}
+
+/// A claim the lesson's prose makes about a run (`claim: loses | --policy every:101`), run
+/// and checked every time the lesson is narrated: a lesson whose claim fails is an error, so
+/// its text cannot drift from what gilsim computes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Claim {
+    expect: Expect,
+    args: Args,
+    /// Its line in the scenario file.
+    line: usize,
+}
+
 /// The arguments of one run in a lesson, written as on the command line:
 /// `[SCENARIO] [-D NAME=VALUE]... [--python V] [--policy P] [--seed N] [--max-steps N]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -244,6 +298,7 @@ pub(crate) struct Lesson {
     compare: Vec<Args>,
     explore: Option<Args>,
     sweep: Option<Args>,
+    claims: Vec<Claim>,
 }
 
 impl Lesson {
@@ -302,6 +357,7 @@ impl Lesson {
             compare: Vec::new(),
             explore: None,
             sweep: None,
+            claims: Vec::new(),
         };
         for (i, line) in lines.iter().enumerate().take(end).skip(block + 1) {
             let line_no = i + 1;
@@ -351,9 +407,17 @@ impl Lesson {
                         .map_err(bad)?;
                 }
                 "explore" => lesson.explore = Some(Args::parse(value, false).map_err(bad)?),
+                "claim" => {
+                    let (expect, args) = value.split_once('|').unwrap_or((value, ""));
+                    lesson.claims.push(Claim {
+                        expect: Expect::parse(expect.trim()).map_err(bad)?,
+                        args: Args::parse(args, true).map_err(bad)?,
+                        line: line_no,
+                    });
+                }
                 other => {
                     return Err(bad(format!(
-                        "`{other}` is not a lesson key; use topic, fix, shows, search, seeds, run, compare, sweep or explore"
+                        "`{other}` is not a lesson key; use topic, fix, shows, search, seeds, run, compare, sweep, explore or claim"
                     )));
                 }
             }
@@ -939,7 +1003,59 @@ pub(crate) fn narrate(name: &str) -> Result<String, LessonError> {
             }
         }
     }
+
+    if !lesson.claims.is_empty() {
+        let _ = writeln!(out, "\n── what this lesson claims, checked ──");
+        for claim in &lesson.claims {
+            check_claim(&mut out, lesson, &lessons, claim)?;
+        }
+    }
     Ok(out)
+}
+
+/// Runs a claim's run and says whether it shows what the claim says; a claim that does not
+/// hold is an error that names its line.
+fn check_claim(
+    out: &mut String,
+    lesson: &Lesson,
+    lessons: &[Lesson],
+    claim: &Claim,
+) -> Result<(), LessonError> {
+    let target = match &claim.args.scenario {
+        Some(n) => lessons
+            .iter()
+            .find(|l| l.name == *n)
+            .ok_or_else(|| lesson.error(format!("claim: there is no lesson `{n}`")))?,
+        None => lesson,
+    };
+    let args = lesson.run.and(&Args {
+        scenario: None,
+        ..claim.args.clone()
+    });
+    let r = run(target, &args, None)?.result;
+    let command = args.command("run", &target.file);
+    let command = command.trim_start_matches("$ ");
+    if !claim.expect.holds(&r) {
+        return Err(LessonError {
+            file: lesson.file.clone(),
+            line: claim.line,
+            message: format!(
+                "the lesson claims that `{command}` {}, but it does not: {} ({})",
+                claim.expect.words(),
+                findings_line(&r),
+                String::from_utf8_lossy(&r.stdout)
+                    .trim_end()
+                    .replace('\n', " ⏎ ")
+            ),
+        });
+    }
+    let _ = writeln!(
+        out,
+        "✓ `{command}` {}: {}",
+        claim.expect.words(),
+        findings_line(&r)
+    );
+    Ok(())
 }
 
 #[cfg(test)]

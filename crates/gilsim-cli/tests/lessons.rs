@@ -204,3 +204,28 @@ fn a_scenario_of_ones_own_is_a_lesson_too() {
     assert_eq!(code, 2);
     assert!(err.contains("no/such.py: there is no such file"), "{err}");
 }
+
+#[test]
+fn a_claim_the_runs_do_not_bear_out_stops_the_lesson() {
+    let src = "\"\"\"Two threads add to a counter.\n\nLesson:\n    topic: 1\n    \
+               claim: loses | --policy every:101\n    claim: keeps | -D N=2\n\"\"\"\n\
+               import threading\nN = 2000\ni = 0\ndef w():\n    global i\n    for _ in range(N):\n        \
+               i += 1\nts = [threading.Thread(target=w) for _ in range(2)]\nfor t in ts:\n    t.start()\n\
+               for t in ts:\n    t.join()\nprint(i)\n";
+    let good = write_tmp("claims_ok.py", src);
+    let (code, out, err) = gilsim(&["lesson", &good]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("what this lesson claims, checked"), "{out}");
+    assert!(out.contains("every:101` loses updates: lost"), "{out}");
+    // Claim the opposite: the lesson refuses to narrate, naming the claim's line.
+    let bad = write_tmp(
+        "claims_bad.py",
+        &src.replace("claim: loses", "claim: keeps"),
+    );
+    let (code, _, err) = gilsim(&["lesson", &bad]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(":5") && err.contains("claims that") && err.contains("loses no update"),
+        "{err}"
+    );
+}
