@@ -15,7 +15,7 @@ Lesson:
     shows: lost-updates
     search: slice:5ms random:0.002
     seeds: 0..20
-    fix: counter_locked
+    fix: counter_call_locked
     explore: -D THREADS=2 -D ITERATIONS=2
     compare: counter --python 3.9 | counter --python 3.11 | --python 3.9 | --python 3.11
 """

@@ -115,6 +115,7 @@ lessons!(
     producer_consumer_queue,
     spin_forever,
     counter_call,
+    counter_call_locked,
 );
 
 #[test]
