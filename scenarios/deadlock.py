@@ -8,6 +8,7 @@ Lesson:
     shows: deadlock
     fix: deadlock_ordered
     explore:
+    claim: deadlocks |
 """
 import threading
 import time

@@ -1,13 +1,20 @@
-"""`l = l + [1]` loses appends: it builds a new list and stores it back.
+"""`l = l + [1]` loses appends on CPython 2.7 and 3.9: it builds a new list and stores it back.
 
 BINARY_ADD makes a new list from the old one; if another thread stores its own new list
-in between, this thread's STORE_GLOBAL throws that work away. Compare list_iadd.py.
+in between, this thread's STORE_GLOBAL throws that work away. Compare list_iadd.py. From
+3.10 on, no switch point lies between the load and the store of `l = l + [1]`, so the appends
+all land there (and in real CPython 3.10-3.13); the line is still not atomic by the
+language's rules, as `gilsim lesson counter_call` shows. The claims below are checked.
 
 Lesson:
     topic: 3.1
     shows: lost-updates
     fix: list_iadd
     explore: -D THREADS=2 -D ITERATIONS=2
+    claim: loses | --policy every:101
+    claim: loses | --python 2.7
+    claim: keeps | --python 3.10
+    claim: keeps | --python 3.12
 """
 import threading
 

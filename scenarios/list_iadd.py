@@ -7,6 +7,8 @@ Compare list_add.py.
 Lesson:
     topic: 3.2
     explore: -D THREADS=2 -D ITERATIONS=2
+    claim: keeps | --policy every:101
+    claim: keeps | --python 2.7
 """
 import threading
 

@@ -630,8 +630,9 @@ fn program_text(out: &mut String, lesson: &Lesson) {
     }
 }
 
-/// The lines that differ between two programs, as `-`/`+` lines with their line numbers and
-/// one line of context (a longest-common-subsequence diff).
+/// The lines that differ between two programs, as `-`/`+` lines with one line of context (a
+/// longest-common-subsequence diff). Each line shows its number in the old program and in
+/// the new one, so a docstring of another length shifts no number out of place.
 fn diff_text(out: &mut String, old: &str, new: &str, skip_old: usize, skip_new: usize) {
     let a: Vec<&str> = old.lines().collect();
     let b: Vec<&str> = new.lines().collect();
@@ -647,36 +648,38 @@ fn diff_text(out: &mut String, old: &str, new: &str, skip_old: usize, skip_new: 
             };
         }
     }
-    // (sign, line number, text)
-    let mut ops: Vec<(char, usize, &str)> = Vec::new();
+    // (sign, line in the old program, line in the new one, text)
+    let mut ops: Vec<(char, Option<usize>, Option<usize>, &str)> = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {
         if i < a.len() && j < b.len() && a[i] == b[j] {
-            ops.push((' ', b0 + j + 1, b[j]));
+            ops.push((' ', Some(a0 + i + 1), Some(b0 + j + 1), b[j]));
             i += 1;
             j += 1;
         } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            ops.push(('-', a0 + i + 1, a[i]));
+            ops.push(('-', Some(a0 + i + 1), None, a[i]));
             i += 1;
         } else {
-            ops.push(('+', b0 + j + 1, b[j]));
+            ops.push(('+', None, Some(b0 + j + 1), b[j]));
             j += 1;
         }
     }
     let near = |k: usize| {
         (k.saturating_sub(1)..=(k + 1).min(ops.len().saturating_sub(1))).any(|m| ops[m].0 != ' ')
     };
+    let number = |n: Option<usize>| n.map_or_else(|| " ".repeat(4), |n| format!("{n:>4}"));
     let mut skipped = false;
-    for (k, (sign, line, text)) in ops.iter().enumerate() {
+    for (k, (sign, old_line, new_line, text)) in ops.iter().enumerate() {
         if *sign == ' ' && !near(k) {
             skipped = true;
             continue;
         }
         if skipped {
-            let _ = writeln!(out, "       ⋮");
+            let _ = writeln!(out, "            ⋮");
             skipped = false;
         }
-        let _ = writeln!(out, "{}", format!("{sign} {line:>4} │ {text}").trim_end());
+        let (o, n) = (number(*old_line), number(*new_line));
+        let _ = writeln!(out, "{}", format!("{sign} {o} {n} │ {text}").trim_end());
     }
 }
 
@@ -920,7 +923,11 @@ pub(crate) fn narrate(name: &str) -> Result<String, LessonError> {
         };
         let _ = writeln!(out, "\n── the fix: {} ──", fix.file);
         let _ = writeln!(out, "{}", fix.title);
-        let _ = writeln!(out, "what changes:");
+        let _ = writeln!(
+            out,
+            "what changes (line numbers of {} and of {}):",
+            lesson.file, fix.file
+        );
         diff_text(
             &mut out,
             &lesson.source,

@@ -197,11 +197,11 @@ fn deadlock_names_each_wait() {
     let (code, _, err) = gilsim(&["run", "scenarios/deadlock.py"]);
     assert_eq!(code, 3, "{err}");
     assert!(
-        err.contains("thread 1 (Thread-1) waits at line 22 for a lock held by thread 2 (Thread-2)"),
+        err.contains("thread 1 (Thread-1) waits at line 23 for a lock held by thread 2 (Thread-2)"),
         "{err}"
     );
     assert!(
-        err.contains("thread 2 (Thread-2) waits at line 29 for a lock held by thread 1 (Thread-1)"),
+        err.contains("thread 2 (Thread-2) waits at line 30 for a lock held by thread 1 (Thread-1)"),
         "{err}"
     );
 }
