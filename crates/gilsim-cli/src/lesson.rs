@@ -134,11 +134,10 @@ impl Expect {
     }
 
     fn holds(self, r: &RunResult) -> bool {
-        let lost = !r.record.findings.lost_updates.is_empty();
         match self {
-            Expect::Loses => lost,
-            Expect::Keeps => !lost && r.end.status == Status::Finished,
-            Expect::Deadlocks => r.end.status == Status::Deadlock,
+            Expect::Loses => Shows::LostUpdates.seen_in(r),
+            Expect::Keeps => !Shows::LostUpdates.seen_in(r) && r.end.status == Status::Finished,
+            Expect::Deadlocks => Shows::Deadlock.seen_in(r),
         }
     }
 }
@@ -423,6 +422,30 @@ impl Lesson {
             }
         }
         Ok(Some(lesson))
+    }
+}
+
+impl Lesson {
+    /// The lesson and arguments of a `compare:` or `claim:` entry (`key` names it in the
+    /// error): its own scenario or the one it names, under the lesson's `run:` arguments.
+    fn entry_run<'a>(
+        &'a self,
+        lessons: &'a [Lesson],
+        entry: &Args,
+        key: &str,
+    ) -> Result<(&'a Lesson, Args), LessonError> {
+        let target = match &entry.scenario {
+            Some(n) => lessons
+                .iter()
+                .find(|l| l.name == *n)
+                .ok_or_else(|| self.error(format!("{key}: there is no lesson `{n}`")))?,
+            None => self,
+        };
+        let args = self.run.and(&Args {
+            scenario: None,
+            ..entry.clone()
+        });
+        Ok((target, args))
     }
 }
 
@@ -967,15 +990,7 @@ pub(crate) fn narrate(name: &str) -> Result<String, LessonError> {
     if !lesson.compare.is_empty() {
         let _ = writeln!(out, "\n── side by side ──");
         for entry in &lesson.compare {
-            let target = match &entry.scenario {
-                Some(n) => find(n)
-                    .ok_or_else(|| lesson.error(format!("compare: there is no lesson `{n}`")))?,
-                None => lesson,
-            };
-            let args = lesson.run.and(&Args {
-                scenario: None,
-                ..entry.clone()
-            });
+            let (target, args) = lesson.entry_run(&lessons, entry, "compare")?;
             let r = run(target, &args, Some(Some(1)))?.result;
             let _ = writeln!(out, "{}", args.command("run", &target.file));
             let stdout = String::from_utf8_lossy(&r.stdout)
@@ -1028,17 +1043,7 @@ fn check_claim(
     lessons: &[Lesson],
     claim: &Claim,
 ) -> Result<(), LessonError> {
-    let target = match &claim.args.scenario {
-        Some(n) => lessons
-            .iter()
-            .find(|l| l.name == *n)
-            .ok_or_else(|| lesson.error(format!("claim: there is no lesson `{n}`")))?,
-        None => lesson,
-    };
-    let args = lesson.run.and(&Args {
-        scenario: None,
-        ..claim.args.clone()
-    });
+    let (target, args) = lesson.entry_run(lessons, &claim.args, "claim")?;
     let r = run(target, &args, None)?.result;
     let command = args.command("run", &target.file);
     let command = command.trim_start_matches("$ ");

@@ -80,6 +80,8 @@ fn pack(s: &Site) -> u64 {
 
 impl Races {
     /// Makes room for threads up to `t`: a new thread's clock starts at 1 in its own entry.
+    /// [`super::Detector`] calls it before handing on any event of a thread, so the other
+    /// methods may index by thread.
     pub(super) fn thread(&mut self, t: u32) {
         let t = t as usize;
         while self.clocks.len() <= t {
@@ -158,14 +160,12 @@ impl Races {
     }
 
     fn acquire_clock(&mut self, t: u32, lock: ObjId) {
-        self.thread(t);
         if let Some(lc) = self.lock_clocks.get(&lock) {
             join_into(&mut self.clocks[t as usize], lc);
         }
     }
 
     fn release_clock(&mut self, t: u32, lock: ObjId) {
-        self.thread(t);
         let c = self.clocks[t as usize].clone();
         self.lock_clocks.insert(lock, c);
         tick(&mut self.clocks[t as usize], t);
@@ -197,7 +197,6 @@ impl Races {
 
     /// Thread `parent` started thread `child`.
     pub(super) fn start(&mut self, parent: u32, child: u32) {
-        self.thread(parent.max(child));
         let p = self.clocks[parent as usize].clone();
         join_into(&mut self.clocks[child as usize], &p);
         tick(&mut self.clocks[parent as usize], parent);
@@ -205,7 +204,6 @@ impl Races {
 
     /// Thread `parent` joined the finished thread `child`.
     pub(super) fn join(&mut self, parent: u32, child: u32) {
-        self.thread(parent.max(child));
         let c = self.clocks[child as usize].clone();
         join_into(&mut self.clocks[parent as usize], &c);
         tick(&mut self.clocks[child as usize], child);

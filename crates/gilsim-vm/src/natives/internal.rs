@@ -44,8 +44,7 @@ pub(super) fn refuse(m: &mut Machine, c: Call) -> Res<Option<Value>> {
 }
 
 /// `_gilsim_io.http_get`.
-pub(super) fn http_get(m: &mut Machine, c: Call) -> Res<Option<Value>> {
-    let _ = c;
+pub(super) fn http_get(m: &mut Machine, _c: Call) -> Res<Option<Value>> {
     // Latency 20-200 ms and status (mostly 200) from the I/O stream; the GIL is released.
     let latency_ms = m.streams.io.gen_range(20..=200);
     let status = if m.streams.io.gen_bool(0.9) { 200 } else { 503 };

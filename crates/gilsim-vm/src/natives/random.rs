@@ -3,8 +3,7 @@
 use super::*;
 
 /// `random.random`.
-pub(super) fn random(m: &mut Machine, c: Call) -> Res<Option<Value>> {
-    let _ = c;
+pub(super) fn random(m: &mut Machine, _c: Call) -> Res<Option<Value>> {
     Ok(Some(Value::Float(m.streams.program.r#gen::<f64>())))
 }
 

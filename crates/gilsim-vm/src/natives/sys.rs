@@ -16,8 +16,7 @@ pub(super) fn set_switch_interval(m: &mut Machine, c: Call) -> Res<Option<Value>
 }
 
 /// `sys.getswitchinterval`.
-pub(super) fn get_switch_interval(m: &mut Machine, c: Call) -> Res<Option<Value>> {
-    let _ = c;
+pub(super) fn get_switch_interval(m: &mut Machine, _c: Call) -> Res<Option<Value>> {
     Ok(Some(Value::Float(m.switch_interval_ns as f64 / 1e9)))
 }
 
@@ -33,8 +32,7 @@ pub(super) fn set_check_interval(m: &mut Machine, c: Call) -> Res<Option<Value>>
 }
 
 /// `sys.getcheckinterval`.
-pub(super) fn get_check_interval(m: &mut Machine, c: Call) -> Res<Option<Value>> {
-    let _ = c;
+pub(super) fn get_check_interval(m: &mut Machine, _c: Call) -> Res<Option<Value>> {
     Ok(Some(Value::Int(if m.check_interval == 0 {
         100
     } else {

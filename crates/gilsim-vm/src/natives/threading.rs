@@ -285,8 +285,7 @@ pub(super) fn is_alive(m: &mut Machine, c: Call) -> Res<Option<Value>> {
 }
 
 /// `_gilsim_thread.current`.
-pub(super) fn current(m: &mut Machine, c: Call) -> Res<Option<Value>> {
-    let _ = c;
+pub(super) fn current(m: &mut Machine, _c: Call) -> Res<Option<Value>> {
     let cur = m.current as usize;
     let obj = m.threads[cur].obj;
     if obj == Value::None {
@@ -296,8 +295,7 @@ pub(super) fn current(m: &mut Machine, c: Call) -> Res<Option<Value>> {
 }
 
 /// `_gilsim_thread.get_ident`.
-pub(super) fn get_ident(m: &mut Machine, c: Call) -> Res<Option<Value>> {
-    let _ = c;
+pub(super) fn get_ident(m: &mut Machine, _c: Call) -> Res<Option<Value>> {
     Ok(Some(Value::Int(i64::from(m.current))))
 }
 
@@ -366,8 +364,7 @@ pub(super) fn acquire_restore(m: &mut Machine, c: Call) -> Res<Option<Value>> {
 }
 
 /// `_gilsim_thread.active_count`.
-pub(super) fn active_count(m: &mut Machine, c: Call) -> Res<Option<Value>> {
-    let _ = c;
+pub(super) fn active_count(m: &mut Machine, _c: Call) -> Res<Option<Value>> {
     Ok(Some(Value::Int(
         m.threads
             .iter()

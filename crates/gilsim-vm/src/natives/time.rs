@@ -18,13 +18,11 @@ pub(super) fn sleep(m: &mut Machine, c: Call) -> Res<Option<Value>> {
 }
 
 /// `time.time`.
-pub(super) fn time(m: &mut Machine, c: Call) -> Res<Option<Value>> {
-    let _ = c;
+pub(super) fn time(m: &mut Machine, _c: Call) -> Res<Option<Value>> {
     Ok(Some(Value::Float(1_700_000_000.0 + m.now as f64 / 1e9)))
 }
 
 /// `time.perf_counter`, `time.monotonic`.
-pub(super) fn perf_counter(m: &mut Machine, c: Call) -> Res<Option<Value>> {
-    let _ = c;
+pub(super) fn perf_counter(m: &mut Machine, _c: Call) -> Res<Option<Value>> {
     Ok(Some(Value::Float(m.now as f64 / 1e9)))
 }
