@@ -9,6 +9,8 @@ Lesson:
     shows: check-then-act
     fix: check_then_act_locked
     explore:
+    cpython: wrong | 2.7 3.9 3.10 3.11 3.12 3.13
+    exercise: The outcome `0 ['ann', 'bob']` sells two apples and leaves a stock of 0: which two writes overlapped? Replay its witness with `--trace` and find them.
 """
 import threading
 import time

@@ -7,6 +7,8 @@ first buyer took the apple: exactly one apple is sold.
 Lesson:
     topic: 7.2
     explore:
+    cpython: right | 2.7 3.9 3.10 3.11 3.12 3.13
+    exercise: Put the lock around the check only, not the take. Predict the outcomes, then check with `gilsim explore`.
 """
 import threading
 import time

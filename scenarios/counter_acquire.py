@@ -6,6 +6,8 @@ waiting forever for a lock nobody will release.
 Lesson:
     topic: 2.2
     explore: -D THREADS=2 -D ITERATIONS=2
+    cpython: right | 2.7 3.9 3.10 3.11 3.12 3.13 | -D ITERATIONS=20000
+    exercise: Delete the `finally:` (keep `release()` after `i += 1`) and add a `raise` inside the `try` on one iteration: what does the other thread do? Run it and read the deadlock report.
 """
 import threading
 

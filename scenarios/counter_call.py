@@ -17,7 +17,9 @@ Lesson:
     seeds: 0..20
     fix: counter_call_locked
     explore: -D THREADS=2 -D ITERATIONS=2
+    cpython: wrong | 2.7 3.9 3.10 3.11 3.12 3.13 | -D ITERATIONS=20000
     compare: counter --python 3.9 | counter --python 3.11 | --python 3.9 | --python 3.11
+    exercise: Inline `inc` back into `i += 1` and run `gilsim compare -D THREADS=2 -D ITERATIONS=2`: which versions stop losing, and which check point is gone?
 """
 import threading
 

@@ -14,10 +14,12 @@ exploring the small configuration finds a single outcome.
 Lesson:
     topic: 12.1
     explore: -D THREADS=2 -D ITERATIONS=2
+    cpython: right | 2.7 3.9 3.10 3.11 3.12 3.13 | -D ITERATIONS=20000
     claim: keeps | --python 3.9 -D ITERATIONS=10000
     claim: keeps | --python 3.11 -D ITERATIONS=10000
     claim: keeps | --python 3.9 --policy every:3 -D ITERATIONS=2000
     compare: --python 3.9 -D ITERATIONS=10000 | --python 3.11 -D ITERATIONS=10000
+    exercise: Take the lock inside `inc` instead of around the call: is it still correct on every version? Explain from `gilsim dis`.
 """
 import threading
 

@@ -1,7 +1,9 @@
-"""A Counter class: `self.value += 1` is a read-modify-write of an attribute.
+"""A Counter class on CPython 2.7–3.9: `self.value += 1` is a read-modify-write of an attribute.
 
 `self.value += 1` compiles to LOAD_ATTR, INPLACE_ADD, STORE_ATTR: the same load-add-store
-as the global counter, on an attribute instead. Threads sharing one Counter lose updates.
+as the global counter, on an attribute instead. Threads sharing one Counter lose updates
+on CPython 2.7–3.9, and, like the global counter, nothing from 3.10 on, where no switch
+can land between the load and the store.
 See counter_class_locked.py for the fix.
 
 Lesson:
@@ -9,6 +11,9 @@ Lesson:
     shows: lost-updates
     fix: counter_class_locked
     explore: -D THREADS=2 -D ITERATIONS=1
+    cpython: wrong | 2.7 3.9 | -D ITERATIONS=20000
+    cpython: right | 3.10 3.11 3.12 3.13 | -D ITERATIONS=20000
+    exercise: Add `time.sleep(0)` between reading and writing `self.value` (split `+=` into two lines): predict how the number of lost updates changes on 3.12, then run it.
 """
 import threading
 

@@ -6,6 +6,8 @@ about it.
 Lesson:
     topic: 5.2
     explore: -D THREADS=2 -D ITERATIONS=1
+    cpython: right | 2.7 3.9 3.10 3.11 3.12 3.13 | -D ITERATIONS=20000
+    exercise: Create the lock inside `increment` (`lock = threading.Lock()` on each call) instead of in `__init__`. Predict the total, then check with `gilsim explore -D THREADS=2 -D ITERATIONS=1 --python 3.9`.
 """
 import threading
 

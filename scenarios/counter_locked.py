@@ -7,7 +7,9 @@ THREADS * ITERATIONS, under every policy and seed.
 Lesson:
     topic: 2.1
     explore: -D THREADS=2 -D ITERATIONS=2
+    cpython: right | 2.7 3.9 3.10 3.11 3.12 3.13 | -D ITERATIONS=20000
     compare: -D ITERATIONS=10000 | counter_whole_loop -D ITERATIONS=10000
+    exercise: Move `with lock:` so it guards only the `for` line, not `i += 1`. Predict whether updates are lost, then check with `gilsim explore -D THREADS=2 -D ITERATIONS=2`.
 """
 import threading
 

@@ -9,7 +9,9 @@ two runs: same answer, different interleavings and virtual time.
 Lesson:
     topic: 2.3
     explore: -D THREADS=2 -D ITERATIONS=2
+    cpython: right | 2.7 3.9 3.10 3.11 3.12 3.13 | -D ITERATIONS=20000
     compare: counter_locked -D ITERATIONS=10000 | -D ITERATIONS=10000
+    exercise: Compare the virtual time of this lesson's run with counter_locked's (`gilsim run` both with `-D ITERATIONS=10000`): which finishes sooner, and why?
 """
 import threading
 

@@ -9,6 +9,7 @@ the threads spend their time waiting with the GIL released.
 Lesson:
     topic: 10.1
     compare: -D THREADS=1 | -D THREADS=2 | -D THREADS=4
+    exercise: Run `-D THREADS=4 --python 3.13t`: is the virtual time shorter than with the GIL? (gilsim gives all threads one clock today, so it will not be: see the lesson's note.)
 """
 import threading
 

@@ -9,6 +9,7 @@ Lesson:
     fix: deadlock_ordered
     explore:
     claim: deadlocks |
+    exercise: Make one thread take its second lock with `acquire(timeout=0.1)` and give up when it fails: does the deadlock go away? What does the program print now?
 """
 import threading
 import time

@@ -7,6 +7,8 @@ lock the other holds: there is no cycle, and both finish.
 Lesson:
     topic: 8.2
     explore:
+    cpython: right | 2.7 3.9 3.10 3.11 3.12 3.13
+    exercise: Add a third lock and a third thread that takes them in order c, a. Is it still free of deadlock? Check with `gilsim explore`.
 """
 import threading
 import time

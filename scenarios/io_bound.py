@@ -10,6 +10,7 @@ next to this file sleeps instead.)
 Lesson:
     topic: 10.2
     compare: -D THREADS=1 | -D THREADS=2 | -D THREADS=4
+    exercise: Replace the simulated network wait with a busy loop of the same length: predict the virtual time with four threads, then run it.
 """
 import threading
 import requests

@@ -11,10 +11,13 @@ Lesson:
     shows: lost-updates
     fix: list_iadd
     explore: -D THREADS=2 -D ITERATIONS=2
+    cpython: wrong | 2.7 3.9
+    cpython: right | 3.10 3.11 3.12 3.13
     claim: loses | --policy every:101
     claim: loses | --python 2.7
     claim: keeps | --python 3.10
     claim: keeps | --python 3.12
+    exercise: Run `-D THREADS=2 -D ITERATIONS=2 --python 3.12` under `gilsim explore`: how many outcomes? Then try `--python 3.13t` and explain the difference.
 """
 import threading
 

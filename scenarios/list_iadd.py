@@ -7,8 +7,10 @@ Compare list_add.py.
 Lesson:
     topic: 3.2
     explore: -D THREADS=2 -D ITERATIONS=2
+    cpython: right | 2.7 3.9 3.10 3.11 3.12 3.13
     claim: keeps | --policy every:101
     claim: keeps | --python 2.7
+    exercise: Replace `l += [1]` with `l.extend([1])` and then with `l = l + [1]`: which of the three can lose appends on 3.9? Check each with `gilsim explore`.
 """
 import threading
 

@@ -25,6 +25,7 @@ Lesson:
     claim: keeps | --policy every:100 -D SKEW=0
     claim: loses | --policy every:101
     claim: loses | --policy every:100 -D SKEW=2
+    exercise: Find another N for which `--policy every:N` loses nothing with SKEW=0. What do those N have in common with the loop's length in check points?
 """
 import threading
 

@@ -1,6 +1,6 @@
 """Producer/consumer with `queue.Queue`: every item arrives exactly once.
 
-`q.get()` checks and takes in one step under the queue's own lock, and waits (with the
+`buf.get()` checks and takes in one step under the queue's own lock, and waits (with the
 GIL released) while the queue is empty instead of spinning. The producer ends by
 putting one `None` per consumer, so each consumer knows when to stop and nothing is
 left behind.
@@ -8,6 +8,8 @@ left behind.
 Lesson:
     topic: 11.2
     explore: -D ITEMS=1 -D CONSUMERS=2
+    cpython: right | 2.7 3.9 3.10 3.11 3.12 3.13
+    exercise: Remove the `None` sentinels and end the consumers with `buf.get(timeout=0.1)` instead: what can go wrong? Check with `gilsim explore`.
 """
 import queue
 import threading
@@ -15,20 +17,20 @@ import threading
 ITEMS = 2000
 CONSUMERS = 2
 
-q = queue.Queue()
+buf = queue.Queue()
 consumed = []
 
 
 def producer():
     for k in range(ITEMS):
-        q.put(k)
+        buf.put(k)
     for c in range(CONSUMERS):
-        q.put(None)
+        buf.put(None)
 
 
 def consumer():
     while True:
-        item = q.get()
+        item = buf.get()
         if item is None:
             break
         consumed.append(item)
@@ -43,6 +45,6 @@ p.join()
 for c in consumers:
     c.join()
 
-print(len(consumed), 0)
+print(len(consumed), "consumed")
 print(ITEMS - len(consumed))
 assert len(consumed) == ITEMS, len(consumed)

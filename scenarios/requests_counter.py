@@ -8,6 +8,7 @@ and status codes are virtual and drawn from the run's seed.)
 Lesson:
     topic: 6
     compare: --policy io | --policy slice:5ms | --policy random:0.5
+    exercise: Set THREADS to 1 and compare the virtual time with the ten-thread run: how much sooner do ten threads finish, and why does the GIL not stop them?
 """
 import threading
 import requests

@@ -10,6 +10,8 @@ one by one, would be switched out half-way.
 Lesson:
     topic: 3.3
     explore: -D ITEMS=3 -D ROUNDS=2
+    cpython: right | 2.7 3.9 3.10 3.11 3.12 3.13
+    exercise: Replace `lst.sort()` with a hand-written bubble sort over `lst`. Predict whether another thread can now see a half-sorted list, and check with `gilsim explore`.
 """
 import threading
 

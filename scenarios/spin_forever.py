@@ -9,9 +9,10 @@ the objects the loops make are collected, so memory stays bounded however long i
 runs.
 
 Lesson:
-    topic: 12
+    topic: 13
     shows: step-limit
     run: --max-steps 1000000
+    exercise: Add a `stop` flag the main thread sets after `time.sleep(0.01)`, and make the workers loop `while not stop:`. Does the run now finish?
 """
 import threading
 

@@ -22,6 +22,21 @@ const SCENARIOS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/scenarios
 /// How many distinct states one exploration in a lesson may visit before it stops.
 const MAX_STATES: u64 = 200_000;
 
+/// How to read an exploration, said once per lesson before its tables.
+const EXPLORE_LEGEND: &str = "\
+How to read it: gilsim runs a small version of the program under every order of the
+threads' steps that the CPython version allows, and lists what can come out.
+  state       a moment where a switch could happen, counted once however the run got there
+  end state   a way a run can end; two end states can print the same thing
+  outcome     what the program printed and how it ended: what you would see
+  schedule    one whole order of the threads' steps; \"reached by N schedules\" is a count,
+              not the odds: a real run does not pick among schedules evenly
+  witness     one schedule that reaches the outcome, with the fewest preemptions (switches
+              away from a thread that could have gone on); `gilsim run FILE --schedule \"…\"`
+              replays it. `0:512+ 1:27 …` reads: thread 0 (main) runs 512 instructions and
+              then gives the GIL up by itself (+), thread 1 runs 27 and is switched out, …
+";
+
 /// Lines of a run's stdout or stderr a lesson shows before it cuts them short.
 const SHOWN_LINES: usize = 12;
 
@@ -151,6 +166,71 @@ struct Claim {
     args: Args,
     /// Its line in the scenario file.
     line: usize,
+}
+
+/// What real CPython does with the lesson's program, as a `cpython:` line states it
+/// (`cpython: wrong | 2.7 3.9`, `cpython: right | 3.10 3.11 | -D ITERATIONS=10000`): the
+/// program, run under each named version with a 1 µs switch interval, goes wrong in some run
+/// (it fails, or its last line, the count of what it lost, is not `0`) or in none. The lesson shows it beside gilsim's verdicts;
+/// `gilsim lesson --cpython-checks` lists the runs, and the lessons test runs them under the
+/// interpreters installed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct RealClaim {
+    /// Whether some run goes wrong (`wrong`) or none does (`right`).
+    wrong: bool,
+    /// The versions it names, as `--python` takes them.
+    versions: Vec<String>,
+    /// Defines on top of the lesson's `run:` ones.
+    args: Args,
+    /// Its line in the scenario file.
+    line: usize,
+}
+
+impl RealClaim {
+    fn parse(value: &str, line: usize) -> Result<RealClaim, String> {
+        let mut parts = value.split('|');
+        let wrong = match parts.next().map(str::trim) {
+            Some("wrong") => true,
+            Some("right") => false,
+            _ => {
+                return Err(format!(
+                    "`cpython: {value}`: write `cpython: wrong | VERSIONS` or `cpython: right | VERSIONS`, then optionally `| -D NAME=VALUE`"
+                ));
+            }
+        };
+        let versions: Vec<String> = parts
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        if versions.is_empty() {
+            return Err(format!(
+                "`cpython: {value}`: name the versions, e.g. `| 2.7 3.9`"
+            ));
+        }
+        for v in &versions {
+            if !gilsim_compiler::profile::KNOWN_VERSIONS.contains(&v.as_str()) {
+                return Err(format!(
+                    "cpython: `{v}` is not a modelled version; write one of {}",
+                    gilsim_compiler::profile::KNOWN_VERSIONS.join(", ")
+                ));
+            }
+        }
+        let args = Args::parse(parts.next().unwrap_or(""), false)?;
+        if args.policy.is_some() || args.python.is_some() || args.seed.is_some() {
+            return Err(
+                "cpython: a real run takes only -D NAME=VALUE (it runs with a 1 µs switch interval)"
+                    .into(),
+            );
+        }
+        Ok(RealClaim {
+            wrong,
+            versions,
+            args,
+            line,
+        })
+    }
 }
 
 /// The arguments of one run in a lesson, written as on the command line:
@@ -298,6 +378,9 @@ pub(crate) struct Lesson {
     explore: Option<Args>,
     sweep: Option<Args>,
     claims: Vec<Claim>,
+    real: Vec<RealClaim>,
+    /// `exercise:` lines: what to try next, each a task with a way to check it.
+    exercises: Vec<String>,
 }
 
 impl Lesson {
@@ -357,6 +440,8 @@ impl Lesson {
             explore: None,
             sweep: None,
             claims: Vec::new(),
+            real: Vec::new(),
+            exercises: Vec::new(),
         };
         for (i, line) in lines.iter().enumerate().take(end).skip(block + 1) {
             let line_no = i + 1;
@@ -414,9 +499,13 @@ impl Lesson {
                         line: line_no,
                     });
                 }
+                "exercise" => lesson.exercises.push(value.to_string()),
+                "cpython" => lesson
+                    .real
+                    .push(RealClaim::parse(value, line_no).map_err(bad)?),
                 other => {
                     return Err(bad(format!(
-                        "`{other}` is not a lesson key; use topic, fix, shows, search, seeds, run, compare, sweep, explore or claim"
+                        "`{other}` is not a lesson key; use topic, fix, shows, search, seeds, run, compare, sweep, explore, claim, cpython or exercise"
                     )));
                 }
             }
@@ -519,7 +608,7 @@ fn from_folder(path: &str) -> Result<Vec<Lesson>, LessonError> {
 pub(crate) fn list() -> Result<String, LessonError> {
     let lessons = all()?;
     let width = lessons.iter().map(|l| l.name.len()).max().unwrap_or(0);
-    let mut out = String::from("Lessons (`gilsim lesson NAME` narrates one):\n");
+    let mut out = String::from("Lessons, in course order (`gilsim lesson NAME` narrates one):\n");
     for l in &lessons {
         let _ = writeln!(out, "  {:<width$}  {}", l.name, l.title);
     }
@@ -780,6 +869,131 @@ fn explore_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), Le
     Ok(())
 }
 
+/// Whether an explored outcome went wrong: the program failed (an exception, a deadlock, the
+/// step limit) or its last line, the count of what it lost, is not `0`.
+fn goes_wrong(o: &gilsim_explore::Outcome) -> bool {
+    o.status != "finished"
+        || o.exit_code != 0
+        || o.stdout
+            .trim_end()
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse::<i64>().ok())
+            .is_some_and(|n| n != 0)
+}
+
+/// The versions section: the small configuration explored under every profile, with what
+/// can go wrong under each, beside what the lesson says real CPython does. A `cpython:` line
+/// that says a version loses where gilsim finds no schedule that does is an error, and so is
+/// a title that names no version when the versions disagree.
+fn versions_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), LessonError> {
+    let _ = writeln!(out, "\n── on each CPython version ──");
+    let mut command = args.command("compare", &lesson.file);
+    if let Some(v) = &args.python {
+        command = command.replace(&format!(" --python {v}"), "");
+    }
+    let _ = writeln!(out, "{command}");
+    let mut rows = Vec::new();
+    for profile in Profile::all() {
+        let name = profile.name().to_string();
+        let args = Args {
+            python: Some(name.clone()),
+            ..args.clone()
+        };
+        let (program, cfg) = lesson.compiled(&args, 1_000_000, false)?;
+        let machine =
+            gilsim_vm::run::machine_for(program, &cfg).map_err(|e| lesson.setup_error(e))?;
+        let opts = gilsim_explore::Options {
+            max_preemptions: None,
+            max_states: Some(MAX_STATES),
+            full: false,
+        };
+        let report = gilsim_explore::explore(machine, &opts, None);
+        let wrong = report.outcomes.iter().any(|o| goes_wrong(&o.outcome));
+        let mut outs: Vec<String> = report
+            .outcomes
+            .iter()
+            .map(|o| render::outcome_key(&o.outcome))
+            .collect();
+        outs.sort();
+        outs.dedup();
+        let real = lesson
+            .real
+            .iter()
+            .find(|c| c.versions.contains(&name))
+            .map(|c| c.wrong);
+        if real == Some(true) && !wrong {
+            let claim = lesson.real.iter().find(|c| c.versions.contains(&name));
+            return Err(LessonError {
+                file: lesson.file.clone(),
+                line: claim.map_or(0, |c| c.line),
+                message: format!(
+                    "the lesson says real CPython {name} goes wrong, but no schedule gilsim allows under {name} goes wrong ({})",
+                    outs.join(" | ")
+                ),
+            });
+        }
+        rows.push((name, wrong, report.exhaustive, real, outs));
+    }
+    let _ = writeln!(
+        out,
+        "  version  gilsim: every schedule  real CPython, 1 µs interval  the outcomes gilsim reaches"
+    );
+    let mut narrow = false;
+    for (name, wrong, exhaustive, real, outs) in &rows {
+        let verdict = match (wrong, exhaustive) {
+            (true, _) => "can go wrong",
+            (false, true) => "always right",
+            (false, false) => "none found",
+        };
+        let real = match real {
+            Some(true) => "went wrong",
+            Some(_) if *wrong => {
+                narrow = true;
+                "always right †"
+            }
+            Some(_) => "always right",
+            None if name.ends_with('t') => "— (no such build here)",
+            None => "—",
+        };
+        let _ = writeln!(
+            out,
+            "  {name:<7}  {verdict:<22}  {real:<27}  {}",
+            outs.join("  |  ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "An outcome is what the program prints (⏎ between lines); it goes wrong when its last line, what was lost, is not 0, or when the program fails."
+    );
+    let _ = writeln!(
+        out,
+        "The real-CPython column is what the lesson states for its full-size program; `cargo test -p gilsim-cli --test lessons -- --ignored` runs each installed version and checks it (—: the lesson states nothing, as for a failure too rare to check)."
+    );
+    if narrow {
+        let _ = writeln!(
+            out,
+            "† gilsim's model of that version has a schedule that goes wrong, but runs of the real interpreter did not show it: the window is there, and too narrow to hit in practice."
+        );
+    }
+    let verdicts: Vec<bool> = rows.iter().map(|r| r.1).collect();
+    if verdicts.iter().any(|&w| w) && verdicts.iter().any(|&w| !w) {
+        let names_a_version = lesson
+            .title
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .any(|w| w.starts_with("2.") || w.starts_with("3."));
+        if !names_a_version {
+            let wrong: Vec<&str> = rows.iter().filter(|r| r.1).map(|r| r.0.as_str()).collect();
+            return Err(lesson.error(format!(
+                "its title `{}` reads as true on every version, but only {} can go wrong: name the versions in the title",
+                lesson.title,
+                wrong.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Runs a scenario once per seed, as `gilsim sweep` does, and renders the histogram.
 fn sweep_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), LessonError> {
     let _ = writeln!(out, "{}", args.command("sweep", &lesson.file));
@@ -974,12 +1188,22 @@ pub(crate) fn narrate(name: &str) -> Result<String, LessonError> {
         .and_then(|fix| fix.explore.as_ref().map(|e| (fix, e)));
     if lesson.explore.is_some() || fix_explore.is_some() {
         let _ = writeln!(out, "\n── every interleaving of a small configuration ──");
+        out.push_str(EXPLORE_LEGEND);
         if let Some(e) = &lesson.explore {
             explore_text(&mut out, lesson, e)?;
         }
         if let Some((fix, e)) = fix_explore {
             explore_text(&mut out, fix, e)?;
         }
+    }
+
+    if let Some(e) = &lesson.explore {
+        versions_text(&mut out, lesson, e)?;
+    } else if !lesson.real.is_empty() {
+        return Err(lesson.error(
+            "cpython: lines need an `explore:` line, the configuration each version is explored at"
+                .into(),
+        ));
     }
 
     if let Some(args) = &lesson.sweep {
@@ -1007,7 +1231,7 @@ pub(crate) fn narrate(name: &str) -> Result<String, LessonError> {
             let _ = writeln!(
                 out,
                 "  stdout: {stdout} · {status} · policy {} · {} instructions · {} switches · virtual time {}",
-                r.record.config.policy,
+                render::policy_text(&r),
                 render::thousands(stats.steps),
                 render::thousands(stats.switches),
                 render::fmt_ns(stats.virtual_ns)
@@ -1030,6 +1254,45 @@ pub(crate) fn narrate(name: &str) -> Result<String, LessonError> {
         let _ = writeln!(out, "\n── what this lesson claims, checked ──");
         for claim in &lesson.claims {
             check_claim(&mut out, lesson, &lessons, claim)?;
+        }
+    }
+
+    if !lesson.exercises.is_empty() {
+        let _ = writeln!(out, "\n── try it yourself ──");
+        for e in &lesson.exercises {
+            let _ = writeln!(out, "• {e}");
+        }
+    }
+    if let Some(k) = lessons.iter().position(|l| l.name == lesson.name)
+        && let Some(next) = lessons.get(k + 1)
+    {
+        let _ = writeln!(out, "\nnext: gilsim lesson {}: {}", next.name, next.title);
+    }
+    Ok(out)
+}
+
+/// The real-CPython runs every lesson's `cpython:` lines ask for, one JSON object per line
+/// (`lesson`, `line`, `version`, `wrong` (whether some run should go wrong), and `source`, the program with
+/// its defines applied), for the test that runs them under the installed interpreters.
+///
+/// # Errors
+/// As [`all`], and a define a program does not have.
+pub(crate) fn cpython_checks() -> Result<String, LessonError> {
+    let mut out = String::new();
+    for lesson in all()? {
+        for claim in &lesson.real {
+            let args = lesson.run.and(&claim.args);
+            let (source, _) = lesson.config(&args, 0, false)?;
+            for version in &claim.versions {
+                let line = serde_json::json!({
+                    "lesson": lesson.name,
+                    "line": claim.line,
+                    "version": version,
+                    "wrong": claim.wrong,
+                    "source": source,
+                });
+                let _ = writeln!(out, "{line}");
+            }
         }
     }
     Ok(out)

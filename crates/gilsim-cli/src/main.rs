@@ -177,6 +177,10 @@ enum Command {
         /// The lesson (a scenario's name, e.g. `counter`, or the path of a scenario of your own
         /// with a `Lesson:` block); without it, the list.
         name: Option<String>,
+        /// (For the test suite) print the real-CPython runs the lessons' `cpython:` lines
+        /// state, as JSON lines.
+        #[arg(long, hide = true)]
+        cpython_checks: bool,
     },
     /// Re-run a recorded run and check it reproduces byte for byte (exit 5 if not).
     Replay {
@@ -251,8 +255,12 @@ fn real_main(cli: Cli) -> anyhow::Result<u8> {
         Command::Explore(args) => explore_cmd(&args),
         Command::Sweep(args) => sweep_cmd(&args),
         Command::Compare(args) => compare_cmd(&args),
-        Command::Lesson { name } => {
+        Command::Lesson {
+            name,
+            cpython_checks,
+        } => {
             let text = match name {
+                None if cpython_checks => lesson::cpython_checks(),
                 None => lesson::list(),
                 Some(n) => lesson::narrate(&n),
             };

@@ -118,6 +118,10 @@ pub(crate) fn findings(rec: &RunRecord, colour: Colour, explain: bool) -> String
     if f.is_empty() {
         let what = if rec.outcome.status == "deadlock" {
             "no lost update or unsynchronised access in this run; the deadlock is above"
+        } else if rec.outcome.status == "exception" {
+            "the detectors saw no lost update, unsynchronised access or wait cycle, yet the program failed: \
+             they follow variables, attributes and items read and written by key or index, not a list's length or what `pop` and `append` do to it; \
+             the traceback above is where it went wrong"
         } else {
             "no lost update, unsynchronised access or wait cycle in this run"
         };
@@ -341,6 +345,45 @@ pub(crate) fn explain(rec: &RunRecord, source: &str, lanes: Option<&str>) -> Str
     out
 }
 
+/// The run's policy as the learner should read it: the profile's time slice names the switch
+/// interval the program set with `sys.setswitchinterval`, not the default it started with.
+pub(crate) fn policy_text(r: &RunResult) -> String {
+    let policy = &r.record.config.policy;
+    let Some(profile) = gilsim_compiler::Profile::parse(&r.record.config.profile).ok() else {
+        return policy.clone();
+    };
+    let set = r.machine.switch_interval_ns();
+    let default = profile.default_switch_interval_ns();
+    if policy.starts_with("slice:")
+        && policy == &format!("slice:{}", gilsim_vm::policy::format_duration(default))
+        && set != default
+    {
+        format!(
+            "slice:{} (the program set the switch interval with sys.setswitchinterval)",
+            gilsim_vm::policy::format_duration(set)
+        )
+    } else {
+        policy.clone()
+    }
+}
+
+/// A folded `Thread.start` line, until the switch after it names the thread it started.
+const STARTS_A_THREAD: &str = "inside Thread.start()";
+
+/// A stretch of gilsim's own Python (threading, queue, …) in the learner's words, for a
+/// folded trace line; `--trace=all` shows its instructions.
+fn machinery_words(module: &str, qualname: &str) -> String {
+    match (module, qualname) {
+        ("threading", "Thread.start") => STARTS_A_THREAD.to_string(),
+        ("threading", "Thread._bootstrap" | "Thread._bootstrap_inner") => {
+            "threading sets the thread up or winds it down".to_string()
+        }
+        ("threading", "Thread.run") => "Thread.run() calls the target".to_string(),
+        ("threading", "Thread.join") => "join(): waits for the thread to finish".to_string(),
+        _ => format!("inside {module}.{qualname}"),
+    }
+}
+
 /// The short report on stderr after a run.
 pub(crate) fn report(r: &RunResult, source: &str, colour: Colour, explain: bool) -> String {
     let rec = &r.record;
@@ -352,7 +395,9 @@ pub(crate) fn report(r: &RunResult, source: &str, colour: Colour, explain: bool)
     let _ = writeln!(
         out,
         "profile CPython {} · policy {} · seed {}",
-        rec.config.profile, rec.config.policy, rec.config.seed
+        rec.config.profile,
+        policy_text(r),
+        rec.config.seed
     );
     let _ = writeln!(
         out,
@@ -474,8 +519,17 @@ pub(crate) fn trace(r: &RunResult, full: bool, notes: &[(u64, String)]) -> Strin
     };
     // The reason in the policy's own words.
     let policy = r.record.config.policy.clone();
-    let why = |reason: gilsim_vm::trace::SwitchReason| -> String {
+    // The threads that have run so far: a `start()` that hands the GIL to one of them hands
+    // it to a thread that was waiting, not to the new one.
+    let mut ran: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
+    let why = |reason: gilsim_vm::trace::SwitchReason,
+               to: u32,
+               ran: &std::collections::BTreeSet<u32>|
+     -> String {
         match reason {
+            gilsim_vm::trace::SwitchReason::Start if ran.contains(&to) => format!(
+                "start() waits for its new thread; T{to}, which was waiting for the GIL, gets it first"
+            ),
             gilsim_vm::trace::SwitchReason::Interval if policy.starts_with("slice") => {
                 "switch interval expired".to_string()
             }
@@ -488,13 +542,13 @@ pub(crate) fn trace(r: &RunResult, full: bool, notes: &[(u64, String)]) -> Strin
     for item in &r.trace {
         match item {
             Item::Row(row) => {
+                ran.insert(row.thread);
                 let unit = &m.units[row.unit as usize];
                 let code = &unit.codes[row.code as usize].obj;
                 if unit.bundled && !full {
-                    let what = format!(
-                        "inside {}.{}",
+                    let what = machinery_words(
                         unit.program.filename.trim_end_matches(".py"),
-                        code.qualname
+                        &code.qualname,
                     );
                     match &mut folded {
                         Some((t, _, n, w)) if *t == row.thread && *w == what => *n += 1,
@@ -535,6 +589,17 @@ pub(crate) fn trace(r: &RunResult, full: bool, notes: &[(u64, String)]) -> Strin
             } => {
                 flush(&mut out, &mut folded);
                 // The instruction that gave the GIL up did not complete: it runs again later.
+                // A start() that hands the GIL to a thread that has not run yet started that one.
+                if *reason == gilsim_vm::trace::SwitchReason::Start
+                    && !ran.contains(to)
+                    && let Some(k) = out.rfind(STARTS_A_THREAD)
+                    && !out[k..].trim_end_matches('\n').contains('\n')
+                {
+                    out.replace_range(
+                        k..k + STARTS_A_THREAD.len(),
+                        &format!("start() starts thread {to}"),
+                    );
+                }
                 if matches!(
                     reason,
                     gilsim_vm::trace::SwitchReason::Blocked
@@ -551,13 +616,13 @@ pub(crate) fn trace(r: &RunResult, full: bool, notes: &[(u64, String)]) -> Strin
                     let _ = writeln!(
                         out,
                         "          ── T{from} gave the GIL up and got it back: {} ──",
-                        why(*reason)
+                        why(*reason, *to, &ran)
                     );
                 } else {
                     let _ = writeln!(
                         out,
                         "          ── switch T{from} → T{to}: {} ──",
-                        why(*reason)
+                        why(*reason, *to, &ran)
                     );
                 }
             }
@@ -695,13 +760,7 @@ pub(crate) fn compare_table(
         out,
         "every schedule each CPython allows; an outcome is the program's output and exit status"
     );
-    let key = |o: &gilsim_explore::Outcome| {
-        let mut k = stdout_text(&o.stdout);
-        if o.exit_code != 0 {
-            k.push_str(&format!(" (exit {})", o.exit_code));
-        }
-        k
-    };
+    let key = outcome_key;
     let mut sets: Vec<(String, Vec<String>)> = Vec::new();
     for (profile, r) in rows {
         let mut outs: Vec<String> = r.outcomes.iter().map(|o| key(&o.outcome)).collect();
@@ -747,6 +806,15 @@ pub(crate) fn compare_table(
         );
     }
     out
+}
+
+/// An outcome in `compare`'s words: its stdout on one line, and its exit code when not 0.
+pub(crate) fn outcome_key(o: &gilsim_explore::Outcome) -> String {
+    let mut k = stdout_text(&o.stdout);
+    if o.exit_code != 0 {
+        let _ = write!(k, " (exit {})", o.exit_code);
+    }
+    k
 }
 
 fn stdout_text(s: &str) -> String {
@@ -810,9 +878,9 @@ pub(crate) fn explore_table(r: &gilsim_explore::Report, cfg: &gilsim_vm::run::Ru
     };
     let _ = writeln!(
         out,
-        "{completeness}: {} states · {} end states · {schedules}",
-        thousands(r.states),
-        thousands(r.ends)
+        "{completeness}: {} · {} · {schedules}",
+        plural(r.states, "state", "states"),
+        plural(r.ends, "end state", "end states")
     );
     if let Some(why) = &r.stopped {
         let _ = writeln!(out, "{why}");
@@ -826,17 +894,23 @@ pub(crate) fn explore_table(r: &gilsim_explore::Report, cfg: &gilsim_vm::run::Ru
         if r.outcomes.len() == 1 { "" } else { "s" }
     );
     for (i, row) in r.outcomes.iter().enumerate() {
-        let share = percent(&row.schedules, &r.schedules);
         let _ = writeln!(
             out,
             "{:>3}. {}",
             i + 1,
             outcome_text(&row.outcome, &telling)
         );
+        // A count, not a share: a real run does not pick among schedules uniformly, so a
+        // percentage would read as odds it is not.
         let _ = writeln!(
             out,
-            "     {} schedules ({share}) · fewest preemptions {}",
+            "     reached by {} schedule{} · fewest preemptions {}",
             thousands_big(&row.schedules),
+            if row.schedules == 1u32.into() {
+                ""
+            } else {
+                "s"
+            },
             row.preemptions
         );
         let _ = writeln!(out, "     witness: --schedule \"{}\"", row.schedule);
@@ -862,6 +936,49 @@ fn telling_globals(outcomes: &[&gilsim_explore::Outcome]) -> Vec<String> {
 }
 
 /// One outcome in a line: how the program ended, the telling globals, its stdout.
+/// A global's final value, as the record keeps it (JSON; a dict's keys are Python reprs), in
+/// Python's own notation: `{'apples': -1}`, `['ann', 'bob']`, `None`.
+fn python_text(v: &serde_json::Value) -> String {
+    use serde_json::Value as J;
+    match v {
+        J::Null => "None".into(),
+        J::Bool(b) => if *b { "True" } else { "False" }.into(),
+        J::Number(n) => n.to_string(),
+        J::String(s) => {
+            let quote = if s.contains('\'') && !s.contains('"') {
+                '"'
+            } else {
+                '\''
+            };
+            let mut out = String::from(quote);
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    c if c == quote => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push(quote);
+            out
+        }
+        J::Array(items) => format!(
+            "[{}]",
+            items.iter().map(python_text).collect::<Vec<_>>().join(", ")
+        ),
+        J::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{k}: {}", python_text(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 fn outcome_text(o: &gilsim_explore::Outcome, telling: &[String]) -> String {
     let status = match o.status.as_str() {
         "finished" => format!("finished (exit {})", o.exit_code),
@@ -871,7 +988,7 @@ fn outcome_text(o: &gilsim_explore::Outcome, telling: &[String]) -> String {
     let globals: Vec<String> = telling
         .iter()
         .map(|n| {
-            let v = o.globals.get(n).map_or("-".to_string(), |v| v.to_string());
+            let v = o.globals.get(n).map_or("-".to_string(), python_text);
             format!("{n} = {v}")
         })
         .collect();
@@ -995,16 +1112,6 @@ fn thousands_big(n: &num_bigint::BigUint) -> String {
         out.push(c);
     }
     out
-}
-
-fn percent(part: &num_bigint::BigUint, whole: &num_bigint::BigUint) -> String {
-    use num_traits::ToPrimitive;
-    if whole == &num_bigint::BigUint::from(0u32) {
-        return "-".to_string();
-    }
-    let scaled = part * num_bigint::BigUint::from(10_000u32) / whole;
-    let p = scaled.to_u64().unwrap_or(0) as f64 / 100.0;
-    format!("{p:.2}%")
 }
 
 /// The witness of one outcome, re-run as an ordinary run under its schedule, as lanes.

@@ -393,7 +393,7 @@ fn a_run_that_cannot_lose_updates_says_why_from_the_check_points() {
     let (_, _, err) = run("3.11");
     assert!(
         err.contains("why nothing was lost: CPython 3.11 can switch threads only at a function's start (RESUME), a loop's back-edge (JUMP_BACKWARD) or a call")
-            && err.contains("no such point lies inside line 24 (`i += 1`)"),
+            && err.contains("no such point lies inside line 30 (`i += 1`)"),
         "{err}"
     );
     // Where the line can be split, or was, there is nothing to explain away.

@@ -204,7 +204,7 @@ fn a_lucky_run_still_reports_the_race() {
     assert_eq!(lost_total(&rec), 0);
     let r = &rec["findings"]["races"][0];
     assert_eq!(r["location"], "global i");
-    assert_eq!(r["first"]["line"], 24);
+    assert_eq!(r["first"]["line"], 30);
     assert!(r["hint"].as_str().unwrap().contains("no lock"), "{r}");
     let (_, _, err) = gilsim(&[
         "run",
@@ -242,8 +242,8 @@ fn check_then_act_is_reported_with_its_lines() {
     assert_eq!(out.lines().last(), Some("1"), "both buyers bought");
     let c = &rec["findings"]["check_then_act"][0];
     assert_eq!(c["location"], "stock['apples']");
-    assert_eq!(c["check"]["line"], 21);
-    assert_eq!(c["act"]["line"], 23);
+    assert_eq!(c["check"]["line"], 23);
+    assert_eq!(c["act"]["line"], 25);
     assert_ne!(c["check"]["thread"], c["between"]["thread"]);
     let (_, _, err) = gilsim(&["run", "scenarios/check_then_act.py", "--explain"]);
     assert!(

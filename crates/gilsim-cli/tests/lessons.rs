@@ -230,3 +230,87 @@ fn a_claim_the_runs_do_not_bear_out_stops_the_lesson() {
         "{err}"
     );
 }
+
+/// Whether a real run went wrong: it failed, or its last line, the count of what it lost, is
+/// not `0` (`None`: it printed no count, so the lesson's program does not follow the rule).
+fn went_wrong(run: &std::process::Output) -> Option<bool> {
+    let last: i64 = String::from_utf8_lossy(&run.stdout)
+        .trim_end()
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())?;
+    Some(!run.status.success() || last != 0)
+}
+
+/// Each lesson's `cpython:` lines, run under the installed interpreters with a 1 µs switch
+/// interval: a version said to go wrong must in one of up to forty runs (most races show in
+/// the first; a rare one, such as a single `n += 1` per thread, in one run of ten or so); one
+/// said to be right must stay right in three. Slow (a few minutes): `.ci/run` runs it.
+#[test]
+#[ignore = "runs the lessons' programs under every installed CPython; .ci/run runs it"]
+fn real_cpython_does_what_each_lesson_says() {
+    let (code, out, err) = gilsim(&["lesson", "--cpython-checks"]);
+    assert_eq!(code, 0, "{err}");
+    let prelude = "import sys as _s\nif hasattr(_s, 'setswitchinterval'): _s.setswitchinterval(1e-6)\nelse: _s.setcheckinterval(1)\n";
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for line in out.lines() {
+        let c: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        let (lesson, version) = (
+            c["lesson"].as_str().unwrap(),
+            c["version"].as_str().unwrap(),
+        );
+        let Some((_, release)) = common::RELEASES.iter().find(|(v, _)| *v == version) else {
+            eprintln!("skipped {lesson} under {version}: no release of it is known here");
+            continue;
+        };
+        let Some(python) = common::interpreter(release) else {
+            eprintln!(
+                "skipped {lesson} under {version}: no CPython {release} under ~/.pyenv/versions"
+            );
+            continue;
+        };
+        let want = c["wrong"] == true;
+        let source = format!("{prelude}{}", c["source"].as_str().unwrap());
+        let mut seen = Vec::new();
+        for _ in 0..if want { 40 } else { 3 } {
+            // From scenarios/, so `import requests` finds the scenario beside it.
+            let run = std::process::Command::new(&python)
+                .arg("-c")
+                .arg(&source)
+                .current_dir(root().join("scenarios"))
+                .output()
+                .expect("run python");
+            let Some(w) = went_wrong(&run) else {
+                wrong.push(format!(
+                    "{lesson} under {version}: the run printed no count as its last line: {:?} {}",
+                    String::from_utf8_lossy(&run.stdout),
+                    String::from_utf8_lossy(&run.stderr)
+                ));
+                break;
+            };
+            seen.push(w);
+            if w {
+                break;
+            }
+        }
+        checked += 1;
+        let went = seen.iter().any(|&w| w);
+        eprintln!(
+            "{lesson} under {version}: {} in {} runs",
+            if went { "went wrong" } else { "right" },
+            seen.len()
+        );
+        if went != want {
+            wrong.push(format!(
+                "scenarios/{lesson}.py:{}: the lesson says CPython {version} {}, but it {} in {} runs",
+                c["line"],
+                if want { "goes wrong" } else { "stays right" },
+                if went { "went wrong" } else { "stayed right" },
+                seen.len()
+            ));
+        }
+    }
+    eprintln!("{checked} lesson × version cells checked");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -18,7 +18,7 @@ fn counter_loses_updates_under_default_profile() {
     assert_eq!(final_i + lost, 1_000_000);
     assert!(err.contains("Traceback (most recent call last):"));
     assert!(err.contains(&format!("AssertionError: {final_i}")));
-    assert!(err.contains("File \"scenarios/counter.py\", line 35, in <module>"));
+    assert!(err.contains("File \"scenarios/counter.py\", line 41, in <module>"));
 }
 
 #[test]
@@ -168,10 +168,10 @@ fn hand_written_schedule_loses_one_update() {
         .map(str::to_string)
         .collect();
     assert_eq!(entries.len(), 5, "{entries:?}");
-    // Hand-written: thread 1 runs until line 24 (`i += 1`), completes its LOAD_GLOBAL i and
+    // Hand-written: thread 1 runs until line 30 (`i += 1`), completes its LOAD_GLOBAL i and
     // is switched out; main starts thread 2, which increments i and ends; then `io` goes on
     // and thread 1 stores its stale 0 + 1.
-    let schedule = format!("{} 1@24 1:1 {} {}", entries[0], entries[2], entries[3]);
+    let schedule = format!("{} 1@30 1:1 {} {}", entries[0], entries[2], entries[3]);
     let mut args = base.to_vec();
     args.extend(["--schedule", &schedule]);
     let (code, out, err) = gilsim(&args);
@@ -183,7 +183,7 @@ fn hand_written_schedule_loses_one_update() {
 fn schedule_refuses_a_switch_where_none_is_possible() {
     let (code, _, err) = gilsim(&["run", "scenarios/counter.py", "--schedule", "0:3 1:1"]);
     assert_eq!(code, 5, "{err}");
-    assert!(err.contains("the schedule asks for a switch after LOAD_CONST (line 13) of thread 0, where CPython 3.9 cannot switch threads"), "{err}");
+    assert!(err.contains("the schedule asks for a switch after LOAD_CONST (line 19) of thread 0, where CPython 3.9 cannot switch threads"), "{err}");
     let (code, _, err) = gilsim(&["run", "scenarios/counter.py", "--schedule", "0:x"]);
     assert_eq!(code, 2, "{err}");
     assert!(
@@ -197,11 +197,11 @@ fn deadlock_names_each_wait() {
     let (code, _, err) = gilsim(&["run", "scenarios/deadlock.py"]);
     assert_eq!(code, 3, "{err}");
     assert!(
-        err.contains("thread 1 (Thread-1) waits at line 23 for a lock held by thread 2 (Thread-2)"),
+        err.contains("thread 1 (Thread-1) waits at line 24 for a lock held by thread 2 (Thread-2)"),
         "{err}"
     );
     assert!(
-        err.contains("thread 2 (Thread-2) waits at line 30 for a lock held by thread 1 (Thread-1)"),
+        err.contains("thread 2 (Thread-2) waits at line 31 for a lock held by thread 1 (Thread-1)"),
         "{err}"
     );
 }
@@ -1288,4 +1288,119 @@ fn the_readme_tour_is_what_gilsim_prints() {
         .find(|l| l.contains("LOAD_GLOBAL              2 (i)"))
         .unwrap();
     assert!(readme.contains(line), "README.md's dis line is not {line}");
+}
+
+/// The `gilsim …` example commands of README.md and docs/*.md (inside code blocks, with
+/// real files rather than placeholders such as FILE): (where, command, comment).
+fn documented_commands() -> Vec<(String, String, String)> {
+    let mut files = vec![root().join("README.md")];
+    files.extend(
+        std::fs::read_dir(root().join("docs"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "md")),
+    );
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let name = f.strip_prefix(root()).unwrap().display().to_string();
+        let mut in_code = false;
+        for (i, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            let Some(cmd) = line
+                .strip_prefix("$ gilsim ")
+                .or_else(|| line.strip_prefix("gilsim "))
+            else {
+                continue;
+            };
+            // A placeholder (FILE, RECORD.json) or an optional part ([--seed N]): a synopsis.
+            let placeholder = |w: &str| {
+                let stem = w.split('.').next().unwrap_or(w);
+                stem.len() > 1 && stem.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            };
+            if !in_code || cmd.split_whitespace().any(placeholder) || cmd.contains('[') {
+                continue;
+            }
+            let (cmd, comment) = cmd.split_once('#').unwrap_or((cmd, ""));
+            out.push((
+                format!("{name}:{}", i + 1),
+                cmd.trim().to_string(),
+                comment.trim().to_string(),
+            ));
+        }
+    }
+    out
+}
+
+/// Every example command of the README and the docs runs and shows what its comment says:
+/// `exit N` is its exit code (`exit N if …` names a failure the example does not have, so it
+/// exits 0), `loses N` is the last line it prints, `exact` means it lost nothing, and none is
+/// a usage error or an internal bug. They run in order in a scratch folder, so a record one
+/// writes is there for the next to replay.
+#[test]
+fn every_documented_example_does_what_it_says() {
+    let commands = documented_commands();
+    assert!(
+        commands.len() >= 15,
+        "only {} examples found: {commands:?}",
+        commands.len()
+    );
+    let dir = std::env::temp_dir().join(format!("gilsim-doc-examples-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for sub in ["scenarios", "crates"] {
+        let link = dir.join(sub);
+        if !link.exists() {
+            std::os::unix::fs::symlink(root().join(sub), &link).unwrap();
+        }
+    }
+    let mut wrong = Vec::new();
+    for (place, cmd, comment) in &commands {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gilsim"))
+            .args(cmd.split_whitespace())
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let code = out.status.code().unwrap_or(-1);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let words: Vec<&str> = comment.split_whitespace().collect();
+        let after = |key: &str| {
+            words
+                .iter()
+                .position(|w| *w == key)
+                .and_then(|k| words.get(k + 1))
+                .map(|w| w.trim_end_matches([':', ',', ';']))
+        };
+        // `exit N if …`: N is what a failure would give; the example must not fail so.
+        let conditional = words.contains(&"if");
+        let want_code = after("exit").and_then(|n| n.parse::<i32>().ok());
+        let last = stdout.trim_end().lines().last().unwrap_or("");
+        let problem = if stderr.contains("internal bug") || stderr.contains("panicked") {
+            Some("an internal bug".to_string())
+        } else if code == 2 && want_code != Some(2) {
+            Some(format!("a usage error: {stderr}"))
+        } else if let Some(w) = want_code.filter(|w| (*w == code) == conditional) {
+            Some(if conditional {
+                format!("exit {w}, which the comment names as a failure")
+            } else {
+                format!("exit {code}, not {w}")
+            })
+        } else if let Some(n) = after("loses").filter(|n| *n != last) {
+            Some(format!("its last line is {last:?}, not {n}"))
+        } else if comment.contains("exact") && last != "0" {
+            Some(format!("its last line is {last:?}, not 0"))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            wrong.push(format!("{place}: `gilsim {cmd}` ({comment}): {p}"));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -22,6 +22,8 @@ pub enum SwitchReason {
     Exit,
     /// The running thread started a thread and waits for it to run.
     Start,
+    /// A `--schedule` being followed switched threads at a check point.
+    Schedule,
 }
 
 impl SwitchReason {
@@ -35,6 +37,7 @@ impl SwitchReason {
             SwitchReason::Io => "I/O released the GIL",
             SwitchReason::Exit => "thread finished",
             SwitchReason::Start => "start() waits for the new thread to run",
+            SwitchReason::Schedule => "the schedule switches here",
         }
     }
 }

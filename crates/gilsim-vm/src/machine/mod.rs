@@ -314,6 +314,13 @@ pub fn instr_cost(op: Op) -> u64 {
 }
 
 impl Machine {
+    /// The switch interval in force at the end of the run: the profile's default unless the
+    /// program called `sys.setswitchinterval`.
+    #[must_use]
+    pub fn switch_interval_ns(&self) -> u64 {
+        self.switch_interval_ns
+    }
+
     /// Builds a machine for a compiled program.
     #[must_use]
     pub fn new(

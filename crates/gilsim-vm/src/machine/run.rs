@@ -194,7 +194,7 @@ impl Machine {
                                 return Some(self.schedule_error(msg));
                             }
                             Ok(Decision::SwitchTo(n)) => {
-                                self.switch_to(n, SwitchReason::Interval);
+                                self.switch_to(n, SwitchReason::Schedule);
                                 return None;
                             }
                             Err(e) => return Some(self.schedule_error(e.0)),
