@@ -4,6 +4,11 @@ Each buyer checks that an apple is in stock, then takes it. If the other buyer r
 between the check and the take, both see one apple and both take it: the stock goes
 negative. The fix is to make the check and the take one step under a lock.
 
+The exploration below finds a quieter ending too: `0 ['ann', 'bob']`. Both buyers got
+the apple, yet the stock reads 0, not -1: their two `stock["apples"] -= 1` overlapped as
+well, both read 1 and both wrote 0, so one decrement was lost. A check of the stock alone
+would never notice the oversell; only the list of sales shows it.
+
 Lesson:
     topic: 7.1
     shows: check-then-act

@@ -1,14 +1,15 @@
 """I/O-bound threads: `requests.get` releases the GIL while it waits for the network.
 
 Each worker fetches URLs and counts the outcomes in a shared dict. The waiting overlaps,
-so ten threads finish far sooner than one would. `d['success'] += 1` is still a
+so ten threads finish far sooner than one doing all the requests: compare the virtual
+times of the first two runs below. `d['success'] += 1` is still a
 read-modify-write; here it is protected by a lock. (gilsim simulates the network: latency
 and status codes are virtual and drawn from the run's seed.)
 
 Lesson:
     topic: 6
-    compare: --policy io | --policy slice:5ms | --policy random:0.5
-    exercise: Set THREADS to 1 and compare the virtual time with the ten-thread run: how much sooner do ten threads finish, and why does the GIL not stop them?
+    compare: -D THREADS=1 -D REQUESTS=50 | --policy slice:5ms | --policy io | --policy random:0.5
+    exercise: Remove the lock around `results[...] += 1`. Predict which versions can now lose a count, then check with `gilsim compare -D THREADS=2 -D REQUESTS=1`.
 """
 import threading
 import requests

@@ -667,6 +667,7 @@ impl Lesson {
             schedule: None,
             trace: None,
             trace_steps: None,
+            trace_marks: Vec::new(),
             detect,
         };
         Ok((source, cfg))
@@ -854,7 +855,12 @@ fn findings_line(r: &RunResult) -> String {
 }
 
 /// Explores a small configuration of a scenario and renders the outcome table.
-fn explore_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), LessonError> {
+fn explore_text(
+    out: &mut String,
+    lesson: &Lesson,
+    args: &Args,
+    story: bool,
+) -> Result<(), LessonError> {
     let _ = writeln!(out, "{}", args.command("explore", &lesson.file));
     // As `gilsim explore`: each run stops after 1,000,000 instructions.
     let (program, cfg) = lesson.compiled(args, 1_000_000, false)?;
@@ -866,6 +872,9 @@ fn explore_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), Le
     };
     let report = gilsim_explore::explore(machine, &opts, None);
     out.push_str(&render::explore_table(&report, &cfg));
+    if story {
+        witness_story(out, lesson, args, &report)?;
+    }
     Ok(())
 }
 
@@ -991,6 +1000,237 @@ fn versions_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), L
             )));
         }
     }
+    Ok(())
+}
+
+/// The most rows a witness story shows; a longer witness is left to `gilsim run --trace`.
+const STORY_ROWS: usize = 48;
+
+/// One row of a witness story: a thread running one line of the learner's program.
+struct StoryRow {
+    thread: u32,
+    line: u32,
+    /// The step of its last instruction.
+    last: u64,
+    /// The thread was switched out before it finished the line.
+    cut: bool,
+    /// The thread resumes a line it was switched out of.
+    resumed: bool,
+    /// Only a function's implicit `return None` ran (CPython gives it the last line's number).
+    returns: bool,
+}
+
+/// The witness of the first outcome that goes wrong, told line by line as OSTEP's x86.py
+/// tells a run: which thread runs which line of the learner's program, where it is switched
+/// out, and the shared variables' values after each line, in a column. gilsim's own modules
+/// (threading's machinery) are left out.
+fn witness_story(
+    out: &mut String,
+    lesson: &Lesson,
+    args: &Args,
+    report: &gilsim_explore::Report,
+) -> Result<(), LessonError> {
+    let Some((k, row)) = report
+        .outcomes
+        .iter()
+        .enumerate()
+        .find(|(_, o)| goes_wrong(&o.outcome))
+    else {
+        return Ok(());
+    };
+    let Ok(schedule) = gilsim_vm::Schedule::parse(&row.schedule) else {
+        return Ok(());
+    };
+    let (program, cfg) = lesson.compiled(args, 1_000_000, false)?;
+    let cfg = RunConfig {
+        schedule: Some(schedule),
+        ..cfg
+    };
+    let traced = RunConfig {
+        trace: Some(None),
+        ..cfg.clone()
+    };
+    let r =
+        gilsim_vm::run::run_program(program.clone(), &traced).map_err(|e| lesson.setup_error(e))?;
+    if r.end.status == Status::ScheduleError {
+        return Ok(());
+    }
+    // The learner's lines, a row per stretch of one thread on one line.
+    let mut rows: Vec<StoryRow> = Vec::new();
+    let mut switched = false;
+    for item in &r.trace {
+        match item {
+            Item::Row(step) => {
+                let unit = &r.machine.units[step.unit as usize];
+                if unit.bundled {
+                    continue;
+                }
+                let code = &unit.codes[step.code as usize].obj;
+                let line = code.lines[step.pc as usize];
+                let name = code.instrs[step.pc as usize].view.name();
+                let returning = name == "RETURN_VALUE"
+                    || (name == "LOAD_CONST"
+                        && code
+                            .instrs
+                            .get(step.pc as usize + 1)
+                            .is_some_and(|i| i.view.name() == "RETURN_VALUE"));
+                match rows.last_mut() {
+                    Some(last) if last.thread == step.thread && last.line == line && !switched => {
+                        last.last = step.step;
+                        last.returns &= returning;
+                    }
+                    _ => {
+                        let resumed = rows
+                            .iter()
+                            .rev()
+                            .find(|x| x.thread == step.thread)
+                            .is_some_and(|x| x.cut && x.line == line);
+                        rows.push(StoryRow {
+                            thread: step.thread,
+                            line,
+                            last: step.step,
+                            cut: false,
+                            resumed,
+                            returns: returning,
+                        });
+                    }
+                }
+                switched = false;
+            }
+            Item::Switch { from, .. } => {
+                switched = true;
+                if let Some(last) = rows.iter_mut().rev().find(|x| x.thread == *from) {
+                    last.cut = true;
+                }
+            }
+            Item::Gap(_) => {}
+        }
+    }
+    // A cut is only a cut when the thread comes back to the same line.
+    for i in 0..rows.len() {
+        if rows[i].cut {
+            let t = rows[i].thread;
+            let back = rows[i + 1..].iter().find(|x| x.thread == t);
+            rows[i].cut = back.is_some_and(|x| x.resumed);
+        }
+    }
+    // In a deadlock, each thread's last line is where it waits for ever.
+    let deadlocked = r.end.status == Status::Deadlock;
+    let mut waits_forever: Vec<usize> = Vec::new();
+    if deadlocked {
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, x) in rows.iter().enumerate().rev() {
+            if seen.insert(x.thread) {
+                waits_forever.push(i);
+            }
+        }
+    }
+    // Start where a second thread first runs: what main did before is set-up.
+    let Some(from) = rows.iter().position(|x| x.thread != 0) else {
+        return Ok(());
+    };
+    let from = from.saturating_sub(1);
+    if rows.len() - from > STORY_ROWS {
+        return Ok(());
+    }
+    let outcomes: Vec<&gilsim_explore::Outcome> =
+        report.outcomes.iter().map(|o| &o.outcome).collect();
+    let shown = render::telling_globals(&outcomes);
+    let lines: Vec<&str> = lesson.source.lines().collect();
+    let _ = writeln!(
+        out,
+        "\n── how outcome {} ({}) happens, line by line ──",
+        k + 1,
+        render::outcome_key(&row.outcome)
+    );
+    let _ = writeln!(
+        out,
+        "The witness replayed; each row is a thread running a line of the program, with the values after it."
+    );
+    // Each row: its cells (thread, line, code) and the shared values after it.
+    let mut table: Vec<(String, Vec<String>, &str)> = Vec::new();
+    for (i, x) in rows.iter().enumerate().skip(from) {
+        // The globals once this stretch is done: the run again, stopped right after it.
+        let limits = Limits {
+            max_steps: x.last + 1,
+            ..cfg.limits
+        };
+        let at = gilsim_vm::run::run_program(
+            program.clone(),
+            &RunConfig {
+                limits,
+                ..cfg.clone()
+            },
+        )
+        .map_err(|e| lesson.setup_error(e))?;
+        let mut text = if x.returns {
+            "(the function returns)".to_string()
+        } else {
+            let code = lines.get(x.line as usize - 1).map_or("", |l| l.trim());
+            // A trailing comment is the program's, not the story's.
+            code.split_once("  #").map_or(code, |(c, _)| c).to_string()
+        };
+        if x.resumed {
+            text.insert(0, '…');
+        }
+        if x.cut {
+            text.push_str(" …");
+        }
+        let text: String = text.chars().take(40).collect();
+        let values = shown
+            .iter()
+            .map(|g| {
+                at.record
+                    .outcome
+                    .globals
+                    .get(g)
+                    .map_or_else(|| "-".to_string(), render::python_text)
+            })
+            .collect();
+        let note = if waits_forever.contains(&i) {
+            "← waits here for ever"
+        } else if x.cut {
+            "← switched out inside the line"
+        } else {
+            ""
+        };
+        table.push((
+            format!("  T{:<5} {:<5} {text:<40}", x.thread, x.line),
+            values,
+            note,
+        ));
+    }
+    let widths: Vec<usize> = shown
+        .iter()
+        .enumerate()
+        .map(|(k, g)| {
+            table
+                .iter()
+                .map(|(_, v, _)| v[k].chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(g.chars().count())
+        })
+        .collect();
+    let mut header = format!("  {:<6} {:<5} {:<40}", "thread", "line", "");
+    for (g, w) in shown.iter().zip(&widths) {
+        let _ = write!(header, " {g:<w$}");
+    }
+    let _ = writeln!(out, "{}", header.trim_end());
+    for (cells, values, note) in &table {
+        let mut row = cells.clone();
+        for (v, w) in values.iter().zip(&widths) {
+            let _ = write!(row, " {v:<w$}");
+        }
+        if !note.is_empty() {
+            let _ = write!(row, "  {note}");
+        }
+        let _ = writeln!(out, "{}", row.trim_end());
+    }
+    let _ = writeln!(
+        out,
+        "(… before a line: the thread resumes it; … after: it was switched out before finishing it.)"
+    );
     Ok(())
 }
 
@@ -1190,10 +1430,10 @@ pub(crate) fn narrate(name: &str) -> Result<String, LessonError> {
         let _ = writeln!(out, "\n── every interleaving of a small configuration ──");
         out.push_str(EXPLORE_LEGEND);
         if let Some(e) = &lesson.explore {
-            explore_text(&mut out, lesson, e)?;
+            explore_text(&mut out, lesson, e, true)?;
         }
         if let Some((fix, e)) = fix_explore {
-            explore_text(&mut out, fix, e)?;
+            explore_text(&mut out, fix, e, false)?;
         }
     }
 
@@ -1296,6 +1536,90 @@ pub(crate) fn cpython_checks() -> Result<String, LessonError> {
         }
     }
     Ok(out)
+}
+
+/// The question `--quiz` asks before a section of a lesson, keyed by the section's heading:
+/// the learner predicts, presses Enter, and the section reveals the answer.
+fn quiz_question(heading: &str, lesson: &Lesson) -> Option<String> {
+    let small = lesson
+        .explore
+        .as_ref()
+        .map(|a| {
+            let c = a.command("explore", &lesson.file);
+            c.trim_start_matches(&format!("$ gilsim explore {}", lesson.file))
+                .trim()
+                .to_string()
+        })
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "as it is".to_string());
+    let q = if heading.starts_with("── the run") {
+        "Predict before you look: what will this run print? Will every update arrive?".to_string()
+    } else if heading.starts_with("── how ") && heading.contains("line by line") {
+        "Before the replay: at which line must a thread be switched out for this outcome?"
+            .to_string()
+    } else if heading.starts_with("── how ") {
+        "Before the explanation: between which two instructions was a thread switched out?"
+            .to_string()
+    } else if heading.starts_with("── the fix") {
+        "How would you fix it? Think of the smallest change.".to_string()
+    } else if heading.starts_with("── every interleaving") {
+        format!("Small configuration ({small}): how many different outcomes can it reach?")
+    } else if heading.starts_with("── on each CPython version") {
+        "Which CPython versions can go wrong with this program, and why those?".to_string()
+    } else if heading.starts_with("── many seeds") {
+        "Out of a hundred seeds, how many runs will lose an update?".to_string()
+    } else if heading.starts_with("── side by side") {
+        "Which of the runs below loses the most, and why?".to_string()
+    } else {
+        return None;
+    };
+    Some(q)
+}
+
+/// `gilsim lesson NAME --quiz`: the lesson, stopping before each reveal to ask the learner to
+/// predict it, as OSTEP's simulators do with `-c`; Enter (or the end of the input) goes on.
+/// When `input` is not a terminal its Enter is not echoed, so the quiz ends the line itself.
+///
+/// # Errors
+/// As [`narrate`], and a failure to write `output`.
+pub(crate) fn quiz(
+    name: &str,
+    input: &mut dyn std::io::BufRead,
+    interactive: bool,
+    output: &mut dyn std::io::Write,
+) -> Result<(), LessonError> {
+    let text = narrate(name)?;
+    let lessons = if std::path::Path::new(name).is_file() {
+        from_folder(name)?
+    } else {
+        all()?
+    };
+    let stem = name.trim_end_matches(".py");
+    let stem = stem.rsplit('/').next().unwrap_or(stem);
+    let lesson = lessons
+        .iter()
+        .find(|l| l.name == stem)
+        .ok_or_else(|| LessonError {
+            file: name.to_string(),
+            line: 0,
+            message: "no such lesson".into(),
+        })?;
+    let io_error = |e: std::io::Error| lesson.error(format!("cannot write the quiz: {e}"));
+    let mut asked = 0;
+    for line in text.lines() {
+        if let Some(q) = quiz_question(line, lesson) {
+            asked += 1;
+            write!(output, "\n❓ {asked}. {q}\n   (think, then press Enter) ").map_err(io_error)?;
+            output.flush().map_err(io_error)?;
+            let mut answer = String::new();
+            let _ = input.read_line(&mut answer);
+            if !interactive {
+                writeln!(output).map_err(io_error)?;
+            }
+        }
+        writeln!(output, "{line}").map_err(io_error)?;
+    }
+    Ok(())
 }
 
 /// Runs a claim's run and says whether it shows what the claim says; a claim that does not

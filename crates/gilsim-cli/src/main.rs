@@ -181,6 +181,9 @@ enum Command {
         /// state, as JSON lines.
         #[arg(long, hide = true)]
         cpython_checks: bool,
+        /// Stop before each reveal and ask you to predict it (Enter goes on).
+        #[arg(long, requires = "name")]
+        quiz: bool,
     },
     /// Re-run a recorded run and check it reproduces byte for byte (exit 5 if not).
     Replay {
@@ -256,8 +259,27 @@ fn real_main(cli: Cli) -> anyhow::Result<u8> {
         Command::Sweep(args) => sweep_cmd(&args),
         Command::Compare(args) => compare_cmd(&args),
         Command::Lesson {
+            name: Some(n),
+            quiz: true,
+            ..
+        } => {
+            use std::io::IsTerminal as _;
+            let stdin = std::io::stdin();
+            let interactive = stdin.is_terminal();
+            let mut input = stdin.lock();
+            let mut output = std::io::stdout();
+            match lesson::quiz(&n, &mut input, interactive, &mut output) {
+                Ok(()) => Ok(0),
+                Err(e) => {
+                    eprintln!("gilsim lesson: {e}");
+                    Ok(2)
+                }
+            }
+        }
+        Command::Lesson {
             name,
             cpython_checks,
+            ..
         } => {
             let text = match name {
                 None if cpython_checks => lesson::cpython_checks(),
@@ -342,6 +364,7 @@ fn run_cmd(args: &RunArgs, expected: Option<RunRecord>) -> anyhow::Result<u8> {
         schedule,
         trace,
         trace_steps: None,
+        trace_marks: Vec::new(),
         detect: !args.no_detect,
     };
     let result = match run_source(&source, &cfg) {
@@ -469,6 +492,7 @@ fn sweep_cmd(args: &SweepArgs) -> anyhow::Result<u8> {
         schedule: None,
         trace: None,
         trace_steps: None,
+        trace_marks: Vec::new(),
         detect: true,
     };
     let policy = match gilsim_vm::run::make_policy(&cfg) {
@@ -548,6 +572,7 @@ fn exploring_machine(
         schedule: None,
         trace: None,
         trace_steps: None,
+        trace_marks: Vec::new(),
         detect: false,
     };
     match gilsim_vm::run::machine_for(program, &cfg) {
@@ -659,6 +684,7 @@ fn explain_lanes(source: &str, cfg: &RunConfig, rec: &RunRecord) -> Option<Strin
     let cfg = RunConfig {
         trace: Some(window),
         trace_steps: Some(from.saturating_sub(2)..=to + 1),
+        trace_marks: notes.iter().map(|(step, _)| *step).collect(),
         ..cfg.clone()
     };
     let again = run_source(source, &cfg).ok()?;

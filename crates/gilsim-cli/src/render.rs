@@ -811,8 +811,15 @@ pub(crate) fn compare_table(
 /// An outcome in `compare`'s words: its stdout on one line, and its exit code when not 0.
 pub(crate) fn outcome_key(o: &gilsim_explore::Outcome) -> String {
     let mut k = stdout_text(&o.stdout);
-    if o.exit_code != 0 {
-        let _ = write!(k, " (exit {})", o.exit_code);
+    if k.is_empty() {
+        k.push_str("nothing printed");
+    }
+    match o.status.as_str() {
+        "deadlock" => k.push_str(" (deadlock, exit 3)"),
+        _ if o.exit_code != 0 => {
+            let _ = write!(k, " (exit {})", o.exit_code);
+        }
+        _ => {}
     }
     k
 }
@@ -919,7 +926,7 @@ pub(crate) fn explore_table(r: &gilsim_explore::Report, cfg: &gilsim_vm::run::Ru
 }
 
 /// The globals whose final value differs between outcomes: they tell them apart.
-fn telling_globals(outcomes: &[&gilsim_explore::Outcome]) -> Vec<String> {
+pub(crate) fn telling_globals(outcomes: &[&gilsim_explore::Outcome]) -> Vec<String> {
     let Some(first) = outcomes.first() else {
         return Vec::new();
     };
@@ -938,12 +945,14 @@ fn telling_globals(outcomes: &[&gilsim_explore::Outcome]) -> Vec<String> {
 /// One outcome in a line: how the program ended, the telling globals, its stdout.
 /// A global's final value, as the record keeps it (JSON; a dict's keys are Python reprs), in
 /// Python's own notation: `{'apples': -1}`, `['ann', 'bob']`, `None`.
-fn python_text(v: &serde_json::Value) -> String {
+pub(crate) fn python_text(v: &serde_json::Value) -> String {
     use serde_json::Value as J;
     match v {
         J::Null => "None".into(),
         J::Bool(b) => if *b { "True" } else { "False" }.into(),
         J::Number(n) => n.to_string(),
+        // An object gilsim keeps as its repr (`<locked lock>`) is shown as Python shows it.
+        J::String(s) if s.starts_with('<') && s.ends_with('>') => s.clone(),
         J::String(s) => {
             let quote = if s.contains('\'') && !s.contains('"') {
                 '"'

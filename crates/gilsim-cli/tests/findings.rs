@@ -242,8 +242,8 @@ fn check_then_act_is_reported_with_its_lines() {
     assert_eq!(out.lines().last(), Some("1"), "both buyers bought");
     let c = &rec["findings"]["check_then_act"][0];
     assert_eq!(c["location"], "stock['apples']");
-    assert_eq!(c["check"]["line"], 23);
-    assert_eq!(c["act"]["line"], 25);
+    assert_eq!(c["check"]["line"], 28);
+    assert_eq!(c["act"]["line"], 30);
     assert_ne!(c["check"]["thread"], c["between"]["thread"]);
     let (_, _, err) = gilsim(&["run", "scenarios/check_then_act.py", "--explain"]);
     assert!(

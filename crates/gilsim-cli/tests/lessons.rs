@@ -314,3 +314,95 @@ fn real_cpython_does_what_each_lesson_says() {
     eprintln!("{checked} lesson × version cells checked");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+#[test]
+fn a_quiz_asks_before_each_reveal_and_then_shows_the_lesson() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gilsim"))
+        .args(["lesson", "counter", "--quiz"])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run gilsim");
+    assert!(out.status.success());
+    let quiz = String::from_utf8_lossy(&out.stdout);
+    let (_, lesson, _) = gilsim(&["lesson", "counter"]);
+    // The questions come before what they ask about…
+    for (question, reveal) in [
+        (
+            "what will this run print?",
+            "── the run that shows lost updates ──",
+        ),
+        (
+            "How would you fix it?",
+            "── the fix: scenarios/counter_locked.py ──",
+        ),
+        (
+            "Small configuration (-D THREADS=2 -D ITERATIONS=2): how many different outcomes",
+            "── every interleaving of a small configuration ──",
+        ),
+        (
+            "Which CPython versions can go wrong",
+            "── on each CPython version ──",
+        ),
+    ] {
+        let q = quiz
+            .find(question)
+            .unwrap_or_else(|| panic!("no question {question:?}"));
+        let r = quiz
+            .find(reveal)
+            .unwrap_or_else(|| panic!("no section {reveal:?}"));
+        assert!(q < r, "{question:?} comes after {reveal:?}");
+        assert!(
+            !quiz[q..r].contains("── "),
+            "{question:?} is not right before {reveal:?}"
+        );
+    }
+    // …and without them the quiz is the lesson, line for line.
+    let kept: Vec<&str> = quiz
+        .lines()
+        .filter(|l| {
+            !l.starts_with("❓") && !l.contains("(think, then press Enter)") && !l.is_empty()
+        })
+        .collect();
+    let whole: Vec<&str> = lesson.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(kept, whole);
+}
+
+#[test]
+fn a_lesson_tells_its_witness_line_by_line_with_the_shared_values() {
+    let (code, out, err) = gilsim(&["lesson", "counter"]);
+    assert_eq!(code, 0, "{err}");
+    let story = out
+        .split("── how outcome 2 (2 ⏎ 2 (exit 1)) happens, line by line ──")
+        .nth(1)
+        .expect("a story of the outcome that loses two updates");
+    let story: Vec<&str> = story.lines().take_while(|l| !l.starts_with('$')).collect();
+    // Thread 1 is switched out inside `i += 1`, thread 2 adds twice, and thread 1's stale
+    // store takes `i` from 2 back to 1.
+    assert!(
+        story
+            .iter()
+            .any(|l| l.starts_with("  T1     30    i += 1 …")
+                && l.contains("switched out inside the line")),
+        "{story:#?}"
+    );
+    let resumed = story
+        .iter()
+        .position(|l| l.starts_with("  T1     30    …i += 1"))
+        .expect("thread 1 resumes its line");
+    assert!(
+        story[resumed].split_whitespace().any(|w| w == "1"),
+        "{}",
+        story[resumed]
+    );
+    assert!(
+        story[..resumed]
+            .iter()
+            .any(|l| l.starts_with("  T2") && l.trim_end().ends_with(" 2"))
+    );
+    assert!(
+        !story.iter().any(|l| l.contains("threading")),
+        "machinery shown: {story:#?}"
+    );
+}

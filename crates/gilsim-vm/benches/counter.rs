@@ -20,6 +20,7 @@ fn config(file: &str) -> RunConfig {
         schedule: None,
         trace: None,
         trace_steps: None,
+        trace_marks: Vec::new(),
         detect: true,
     }
 }

@@ -31,6 +31,9 @@ pub struct RunConfig {
     pub trace: Option<Option<usize>>,
     /// The steps the trace covers (all when `None`).
     pub trace_steps: Option<std::ops::RangeInclusive<u64>>,
+    /// Steps a windowed trace shows with their window, as it shows each switch: the
+    /// instructions a story points at (sorted).
+    pub trace_marks: Vec<u64>,
     /// Whether the detectors run (lost updates, races, check-then-act, wait cycles). They
     /// change nothing of the run itself.
     pub detect: bool,
@@ -51,6 +54,7 @@ impl RunConfig {
             schedule: None,
             trace: None,
             trace_steps: None,
+            trace_marks: Vec::new(),
             detect: false,
         }
     }
@@ -112,10 +116,13 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
     let mut m = machine_for(program, cfg)?;
     let describe = m.policy.describe();
     if let Some(w) = cfg.trace {
-        m.tracer = Some(match &cfg.trace_steps {
+        let mut tracer = match &cfg.trace_steps {
             Some(r) => Tracer::with_steps(w, r.clone()),
             None => Tracer::new(w),
-        });
+        };
+        tracer.marks.clone_from(&cfg.trace_marks);
+        tracer.marks.sort_unstable();
+        m.tracer = Some(tracer);
     }
     if cfg.detect {
         m.detect = Some(Box::new(crate::detect::Detector::new()));

@@ -90,6 +90,9 @@ pub struct Tracer {
     pub max_items: usize,
     /// Only instructions and switches at these steps are traced (inclusive).
     pub steps: std::ops::RangeInclusive<u64>,
+    /// Steps shown with their window in window mode, as a switch is (sorted): the
+    /// instructions an explanation points at, so none is hidden in a gap.
+    pub marks: Vec<u64>,
 }
 
 impl Tracer {
@@ -104,6 +107,7 @@ impl Tracer {
             items: Vec::new(),
             max_items: 2_000_000,
             steps: 0..=u64::MAX,
+            marks: Vec::new(),
         }
     }
 
@@ -132,6 +136,14 @@ impl Tracer {
                 if self.after > 0 {
                     self.after -= 1;
                     self.items.push(Item::Row(row));
+                } else if !self.marks.is_empty() && self.marks.binary_search(&row.step).is_ok() {
+                    if self.skipped > 0 {
+                        self.items.push(Item::Gap(self.skipped));
+                        self.skipped = 0;
+                    }
+                    self.items.extend(self.ring.drain(..).map(Item::Row));
+                    self.items.push(Item::Row(row));
+                    self.after = w;
                 } else {
                     if self.ring.len() == w {
                         self.ring.pop_front();
