@@ -1477,7 +1477,14 @@ pub(crate) fn narrate(name: &str) -> Result<String, LessonError> {
                 render::fmt_ns(stats.virtual_ns)
             );
             let _ = writeln!(out, "  {}", findings_line(&r));
-            let landed = preempted_after(&r);
+            // Without a GIL the threads run at once: a "switch" there is only where the
+            // simulation moved to another core, not a preemption.
+            let parallel = Profile::parse(&r.record.config.profile).is_ok_and(|p| !p.has_gil());
+            let landed = if parallel {
+                Vec::new()
+            } else {
+                preempted_after(&r)
+            };
             if !landed.is_empty() {
                 let shown: Vec<String> = landed
                     .iter()

@@ -1442,3 +1442,39 @@ fn an_explanation_shows_every_write_it_names() {
     let trace = err.split("── trace").nth(1).expect("a trace");
     assert_eq!(trace.matches("← writes global l").count(), 2, "{trace}");
 }
+
+/// The virtual time a run of `cpu_bound.py` reports, in nanoseconds.
+fn cpu_bound_virtual_ns(python: &str, threads: &str) -> u64 {
+    let (code, out, err) = gilsim(&[
+        "run",
+        "scenarios/cpu_bound.py",
+        "--python",
+        python,
+        "-D",
+        &format!("THREADS={threads}"),
+        "--json",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("a run record");
+    v["stats"]["virtual_ns"].as_u64().expect("virtual_ns")
+}
+
+#[test]
+fn without_the_gil_each_thread_keeps_its_own_clock() {
+    // With the GIL, four threads take as long as one (a little longer: start-up, switches).
+    let (one, four) = (
+        cpu_bound_virtual_ns("3.9", "1"),
+        cpu_bound_virtual_ns("3.9", "4"),
+    );
+    assert!(four >= one, "3.9: {one} ns with 1 thread, {four} ns with 4");
+    // Without it (3.13t) they run at once, each on its own core: about a quarter of the time.
+    let (one, four) = (
+        cpu_bound_virtual_ns("3.13t", "1"),
+        cpu_bound_virtual_ns("3.13t", "4"),
+    );
+    assert!(
+        four * 10 < one * 3 && four * 5 > one,
+        "3.13t: {one} ns with 1 thread, {four} ns with 4"
+    );
+}

@@ -157,7 +157,7 @@ pub fn run_program(program: Program, cfg: &RunConfig) -> Result<RunResult, Setup
         stats: Stats {
             steps: m.steps,
             switches: m.switches,
-            virtual_ns: m.now,
+            virtual_ns: m.virtual_time(),
             threads: m.threads.len() as u32,
         },
         findings: m.findings(),

@@ -321,6 +321,17 @@ impl Machine {
         self.switch_interval_ns
     }
 
+    /// How long the run took in virtual time. With a GIL that is the one clock; without one
+    /// (3.13t), every thread kept its own, and the run took as long as the one that got
+    /// furthest.
+    #[must_use]
+    pub fn virtual_time(&self) -> u64 {
+        self.threads
+            .iter()
+            .map(|t| t.clock)
+            .fold(self.now, u64::max)
+    }
+
     /// Builds a machine for a compiled program.
     #[must_use]
     pub fn new(
@@ -411,6 +422,7 @@ impl Machine {
             exc_info: Value::None,
             resume: None,
             ready_since: 0,
+            clock: 0,
             obj: Value::None,
             wake_value: None,
             timeout_at: None,

@@ -403,6 +403,13 @@ impl Machine {
         }
         self.recorder.switch(n, self.steps);
         self.others_valid_for = None;
+        if !self.profile.has_gil() && n != from {
+            // No GIL: the threads run at once, each on its own core, so the one that runs
+            // next goes on from its own time (or from when it was woken), not from ours.
+            self.threads[from as usize].clock = self.now;
+            let next = &self.threads[n as usize];
+            self.now = next.clock.max(next.ready_since);
+        }
         self.current = n;
         self.held_since = self.now;
         self.checks_before_switch += self.checks_since_switch;
@@ -519,6 +526,10 @@ impl Machine {
                 continue;
             }
             wake_from(&mut self.threads[k], w, now);
+            if !self.profile.has_gil() {
+                // On its own core it woke when its wait ended, whatever another core's time.
+                self.threads[k].ready_since = at;
+            }
             self.others_valid_for = None;
         }
     }

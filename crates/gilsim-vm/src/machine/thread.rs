@@ -77,6 +77,9 @@ pub struct VThread {
     pub resume: Option<Value>,
     /// When it last became runnable (for the drop request).
     pub ready_since: u64,
+    /// Without a GIL (3.13t) each thread runs on its own core with its own clock: the virtual
+    /// time it had reached when it last stopped running. Unused with a GIL (one clock).
+    pub clock: u64,
     /// The Python `Thread` object, if any.
     pub obj: Value,
     /// The value a timed wait completes with (simulated I/O results).

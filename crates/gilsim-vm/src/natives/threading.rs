@@ -114,6 +114,7 @@ pub(super) fn new_ident(m: &mut Machine, c: Call) -> Res<Option<Value>> {
         exc_info: Value::None,
         resume: None,
         ready_since: 0,
+        clock: 0,
         obj: a0,
         wake_value: None,
         timeout_at: None,
