@@ -34,7 +34,9 @@ threads' steps that the CPython version allows, and lists what can come out.
   witness     one schedule that reaches the outcome, with the fewest preemptions (switches
               away from a thread that could have gone on); `gilsim run FILE --schedule \"…\"`
               replays it. `0:512+ 1:27 …` reads: thread 0 (main) runs 512 instructions and
-              then gives the GIL up by itself (+), thread 1 runs 27 and is switched out, …
+              then gives the GIL up by itself (+), thread 1 runs 27 and is switched out, …;
+              `1@8` would read: thread 1 runs until it is about to start line 8 (used where
+              a switch falls between two lines; most races need one inside a line)
 ";
 
 /// Lines of a run's stdout or stderr a lesson shows before it cuts them short.
@@ -871,7 +873,11 @@ fn explore_text(
         full: false,
     };
     let report = gilsim_explore::explore(machine, &opts, None);
-    out.push_str(&render::explore_table(&report, &cfg));
+    let (source, _) = lesson.config(args, 1_000_000, false)?;
+    out.push_str(&render::explore_table(
+        &render::with_line_witnesses(&report, &source, &cfg),
+        &cfg,
+    ));
     if story {
         witness_story(out, lesson, args, &report)?;
     }

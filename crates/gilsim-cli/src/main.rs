@@ -600,7 +600,7 @@ fn explore_cmd(args: &ExploreArgs) -> anyhow::Result<u8> {
     let started = std::time::Instant::now();
     let report = gilsim_explore::explore(machine, &opts, render::explore_progress(opts.max_states));
     let elapsed = started.elapsed();
-    let table = render::explore_table(&report, &cfg);
+    let table = render::explore_table(&render::with_line_witnesses(&report, &source, &cfg), &cfg);
     let mut lanes = String::new();
     for row in report.outcomes.iter().take(args.show) {
         let run = RunConfig {

@@ -1123,6 +1123,107 @@ fn thousands_big(n: &num_bigint::BigUint) -> String {
     out
 }
 
+/// A witness schedule with `T@LINE` entries where one says the same as `T:N`: the thread's
+/// stretch ends just before it starts a line of the learner's program that it did not reach
+/// earlier in the stretch. A switch inside a line (after the load of `i += 1`) stays `T:N`.
+/// The rewritten schedule is replayed, and kept only if it makes the very same run.
+pub(crate) fn line_schedule(source: &str, cfg: &gilsim_vm::run::RunConfig, text: &str) -> String {
+    use gilsim_vm::policy::schedule::{Segment, Until};
+    let Ok(schedule) = gilsim_vm::Schedule::parse(text) else {
+        return text.to_string();
+    };
+    let traced = gilsim_vm::run::RunConfig {
+        schedule: Some(schedule.clone()),
+        trace: Some(None),
+        detect: false,
+        ..cfg.clone()
+    };
+    let Ok(first) = gilsim_vm::run::run_source(source, &traced) else {
+        return text.to_string();
+    };
+    // The rows of each stretch: (thread, line of the learner's program or 0).
+    let mut stretches: Vec<Vec<(u32, u32)>> = vec![Vec::new()];
+    for item in &first.trace {
+        match item {
+            Item::Row(row) => {
+                let unit = &first.machine.units[row.unit as usize];
+                let line = if row.unit == 0 && !unit.bundled {
+                    unit.codes[row.code as usize].obj.lines[row.pc as usize]
+                } else {
+                    0
+                };
+                if let Some(last) = stretches.last_mut() {
+                    last.push((row.thread, line));
+                }
+            }
+            Item::Switch { .. } => stretches.push(Vec::new()),
+            Item::Gap(_) => return text.to_string(),
+        }
+    }
+    let mut changed = false;
+    let mut out: Vec<Segment> = Vec::new();
+    for (i, seg) in schedule.0.iter().enumerate() {
+        let mut seg = *seg;
+        let rows = stretches.get(i).map_or(&[][..], Vec::as_slice);
+        let next = stretches
+            .get(i + 1..)
+            .unwrap_or(&[])
+            .iter()
+            .flatten()
+            .find(|(t, _)| *t == seg.thread)
+            .map(|&(_, l)| l);
+        let Until::Instructions(n) = seg.until else {
+            out.push(seg);
+            continue;
+        };
+        let own = rows.iter().all(|(t, _)| *t == seg.thread);
+        if let Some(l) = next
+            && l != 0
+            && own
+            && rows.len() as u64 == n
+            && rows.last().is_some_and(|&(_, last)| last != l)
+            && !rows.iter().skip(1).any(|&(_, line)| line == l)
+        {
+            seg.until = Until::Line(l);
+            changed = true;
+        }
+        out.push(seg);
+    }
+    if !changed {
+        return text.to_string();
+    }
+    let candidate = gilsim_vm::Schedule(out);
+    let again = gilsim_vm::run::RunConfig {
+        schedule: Some(candidate.clone()),
+        trace: None,
+        detect: false,
+        ..cfg.clone()
+    };
+    match gilsim_vm::run::run_source(source, &again) {
+        Ok(r)
+            if r.record.schedule == first.record.schedule
+                && r.record.outcome.stdout == first.record.outcome.stdout =>
+        {
+            candidate.to_string()
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// The report with each witness in [`line_schedule`]'s words, for the table (the JSON keeps
+/// the instruction counts).
+pub(crate) fn with_line_witnesses(
+    report: &gilsim_explore::Report,
+    source: &str,
+    cfg: &gilsim_vm::run::RunConfig,
+) -> gilsim_explore::Report {
+    let mut r = report.clone();
+    for row in &mut r.outcomes {
+        row.schedule = line_schedule(source, cfg, &row.schedule);
+    }
+    r
+}
+
 /// The witness of one outcome, re-run as an ordinary run under its schedule, as lanes.
 pub(crate) fn witness_lanes(
     source: &str,
@@ -1170,4 +1271,94 @@ pub(crate) fn explore_json(r: &gilsim_explore::Report) -> serde_json::Value {
             "witness": o.schedule,
         })).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Thread 1 sets `a`, then `b`; a switch can land between the two lines (after
+    /// STORE_GLOBAL), but not inside `a = 1` (after LOAD_CONST, under 3.9).
+    const AB: &str = "import threading\na = 0\nb = 0\n\ndef worker():\n    global a, b\n    a = 1\n    b = 2\n\nt = threading.Thread(target=worker)\nt.start()\nt.join()\nprint(a, b)\n";
+
+    fn cfg() -> gilsim_vm::run::RunConfig {
+        gilsim_vm::run::RunConfig {
+            policy: Some("io".into()),
+            ..gilsim_vm::run::RunConfig::new(
+                "ab.py",
+                gilsim_compiler::Profile::parse("3.9").expect("3.9"),
+            )
+        }
+    }
+
+    /// The run of `AB` under `io` with a schedule first, traced.
+    fn run(schedule: Option<&str>) -> gilsim_vm::run::RunResult {
+        let cfg = gilsim_vm::run::RunConfig {
+            trace: Some(None),
+            schedule: schedule.map(|s| gilsim_vm::Schedule::parse(s).expect("a schedule")),
+            ..cfg()
+        };
+        gilsim_vm::run::run_source(AB, &cfg).expect("runs")
+    }
+
+    #[test]
+    fn a_stretch_that_ends_before_a_line_is_written_as_that_line() {
+        // Under `io` main runs up to start(), then thread 1 runs to its end.
+        let plain = run(None);
+        let main_first: u64 = plain
+            .record
+            .schedule
+            .split_whitespace()
+            .next()
+            .expect("entry")[2..]
+            .trim_end_matches('+')
+            .parse()
+            .expect("a count");
+        let lines: Vec<u32> = plain
+            .trace
+            .iter()
+            .filter_map(|item| match item {
+                Item::Row(row) if row.thread == 1 && row.unit == 0 => {
+                    Some(plain.machine.units[0].codes[row.code as usize].obj.lines[row.pc as usize])
+                }
+                Item::Row(row) if row.thread == 1 => Some(0),
+                _ => None,
+            })
+            .collect();
+        let before_b = lines
+            .iter()
+            .position(|&l| l == 8)
+            .expect("thread 1 runs line 8") as u64;
+        // Thread 1 stopped right before `b = 2`: the recorded schedule says `1:N`, shown `1@8`.
+        let witness = run(Some(&format!("0:{main_first}+ 1:{before_b} 0:1")))
+            .record
+            .schedule;
+        assert!(witness.contains(&format!(" 1:{before_b} ")), "{witness}");
+        let shown = line_schedule(AB, &cfg(), &witness);
+        assert_eq!(
+            shown,
+            witness.replacen(&format!(" 1:{before_b} "), " 1@8 ", 1),
+            "{witness}"
+        );
+        // The same run, followed from what is shown.
+        assert_eq!(run(Some(&shown)).record.schedule, witness);
+    }
+
+    #[test]
+    fn a_stretch_that_ends_inside_a_line_keeps_its_count() {
+        // The counter's lost update needs a switch after the load of `i += 1`: no `T@L` says it.
+        let counter = "import threading\ni = 0\n\ndef worker():\n    global i\n    for x in range(2):\n        i += 1\n\nts = [threading.Thread(target=worker) for _ in range(2)]\nfor t in ts:\n    t.start()\nfor t in ts:\n    t.join()\nprint(i)\n";
+        let program = gilsim_compiler::compile(counter, "c.py", &cfg().profile).expect("compiles");
+        let machine = gilsim_vm::run::machine_for(program, &cfg()).expect("a machine");
+        let report = gilsim_explore::explore(machine, &gilsim_explore::Options::default(), None);
+        let lost = report
+            .outcomes
+            .iter()
+            .find(|o| o.outcome.stdout == "2\n")
+            .expect("an outcome that loses two updates");
+        assert_eq!(
+            line_schedule(counter, &cfg(), &lost.schedule),
+            lost.schedule
+        );
+    }
 }
