@@ -1,4 +1,4 @@
-"""Phase locking: an exact `every:N` policy can hit the same instruction every time.
+"""Phase locking: on CPython 3.9 an exact `every:N` policy can hit the same instruction every time.
 
 The loop body `for x in range(ITERATIONS): i += 1` has 5 check points (`gilsim dis`
 marks them with ⇄): after FOR_ITER, LOAD_GLOBAL, INPLACE_ADD, STORE_GLOBAL and
@@ -20,6 +20,9 @@ is its trap.
 
 Lesson:
     topic: 9.2
+    explore: -D ITERATIONS=2
+    cpython: wrong | 2.7 3.9 | -D ITERATIONS=20000
+    cpython: right | 3.10 3.11 3.12 3.13 | -D ITERATIONS=20000
     compare: --policy every:100 | --policy every:101 | --policy every:100 -D SKEW=0 | --policy every:100 -D SKEW=2
     claim: keeps | --policy every:100
     claim: keeps | --policy every:100 -D SKEW=0

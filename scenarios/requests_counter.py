@@ -8,6 +8,8 @@ and status codes are virtual and drawn from the run's seed.)
 
 Lesson:
     topic: 6
+    explore: -D THREADS=2 -D REQUESTS=1
+    cpython: right | 3.9 3.10 3.11 3.12 3.13
     compare: -D THREADS=1 -D REQUESTS=50 | --policy slice:5ms | --policy io | --policy random:0.5
     exercise: Remove the lock around `results[...] += 1`. Predict which versions can now lose a count, then check with `gilsim compare -D THREADS=2 -D REQUESTS=1`.
 """

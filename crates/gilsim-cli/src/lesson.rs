@@ -983,7 +983,7 @@ fn versions_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), L
     );
     let _ = writeln!(
         out,
-        "The real-CPython column is what the lesson states for its full-size program; `cargo test -p gilsim-cli --test lessons -- --ignored` runs each installed version and checks it (—: the lesson states nothing, as for a failure too rare to check)."
+        "The real-CPython column is what the lesson states for its full-size program; `cargo test -p gilsim-cli --test lessons -- --ignored` runs each installed version and checks it (—: the lesson states nothing: a failure too rare to check, or a version that cannot run the program)."
     );
     if narrow {
         let _ = writeln!(
