@@ -1240,6 +1240,51 @@ fn witness_story(
     Ok(())
 }
 
+/// The versions section of a lesson that explores nothing (its program is about time, or
+/// never ends): the lesson's own run under every profile, side by side.
+fn version_runs_text(out: &mut String, lesson: &Lesson) -> Result<(), LessonError> {
+    let _ = writeln!(out, "\n── on each CPython version ──");
+    let _ = writeln!(
+        out,
+        "The lesson's run ({}) under each version's profile and default policy:",
+        lesson
+            .run
+            .command("run", &lesson.file)
+            .trim_start_matches("$ gilsim run ")
+    );
+    for profile in Profile::all() {
+        let name = profile.name().to_string();
+        let args = Args {
+            python: Some(name.clone()),
+            ..lesson.run.clone()
+        };
+        let r = run(lesson, &args, None)?.result;
+        let stdout = String::from_utf8_lossy(&r.stdout)
+            .trim_end()
+            .replace('\n', " ⏎ ");
+        let stdout: String = stdout.chars().take(40).collect();
+        let status = match r.end.status {
+            Status::Finished => format!("exit {}", r.end.exit_code),
+            Status::Exception => "exception".to_string(),
+            Status::Deadlock => "deadlock".to_string(),
+            Status::StepLimit => "step limit".to_string(),
+            _ => format!("exit {}", r.end.exit_code),
+        };
+        let _ = writeln!(
+            out,
+            "  {name:<7}  {:<40}  {status:<10}  virtual time {:>10}  {}",
+            if stdout.is_empty() {
+                "(nothing printed)"
+            } else {
+                &stdout
+            },
+            render::fmt_ns(r.record.stats.virtual_ns),
+            findings_line(&r)
+        );
+    }
+    Ok(())
+}
+
 /// Runs a scenario once per seed, as `gilsim sweep` does, and renders the histogram.
 fn sweep_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), LessonError> {
     let _ = writeln!(out, "{}", args.command("sweep", &lesson.file));
@@ -1445,7 +1490,9 @@ pub(crate) fn narrate(name: &str) -> Result<String, LessonError> {
 
     if let Some(e) = &lesson.explore {
         versions_text(&mut out, lesson, e)?;
-    } else if !lesson.real.is_empty() {
+    } else if lesson.real.is_empty() {
+        version_runs_text(&mut out, lesson)?;
+    } else {
         return Err(lesson.error(
             "cpython: lines need an `explore:` line, the configuration each version is explored at"
                 .into(),
