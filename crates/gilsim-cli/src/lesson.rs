@@ -675,17 +675,17 @@ impl Lesson {
         Ok((source, cfg))
     }
 
-    /// [`Lesson::config`], compiled.
+    /// [`Lesson::config`], compiled: (source, program, config).
     fn compiled(
         &self,
         args: &Args,
         max_steps: u64,
         detect: bool,
-    ) -> Result<(gilsim_compiler::Program, RunConfig), LessonError> {
+    ) -> Result<(String, gilsim_compiler::Program, RunConfig), LessonError> {
         let (source, cfg) = self.config(args, max_steps, detect)?;
         let program = gilsim_compiler::compile(&source, &self.file, &cfg.profile)
             .map_err(|e| self.setup_error(SetupError::Compile(e)))?;
-        Ok((program, cfg))
+        Ok((source, program, cfg))
     }
 
     fn setup_error(&self, e: SetupError) -> LessonError {
@@ -831,6 +831,16 @@ fn preempted_after(r: &RunResult) -> Vec<(String, u64)> {
     v
 }
 
+/// How a run ended, in a word or two: `exit N` when it finished, else why it stopped.
+fn status_words(r: &RunResult) -> String {
+    match r.end.status {
+        Status::Exception => "exception".to_string(),
+        Status::Deadlock => "deadlock".to_string(),
+        Status::StepLimit => "step limit".to_string(),
+        _ => format!("exit {}", r.end.exit_code),
+    }
+}
+
 /// The findings of a run in one line.
 fn findings_line(r: &RunResult) -> String {
     let f = &r.record.findings;
@@ -865,21 +875,21 @@ fn explore_text(
 ) -> Result<(), LessonError> {
     let _ = writeln!(out, "{}", args.command("explore", &lesson.file));
     // As `gilsim explore`: each run stops after 1,000,000 instructions.
-    let (program, cfg) = lesson.compiled(args, 1_000_000, false)?;
-    let machine = gilsim_vm::run::machine_for(program, &cfg).map_err(|e| lesson.setup_error(e))?;
+    let (source, program, cfg) = lesson.compiled(args, 1_000_000, false)?;
+    let machine =
+        gilsim_vm::run::machine_for(program.clone(), &cfg).map_err(|e| lesson.setup_error(e))?;
     let opts = gilsim_explore::Options {
         max_preemptions: None,
         max_states: Some(MAX_STATES),
         full: false,
     };
     let report = gilsim_explore::explore(machine, &opts, None);
-    let (source, _) = lesson.config(args, 1_000_000, false)?;
     out.push_str(&render::explore_table(
         &render::with_line_witnesses(&report, &source, &cfg),
         &cfg,
     ));
     if story {
-        witness_story(out, lesson, args, &report)?;
+        witness_story(out, lesson, &program, &cfg, &report)?;
     }
     Ok(())
 }
@@ -915,7 +925,7 @@ fn versions_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), L
             python: Some(name.clone()),
             ..args.clone()
         };
-        let (program, cfg) = lesson.compiled(&args, 1_000_000, false)?;
+        let (_, program, cfg) = lesson.compiled(&args, 1_000_000, false)?;
         let machine =
             gilsim_vm::run::machine_for(program, &cfg).map_err(|e| lesson.setup_error(e))?;
         let opts = gilsim_explore::Options {
@@ -932,16 +942,12 @@ fn versions_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), L
             .collect();
         outs.sort();
         outs.dedup();
-        let real = lesson
-            .real
-            .iter()
-            .find(|c| c.versions.contains(&name))
-            .map(|c| c.wrong);
-        if real == Some(true) && !wrong {
-            let claim = lesson.real.iter().find(|c| c.versions.contains(&name));
+        let claim = lesson.real.iter().find(|c| c.versions.contains(&name));
+        let real = claim.map(|c| c.wrong);
+        if let Some(claim) = claim.filter(|c| c.wrong && !wrong) {
             return Err(LessonError {
                 file: lesson.file.clone(),
-                line: claim.map_or(0, |c| c.line),
+                line: claim.line,
                 message: format!(
                     "the lesson says real CPython {name} goes wrong, but no schedule gilsim allows under {name} goes wrong ({})",
                     outs.join(" | ")
@@ -1033,7 +1039,8 @@ struct StoryRow {
 fn witness_story(
     out: &mut String,
     lesson: &Lesson,
-    args: &Args,
+    program: &gilsim_compiler::Program,
+    cfg: &RunConfig,
     report: &gilsim_explore::Report,
 ) -> Result<(), LessonError> {
     let Some((k, row)) = report
@@ -1047,10 +1054,9 @@ fn witness_story(
     let Ok(schedule) = gilsim_vm::Schedule::parse(&row.schedule) else {
         return Ok(());
     };
-    let (program, cfg) = lesson.compiled(args, 1_000_000, false)?;
     let cfg = RunConfig {
         schedule: Some(schedule),
-        ..cfg
+        ..cfg.clone()
     };
     let traced = RunConfig {
         trace: Some(None),
@@ -1067,12 +1073,11 @@ fn witness_story(
     for item in &r.trace {
         match item {
             Item::Row(step) => {
-                let unit = &r.machine.units[step.unit as usize];
-                if unit.bundled {
+                let line = render::row_line(&r.machine, step);
+                if line == 0 {
                     continue;
                 }
-                let code = &unit.codes[step.code as usize].obj;
-                let line = code.lines[step.pc as usize];
+                let code = &r.machine.units[step.unit as usize].codes[step.code as usize].obj;
                 let name = code.instrs[step.pc as usize].view.name();
                 let returning = name == "RETURN_VALUE"
                     || (name == "LOAD_CONST"
@@ -1263,13 +1268,7 @@ fn version_runs_text(out: &mut String, lesson: &Lesson) -> Result<(), LessonErro
             .trim_end()
             .replace('\n', " ⏎ ");
         let stdout: String = stdout.chars().take(40).collect();
-        let status = match r.end.status {
-            Status::Finished => format!("exit {}", r.end.exit_code),
-            Status::Exception => "exception".to_string(),
-            Status::Deadlock => "deadlock".to_string(),
-            Status::StepLimit => "step limit".to_string(),
-            _ => format!("exit {}", r.end.exit_code),
-        };
+        let status = status_words(&r);
         let _ = writeln!(
             out,
             "  {name:<7}  {:<40}  {status:<10}  virtual time {:>10}  {}",
@@ -1288,7 +1287,7 @@ fn version_runs_text(out: &mut String, lesson: &Lesson) -> Result<(), LessonErro
 /// Runs a scenario once per seed, as `gilsim sweep` does, and renders the histogram.
 fn sweep_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), LessonError> {
     let _ = writeln!(out, "{}", args.command("sweep", &lesson.file));
-    let (program, cfg) = lesson.compiled(args, Limits::default().max_steps, true)?;
+    let (_, program, cfg) = lesson.compiled(args, Limits::default().max_steps, true)?;
     let cfg = RunConfig { seed: 0, ..cfg };
     let policy = gilsim_vm::run::make_policy(&cfg)
         .map_err(|m| lesson.error(m))?
@@ -1301,41 +1300,51 @@ fn sweep_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), Less
     Ok(())
 }
 
-/// The narrated lesson `name`.
+/// The lessons `name` is read among, and its index there: a path to a file of one's own is
+/// read from disk, with the lessons beside it; any other name is a built-in lesson.
 ///
 /// # Errors
-/// An unknown name, a wrong `Lesson:` block, or a run the lesson asks for that cannot start.
-pub(crate) fn narrate(name: &str) -> Result<String, LessonError> {
-    // A path to a file of one's own is read from disk, with the lessons beside it.
+/// An unknown name, a file without a `Lesson:` block, or a wrong block.
+fn resolve(name: &str) -> Result<(Vec<Lesson>, usize), LessonError> {
     let own = std::path::Path::new(name).is_file();
     let lessons = if own { from_folder(name)? } else { all()? };
     let given = name;
     let name = name.trim_end_matches(".py");
     let name = name.rsplit('/').next().unwrap_or(name);
-    let find = |n: &str| lessons.iter().find(|l| l.name == n);
-    let Some(lesson) = find(name) else {
-        if own {
-            return Err(LessonError {
-                file: given.to_string(),
-                line: 0,
-                message: "its docstring does not end with a `Lesson:` block; see docs/write-your-own-scenario.md".into(),
-            });
-        }
-        let path_like = given.ends_with(".py") || given.contains('/');
+    if let Some(k) = lessons.iter().position(|l| l.name == name) {
+        return Ok((lessons, k));
+    }
+    if own {
         return Err(LessonError {
-            file: if path_like {
-                given.to_string()
-            } else {
-                format!("scenarios/{name}.py")
-            },
+            file: given.to_string(),
             line: 0,
-            message: format!(
-                "there is no such {}; the lessons are {}",
-                if path_like { "file" } else { "lesson" },
-                names(&lessons)
-            ),
+            message: "its docstring does not end with a `Lesson:` block; see docs/write-your-own-scenario.md".into(),
         });
-    };
+    }
+    let path_like = given.ends_with(".py") || given.contains('/');
+    Err(LessonError {
+        file: if path_like {
+            given.to_string()
+        } else {
+            format!("scenarios/{name}.py")
+        },
+        line: 0,
+        message: format!(
+            "there is no such {}; the lessons are {}",
+            if path_like { "file" } else { "lesson" },
+            names(&lessons)
+        ),
+    })
+}
+
+/// The narrated lesson `name`.
+///
+/// # Errors
+/// An unknown name, a wrong `Lesson:` block, or a run the lesson asks for that cannot start.
+pub(crate) fn narrate(name: &str) -> Result<String, LessonError> {
+    let (lessons, k) = resolve(name)?;
+    let lesson = &lessons[k];
+    let find = |n: &str| lessons.iter().find(|l| l.name == n);
     let mut out = String::new();
     let rule = "═".repeat(60usize.saturating_sub(lesson.name.len() + 12));
     let _ = writeln!(out, "══ lesson {} {rule}", lesson.name);
@@ -1513,13 +1522,10 @@ pub(crate) fn narrate(name: &str) -> Result<String, LessonError> {
             let stdout = String::from_utf8_lossy(&r.stdout)
                 .trim_end()
                 .replace('\n', " ⏎ ");
-            let status = match r.end.status {
-                Status::Finished => format!("exit {}", r.end.exit_code),
-                Status::Exception => "exception (exit 1)".to_string(),
-                Status::Deadlock => "deadlock (exit 3)".to_string(),
-                Status::StepLimit => "step limit (exit 4)".to_string(),
-                _ => format!("exit {}", r.end.exit_code),
-            };
+            let mut status = status_words(&r);
+            if r.end.status != Status::Finished && status != format!("exit {}", r.end.exit_code) {
+                let _ = write!(status, " (exit {})", r.end.exit_code);
+            }
             let stats = &r.record.stats;
             let _ = writeln!(
                 out,
@@ -1563,9 +1569,7 @@ pub(crate) fn narrate(name: &str) -> Result<String, LessonError> {
             let _ = writeln!(out, "• {e}");
         }
     }
-    if let Some(k) = lessons.iter().position(|l| l.name == lesson.name)
-        && let Some(next) = lessons.get(k + 1)
-    {
+    if let Some(next) = lessons.get(k + 1) {
         let _ = writeln!(out, "\nnext: gilsim lesson {}: {}", next.name, next.title);
     }
     Ok(out)
@@ -1649,21 +1653,8 @@ pub(crate) fn quiz(
     output: &mut dyn std::io::Write,
 ) -> Result<(), LessonError> {
     let text = narrate(name)?;
-    let lessons = if std::path::Path::new(name).is_file() {
-        from_folder(name)?
-    } else {
-        all()?
-    };
-    let stem = name.trim_end_matches(".py");
-    let stem = stem.rsplit('/').next().unwrap_or(stem);
-    let lesson = lessons
-        .iter()
-        .find(|l| l.name == stem)
-        .ok_or_else(|| LessonError {
-            file: name.to_string(),
-            line: 0,
-            message: "no such lesson".into(),
-        })?;
+    let (lessons, k) = resolve(name)?;
+    let lesson = &lessons[k];
     let io_error = |e: std::io::Error| lesson.error(format!("cannot write the quiz: {e}"));
     let mut asked = 0;
     for line in text.lines() {

@@ -354,9 +354,7 @@ pub(crate) fn policy_text(r: &RunResult) -> String {
     };
     let set = r.machine.switch_interval_ns();
     let default = profile.default_switch_interval_ns();
-    if policy.starts_with("slice:")
-        && policy == &format!("slice:{}", gilsim_vm::policy::format_duration(default))
-        && set != default
+    if *policy == format!("slice:{}", gilsim_vm::policy::format_duration(default)) && set != default
     {
         format!(
             "slice:{} (the program set the switch interval with sys.setswitchinterval)",
@@ -1123,6 +1121,16 @@ fn thousands_big(n: &num_bigint::BigUint) -> String {
     out
 }
 
+/// The line of the learner's program a trace row ran (0 inside gilsim's own modules): what
+/// a `T@LINE` schedule entry and a witness story count by.
+pub(crate) fn row_line(m: &gilsim_vm::Machine, row: &gilsim_vm::trace::Row) -> u32 {
+    let unit = &m.units[row.unit as usize];
+    if row.unit != 0 || unit.bundled {
+        return 0;
+    }
+    unit.codes[row.code as usize].obj.lines[row.pc as usize]
+}
+
 /// A witness schedule with `T@LINE` entries where one says the same as `T:N`: the thread's
 /// stretch ends just before it starts a line of the learner's program that it did not reach
 /// earlier in the stretch. A switch inside a line (after the load of `i += 1`) stays `T:N`.
@@ -1146,14 +1154,8 @@ pub(crate) fn line_schedule(source: &str, cfg: &gilsim_vm::run::RunConfig, text:
     for item in &first.trace {
         match item {
             Item::Row(row) => {
-                let unit = &first.machine.units[row.unit as usize];
-                let line = if row.unit == 0 && !unit.bundled {
-                    unit.codes[row.code as usize].obj.lines[row.pc as usize]
-                } else {
-                    0
-                };
                 if let Some(last) = stretches.last_mut() {
-                    last.push((row.thread, line));
+                    last.push((row.thread, row_line(&first.machine, row)));
                 }
             }
             Item::Switch { .. } => stretches.push(Vec::new()),
@@ -1318,10 +1320,7 @@ mod tests {
             .trace
             .iter()
             .filter_map(|item| match item {
-                Item::Row(row) if row.thread == 1 && row.unit == 0 => {
-                    Some(plain.machine.units[0].codes[row.code as usize].obj.lines[row.pc as usize])
-                }
-                Item::Row(row) if row.thread == 1 => Some(0),
+                Item::Row(row) if row.thread == 1 => Some(row_line(&plain.machine, row)),
                 _ => None,
             })
             .collect();

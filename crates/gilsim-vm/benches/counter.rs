@@ -2,7 +2,6 @@
 //! `scripts/bench.sh` times the whole `gilsim run` beside `python3` on the same files.
 
 use gilsim_compiler::Profile;
-use gilsim_vm::Limits;
 use gilsim_vm::run::{RunConfig, run_source};
 
 fn main() {
@@ -11,17 +10,8 @@ fn main() {
 
 fn config(file: &str) -> RunConfig {
     RunConfig {
-        file: file.to_string(),
-        profile: Profile::default(),
-        policy: None,
-        seed: 0,
-        defines: Vec::new(),
-        limits: Limits::default(),
-        schedule: None,
-        trace: None,
-        trace_steps: None,
-        trace_marks: Vec::new(),
         detect: true,
+        ..RunConfig::new(file, Profile::default())
     }
 }
 
