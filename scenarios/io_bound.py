@@ -23,7 +23,7 @@ statuses = []
 
 def fetch(first, count):
     for k in range(first, first + count):
-        statuses.append(requests.get(f"https://example.com/page/{k}").status_code)
+        statuses.append(requests.get("https://example.com/page/%d" % k).status_code)
 
 
 share = REQUESTS // THREADS

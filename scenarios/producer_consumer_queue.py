@@ -8,10 +8,13 @@ left behind.
 Lesson:
     topic: 11.2
     explore: -D ITEMS=1 -D CONSUMERS=2
-    cpython: right | 3.9 3.10 3.11 3.12 3.13
+    cpython: right | 2.7 3.9 3.10 3.11 3.12 3.13
     exercise: Remove the `None` sentinels and end the consumers with `buf.get(timeout=0.1)` instead: what can go wrong? Check with `gilsim explore`.
 """
-import queue
+try:
+    import queue  # Python 3
+except ImportError:
+    import Queue as queue  # Python 2.7 calls the module Queue
 import threading
 
 ITEMS = 2000

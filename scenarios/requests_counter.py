@@ -25,7 +25,7 @@ lock = threading.Lock()
 
 def worker(n):
     for k in range(REQUESTS):
-        response = requests.get(f"https://example.com/item/{n}/{k}")
+        response = requests.get("https://example.com/item/%d/%d" % (n, k))
         with lock:
             if response.status_code == 200:
                 results["success"] += 1

@@ -1416,7 +1416,7 @@ fn a_trace_gives_each_switch_its_true_reason() {
         "-D",
         "ITERATIONS=2",
         "--schedule",
-        "0:512+ 1:27 0:27+ 2:47 0:22+ 1:20 0:48",
+        "0:645+ 1:27 0:27+ 2:47 0:22+ 1:20 0:48",
         "--trace",
     ]);
     assert!(
@@ -1477,4 +1477,82 @@ fn without_the_gil_each_thread_keeps_its_own_clock() {
         four * 10 < one * 3 && four * 5 > one,
         "3.13t: {one} ns with 1 thread, {four} ns with 4"
     );
+}
+
+#[test]
+fn python_2_7_programs_run_as_2_7_runs_them() {
+    // Python 2.7's print statement, its module names and its syntax: what a program written
+    // for both versions meets under --python 2.7 (each checked against a real 2.7 where one
+    // is installed, else against what 2.7.18 printed when this test was written).
+    let both = write_tmp(
+        "py27_both.py",
+        "try:\n    import queue\nexcept ImportError:\n    import Queue as queue\nimport threading\nq = queue.Queue()\nthreading.Thread(target=q.put, args=(3,)).start()\nprint(q.get(), 'items')\nprint('x')\nprint()\n",
+    );
+    let (code, out, err) = gilsim(&["run", "--python", "2.7", &both]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "(3, 'items')\nx\n()\n");
+    if let Some(py) = common::interpreter("2.7.18") {
+        let real = std::process::Command::new(py)
+            .arg(&both)
+            .output()
+            .expect("python2.7");
+        assert_eq!(String::from_utf8_lossy(&real.stdout), out);
+    }
+    let (code, out, _) = gilsim(&["run", "--python", "3.9", &both]);
+    assert_eq!((code, out.as_str()), (0, "3 items\nx\n\n"));
+    let future = write_tmp(
+        "py27_future.py",
+        "from __future__ import print_function\nprint(1, 2, sep='-')\n",
+    );
+    let (code, out, _) = gilsim(&["run", "--python", "2.7", &future]);
+    assert_eq!((code, out.as_str()), (0, "1-2\n"));
+    for (name, src, what) in [
+        ("py27_fstring.py", "x = 1\nprint(f'{x}')\n", "f-strings"),
+        (
+            "py27_nonlocal.py",
+            "def f():\n    x = 1\n    def g():\n        nonlocal x\n    return g\n",
+            "nonlocal",
+        ),
+        ("py27_end.py", "print('a', end='')\n", "print_function"),
+    ] {
+        let p = write_tmp(name, src);
+        let (code, _, err) = gilsim(&["run", "--python", "2.7", &p]);
+        assert_eq!(
+            code, 1,
+            "{name}: a SyntaxError exits 1, as in CPython: {err}"
+        );
+        assert!(
+            err.contains("SyntaxError") && err.contains(what),
+            "{name}: {err}"
+        );
+        let (code, _, err) = gilsim(&["run", "--python", "3.9", &p]);
+        assert_eq!(code, 0, "{name} under 3.9: {err}");
+    }
+    // A module of the other version raises ImportError, as CPython's import does.
+    let missing = write_tmp(
+        "py27_missing.py",
+        "try:\n    import concurrent.futures\nexcept ImportError as e:\n    print(e)\n",
+    );
+    let (_, out, _) = gilsim(&["run", "--python", "2.7", &missing]);
+    assert_eq!(out, "No module named concurrent.futures\n");
+    let (_, out, _) = gilsim(&[
+        "run",
+        "--python",
+        "2.7",
+        &write_tmp(
+            "py27_q.py",
+            "try:\n    import Queue\nexcept ImportError as e:\n    print(e)\n",
+        ),
+    ]);
+    assert_eq!(out, "");
+    let (_, out, _) = gilsim(&[
+        "run",
+        "--python",
+        "3.12",
+        &write_tmp(
+            "py3_q.py",
+            "try:\n    import Queue\nexcept ImportError as e:\n    print(e)\n",
+        ),
+    ]);
+    assert_eq!(out, "No module named 'Queue'\n");
 }

@@ -16,6 +16,29 @@ use ruff_text_size::{Ranged, TextRange};
 /// # Errors
 /// A [`CompileError`] for a syntax error or a construct gilsim does not support.
 pub fn compile(source: &str, filename: &str, profile: &Profile) -> Result<Program, CompileError> {
+    compile_as(source, filename, profile, true)
+}
+
+/// Compiles one of gilsim's own bundled modules: Python 3 source under every profile, as
+/// CPython's own modules are written for their version (no 2.7 print statement, f-strings
+/// allowed), with the profile's bytecode.
+///
+/// # Errors
+/// A [`CompileError`], which for a bundled module is a bug of gilsim's.
+pub fn compile_bundled(
+    source: &str,
+    filename: &str,
+    profile: &Profile,
+) -> Result<Program, CompileError> {
+    compile_as(source, filename, profile, false)
+}
+
+fn compile_as(
+    source: &str,
+    filename: &str,
+    profile: &Profile,
+    user_code: bool,
+) -> Result<Program, CompileError> {
     let parsed = ruff_python_parser::parse_module(source).map_err(|e| {
         let r = e.location;
         CompileError::at(
@@ -44,9 +67,18 @@ pub fn compile(source: &str, filename: &str, profile: &Profile) -> Result<Progra
     }
     let mut imported = std::collections::BTreeSet::new();
     module_imports(&module.body, &mut imported);
+    let print_function = module.body.iter().any(|st| {
+        matches!(st, Stmt::ImportFrom(i)
+            if i.module.as_ref().is_some_and(|m| m.as_str() == "__future__")
+                && i.names.iter().any(|a| a.name.as_str() == "print_function"))
+    });
     let mut c = Compiler {
         source,
         profile: *profile,
+        print_statement: user_code
+            && profile.version == crate::profile::Version::Py27
+            && !print_function,
+        python2_syntax: user_code && profile.version == crate::profile::Version::Py27,
         imported,
         table,
         codes: Vec::new(),
@@ -147,6 +179,12 @@ struct Compiler<'s> {
     /// Names bound by an `import` at module level (CPython's DEF_IMPORT): 3.11+ call their
     /// attributes as plain attributes, not as methods.
     imported: std::collections::BTreeSet<String>,
+    /// 2.7 without `from __future__ import print_function`: `print(a, b)` is the print
+    /// statement applied to the tuple `(a, b)`.
+    print_statement: bool,
+    /// The learner's program under 2.7 (not a bundled module): f-strings and `nonlocal` are
+    /// SyntaxErrors there.
+    python2_syntax: bool,
     table: SymbolTable,
     codes: Vec<Option<CodeObject>>,
     units: Vec<Unit>,
@@ -984,6 +1022,10 @@ impl Compiler<'_> {
                 self.emit_shown(Op::NOP, 0);
                 Ok(())
             }
+            Stmt::Nonlocal(n) if self.python2_syntax => Err(self.syntax(
+                n.range,
+                "invalid syntax (`nonlocal` is Python 3; Python 2.7 has no such statement)",
+            )),
             Stmt::Global(_) | Stmt::Nonlocal(_) | Stmt::Pass(_) => Ok(()),
             Stmt::Expr(e) => {
                 if const_of(&e.value).is_some() {
@@ -2321,6 +2363,16 @@ impl Compiler<'_> {
     }
 
     fn fstring(&mut self, f: &ast::ExprFString) -> R {
+        let has_fstring = f
+            .value
+            .iter()
+            .any(|p| matches!(p, ast::FStringPart::FString(_)));
+        if self.python2_syntax && has_fstring {
+            return Err(self.syntax(
+                f.range,
+                "invalid syntax (f-strings are Python 3.6+; on 2.7 use `%` or `str.format`)",
+            ));
+        }
         let mut pieces = 0u32;
         for part in f.value.iter() {
             match part {
@@ -2386,6 +2438,22 @@ impl Compiler<'_> {
 
     fn call(&mut self, c: &ast::ExprCall) -> R {
         let args = &c.arguments;
+        if self.print_statement && matches!(&*c.func, Expr::Name(n) if n.id.as_str() == "print") {
+            if let Some(k) = args.keywords.first() {
+                return Err(self.syntax(
+                    k.range,
+                    "invalid syntax (Python 2.7's print is a statement: `print(a, end='')` needs `from __future__ import print_function`)",
+                ));
+            }
+            if args.args.len() != 1 {
+                // `print(a, b)` prints the tuple `(a, b)` on 2.7, `print()` prints `()`.
+                self.expr(&c.func)?;
+                self.sequence(&args.args, Op::BUILD_TUPLE)?;
+                self.precall(1);
+                self.emit(Op::CALL_FUNCTION, 1);
+                return Ok(());
+            }
+        }
         let has_star = args.args.iter().any(|a| matches!(a, Expr::Starred(_)));
         let has_kwsplat = args.keywords.iter().any(|k| k.arg.is_none());
         // 3.11+ call an attribute of an imported module as a plain attribute.

@@ -20,7 +20,7 @@ pub mod symtable;
 pub mod views;
 
 pub use bytecode::{CodeId, CodeKind, CodeObject, Const, Instr, Op, Program};
-pub use compile::compile;
+pub use compile::{compile, compile_bundled};
 pub use defines::apply_defines;
 pub use error::{CompileError, ErrorKind};
 pub use profile::{CheckAfter, Profile, Version};

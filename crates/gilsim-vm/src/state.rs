@@ -324,6 +324,7 @@ impl Machine {
         k.u64(u64::from(self.current));
         k.u64(u64::from(self.next_thread_name));
         k.u64(u64::from(self.main_raised));
+        k.u64(u64::from(self.shutdown_ran));
         k.u64(self.exit_code.map_or(u64::MAX, |c| c as u64));
         k.u64(self.check_interval);
         k.u64(self.switch_interval_ns);

@@ -4,9 +4,15 @@
 //! byte-compile), and the native ones (`time`, `sys`, `random`, filled from the natives
 //! table). The bundled modules' check points come from their own bytecode.
 
+use gilsim_compiler::Profile;
+
 /// What provides a module.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Provider {
+    /// Python source, on the profiles where the version has the module under this name
+    /// (`queue` is Python 3's, `Queue` 2.7's): elsewhere the import raises ImportError, as
+    /// CPython's does, so `try: import queue / except ImportError: import Queue` works.
+    PythonIf(&'static str, fn(&Profile) -> bool),
     /// Python source, compiled and run on first import.
     Python(&'static str),
     /// Natives (see `crate::natives`), installed at boot.
@@ -20,14 +26,52 @@ pub(crate) const MODULES: &[(&str, Provider)] = &[
     ("time", Provider::Native),
     ("sys", Provider::Native),
     ("random", Provider::Native),
-    ("queue", Provider::Python(include_str!("queue.py"))),
+    (
+        "queue",
+        Provider::PythonIf(include_str!("queue.py"), python3),
+    ),
+    (
+        "Queue",
+        Provider::PythonIf(include_str!("queue.py"), python2),
+    ),
     (
         "concurrent.futures",
-        Provider::Python(include_str!("concurrent_futures.py")),
+        Provider::PythonIf(include_str!("concurrent_futures.py"), python3),
+    ),
+    (
+        "_thread",
+        Provider::PythonIf(include_str!("_thread.py"), python3),
+    ),
+    (
+        "thread",
+        Provider::PythonIf(include_str!("_thread.py"), python2),
     ),
     ("logging", Provider::Python(include_str!("logging.py"))),
     ("requests", Provider::Python(include_str!("requests.py"))),
+    (
+        "__future__",
+        Provider::Python(include_str!("__future__.py")),
+    ),
 ];
+
+fn python3(p: &Profile) -> bool {
+    p.at_least(3, 0)
+}
+
+fn python2(p: &Profile) -> bool {
+    !p.at_least(3, 0)
+}
+
+/// Whether `name` is a module of another Python version only (`Queue` under 3.x, `queue`
+/// under 2.7): its import raises ImportError.
+#[must_use]
+pub(crate) fn absent_in(name: &str, profile: &Profile) -> bool {
+    let top = name.split('.').next().unwrap_or(name);
+    MODULES.iter().any(|&(n, p)| {
+        (n == name || n.split('.').next() == Some(top))
+            && matches!(p, Provider::PythonIf(_, has) if !has(profile))
+    })
+}
 
 /// Python versions of the builtins that consume an iterable, used when the iterable is a
 /// generator (its frames must run on the machine like any other Python code). Only `def`s: the
@@ -38,7 +82,7 @@ pub(crate) const BUILTINS_HELPERS: &str = include_str!("_gilsim_helpers.py");
 #[must_use]
 pub(crate) fn source(name: &str) -> Option<&'static str> {
     MODULES.iter().find_map(|&(n, p)| match p {
-        Provider::Python(src) if n == name => Some(src),
+        Provider::Python(src) | Provider::PythonIf(src, _) if n == name => Some(src),
         _ if n
             .strip_prefix(name)
             .is_some_and(|rest| rest.starts_with('.')) =>
@@ -53,7 +97,7 @@ pub(crate) fn source(name: &str) -> Option<&'static str> {
 /// reads, since any of them may be imported later in a run.
 pub(crate) fn python_modules() -> impl Iterator<Item = (&'static str, &'static str)> {
     MODULES.iter().filter_map(|&(n, p)| match p {
-        Provider::Python(src) => Some((n, src)),
+        Provider::Python(src) | Provider::PythonIf(src, _) => Some((n, src)),
         Provider::Native => None,
     })
 }
@@ -64,10 +108,16 @@ pub(crate) fn is_gilsim_module(name: &str) -> bool {
     MODULES.iter().any(|&(n, _)| n == name)
 }
 
-/// The modules a program may import, as the refusal of an unknown one lists them.
+/// The modules a program may import, as the refusal of an unknown one lists them (Python
+/// 3's names; 2.7's `Queue` and `thread` are the same modules, and `__future__` goes without
+/// saying).
 #[must_use]
 pub(crate) fn listed() -> String {
-    let names: Vec<&str> = MODULES.iter().map(|&(n, _)| n).collect();
+    let names: Vec<&str> = MODULES
+        .iter()
+        .map(|&(n, _)| n)
+        .filter(|n| !matches!(*n, "Queue" | "thread" | "__future__"))
+        .collect();
     match names.split_last() {
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
         None => String::new(),
@@ -85,9 +135,15 @@ mod tests {
         assert!(source("time").is_none(), "native modules have no source");
         assert_eq!(
             listed(),
-            "threading, time, sys, random, queue, concurrent.futures, logging and requests"
+            "threading, time, sys, random, queue, concurrent.futures, _thread, logging and requests"
         );
-        assert_eq!(python_modules().count(), 5);
+        assert_eq!(python_modules().count(), 9);
+        let py27 = Profile::parse("2.7").expect("2.7");
+        let py39 = Profile::parse("3.9").expect("3.9");
+        assert!(absent_in("queue", &py27) && !absent_in("Queue", &py27));
+        assert!(absent_in("Queue", &py39) && !absent_in("queue", &py39));
+        assert!(absent_in("concurrent", &py27) && absent_in("concurrent.futures", &py27));
+        assert!(!absent_in("concurrent.futures", &py39) && !absent_in("threading", &py27));
     }
 
     #[test]

@@ -36,56 +36,56 @@ class Queue:
 
     def qsize(self):
         with self.mutex:
-            return len(self.queue)
+            return self._qsize()
 
     def empty(self):
         with self.mutex:
-            return not len(self.queue)
+            return not self._qsize()
 
     def full(self):
         with self.mutex:
-            return 0 < self.maxsize <= len(self.queue)
+            return 0 < self.maxsize <= self._qsize()
 
     def put(self, item, block=True, timeout=None):
         with self.not_full:
             if self.maxsize > 0:
                 if not block:
-                    if len(self.queue) >= self.maxsize:
+                    if self._qsize() >= self.maxsize:
                         raise Full
                 elif timeout is None:
-                    while len(self.queue) >= self.maxsize:
+                    while self._qsize() >= self.maxsize:
                         self.not_full.wait()
                 elif timeout < 0:
                     raise ValueError("'timeout' must be a non-negative number")
                 else:
                     endtime = time() + timeout
-                    while len(self.queue) >= self.maxsize:
+                    while self._qsize() >= self.maxsize:
                         remaining = endtime - time()
                         if remaining <= 0.0:
                             raise Full
                         self.not_full.wait(remaining)
-            self.queue.append(item)
+            self._put(item)
             self.unfinished_tasks += 1
             self.not_empty.notify()
 
     def get(self, block=True, timeout=None):
         with self.not_empty:
             if not block:
-                if not len(self.queue):
+                if not self._qsize():
                     raise Empty
             elif timeout is None:
-                while not len(self.queue):
+                while not self._qsize():
                     self.not_empty.wait()
             elif timeout < 0:
                 raise ValueError("'timeout' must be a non-negative number")
             else:
                 endtime = time() + timeout
-                while not len(self.queue):
+                while not self._qsize():
                     remaining = endtime - time()
                     if remaining <= 0.0:
                         raise Empty
                     self.not_empty.wait(remaining)
-            item = self.queue.pop(0)
+            item = self._get()
             self.not_full.notify()
             return item
 
@@ -94,3 +94,57 @@ class Queue:
 
     def get_nowait(self):
         return self.get(block=False)
+
+    def _qsize(self):
+        return len(self.queue)
+
+    def _put(self, item):
+        self.queue.append(item)
+
+    def _get(self):
+        return self.queue.pop(0)
+
+
+class LifoQueue(Queue):
+    def _get(self):
+        return self.queue.pop()
+
+
+class PriorityQueue(Queue):
+    # CPython keeps a heap (heapq); a sorted list hands out the same order (items that compare
+    # equal may come out in another order).
+    def _put(self, item):
+        i = len(self.queue)
+        while i > 0 and item < self.queue[i - 1]:
+            i -= 1
+        self.queue.insert(i, item)
+
+
+class SimpleQueue:
+    # CPython's pure-Python SimpleQueue: a list and a semaphore counting the items.
+    def __init__(self):
+        self._queue = []
+        self._count = threading.Semaphore(0)
+
+    def put(self, item, block=True, timeout=None):
+        self._queue.append(item)
+        self._count.release()
+
+    def get(self, block=True, timeout=None):
+        if timeout is not None and timeout < 0:
+            raise ValueError("'timeout' must be a non-negative number")
+        if not self._count.acquire(block, timeout):
+            raise Empty
+        return self._queue.pop(0)
+
+    def put_nowait(self, item):
+        return self.put(item, block=False)
+
+    def get_nowait(self):
+        return self.get(False)
+
+    def empty(self):
+        return len(self._queue) == 0
+
+    def qsize(self):
+        return len(self._queue)

@@ -4,6 +4,9 @@ from time import monotonic as _time
 Lock = _thread.allocate_lock
 RLock = _thread.RLock
 _allocate_lock = _thread.allocate_lock
+get_native_id = _thread.get_native_id
+TIMEOUT_MAX = 9223372036.0
+ThreadError = RuntimeError
 
 
 class Condition:
@@ -73,6 +76,10 @@ class Condition:
     def notify_all(self):
         self.notify(len(self._waiters))
 
+    def notifyAll(self):
+        _thread.deprecated("notifyAll() is deprecated, use notify_all() instead")
+        self.notify_all()
+
 
 class Semaphore:
     def __init__(self, value=1):
@@ -141,6 +148,10 @@ class Event:
 
     def is_set(self):
         return self._flag
+
+    def isSet(self):
+        _thread.deprecated("isSet() is deprecated, use is_set() instead")
+        return self.is_set()
 
     def set(self):
         with self._cond:
@@ -246,6 +257,8 @@ class Thread:
         if name is None:
             name = _thread.default_name(self._ident, target)
         self.name = name
+        if daemon is None:
+            daemon = current_thread().daemon
         self.daemon = bool(daemon)
         self._started = False
 
@@ -259,7 +272,13 @@ class Thread:
     def ident(self):
         # As in CPython: None until the thread has started.
         if self._started:
-            return self._ident
+            return _thread.ident_of(self._ident)
+        return None
+
+    @property
+    def native_id(self):
+        if self._started:
+            return _thread.native_id(self._ident)
         return None
 
     def _bootstrap_inner(self):
@@ -268,7 +287,7 @@ class Thread:
         except SystemExit:
             pass
         except BaseException as e:
-            _thread.excepthook(self.name, e)
+            _invoke_excepthook(self, e)
 
     def run(self):
         if self._target is not None:
@@ -282,11 +301,77 @@ class Thread:
     def is_alive(self):
         return _thread.is_alive(self._ident)
 
+    def isDaemon(self):
+        _thread.deprecated("isDaemon() is deprecated, get the daemon attribute instead")
+        return self.daemon
+
+    def setDaemon(self, daemonic):
+        _thread.deprecated("setDaemon() is deprecated, set the daemon attribute instead")
+        if self._started:
+            raise RuntimeError("cannot set daemon status of active thread")
+        self.daemon = daemonic
+
     def getName(self):
+        _thread.deprecated("getName() is deprecated, get the name attribute instead")
         return self.name
 
     def setName(self, name):
-        self.name = name
+        _thread.deprecated("setName() is deprecated, set the name attribute instead")
+        self.name = str(name)
+
+
+class Timer(Thread):
+    def __init__(self, interval, function, args=None, kwargs=None):
+        Thread.__init__(self)
+        self.interval = interval
+        self.function = function
+        self.args = args if args is not None else []
+        self.kwargs = kwargs if kwargs is not None else {}
+        self.finished = Event()
+
+    def cancel(self):
+        self.finished.set()
+
+    def run(self):
+        self.finished.wait(self.interval)
+        if not self.finished.is_set():
+            self.function(*self.args, **self.kwargs)
+        self.finished.set()
+
+
+class ExceptHookArgs:
+    def __init__(self, exc_type, exc_value, exc_traceback, thread):
+        self.exc_type = exc_type
+        self.exc_value = exc_value
+        self.exc_traceback = exc_traceback
+        self.thread = thread
+
+    def __iter__(self):
+        return iter((self.exc_type, self.exc_value, self.exc_traceback, self.thread))
+
+
+def excepthook(args):
+    if args.exc_type is SystemExit:
+        return
+    if args.thread is not None:
+        name = args.thread.name
+    else:
+        name = get_ident()
+    _thread.excepthook(name, args.exc_value)
+
+
+__excepthook__ = excepthook
+
+
+def _invoke_excepthook(thread, exc):
+    hook = excepthook
+    if hook is __excepthook__:
+        _thread.excepthook(thread.name, exc)
+        return
+    try:
+        hook(ExceptHookArgs(type(exc), exc, None, thread))
+    except Exception as hook_exc:
+        _thread.excepthook(thread.name, hook_exc)
 
 
 class _MainThread(Thread):
@@ -308,6 +393,11 @@ def current_thread():
     return _thread.current()
 
 
+def currentThread():
+    _thread.deprecated("currentThread() is deprecated, use current_thread() instead")
+    return current_thread()
+
+
 def main_thread():
     return _main_thread
 
@@ -318,3 +408,27 @@ def get_ident():
 
 def active_count():
     return _thread.active_count()
+
+
+def activeCount():
+    _thread.deprecated("activeCount() is deprecated, use active_count() instead")
+    return active_count()
+
+
+def enumerate():
+    return _thread.enumerate()
+
+
+_threading_atexits = []
+
+
+def _register_atexit(func, *arg, **kwargs):
+    _threading_atexits.append((func, arg, kwargs))
+
+
+def _shutdown():
+    # What the interpreter runs when the main thread ends: the exit hooks (an executor
+    # joining its workers), last registered first.
+    while _threading_atexits:
+        func, arg, kwargs = _threading_atexits.pop()
+        func(*arg, **kwargs)

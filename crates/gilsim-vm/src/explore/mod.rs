@@ -48,7 +48,7 @@ impl Machine {
             // may be imported later.
             let bundled: Vec<Program> = crate::bundled::python_modules()
                 .filter_map(|(name, src)| {
-                    gilsim_compiler::compile(src, &format!("{name}.py"), &self.profile).ok()
+                    gilsim_compiler::compile_bundled(src, &format!("{name}.py"), &self.profile).ok()
                 })
                 .collect();
             let programs: Vec<&Program> = self

@@ -151,7 +151,26 @@ impl Machine {
                     {
                         return r;
                     }
-                    return crate::natives::construct_builtin(self, o, builtin, args, kwargs);
+                    let exact = self.type_obj(builtin) == o;
+                    let v = crate::natives::construct_builtin(self, o, builtin, args, kwargs)?;
+                    // A subclass without `__init__` (`class Pair(tuple)`) keeps its class
+                    // around the builtin value it was made from.
+                    return Ok(match v {
+                        Some(p)
+                            if !exact
+                                && !matches!(p, Value::Obj(i) if matches!(self.heap.get(i), Obj::Instance(_))) =>
+                        {
+                            Some(Value::Obj(self.heap.alloc(Obj::Instance(Box::new(
+                                Instance {
+                                    class: o,
+                                    dict: Dict::new(),
+                                    traceback: Vec::new(),
+                                    payload: Some(p),
+                                },
+                            )))))
+                        }
+                        v => v,
+                    });
                 }
                 let payload = if builtin == TypeTag::Object {
                     None
@@ -594,6 +613,24 @@ impl Machine {
         ))
     }
 
+    /// The bundled submodule `package.x` not yet imported whose name `x` a `from package
+    /// import x, …` lists, if any.
+    pub(crate) fn submodule_in_fromlist(&self, package: &str, fromlist: Value) -> Option<String> {
+        let Value::Obj(t) = fromlist else { return None };
+        let Obj::Tuple(names) = self.heap.get(t) else {
+            return None;
+        };
+        names.iter().find_map(|&n| {
+            let Value::Obj(s) = n else { return None };
+            let Obj::Str(s) = self.heap.get(s) else {
+                return None;
+            };
+            let full = format!("{package}.{s}");
+            (crate::bundled::source(&full).is_some() && !self.modules.contains_key(&full))
+                .then_some(full)
+        })
+    }
+
     /// IMPORT_NAME: pushes the module, running a bundled module's code first if needed.
     pub(crate) fn import(&mut self, name: &str, from: bool) -> Res<()> {
         let top = name.split('.').next().unwrap_or(name).to_string();
@@ -606,6 +643,13 @@ impl Machine {
             self.fr().stack.push(Value::Obj(v));
             return Ok(());
         }
+        if crate::bundled::absent_in(name, &self.profile) {
+            return Err(if self.profile.at_least(3, 6) {
+                self.raise("ModuleNotFoundError", format!("No module named '{top}'"))
+            } else {
+                self.raise("ImportError", format!("No module named {name}"))
+            });
+        }
         let Some(source) = crate::bundled::source(name) else {
             let msg = format!(
                 "gilsim has no module `{name}`: a scenario may import {} (simulated)",
@@ -613,14 +657,15 @@ impl Machine {
             );
             return Err(self.unsupported(msg));
         };
-        let program = match gilsim_compiler::compile(source, &format!("{name}.py"), &self.profile) {
-            Ok(p) => p,
-            Err(e) => {
-                return Err(self.unsupported(format!(
-                    "[gilsim internal bug] bundled module {name} does not compile: {e}"
-                )));
-            }
-        };
+        let program =
+            match gilsim_compiler::compile_bundled(source, &format!("{name}.py"), &self.profile) {
+                Ok(p) => p,
+                Err(e) => {
+                    return Err(self.unsupported(format!(
+                        "[gilsim internal bug] bundled module {name} does not compile: {e}"
+                    )));
+                }
+            };
         let unit = self.load_unit(program, true);
         let module = self.new_module(name);
         let mut pushed = module;

@@ -1127,7 +1127,16 @@ impl Machine {
                 let fromlist = self.pop();
                 let _level = self.pop();
                 let name = code.obj.names[a].clone();
-                self.import(&name, fromlist != Value::None)?;
+                // `from concurrent import futures` imports the submodule, then pushes the
+                // package for IMPORT_FROM to read it from.
+                if let Some(sub) = self
+                    .submodule_in_fromlist(&name, fromlist)
+                    .filter(|_| !crate::bundled::absent_in(&name, &self.profile))
+                {
+                    self.import(&sub, false)?;
+                } else {
+                    self.import(&name, fromlist != Value::None)?;
+                }
             }
             IMPORT_FROM => {
                 let m = self.top();
@@ -1550,7 +1559,36 @@ impl Machine {
                 self.main_raised = true;
             }
         }
+        if t == 0 && self.run_exit_hooks() {
+            return;
+        }
         self.thread_finished(t);
+    }
+
+    /// The main thread's code has ended: as CPython's `threading._shutdown` does, it first runs
+    /// the hooks registered with `threading._register_atexit` (an executor that was never shut
+    /// down joins its workers there). Whether a frame for them was pushed.
+    fn run_exit_hooks(&mut self) -> bool {
+        if self.shutdown_ran {
+            return false;
+        }
+        let Some(&module) = self.modules.get("threading") else {
+            return false;
+        };
+        let (hooks, shutdown) = match self.heap.get(module) {
+            Obj::Module(md) => (
+                md.dict.get_str("_threading_atexits"),
+                md.dict.get_str("_shutdown"),
+            ),
+            _ => return false,
+        };
+        let pending = matches!(hooks, Some(Value::Obj(l)) if matches!(self.heap.get(l), Obj::List(v) if !v.is_empty()));
+        let Some(shutdown) = shutdown.filter(|_| pending) else {
+            return false;
+        };
+        self.shutdown_ran = true;
+        self.call_native_or_frame(shutdown, Vec::new(), Vec::new(), OnReturn::ThreadExit)
+            .is_ok_and(|r| r.is_none())
     }
 
     fn exit_code_of(&mut self, exc: Value) -> i32 {
@@ -1973,6 +2011,9 @@ impl Machine {
             OnReturn::Dunder(then) => self.dunder_returned(*then, v)?,
             OnReturn::ThreadExit => {
                 let id = self.current;
+                if id == 0 && self.run_exit_hooks() {
+                    return Ok(());
+                }
                 self.thread_finished(id);
             }
         }

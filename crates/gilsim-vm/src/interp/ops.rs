@@ -1519,6 +1519,8 @@ impl Machine {
                         }
                         if self.user_dunder(v, "__repr__").is_some() {
                             self.note_deep_dunder(v, "__repr__");
+                        } else if let Some(r) = crate::natives::thread_repr(self, v) {
+                            return r;
                         }
                         let name = match self.heap.get(i.class) {
                             Obj::Class(c) => c.qualname.clone(),
@@ -1551,9 +1553,10 @@ impl Machine {
                         };
                         if l.reentrant {
                             format!(
-                                "<{state} _thread.RLock object owner={} count={}>",
-                                l.owner.unwrap_or(0),
-                                l.count
+                                "<{state} _thread.RLock object owner={} count={} at 0x{:012x}>",
+                                l.owner.map_or(0, crate::natives::ident_of),
+                                l.count,
+                                0x7f00_0000_0000u64 + u64::from(o.0) * 16
                             )
                         } else {
                             format!(

@@ -30,7 +30,7 @@ use gilsim_compiler::profile::CheckAfter;
 use gilsim_compiler::{Const, Op, Profile, Program};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 /// How a run ended.
@@ -221,6 +221,13 @@ pub struct Machine {
     pub(crate) main_raised: bool,
     /// Id of the next Python-level thread (`Thread-N` numbering).
     pub(crate) next_thread_name: u32,
+    /// The DeprecationWarnings already shown, by (line, message): as CPython's default
+    /// filter shows each once per location of `__main__`.
+    pub(crate) warned: BTreeSet<(u32, Rc<str>)>,
+    /// The bundled `threading.Thread` class, once `threading` is imported (reprs of threads).
+    pub(crate) thread_class: Option<ObjId>,
+    /// Whether the main thread has run `threading._shutdown` (the exit hooks) at its end.
+    pub(crate) shutdown_ran: bool,
     /// Threads blocked in `Thread.start()` until their new thread runs.
     starting: u32,
     /// The earliest virtual time at which a timed wait (sleep, I/O, a timeout) ends.
@@ -370,6 +377,9 @@ impl Machine {
             exit_code: None,
             main_raised: false,
             next_thread_name: 1,
+            warned: BTreeSet::new(),
+            thread_class: None,
+            shutdown_ran: false,
             replay: None,
             starting: 0,
             next_wake: u64::MAX,
@@ -578,7 +588,7 @@ impl Machine {
     /// Builds the functions of [`crate::bundled::BUILTINS_HELPERS`] into the `_gilsim_helpers`
     /// module, without running a module body (the helpers are plain `def`s).
     fn install_helpers(&mut self) {
-        let Ok(program) = gilsim_compiler::compile(
+        let Ok(program) = gilsim_compiler::compile_bundled(
             crate::bundled::BUILTINS_HELPERS,
             "builtins.py",
             &self.profile,

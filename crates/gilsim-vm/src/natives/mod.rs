@@ -23,6 +23,7 @@ mod time;
 
 pub(crate) use construct::{construct_builtin, construct_builtin_from_generator};
 pub(crate) use install::install;
+pub(crate) use threading::{ident_of, thread_repr};
 
 use self::construct::float_to_int;
 use self::core::sorted_items;
@@ -190,6 +191,8 @@ natives! {
     ThreadStart = "start", Module("_gilsim_thread") => threading::start;
     ThreadJoin = "join", Module("_gilsim_thread") => threading::join;
     ThreadExcepthook = "excepthook", Module("_gilsim_thread") => threading::excepthook;
+    ThreadReport = "report", Module("_gilsim_thread") => threading::excepthook;
+    ThreadAtLeast = "at_least", Module("_gilsim_thread") => threading::at_least;
     ThreadIsAlive = "is_alive", Module("_gilsim_thread") => threading::is_alive;
     ThreadCurrent = "current", Module("_gilsim_thread") => threading::current;
     ThreadGetIdent = "get_ident", Module("_gilsim_thread") => threading::get_ident;
@@ -198,6 +201,11 @@ natives! {
     ThreadReleaseSave = "release_save", Module("_gilsim_thread") => threading::release_save;
     ThreadAcquireRestore = "acquire_restore", Module("_gilsim_thread") => threading::acquire_restore;
     ThreadRegisterMain = "register_main", Module("_gilsim_thread") => threading::register_main;
+    ThreadIdentOf = "ident_of", Module("_gilsim_thread") => threading::ident;
+    ThreadNativeId = "native_id", Module("_gilsim_thread") => threading::ident;
+    ThreadGetNativeId = "get_native_id", Module("_gilsim_thread") => threading::get_native_id;
+    ThreadEnumerate = "enumerate", Module("_gilsim_thread") => threading::enumerate;
+    ThreadDeprecated = "deprecated", Module("_gilsim_thread") => threading::deprecated;
     TimeSleep = "sleep", Module("time") => time::sleep;
     TimeTime = "time", Module("time") => time::time;
     TimePerfCounter = "perf_counter", Module("time") => time::perf_counter;

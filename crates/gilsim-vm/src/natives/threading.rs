@@ -135,6 +135,8 @@ pub(super) fn default_name(m: &mut Machine, c: Call) -> Res<Option<Value>> {
     let target = match a1 {
         Value::Obj(o) if m.profile.at_least(3, 10) => match m.heap.get(o) {
             Obj::Function(f) => Some(f.name.clone()),
+            Obj::Native(n) => Some(Rc::from(n.id.name())),
+            Obj::Class(c) => Some(c.name.clone()),
             Obj::Method {
                 func: Value::Obj(f),
                 ..
@@ -242,15 +244,33 @@ pub(super) fn join(m: &mut Machine, c: Call) -> Res<Option<Value>> {
     }))
 }
 
-/// `_gilsim_thread.excepthook`.
+/// `_gilsim_thread.at_least(major, minor)`: whether the profile is that version or later (the
+/// bundled modules' version differences).
+pub(super) fn at_least(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let major = to_int(m, arg(&c.args, 0), "at_least")?;
+    let minor = to_int(m, arg(&c.args, 1), "at_least")?;
+    let (Ok(major), Ok(minor)) = (u32::try_from(major), u32::try_from(minor)) else {
+        return Ok(Some(Value::Bool(true)));
+    };
+    Ok(Some(Value::Bool(m.profile.at_least(major, minor))))
+}
+
+/// `_gilsim_thread.excepthook(name, exc)`: "Exception in thread NAME:" and the traceback;
+/// `_gilsim_thread.report(header, exc)`: the header as given, then the traceback (what
+/// CPython's logging writes for a failing done-callback or pool initializer).
 pub(super) fn excepthook(m: &mut Machine, c: Call) -> Res<Option<Value>> {
-    let Call { args, .. } = c;
+    let Call { args, id, .. } = c;
     let a0 = arg(&args, 0);
     let a1 = arg(&args, 1);
     if m.traceback_unseen(a1) {
         return Ok(Some(Value::None));
     }
     let name = m.str_of(a0);
+    if id == N::ThreadReport {
+        let text = format!("{name}\n{}", m.format_traceback(a1));
+        m.stderr.extend_from_slice(text.as_bytes());
+        return Ok(Some(Value::None));
+    }
     let mut text = m.profile.thread_exception_header(&name);
     text.push('\n');
     text.push_str(&m.format_traceback(a1));
@@ -297,7 +317,7 @@ pub(super) fn current(m: &mut Machine, _c: Call) -> Res<Option<Value>> {
 
 /// `_gilsim_thread.get_ident`.
 pub(super) fn get_ident(m: &mut Machine, _c: Call) -> Res<Option<Value>> {
-    Ok(Some(Value::Int(i64::from(m.current))))
+    Ok(Some(Value::Int(ident_of(m.current))))
 }
 
 /// `_gilsim_thread.register_main`.
@@ -305,6 +325,13 @@ pub(super) fn register_main(m: &mut Machine, c: Call) -> Res<Option<Value>> {
     let Call { args, .. } = c;
     let a0 = arg(&args, 0);
     m.threads[0].obj = a0;
+    // `_MainThread`'s base is `Thread`: remembered for the reprs of threads.
+    if let Value::Obj(o) = a0
+        && let Obj::Instance(i) = m.heap.get(o)
+        && let Obj::Class(c) = m.heap.get(i.class)
+    {
+        m.thread_class = c.mro.get(1).copied();
+    }
     Ok(Some(Value::None))
 }
 
@@ -415,4 +442,127 @@ fn acquire(
     let now = m.now;
     let deadline = timeout.map(|t| *m.th().timeout_at.get_or_insert(now + t));
     Err(Flow::Block(Wait::Lock { lock, deadline }))
+}
+
+/// The process id gilsim's simulated interpreter reports: the main thread's native id.
+pub(crate) const VIRTUAL_PID: i64 = 41_807;
+
+/// The ident CPython would show for thread `tid` (`threading.get_ident()`, `Thread.ident`):
+/// a pthread address, fixed here so that runs reproduce. Each thread's stack is 8 MiB and a
+/// guard page below the previous one's, as glibc lays them out.
+#[must_use]
+pub(crate) fn ident_of(tid: u32) -> i64 {
+    const MAIN: i64 = 140_245_912_680_256;
+    const FIRST: i64 = 140_245_895_104_256;
+    if tid == 0 {
+        MAIN
+    } else {
+        FIRST - i64::from(tid - 1) * 8_392_704
+    }
+}
+
+/// `_gilsim_thread.ident_of(tid)`: the ident of a thread by gilsim's number.
+pub(super) fn ident(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let tid = to_int(m, arg(&c.args, 0), "ident_of")?;
+    let tid = u32::try_from(tid).unwrap_or(0);
+    Ok(Some(Value::Int(if c.id == N::ThreadNativeId {
+        VIRTUAL_PID + i64::from(tid)
+    } else {
+        ident_of(tid)
+    })))
+}
+
+/// `threading.get_native_id()`: the running thread's simulated native id.
+pub(super) fn get_native_id(m: &mut Machine, _c: Call) -> Res<Option<Value>> {
+    Ok(Some(Value::Int(VIRTUAL_PID + i64::from(m.current))))
+}
+
+/// `_gilsim_thread.enumerate()`: the thread objects alive, the main thread first.
+pub(super) fn enumerate(m: &mut Machine, _c: Call) -> Res<Option<Value>> {
+    let alive: Vec<Value> = m
+        .threads
+        .iter()
+        .filter(|t| t.started && t.state != ThreadState::Done && t.obj != Value::None)
+        .map(|t| t.obj)
+        .collect();
+    Ok(Some(Value::Obj(m.heap.alloc(Obj::List(alive)))))
+}
+
+/// `_gilsim_thread.deprecated(message)`: the DeprecationWarning 3.10+ print for threading's
+/// camelCase names, at the line of the learner's code that called the deprecated function
+/// (CPython's `stacklevel=2`), once per line and message as the default filter does. Calls from
+/// gilsim's own modules warn nothing (CPython ignores DeprecationWarning outside `__main__`).
+pub(super) fn deprecated(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    if !m.profile.at_least(3, 10) {
+        return Ok(Some(Value::None));
+    }
+    let msg: Rc<str> = Rc::from(m.str_of(arg(&c.args, 0)).as_str());
+    let th = &m.threads[m.current as usize];
+    let Some(caller) = th.frames.len().checked_sub(2).map(|k| &th.frames[k]) else {
+        return Ok(Some(Value::None));
+    };
+    if caller.unit != 0 {
+        return Ok(Some(Value::None));
+    }
+    let code = &caller.code.obj;
+    let line = code
+        .lines
+        .get(caller.pc.saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or(code.first_line);
+    if !m.warned.insert((line, msg.clone())) {
+        return Ok(Some(Value::None));
+    }
+    let program = &m.units[0].program;
+    let text = program
+        .source
+        .lines()
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or("")
+        .trim();
+    let out = format!(
+        "{}:{line}: DeprecationWarning: {msg}\n  {text}\n",
+        program.filename
+    );
+    m.stderr.extend_from_slice(out.as_bytes());
+    Ok(Some(Value::None))
+}
+
+/// The repr of a `threading.Thread` (or subclass) instance, as CPython writes it:
+/// `<Thread(Thread-1, started daemon 140…)>`; `None` for any other value.
+pub(crate) fn thread_repr(m: &mut Machine, v: Value) -> Option<String> {
+    let thread_class = m.thread_class?;
+    let Value::Obj(o) = v else { return None };
+    let Obj::Instance(i) = m.heap.get(o) else {
+        return None;
+    };
+    let cls = i.class;
+    let tid = match i.dict.get_str("_ident") {
+        Some(Value::Int(t)) => u32::try_from(t).ok()?,
+        _ => return None,
+    };
+    let name = i.dict.get_str("name");
+    let daemon = i.dict.get_str("daemon");
+    if !m.is_subclass(cls, thread_class) {
+        return None;
+    }
+    let class_name = m.class_name(cls);
+    let name = name.map_or_else(String::new, |n| m.str_of(n));
+    let th = m.threads.get(tid as usize)?;
+    let status = if !th.started {
+        "initial"
+    } else if th.state == ThreadState::Done {
+        "stopped"
+    } else {
+        "started"
+    };
+    let mut s = format!("<{class_name}({name}, {status}");
+    if daemon.is_some_and(|d| d == Value::Bool(true)) {
+        s.push_str(" daemon");
+    }
+    if th.started {
+        s.push_str(&format!(" {}", ident_of(tid)));
+    }
+    s.push_str(")>");
+    Some(s)
 }
