@@ -475,8 +475,8 @@ fn builtins_and_methods_gilsim_lacks_are_refused_not_raised() {
             "`str.rfind` is not supported by gilsim yet",
         ),
         (
-            "print(list(map(str, [1])))",
-            "the builtin `map` is not supported by gilsim yet",
+            "print(frozenset([1]))",
+            "the builtin `frozenset` is not supported by gilsim yet",
         ),
         ("f = open('x')", "`open` is not available in gilsim"),
         (
@@ -636,10 +636,22 @@ fn bad_inputs_get_located_messages() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("SyntaxError"), "{err}");
 
-    let f = write_tmp("os.py", "import os\n");
+    let f = write_tmp("sock.py", "import socket\n");
     let (code, _, err) = gilsim(&["run", &f]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("gilsim has no module `os`"), "{err}");
+    assert!(err.contains("gilsim has no module `socket`"), "{err}");
+
+    // `os` answers from the simulation only: never the host's files or environment.
+    let f = write_tmp(
+        "os_host.py",
+        "import os\nprint(os.environ.get('HOME'), os.getenv('PATH'))\nos.listdir('/')\n",
+    );
+    let (code, out, err) = gilsim(&["run", &f]);
+    assert_eq!((code, out.as_str()), (2, "None None\n"), "{err}");
+    assert!(
+        err.contains("gilsim's `os` module has no `listdir`"),
+        "{err}"
+    );
 
     let f = write_tmp(
         "big.py",

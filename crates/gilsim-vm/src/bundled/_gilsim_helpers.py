@@ -179,3 +179,25 @@ def _next(iterator, default, has_default):
     if value is None:
         raise StopIteration
     raise StopIteration(value)
+
+
+def _map(func, iterables):
+    for args in zip(*iterables):
+        yield func(*args)
+
+
+def _filter(func, iterable):
+    for x in iterable:
+        if func is None:
+            if x:
+                yield x
+        elif func(x):
+            yield x
+
+
+def _iter_call(func, sentinel):
+    while True:
+        value = func()
+        if value == sentinel:
+            return
+        yield value

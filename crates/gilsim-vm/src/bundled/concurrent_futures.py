@@ -2,6 +2,7 @@
 # shapes programs use: Future with callbacks and cancel, wait, as_completed in completion
 # order, a lazy Executor.map, and ThreadPoolExecutor with idle-worker reuse and the exit hook
 # that joins an executor nobody shut down.
+import os
 import threading
 import queue
 import _gilsim_thread
@@ -488,15 +489,12 @@ def _worker(executor, work_queue, initializer, initargs):
 
 _counter = 0
 
-# os.cpu_count() of the simulated machine: four virtual cores.
-_CPU_COUNT = 4
-
 
 class ThreadPoolExecutor(Executor):
     def __init__(self, max_workers=None, thread_name_prefix="", initializer=None, initargs=()):
         global _counter
         if max_workers is None:
-            max_workers = min(32, _CPU_COUNT + 4)
+            max_workers = min(32, (os.cpu_count() or 1) + 4)
         if max_workers <= 0:
             raise ValueError("max_workers must be greater than 0")
         if initializer is not None and not callable(initializer):

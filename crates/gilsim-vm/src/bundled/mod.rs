@@ -26,6 +26,8 @@ pub(crate) const MODULES: &[(&str, Provider)] = &[
     ("time", Provider::Native),
     ("sys", Provider::Native),
     ("random", Provider::Native),
+    ("math", Provider::Native),
+    ("os", Provider::Native),
     (
         "queue",
         Provider::PythonIf(include_str!("queue.py"), python3),
@@ -46,6 +48,12 @@ pub(crate) const MODULES: &[(&str, Provider)] = &[
         "thread",
         Provider::PythonIf(include_str!("_thread.py"), python2),
     ),
+    (
+        "collections",
+        Provider::Python(include_str!("collections.py")),
+    ),
+    ("functools", Provider::Python(include_str!("functools.py"))),
+    ("itertools", Provider::Python(include_str!("itertools.py"))),
     ("logging", Provider::Python(include_str!("logging.py"))),
     ("requests", Provider::Python(include_str!("requests.py"))),
     (
@@ -135,9 +143,9 @@ mod tests {
         assert!(source("time").is_none(), "native modules have no source");
         assert_eq!(
             listed(),
-            "threading, time, sys, random, queue, concurrent.futures, _thread, logging and requests"
+            "threading, time, sys, random, math, os, queue, concurrent.futures, _thread, collections, functools, itertools, logging and requests"
         );
-        assert_eq!(python_modules().count(), 9);
+        assert_eq!(python_modules().count(), 12);
         let py27 = Profile::parse("2.7").expect("2.7");
         let py39 = Profile::parse("3.9").expect("3.9");
         assert!(absent_in("queue", &py27) && !absent_in("Queue", &py27));

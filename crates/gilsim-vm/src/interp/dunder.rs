@@ -36,6 +36,7 @@ pub(crate) const CALLED: &[&str] = &[
     "__next__",
     "__contains__",
     "__getitem__",
+    "__missing__",
     "__setitem__",
     "__delitem__",
     "__add__",
@@ -302,6 +303,23 @@ impl Machine {
             BINARY_SUBSCR => {
                 let (k, o) = (peek(self, 0), peek(self, 1));
                 let Some(f) = self.user_dunder(o, "__getitem__") else {
+                    // A dict subclass's `__missing__` (defaultdict, Counter) answers for a
+                    // key the dict lacks, as dict.__getitem__ calls it.
+                    if let Some(f) = self.user_dunder(o, "__missing__")
+                        && let Value::Obj(id) = o
+                        && let Obj::Instance(i) = self.heap.get(id)
+                        && let Some(Value::Obj(p)) = i.payload
+                        && matches!(self.heap.get(p), Obj::Dict(_))
+                    {
+                        let h = self.hkey(k)?;
+                        let present =
+                            matches!(self.heap.get(p), Obj::Dict(d) if d.get(&h).is_some());
+                        if !present {
+                            self.pop_n(2);
+                            self.call_value(f, vec![o, k], Vec::new(), OnReturn::Push)?;
+                            return Ok(true);
+                        }
+                    }
                     return Ok(false);
                 };
                 self.pop_n(2);

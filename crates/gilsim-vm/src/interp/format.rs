@@ -141,10 +141,12 @@ pub(crate) fn general(f: f64, prec: usize) -> String {
 /// `numeric` decides the default alignment (numbers right, text left).
 pub(crate) fn pad(body: &str, s: &Spec, numeric: bool) -> String {
     let mut body = body.to_string();
-    if let Some('+') = s.sign
+    // '+' signs every number, ' ' puts a space where a positive number's sign would be.
+    if let Some(sign @ ('+' | ' ')) = s.sign
+        && numeric
         && !body.starts_with('-')
     {
-        body.insert(0, '+');
+        body.insert(0, sign);
     }
     let len = body.chars().count();
     if len >= s.width {
@@ -162,7 +164,7 @@ pub(crate) fn pad(body: &str, s: &Spec, numeric: bool) -> String {
         '<' => format!("{body}{}", f(n)),
         '^' => format!("{}{body}{}", f(n / 2), f(n - n / 2)),
         '=' => {
-            let (sign, rest) = if body.starts_with(['-', '+']) {
+            let (sign, rest) = if body.starts_with(['-', '+', ' ']) {
                 body.split_at(1)
             } else {
                 ("", body.as_str())
@@ -186,5 +188,10 @@ mod tests {
         );
         assert_eq!(group("1234567", Some(',')), "1,234,567");
         assert!(parse_spec("8q8").is_none());
+        let space = parse_spec(" .2f").unwrap();
+        assert_eq!(pad("13.00", &space, true), " 13.00");
+        assert_eq!(pad("-13.00", &space, true), "-13.00");
+        let zero = parse_spec(" 08.2f").unwrap();
+        assert_eq!(pad("13.00", &zero, true), " 0013.00");
     }
 }

@@ -1720,6 +1720,9 @@ impl Machine {
             }
         };
         let numeric = !matches!(v, Value::Obj(o) if matches!(self.heap.get(o), Obj::Str(_)));
+        if !numeric && p.sign.is_some() {
+            return Err(self.raise("ValueError", "Sign not allowed in string format specifier"));
+        }
         Ok(crate::interp::format::pad(&body, &p, numeric))
     }
 

@@ -29,6 +29,15 @@ pub(crate) fn construct_builtin(
     kwargs: Vec<(String, Value)>,
 ) -> Res<Option<Value>> {
     use TypeTag as T;
+    // An instance of a builtin's subclass (`dict(my_counter)`) is read as its builtin value.
+    let mut args = args;
+    if let Some(Value::Obj(o)) = args.first().copied()
+        && let Obj::Instance(i) = m.heap.get(o)
+        && let Some(p) = i.payload
+        && m.user_dunder(Value::Obj(o), "__iter__").is_none()
+    {
+        args[0] = p;
+    }
     let a0 = args.first().copied();
     let v = match tag {
         T::Object => Value::Obj(m.heap.alloc(Obj::Instance(Box::new(

@@ -358,7 +358,91 @@ pub(super) fn iter(m: &mut Machine, c: Call) -> Res<Option<Value>> {
     }
     let Call { args, .. } = c;
     let a0 = arg(&args, 0);
+    if args.len() == 2 {
+        // iter(f, sentinel): call f until it returns the sentinel.
+        if !matches!(a0, Value::Obj(o) if matches!(m.heap.get(o), Obj::Function(_) | Obj::Native(_) | Obj::Class(_) | Obj::Method { .. }))
+        {
+            return Err(m.raise("TypeError", "iter(v, w): v must be callable"));
+        }
+        return python_generator(m, "_iter_call", args);
+    }
     Ok(Some(m.get_iter(a0)?))
+}
+
+/// A builtin whose iterator runs Python code for each item (`map`, `filter`, `iter(f, s)`):
+/// the helper generator that does it, called with `args`.
+fn python_generator(m: &mut Machine, helper: &str, args: Vec<Value>) -> Res<Option<Value>> {
+    let Some(h) = m.helper(helper) else {
+        return Err(m.unsupported(format!("[gilsim internal bug] no helper {helper}")));
+    };
+    m.call_native_or_frame(h, args, Vec::new(), OnReturn::Push)
+}
+
+/// `map(f, *iterables)`, `filter(f, iterable)`: lazy, as in Python 3.
+pub(super) fn map_filter(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call {
+        id, args, kwargs, ..
+    } = c;
+    if !kwargs.is_empty() {
+        let name = id.name();
+        return Err(m.raise("TypeError", format!("{name}() takes no keyword arguments")));
+    }
+    if id == N::Map {
+        if args.len() < 2 {
+            return Err(m.raise("TypeError", "map() must have at least two arguments."));
+        }
+        let mut iterables = Vec::with_capacity(args.len() - 1);
+        for &v in &args[1..] {
+            iterables.push(m.get_iter(v)?);
+        }
+        let t = Value::Obj(m.heap.alloc(Obj::Tuple(iterables.into())));
+        return python_generator(m, "_map", vec![args[0], t]);
+    }
+    if args.len() != 2 {
+        return Err(m.raise(
+            "TypeError",
+            format!("filter expected 2 arguments, got {}", args.len()),
+        ));
+    }
+    let it = m.get_iter(args[1])?;
+    python_generator(m, "_filter", vec![args[0], it])
+}
+
+/// `pow(base, exp[, mod])`.
+pub(super) fn pow(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    use gilsim_compiler::Op;
+    let Call { args, kwargs, .. } = c;
+    let base = kw(&kwargs, "base").unwrap_or(arg(&args, 0));
+    let exp = kw(&kwargs, "exp").unwrap_or(arg(&args, 1));
+    let modulus = kw(&kwargs, "mod").or(args.get(2).copied());
+    if base == Value::Null || exp == Value::Null {
+        return Err(m.raise("TypeError", "pow() missing required argument 'exp' (pos 2)"));
+    }
+    let Some(md) = modulus.filter(|v| *v != Value::None) else {
+        return Ok(Some(m.binary(Op::BINARY_POWER, base, exp)?));
+    };
+    let (Value::Int(b), Value::Int(e), Value::Int(n)) = (base, exp, md) else {
+        return Err(m.unsupported("pow() with a modulus on values other than 64-bit ints"));
+    };
+    if n == 0 {
+        return Err(m.raise("ValueError", "pow() 3rd argument cannot be 0"));
+    }
+    if e < 0 {
+        return Err(m.unsupported("pow() with a negative exponent and a modulus"));
+    }
+    let n128 = i128::from(n);
+    let (mut acc, mut b, mut e) = (1i128, i128::from(b).rem_euclid(n128), e);
+    while e > 0 {
+        if e & 1 == 1 {
+            acc = acc * b % n128;
+        }
+        b = b * b % n128;
+        e >>= 1;
+    }
+    // Python's result takes the sign of the modulus.
+    let r = acc.rem_euclid(n128);
+    let r = if n < 0 && r != 0 { r + n128 } else { r };
+    Ok(Some(Value::Int(r as i64)))
 }
 
 /// `next()`.

@@ -193,6 +193,26 @@ pub(crate) fn install(m: &mut Machine) {
     set(m, sys, "stdout", out);
     let err = m.new_str("<stderr>");
     set(m, sys, "stderr", err);
+    let os = m.new_module("os");
+    install_natives(m, os, "os");
+    for (name, text) in [("name", "posix"), ("sep", "/"), ("linesep", "\n")] {
+        let v = m.new_str(text);
+        set(m, os, name, v);
+    }
+    // The simulated environment is empty: a scenario never reads the host's.
+    let environ = Value::Obj(m.heap.alloc(Obj::Dict(Dict::new())));
+    set(m, os, "environ", environ);
+    let math = m.new_module("math");
+    install_natives(m, math, "math");
+    for (name, v) in [
+        ("pi", std::f64::consts::PI),
+        ("e", std::f64::consts::E),
+        ("tau", std::f64::consts::TAU),
+        ("inf", f64::INFINITY),
+        ("nan", f64::NAN),
+    ] {
+        set(m, math, name, Value::Float(v));
+    }
     let random = m.new_module("random");
     install_natives(m, random, "random");
     let io = m.new_module("_gilsim_io");
