@@ -882,6 +882,7 @@ fn explore_text(
         max_preemptions: None,
         max_states: Some(MAX_STATES),
         full: false,
+        deadline: None,
     };
     let report = gilsim_explore::explore(machine, &opts, None);
     out.push_str(&render::explore_table(
@@ -932,6 +933,7 @@ fn versions_text(out: &mut String, lesson: &Lesson, args: &Args) -> Result<(), L
             max_preemptions: None,
             max_states: Some(MAX_STATES),
             full: false,
+            deadline: None,
         };
         let report = gilsim_explore::explore(machine, &opts, None);
         let wrong = report.outcomes.iter().any(|o| goes_wrong(&o.outcome));

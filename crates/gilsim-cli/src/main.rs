@@ -63,6 +63,10 @@ struct RunArgs {
     /// Turn the detectors off (the run itself is the same; for measuring their cost).
     #[arg(long)]
     no_detect: bool,
+    /// Rewrite integer literals above N that size the work (range stops, while bounds,
+    /// module-level size constants) to N, and say what was rewritten.
+    #[arg(long, value_name = "N")]
+    shrink: Option<u64>,
 }
 
 /// A kind of finding `--fail-on` can make fatal.
@@ -95,6 +99,14 @@ struct ExploreArgs {
     /// Stop after N distinct states, with a partial report (exit 4).
     #[arg(long, value_name = "N", default_value_t = 2_000_000)]
     max_states: u64,
+    /// Stop the search after this many seconds of wall-clock time (a cut-off that depends on
+    /// the machine, so the partial result is not reproducible; exit 4).
+    #[arg(long, value_name = "SECS", default_value_t = 120.0)]
+    max_time: f64,
+    /// Rewrite integer literals above N that size the work (range stops, while bounds,
+    /// module-level size constants) to N, and say what was rewritten.
+    #[arg(long, value_name = "N")]
+    shrink: Option<u64>,
     /// Stop each run after this many instructions (that run ends with status step_limit).
     #[arg(long, default_value_t = 1_000_000)]
     max_steps: u64,
@@ -120,6 +132,14 @@ struct CompareArgs {
     /// Stop each version's search after N distinct states (its row then says "at least").
     #[arg(long, value_name = "N", default_value_t = 500_000)]
     max_states: u64,
+    /// Stop the whole comparison after this many seconds of wall-clock time (a cut-off that depends on
+    /// the machine, so the partial result is not reproducible; exit 4).
+    #[arg(long, value_name = "SECS", default_value_t = 120.0)]
+    max_time: f64,
+    /// Rewrite integer literals above N that size the work (range stops, while bounds,
+    /// module-level size constants) to N, and say what was rewritten.
+    #[arg(long, value_name = "N")]
+    shrink: Option<u64>,
     /// Stop each run after this many instructions.
     #[arg(long, default_value_t = 1_000_000)]
     max_steps: u64,
@@ -327,6 +347,7 @@ fn real_main(cli: Cli) -> anyhow::Result<u8> {
                 explain: false,
                 fail_on: Vec::new(),
                 no_detect: !rec.config.detect,
+                shrink: None,
             };
             run_cmd(&args, Some(rec))
         }
@@ -340,6 +361,18 @@ fn run_cmd(args: &RunArgs, expected: Option<RunRecord>) -> anyhow::Result<u8> {
     let source = match apply_defines(&original, &defines) {
         Ok(s) => s,
         Err(e) => return Ok(render::compile_error(&args.file, &original, &e)),
+    };
+    let source = match args.shrink {
+        Some(n) => {
+            anyhow::ensure!(
+                args.json.is_none(),
+                "--shrink with --json: a run record of a shrunk program cannot be replayed yet; set the sizes with -D instead"
+            );
+            let (shrunk, rewrites) = gilsim_compiler::shrink(&source, n, &define_names(&defines));
+            eprint!("{}", render::shrink_note(n, &rewrites));
+            shrunk
+        }
+        None => source,
     };
     let schedule = match &args.schedule {
         Some(s) => Some(Schedule::parse(s).map_err(anyhow::Error::msg)?),
@@ -426,27 +459,44 @@ fn run_cmd(args: &RunArgs, expected: Option<RunRecord>) -> anyhow::Result<u8> {
     Ok(u8::try_from(result.end.exit_code.clamp(0, 255)).unwrap_or(1))
 }
 
-/// A program read, with its `-D` defines applied, and compiled.
+/// A program read, with its `-D` defines (and `--shrink`) applied, and compiled.
 struct Loaded {
     source: String,
     defines: Vec<(String, String)>,
     program: gilsim_compiler::Program,
+    /// What `--shrink` rewrote.
+    rewrites: Vec<gilsim_compiler::Rewrite>,
+}
+
+/// The names `-D` set (`--shrink` leaves them as given).
+fn define_names(defines: &[(String, String)]) -> Vec<String> {
+    defines.iter().map(|(n, _)| n.clone()).collect()
 }
 
 /// Reads, rewrites and compiles `file`; `Ok(Err(code))` when it does not compile (the error
 /// is printed, `code` is the exit code).
-fn load(file: &str, define: &[String], profile: &Profile) -> anyhow::Result<Result<Loaded, u8>> {
+fn load(
+    file: &str,
+    define: &[String],
+    profile: &Profile,
+    shrink: Option<u64>,
+) -> anyhow::Result<Result<Loaded, u8>> {
     let original = read_source(file)?;
     let defines = parse_defines(define)?;
     let source = match apply_defines(&original, &defines) {
         Ok(s) => s,
         Err(e) => return Ok(Err(render::compile_error(file, &original, &e))),
     };
+    let (source, rewrites) = match shrink {
+        Some(n) => gilsim_compiler::shrink(&source, n, &define_names(&defines)),
+        None => (source, Vec::new()),
+    };
     match gilsim_compiler::compile(&source, file, profile) {
         Ok(program) => Ok(Ok(Loaded {
             source,
             defines,
             program,
+            rewrites,
         })),
         Err(e) => Ok(Err(render::compile_error(file, &source, &e))),
     }
@@ -475,7 +525,8 @@ fn sweep_cmd(args: &SweepArgs) -> anyhow::Result<u8> {
         source,
         defines,
         program,
-    } = match load(&args.file, &args.define, &profile)? {
+        ..
+    } = match load(&args.file, &args.define, &profile, None)? {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
@@ -522,40 +573,75 @@ fn sweep_cmd(args: &SweepArgs) -> anyhow::Result<u8> {
 fn compare_cmd(args: &CompareArgs) -> anyhow::Result<u8> {
     let mut rows = Vec::new();
     let mut cut = false;
+    let until = deadline(args.max_time);
+    let mut note = String::new();
     for profile in Profile::all() {
-        let (machine, _, _) =
-            match exploring_machine(&args.file, &args.define, profile, 0, args.max_steps)? {
-                Ok(m) => m,
-                Err(code) => return Ok(code),
-            };
+        if until.is_some_and(|t| std::time::Instant::now() >= t) {
+            cut = true;
+            rows.push((
+                profile,
+                gilsim_explore::Report::not_explored("--max-time ran out"),
+            ));
+            continue;
+        }
+        let Exploring {
+            machine, rewrites, ..
+        } = match exploring_machine(
+            &args.file,
+            &args.define,
+            profile,
+            (0, args.max_steps),
+            args.shrink,
+        )? {
+            Ok(m) => m,
+            Err(code) => return Ok(code),
+        };
+        if let Some(n) = args.shrink {
+            note = render::shrink_note(n, &rewrites);
+        }
         let opts = gilsim_explore::Options {
             max_preemptions: None,
             max_states: Some(args.max_states),
             full: false,
+            deadline: until,
         };
         let report =
             gilsim_explore::explore(machine, &opts, render::explore_progress(opts.max_states));
         cut |= !report.exhaustive;
         rows.push((profile, report));
     }
-    print!("{}", render::compare_table(&args.file, &args.define, &rows));
+    print!(
+        "{note}{}",
+        render::compare_table(&args.file, &args.define, &rows)
+    );
     Ok(if cut { 4 } else { 0 })
 }
 
-/// The machine an exploration of `file` starts from, with its run config and source; `Err`
-/// holds the exit code when the file cannot be loaded (the message is printed).
+/// What an exploration of a file starts from.
+struct Exploring {
+    machine: gilsim_vm::Machine,
+    cfg: RunConfig,
+    /// The source explored (after `-D` and `--shrink`).
+    source: String,
+    /// What `--shrink` rewrote.
+    rewrites: Vec<gilsim_compiler::Rewrite>,
+}
+
+/// The machine an exploration of `file` starts from; `Err` holds the exit code when the file
+/// cannot be loaded (the message is printed).
 fn exploring_machine(
     file: &str,
     define: &[String],
     profile: Profile,
-    seed: u64,
-    max_steps: u64,
-) -> anyhow::Result<Result<(gilsim_vm::Machine, RunConfig, String), u8>> {
+    (seed, max_steps): (u64, u64),
+    shrink: Option<u64>,
+) -> anyhow::Result<Result<Exploring, u8>> {
     let Loaded {
         source,
         defines,
         program,
-    } = match load(file, define, &profile)? {
+        rewrites,
+    } = match load(file, define, &profile, shrink)? {
         Ok(l) => l,
         Err(code) => return Ok(Err(code)),
     };
@@ -576,7 +662,12 @@ fn exploring_machine(
         detect: false,
     };
     match gilsim_vm::run::machine_for(program, &cfg) {
-        Ok(m) => Ok(Ok((m, cfg, source))),
+        Ok(machine) => Ok(Ok(Exploring {
+            machine,
+            cfg,
+            source,
+            rewrites,
+        })),
         Err(SetupError::Usage(msg)) => {
             eprintln!("gilsim: {msg}");
             Ok(Err(2))
@@ -585,17 +676,34 @@ fn exploring_machine(
     }
 }
 
+/// The wall-clock deadline of a search given `--max-time` seconds.
+fn deadline(secs: f64) -> Option<std::time::Instant> {
+    (secs.is_finite() && secs > 0.0)
+        .then(|| std::time::Instant::now() + std::time::Duration::from_secs_f64(secs.min(1e9)))
+}
+
 fn explore_cmd(args: &ExploreArgs) -> anyhow::Result<u8> {
     let profile = Profile::parse(&args.python).map_err(anyhow::Error::msg)?;
-    let (machine, cfg, source) =
-        match exploring_machine(&args.file, &args.define, profile, args.seed, args.max_steps)? {
-            Ok(m) => m,
-            Err(code) => return Ok(code),
-        };
+    let Exploring {
+        machine,
+        cfg,
+        source,
+        rewrites,
+    } = match exploring_machine(
+        &args.file,
+        &args.define,
+        profile,
+        (args.seed, args.max_steps),
+        args.shrink,
+    )? {
+        Ok(m) => m,
+        Err(code) => return Ok(code),
+    };
     let opts = gilsim_explore::Options {
         max_preemptions: args.max_preemptions,
         max_states: Some(args.max_states),
         full: args.no_reduction,
+        deadline: deadline(args.max_time),
     };
     let started = std::time::Instant::now();
     let report = gilsim_explore::explore(machine, &opts, render::explore_progress(opts.max_states));
@@ -617,6 +725,9 @@ fn explore_cmd(args: &ExploreArgs) -> anyhow::Result<u8> {
         } else {
             Box::new(std::io::stdout().lock())
         };
+        if let Some(n) = args.shrink {
+            out.write_all(render::shrink_note(n, &rewrites).as_bytes())?;
+        }
         out.write_all(table.as_bytes())?;
         out.write_all(lanes.as_bytes())?;
     }

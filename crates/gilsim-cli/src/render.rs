@@ -739,6 +739,28 @@ pub(crate) fn explore_progress(max_states: Option<u64>) -> Option<Box<dyn FnMut(
     Some(Box::new(move |states| bar.set_position(states)))
 }
 
+/// What `--shrink N` rewrote, one line per literal, before the result it changes.
+pub(crate) fn shrink_note(n: u64, rewrites: &[gilsim_compiler::Rewrite]) -> String {
+    if rewrites.is_empty() {
+        return format!(
+            "--shrink {n}: nothing to rewrite (no range stop, while bound or module-level int constant above {n})\n"
+        );
+    }
+    let mut out = format!(
+        "--shrink {n} rewrote {} literal{} (the program explored is this smaller one; replay a witness with `gilsim run FILE --shrink {n} --schedule …`):\n",
+        rewrites.len(),
+        if rewrites.len() == 1 { "" } else { "s" }
+    );
+    for r in rewrites {
+        let _ = writeln!(
+            out,
+            "  {}:{} {} → {} ({})",
+            r.line, r.col, r.old, r.new, r.role
+        );
+    }
+    out
+}
+
 /// A short, one-line view of an outcome's stdout.
 /// `gilsim compare`: one row per profile with the outcomes its exploration reached (by the
 /// program's output and exit status), then which versions agree.
@@ -761,6 +783,14 @@ pub(crate) fn compare_table(
     let key = outcome_key;
     let mut sets: Vec<(String, Vec<String>)> = Vec::new();
     for (profile, r) in rows {
+        if r.states == 0 && !r.exhaustive {
+            let _ = writeln!(
+                out,
+                "  {:<6} not explored: --max-time ran out before this version's turn",
+                profile.name()
+            );
+            continue;
+        }
         let mut outs: Vec<String> = r.outcomes.iter().map(|o| key(&o.outcome)).collect();
         outs.sort();
         outs.dedup();
@@ -779,7 +809,11 @@ pub(crate) fn compare_table(
             } else {
                 "outcomes:"
             },
-            outs.join("  |  ")
+            if outs.is_empty() {
+                "none reached yet".to_string()
+            } else {
+                outs.join("  |  ")
+            }
         );
         sets.push((profile.name().to_string(), outs));
     }
@@ -791,16 +825,37 @@ pub(crate) fn compare_table(
             None => groups.push((outs, vec![name])),
         }
     }
-    if groups.len() == 1 {
-        let _ = writeln!(out, "every version reaches the same outcomes");
-    } else {
-        let parts: Vec<String> = groups.iter().map(|(_, n)| n.join(", ")).collect();
-        let _ = writeln!(out, "versions that agree: {}", parts.join("  ·  "));
-    }
-    if rows.iter().any(|(_, r)| !r.exhaustive) {
+    let cut = rows.iter().any(|(_, r)| !r.exhaustive);
+    let so_far = if cut { " so far" } else { "" };
+    let explored = rows
+        .iter()
+        .filter(|(_, r)| r.states > 0 || r.exhaustive)
+        .count();
+    if explored < 2 {
+        // Nothing to compare.
+    } else if groups.len() == 1 {
         let _ = writeln!(
             out,
-            "≥: that search stopped at --max-states before it was exhaustive; shrink the program with -D"
+            "every version explored reaches the same outcomes{so_far}"
+        );
+    } else if !groups.is_empty() {
+        let parts: Vec<String> = groups.iter().map(|(_, n)| n.join(", ")).collect();
+        let _ = writeln!(out, "versions that agree{so_far}: {}", parts.join("  ·  "));
+    }
+    let timed = rows.iter().any(|(_, r)| {
+        r.stopped
+            .as_deref()
+            .is_some_and(|s| s.contains("--max-time"))
+    });
+    if timed {
+        let _ = writeln!(
+            out,
+            "≥: a search was cut short by --max-time, a wall-clock bound: another machine or run may get further, so this partial result is not reproducible; make the program smaller with --shrink 2 or -D"
+        );
+    } else if cut {
+        let _ = writeln!(
+            out,
+            "≥: that search stopped at --max-states before it was exhaustive; shrink the program with --shrink 2 or -D"
         );
     }
     out

@@ -439,3 +439,79 @@ fn profiles_reach_the_outcomes_their_check_points_allow() {
         assert_eq!(got, want, "CPython {v}");
     }
 }
+
+#[test]
+fn shrink_explores_a_real_program_unedited_and_says_what_it_rewrote() {
+    // --shrink 2 on the full-size counter explores what -D THREADS=2 -D ITERATIONS=2 does.
+    let (code, shrunk, err) = gilsim(&["explore", "scenarios/counter.py", "--shrink", "2"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, defined, _) = gilsim(&[
+        "explore",
+        "scenarios/counter.py",
+        "-D",
+        "THREADS=2",
+        "-D",
+        "ITERATIONS=2",
+    ]);
+    let (note, table) = shrunk
+        .split_once("── gilsim explore")
+        .expect("the note comes before the table");
+    assert_eq!(format!("── gilsim explore{table}"), defined);
+    assert!(
+        note.contains("21:11 10 → 2 (size constant THREADS)")
+            && note.contains("22:14 100000 → 2 (size constant ITERATIONS)"),
+        "{note}"
+    );
+    // Its witnesses replay with `run --shrink`.
+    let witness = shrunk
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("witness: --schedule "))
+        .expect("a witness")
+        .trim_matches('"')
+        .to_string();
+    let (code, _, err) = gilsim(&[
+        "run",
+        "scenarios/counter.py",
+        "--shrink",
+        "2",
+        "--schedule",
+        &witness,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("--shrink 2 rewrote 2 literals"), "{err}");
+    // A -D value is the user's own: --shrink leaves it.
+    let (_, out, _) = gilsim(&[
+        "explore",
+        "scenarios/counter.py",
+        "--shrink",
+        "2",
+        "-D",
+        "THREADS=3",
+    ]);
+    assert!(!out.contains("THREADS"), "{out}");
+    // A shrunk run cannot be recorded yet (its replay would run the full-size program).
+    let (code, _, err) = gilsim(&[
+        "run",
+        "scenarios/counter.py",
+        "--shrink",
+        "2",
+        "--json",
+        "-",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--shrink with --json"), "{err}");
+}
+
+#[test]
+fn a_search_past_its_wall_clock_bound_stops_and_says_it_is_not_reproducible() {
+    let (code, out, err) = gilsim(&["compare", "scenarios/counter_call.py", "--max-time", "0.2"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        out.contains("not reproducible") && out.contains("--shrink 2"),
+        "{out}"
+    );
+    assert!(out.contains("not explored: --max-time ran out"), "{out}");
+    let (code, out, _) = gilsim(&["explore", "scenarios/counter_call.py", "--max-time", "0.2"]);
+    assert_eq!(code, 4);
+    assert!(out.contains("stopped by --max-time"), "{out}");
+}

@@ -16,6 +16,7 @@ pub mod error;
 pub mod num;
 pub mod peephole;
 pub mod profile;
+pub mod shrink;
 pub mod symtable;
 pub mod views;
 
@@ -24,6 +25,7 @@ pub use compile::{compile, compile_bundled};
 pub use defines::apply_defines;
 pub use error::{CompileError, ErrorKind};
 pub use profile::{CheckAfter, Profile, Version};
+pub use shrink::{Rewrite, shrink};
 
 #[cfg(test)]
 mod tests {

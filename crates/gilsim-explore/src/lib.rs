@@ -47,6 +47,9 @@ pub struct Options {
     /// before instructions that only touch the running thread's own data: the full graph,
     /// whose schedule count is the profile's exact count (small programs only).
     pub full: bool,
+    /// Stop (with a partial report) at this wall-clock moment: a cut-off that depends on the
+    /// machine's speed, so the report says its result is not reproducible.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// One final outcome of the program. Outcomes compare by status, exit code, stdout and the
@@ -149,6 +152,25 @@ pub struct Report {
     pub stopped: Option<String>,
     /// The outcomes, in order of their first witness's preemptions, then of the outcome.
     pub outcomes: Vec<OutcomeRow>,
+}
+
+impl Report {
+    /// The report of a search that never began (`why` says what stopped it first).
+    #[must_use]
+    pub fn not_explored(why: &str) -> Report {
+        Report {
+            exhaustive: false,
+            bound: None,
+            states: 0,
+            ends: 0,
+            schedules: BigUint::default(),
+            schedules_exact: false,
+            cyclic: false,
+            full: false,
+            stopped: Some(format!("not explored: {why}")),
+            outcomes: Vec::new(),
+        }
+    }
 }
 
 /// A number of schedules: a machine integer while it fits, a wide one beyond (counts are
@@ -382,10 +404,18 @@ impl Explorer {
                             continue;
                         }
                         self.memo.insert(next.key, Memo::Open);
-                        if let Some(p) = &mut self.progress
-                            && self.memo.len().is_multiple_of(1024)
-                        {
-                            p(self.memo.len() as u64);
+                        if self.memo.len().is_multiple_of(1024) {
+                            if let Some(p) = &mut self.progress {
+                                p(self.memo.len() as u64);
+                            }
+                            if let Some(at) = self.opts.deadline
+                                && std::time::Instant::now() >= at
+                            {
+                                self.stopped = Some(format!(
+                                    "stopped by --max-time after {} states: a wall-clock cut-off, so another machine or run may get further (not reproducible); shrink the program with --shrink 2 or -D",
+                                    self.memo.len()
+                                ));
+                            }
                         }
                         path.push(next);
                     }
