@@ -1568,3 +1568,26 @@ fn python_2_7_programs_run_as_2_7_runs_them() {
     ]);
     assert_eq!(out, "No module named 'Queue'\n");
 }
+
+#[test]
+fn a_deadlocked_thread_with_no_code_of_the_learners_is_placed_in_its_module() {
+    // An executor's worker runs only gilsim's own code: the report names where it waits
+    // instead of "line 0", and an executor nobody shut down is no deadlock by itself.
+    let f = write_tmp(
+        "worker_waits.py",
+        "from concurrent.futures import ThreadPoolExecutor\nimport threading\nev = threading.Event()\nex = ThreadPoolExecutor(1)\nex.submit(print, 'hi')\nev.wait()\n",
+    );
+    let (code, out, err) = gilsim(&["run", &f]);
+    assert_eq!((code, out.as_str()), (3, "hi\n"), "{err}");
+    assert!(
+        err.contains("waits in _worker() of concurrent.futures for another thread to wake it"),
+        "{err}"
+    );
+    assert!(!err.contains("line 0"), "{err}");
+    let f = write_tmp(
+        "never_shut.py",
+        "from concurrent.futures import ThreadPoolExecutor\nex = ThreadPoolExecutor(2)\nprint(ex.submit(sum, [1, 2]).result())\n",
+    );
+    let (code, out, err) = gilsim(&["run", &f]);
+    assert_eq!((code, out.as_str()), (0, "3\n"), "{err}");
+}

@@ -75,7 +75,8 @@ pub(super) struct AtLocation {
     /// Violations.
     pub count: u64,
     /// The first one.
-    pub first: Option<CheckThenAct>,
+    /// (Boxed: most locations never have one, and every location carries the field.)
+    pub first: Option<Box<CheckThenAct>>,
 }
 
 impl AtLocation {
@@ -93,11 +94,11 @@ impl AtLocation {
         {
             self.count += 1;
             if self.first.is_none() {
-                self.first = Some(CheckThenAct {
+                self.first = Some(Box::new(CheckThenAct {
                     check: access(branch.site, branch.value),
                     between: access(o.site, o.value),
                     act: access(w.site, w.value),
-                });
+                }));
             }
         }
     }

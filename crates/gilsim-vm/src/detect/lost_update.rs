@@ -31,7 +31,8 @@ pub(super) struct AtLocation {
     /// stale write had erased, so single writes may count negative; the sum is exact.
     pub lost: i64,
     /// The first one.
-    pub first: Option<LostUpdate>,
+    /// (Boxed: most locations never have one, and every location carries the field.)
+    pub first: Option<Box<LostUpdate>>,
 }
 
 impl AtLocation {
@@ -53,13 +54,13 @@ impl AtLocation {
                 && lost > 0
                 && let Some(o) = between
             {
-                self.first = Some(LostUpdate {
+                self.first = Some(Box::new(LostUpdate {
                     read: access(read.site, read.value),
                     overwritten: access(o.site, o.value),
                     writes_between: before - read.version,
                     lost: lost as u64,
                     write: access(w.site, w.value),
-                });
+                }));
             }
         } else {
             self.depth += 1;

@@ -403,9 +403,9 @@ impl Detector {
             .map(|l| LocationFindings {
                 label: l.label.clone(),
                 lost: l.lost.lost.max(0) as u64,
-                first_lost: l.lost.first.clone(),
+                first_lost: l.lost.first.as_deref().cloned(),
                 check_then_act: l.check_then_act.count,
-                first_check_then_act: l.check_then_act.first.clone(),
+                first_check_then_act: l.check_then_act.first.as_deref().cloned(),
             })
             .collect()
     }

@@ -1358,12 +1358,19 @@ impl Machine {
                 if let Value::Obj(ko) = k
                     && let Obj::Slice(a, b, c) = *self.heap.get(ko)
                 {
-                    let mut idx = self.slice_indices(len, a, b, c)?;
-                    idx.sort_unstable();
+                    let idx = self.slice_indices(len, a, b, c)?;
+                    // One pass over the list, whatever the slice (`del l[:k]` is not k
+                    // single removals, each moving the rest).
+                    let mut gone = vec![false; len];
+                    for i in idx {
+                        gone[i] = true;
+                    }
                     if let Obj::List(l) = self.heap.get_mut(id) {
-                        for i in idx.into_iter().rev() {
-                            l.remove(i);
-                        }
+                        let mut k = 0;
+                        l.retain(|_| {
+                            k += 1;
+                            !gone[k - 1]
+                        });
                     }
                     return Ok(());
                 }

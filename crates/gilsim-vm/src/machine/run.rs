@@ -631,18 +631,40 @@ impl Machine {
         let mut detail = Vec::new();
         for th in &self.threads {
             if let ThreadState::Blocked(w) = th.state {
-                let line = th
-                    .frames
-                    .iter()
-                    .rev()
-                    .find(|f| f.unit == 0)
-                    .map_or(0, Frame::line);
-                // The call of gilsim's own modules the learner's code is in (`Condition.wait`).
+                // Where: the learner's line, or (a thread running only gilsim's own code, such
+                // as an executor's worker) the module function it is in.
+                let place = match th.frames.iter().rev().find(|f| f.unit == 0) {
+                    Some(f) => format!("at line {}", f.line()),
+                    None => th
+                        .frames
+                        .iter()
+                        .find(|f| {
+                            !matches!(
+                                &*f.code.obj.qualname,
+                                "Thread._bootstrap_inner" | "Thread.run"
+                            )
+                        })
+                        .or(th.frames.first())
+                        .map_or_else(String::new, |f| {
+                            let module = self.units[f.unit as usize]
+                                .program
+                                .filename
+                                .trim_end_matches(".py")
+                                .to_string();
+                            format!("in {}() of {module}", f.code.obj.qualname)
+                        }),
+                };
+                // The call of gilsim's own modules the learner's code is in (`Condition.wait`),
+                // or for a thread with no code of the learner's, its innermost call.
                 let user = th.frames.iter().rposition(|f| f.unit == 0);
-                let called = user
-                    .and_then(|i| th.frames.get(i + 1))
-                    .filter(|f| f.unit != 0)
-                    .map(|f| f.code.obj.qualname.clone());
+                let called = match user {
+                    Some(i) => th
+                        .frames
+                        .get(i + 1)
+                        .filter(|f| f.unit != 0)
+                        .map(|f| f.code.obj.qualname.clone()),
+                    None => th.frames.last().map(|f| f.code.obj.qualname.clone()),
+                };
                 let what = match w {
                     Wait::Lock { lock, .. } => {
                         let owner = match self.heap.get(lock) {
@@ -673,7 +695,7 @@ impl Machine {
                     Wait::Sleep { .. } | Wait::Io { .. } => "time to pass".to_string(),
                 };
                 detail.push(format!(
-                    "thread {} ({}) waits at line {line} for {what}",
+                    "thread {} ({}) waits {place} for {what}",
                     th.id, th.name
                 ));
             }
