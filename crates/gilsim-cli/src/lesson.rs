@@ -33,7 +33,7 @@ threads' steps that the CPython version allows, and lists what can come out.
               not the odds: a real run does not pick among schedules evenly
   witness     one schedule that reaches the outcome, with the fewest preemptions (switches
               away from a thread that could have gone on); `gilsim run FILE --schedule \"…\"`
-              replays it. `0:645+ 1:27 …` reads: thread 0 (main) runs 645 instructions and
+              replays it. `0:667+ 1:27 …` reads: thread 0 (main) runs 667 instructions and
               then gives the GIL up by itself (+), thread 1 runs 27 and is switched out, …;
               `1@8` would read: thread 1 runs until it is about to start line 8 (used where
               a switch falls between two lines; most races need one inside a line)

@@ -1428,7 +1428,7 @@ fn a_trace_gives_each_switch_its_true_reason() {
         "-D",
         "ITERATIONS=2",
         "--schedule",
-        "0:645+ 1:27 0:27+ 2:47 0:22+ 1:20 0:48",
+        "0:667+ 1:27 0:27+ 2:47 0:22+ 1:20 0:48",
         "--trace",
     ]);
     assert!(

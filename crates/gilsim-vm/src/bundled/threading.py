@@ -237,6 +237,17 @@ class Barrier:
         with self._cond:
             self._break()
 
+    def reset(self):
+        with self._cond:
+            if self._count > 0:
+                if self._state == 0:
+                    self._state = -1
+                elif self._state == -2:
+                    self._state = -1
+            else:
+                self._state = 0
+            self._cond.notify_all()
+
     @property
     def n_waiting(self):
         if self._state == 0:
@@ -384,6 +395,13 @@ class _MainThread(Thread):
         self.daemon = False
         self._started = True
 
+
+class local:
+    # One attribute dict per thread: the machine keeps them (see _gilsim_thread.register_local).
+    pass
+
+
+_thread.register_local(local)
 
 _main_thread = _MainThread()
 _thread.register_main(_main_thread)

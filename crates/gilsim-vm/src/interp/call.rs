@@ -249,8 +249,20 @@ impl Machine {
             match self.heap.get(id) {
                 Obj::Instance(inst) => {
                     let cls = inst.class;
-                    let own = inst.dict.get(&key);
+                    let mut own = inst.dict.get(&key);
                     let payload = inst.payload;
+                    // A `threading.local`: the running thread's own attributes (its own
+                    // dict holds none by name, so an attribute found there is never one).
+                    let local = match self.local_class {
+                        Some(_) if own.is_none() => self.local_dict(id, cls)?,
+                        _ => None,
+                    };
+                    if let Some(d) = local {
+                        own = match self.heap.get(d) {
+                            Obj::Dict(dd) => dd.get(&key),
+                            _ => None,
+                        };
+                    }
                     let from_class = self.class_lookup(cls, &key);
                     if let Some(Value::Obj(p)) = from_class
                         && let Obj::Property { fget, .. } = self.heap.get(p)
@@ -258,7 +270,7 @@ impl Machine {
                         return Ok(Attr::Call(*fget, vec![o]));
                     }
                     if let Some(v) = own {
-                        if self.observed() {
+                        if self.observed() && local.is_none() {
                             self.observe(crate::detect::LocKey::Attr(id, n.clone()), v, None);
                         }
                         return Ok(Attr::Value(v));
@@ -541,11 +553,68 @@ impl Machine {
         }
     }
 
+    /// The running thread's attribute dict of `o` when `o` is a `threading.local`.
+    fn local_of(&mut self, o: Value, key: &HKey) -> Res<Option<ObjId>> {
+        if self.local_class.is_none() {
+            return Ok(None);
+        }
+        let Value::Obj(id) = o else { return Ok(None) };
+        let Obj::Instance(inst) = self.heap.get(id) else {
+            return Ok(None);
+        };
+        if inst.dict.contains(key) {
+            return Ok(None);
+        }
+        let cls = inst.class;
+        self.local_dict(id, cls)
+    }
+
+    /// For an instance `id` of `threading.local` (class `cls`): the running thread's own
+    /// attribute dict, kept in the instance's dict under the thread's number and made on the
+    /// thread's first use, as CPython's `_thread._local` keeps one per thread. `None` for any
+    /// other instance.
+    fn local_dict(&mut self, id: ObjId, cls: ObjId) -> Res<Option<ObjId>> {
+        let Some(lc) = self.local_class else {
+            return Ok(None);
+        };
+        if cls != lc && !self.is_subclass(cls, lc) {
+            return Ok(None);
+        }
+        let k = HKey::Int(i64::from(self.current));
+        let (mine, others) = match self.heap.get(id) {
+            Obj::Instance(inst) => (inst.dict.get(&k), !inst.dict.is_empty()),
+            _ => (None, false),
+        };
+        if let Some(Value::Obj(d)) = mine {
+            return Ok(Some(d));
+        }
+        // CPython runs a subclass's __init__ again, with the constructor's arguments, when
+        // another thread first touches the object: not simulated yet.
+        let init = self.class_lookup(cls, &HKey::Str(Rc::from("__init__")));
+        if others && init.is_some_and(|f| self.is_python_function(f)) {
+            return Err(self.unsupported(
+                "a subclass of threading.local with its own __init__, used by a second thread (CPython calls __init__ again in that thread; gilsim does not yet): give the attributes defaults as class attributes instead",
+            ));
+        }
+        let d = self.heap.alloc(Obj::Dict(Dict::new()));
+        if let Obj::Instance(inst) = self.heap.get_mut(id) {
+            inst.dict
+                .insert(k, Value::Int(i64::from(self.current)), Value::Obj(d));
+        }
+        Ok(Some(d))
+    }
+
     /// `o.name = v`.
     pub(crate) fn setattr(&mut self, o: Value, name: Value, v: Value) -> Res<()> {
         let n = self.attr_name(name);
         let key = HKey::Str(n.clone());
         if self.set_property(o, &key, v)? {
+            return Ok(());
+        }
+        if let Some(d) = self.local_of(o, &key)? {
+            if let Obj::Dict(dd) = self.heap.get_mut(d) {
+                dd.insert(key, name, v);
+            }
             return Ok(());
         }
         if let Value::Obj(id) = o {
@@ -600,6 +669,20 @@ impl Machine {
     pub(crate) fn delattr(&mut self, o: Value, name: Value) -> Res<()> {
         let n = self.attr_name(name);
         let key = HKey::Str(n.clone());
+        if let Some(d) = self.local_of(o, &key)? {
+            let removed = match self.heap.get_mut(d) {
+                Obj::Dict(dd) => dd.remove(&key).is_some(),
+                _ => false,
+            };
+            if removed {
+                return Ok(());
+            }
+            let tn = self.type_name(o);
+            return Err(self.raise(
+                "AttributeError",
+                format!("'{tn}' object has no attribute '{n}'"),
+            ));
+        }
         if let Value::Obj(id) = o
             && let Obj::Instance(inst) = self.heap.get_mut(id)
             && inst.dict.remove(&key).is_some()

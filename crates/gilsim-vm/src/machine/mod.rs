@@ -228,6 +228,9 @@ pub struct Machine {
     pub(crate) thread_class: Option<ObjId>,
     /// Whether the main thread has run `threading._shutdown` (the exit hooks) at its end.
     pub(crate) shutdown_ran: bool,
+    /// The bundled `threading.local` class, once `threading` is imported: its instances keep
+    /// one attribute dict per thread.
+    pub(crate) local_class: Option<ObjId>,
     /// Threads blocked in `Thread.start()` until their new thread runs.
     starting: u32,
     /// The earliest virtual time at which a timed wait (sleep, I/O, a timeout) ends.
@@ -380,6 +383,7 @@ impl Machine {
             warned: BTreeSet::new(),
             thread_class: None,
             shutdown_ran: false,
+            local_class: None,
             replay: None,
             starting: 0,
             next_wake: u64::MAX,

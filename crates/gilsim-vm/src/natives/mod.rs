@@ -206,6 +206,7 @@ natives! {
     ThreadReleaseSave = "release_save", Module("_gilsim_thread") => threading::release_save;
     ThreadAcquireRestore = "acquire_restore", Module("_gilsim_thread") => threading::acquire_restore;
     ThreadRegisterMain = "register_main", Module("_gilsim_thread") => threading::register_main;
+    ThreadRegisterLocal = "register_local", Module("_gilsim_thread") => threading::register_local;
     ThreadIdentOf = "ident_of", Module("_gilsim_thread") => threading::ident;
     ThreadNativeId = "native_id", Module("_gilsim_thread") => threading::ident;
     ThreadGetNativeId = "get_native_id", Module("_gilsim_thread") => threading::get_native_id;

@@ -335,6 +335,17 @@ pub(super) fn register_main(m: &mut Machine, c: Call) -> Res<Option<Value>> {
     Ok(Some(Value::None))
 }
 
+/// `_gilsim_thread.register_local(cls)`: the class whose instances keep per-thread
+/// attributes (`threading.local`).
+pub(super) fn register_local(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    if let Value::Obj(o) = arg(&c.args, 0)
+        && matches!(m.heap.get(o), Obj::Class(_))
+    {
+        m.local_class = Some(o);
+    }
+    Ok(Some(Value::None))
+}
+
 /// `_gilsim_thread.is_owned`.
 pub(super) fn is_owned(m: &mut Machine, c: Call) -> Res<Option<Value>> {
     let Call { args, .. } = c;
