@@ -478,6 +478,10 @@ fn builtins_and_methods_gilsim_lacks_are_refused_not_raised() {
             "print(frozenset([1]))",
             "the builtin `frozenset` is not supported by gilsim yet",
         ),
+        (
+            "(x for x in [1]).throw(ValueError)",
+            "`generator.throw` is not supported by gilsim yet",
+        ),
         ("f = open('x')", "`open` is not available in gilsim"),
         (
             "print({}.popitem())",

@@ -53,6 +53,10 @@ pub(crate) const MODULES: &[(&str, Provider)] = &[
         Provider::Python(include_str!("collections.py")),
     ),
     ("functools", Provider::Python(include_str!("functools.py"))),
+    (
+        "contextlib",
+        Provider::Python(include_str!("contextlib.py")),
+    ),
     ("itertools", Provider::Python(include_str!("itertools.py"))),
     ("logging", Provider::Python(include_str!("logging.py"))),
     ("requests", Provider::Python(include_str!("requests.py"))),
@@ -143,9 +147,9 @@ mod tests {
         assert!(source("time").is_none(), "native modules have no source");
         assert_eq!(
             listed(),
-            "threading, time, sys, random, math, os, queue, concurrent.futures, _thread, collections, functools, itertools, logging and requests"
+            "threading, time, sys, random, math, os, queue, concurrent.futures, _thread, collections, functools, contextlib, itertools, logging and requests"
         );
-        assert_eq!(python_modules().count(), 12);
+        assert_eq!(python_modules().count(), 13);
         let py27 = Profile::parse("2.7").expect("2.7");
         let py39 = Profile::parse("3.9").expect("3.9");
         assert!(absent_in("queue", &py27) && !absent_in("Queue", &py27));

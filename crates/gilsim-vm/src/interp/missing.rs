@@ -260,6 +260,15 @@ pub(crate) fn methods(tag: TypeTag) -> &'static [&'static str] {
             "update",
         ],
         TypeTag::Tuple => &["count", "index"],
+        TypeTag::Generator => &[
+            "close",
+            "gi_code",
+            "gi_frame",
+            "gi_running",
+            "gi_yieldfrom",
+            "send",
+            "throw",
+        ],
         TypeTag::Int | TypeTag::Bool => &[
             "as_integer_ratio",
             "bit_length",
