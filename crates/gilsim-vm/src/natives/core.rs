@@ -25,17 +25,63 @@ pub(super) fn print(m: &mut Machine, c: Call) -> Res<Option<Value>> {
         return Err(m.unsupported(msg));
     }
     let text = format!("{}{end}", parts.join(&sep));
-    let stderr = m.modules.get("sys").and_then(|s| match m.heap.get(*s) {
-        Obj::Module(md) => md.dict.get_str("stderr"),
-        _ => None,
-    });
-    let to_err = matches!((kw(&kwargs, "file"), stderr), (Some(f), Some(e)) if f == e);
+    let to_err = match kw(&kwargs, "file") {
+        None | Some(Value::None) => false,
+        Some(f) => match stream_of(m, f) {
+            Some(e) => e,
+            None => {
+                return Err(m.unsupported(
+                    "print(file=...) to an object other than sys.stdout or sys.stderr (a scenario writes no files)",
+                ));
+            }
+        },
+    };
     if to_err {
         m.stderr.extend_from_slice(text.as_bytes());
     } else {
         m.stdout.extend_from_slice(text.as_bytes());
     }
     Ok(Some(Value::None))
+}
+
+/// Which of `sys`'s streams `v` is: `Some(true)` for stderr, `Some(false)` for stdout.
+fn stream_of(m: &Machine, v: Value) -> Option<bool> {
+    let sys = *m.modules.get("sys")?;
+    let Obj::Module(md) = m.heap.get(sys) else {
+        return None;
+    };
+    if md.dict.get_str("stderr") == Some(v) {
+        Some(true)
+    } else if md.dict.get_str("stdout") == Some(v) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// `sys.stdout.write(s)`, `sys.stderr.write(s)` (the number of characters written), and
+/// their `flush()`.
+pub(super) fn stream_write(m: &mut Machine, c: Call) -> Res<Option<Value>> {
+    let Call { id, args, .. } = c;
+    let stream = arg(&args, 0);
+    let to_err = stream_of(m, stream).unwrap_or(false);
+    if id == N::StreamFlush {
+        return Ok(Some(Value::None));
+    }
+    let text = arg(&args, 1);
+    let Some(s) = str_arg(m, text) else {
+        let tn = m.type_name(text);
+        return Err(m.raise(
+            "TypeError",
+            format!("write() argument must be str, not {tn}"),
+        ));
+    };
+    if to_err {
+        m.stderr.extend_from_slice(s.as_bytes());
+    } else {
+        m.stdout.extend_from_slice(s.as_bytes());
+    }
+    Ok(Some(Value::Int(s.chars().count() as i64)))
 }
 
 /// `len()`.

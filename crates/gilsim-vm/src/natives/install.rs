@@ -188,11 +188,41 @@ pub(crate) fn install(m: &mut Machine) {
         .collect();
     let vi = Value::Obj(m.heap.alloc(Obj::Tuple(items.into())));
     set(m, sys, "version_info", vi);
-    // print(..., file=sys.stderr) and file=sys.stdout choose the stream.
-    let out = m.new_str("<stdout>");
-    set(m, sys, "stdout", out);
-    let err = m.new_str("<stderr>");
-    set(m, sys, "stderr", err);
+    // sys.stdout and sys.stderr: objects with write() and flush(), and what
+    // print(..., file=...) compares to choose the stream.
+    let object = m.types.by_tag[&T::Object];
+    let stream_class = class_obj(m, "TextIOWrapper", vec![object], T::Object);
+    let module_name = m.new_str("_io");
+    if let Obj::Class(c) = m.heap.get_mut(stream_class) {
+        c.dict
+            .insert(HKey::Str(Rc::from("__module__")), module_name, module_name);
+    }
+    for (attr, name) in [("stdout", "<stdout>"), ("stderr", "<stderr>")] {
+        let stream = m
+            .heap
+            .alloc(Obj::Instance(Box::new(crate::object::value::Instance {
+                class: stream_class,
+                dict: Dict::new(),
+                traceback: Vec::new(),
+                payload: None,
+            })));
+        let v = Value::Obj(stream);
+        let text = m.new_str(name);
+        let encoding = m.new_str("utf-8");
+        let write = m.native(NativeId::StreamWrite, Some(v));
+        let flush = m.native(NativeId::StreamFlush, Some(v));
+        if let Obj::Instance(i) = m.heap.get_mut(stream) {
+            for (k, x) in [
+                ("name", text),
+                ("encoding", encoding),
+                ("write", write),
+                ("flush", flush),
+            ] {
+                i.dict.insert(HKey::Str(Rc::from(k)), Value::None, x);
+            }
+        }
+        set(m, sys, attr, v);
+    }
     let os = m.new_module("os");
     install_natives(m, os, "os");
     for (name, text) in [("name", "posix"), ("sep", "/"), ("linesep", "\n")] {

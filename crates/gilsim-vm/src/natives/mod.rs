@@ -275,6 +275,8 @@ natives! {
     HttpGet = "http_get", Module("_gilsim_io") => internal::http_get;
     Refuse = "refuse", Module("_gilsim_io") => internal::refuse;
     PropertySetter = "setter", Internal => internal::property_setter;
+    StreamWrite = "write", Internal => core::stream_write;
+    StreamFlush = "flush", Internal => core::stream_write;
     GeneratorReturned = "_returned", Internal => internal::generator_returned;
 
 }
