@@ -578,10 +578,7 @@ fn compare_cmd(args: &CompareArgs) -> anyhow::Result<u8> {
     for profile in Profile::all() {
         if until.is_some_and(|t| std::time::Instant::now() >= t) {
             cut = true;
-            rows.push((
-                profile,
-                gilsim_explore::Report::not_explored("--max-time ran out"),
-            ));
+            rows.push((profile, gilsim_explore::Report::out_of_time()));
             continue;
         }
         let Exploring {

@@ -783,12 +783,9 @@ pub(crate) fn compare_table(
     let key = outcome_key;
     let mut sets: Vec<(String, Vec<String>)> = Vec::new();
     for (profile, r) in rows {
-        if r.states == 0 && !r.exhaustive {
-            let _ = writeln!(
-                out,
-                "  {:<6} not explored: --max-time ran out before this version's turn",
-                profile.name()
-            );
+        if r.states == 0 && r.timed_out {
+            let why = r.stopped.as_deref().unwrap_or_default();
+            let _ = writeln!(out, "  {:<6} {why}", profile.name());
             continue;
         }
         let mut outs: Vec<String> = r.outcomes.iter().map(|o| key(&o.outcome)).collect();
@@ -818,6 +815,7 @@ pub(crate) fn compare_table(
         sets.push((profile.name().to_string(), outs));
     }
     // Group the versions that reach exactly the same outcomes.
+    let explored = sets.len();
     let mut groups: Vec<(Vec<String>, Vec<String>)> = Vec::new();
     for (name, outs) in sets {
         match groups.iter_mut().find(|(o, _)| *o == outs) {
@@ -827,10 +825,6 @@ pub(crate) fn compare_table(
     }
     let cut = rows.iter().any(|(_, r)| !r.exhaustive);
     let so_far = if cut { " so far" } else { "" };
-    let explored = rows
-        .iter()
-        .filter(|(_, r)| r.states > 0 || r.exhaustive)
-        .count();
     if explored < 2 {
         // Nothing to compare.
     } else if groups.len() == 1 {
@@ -842,12 +836,7 @@ pub(crate) fn compare_table(
         let parts: Vec<String> = groups.iter().map(|(_, n)| n.join(", ")).collect();
         let _ = writeln!(out, "versions that agree{so_far}: {}", parts.join("  ·  "));
     }
-    let timed = rows.iter().any(|(_, r)| {
-        r.stopped
-            .as_deref()
-            .is_some_and(|s| s.contains("--max-time"))
-    });
-    if timed {
+    if rows.iter().any(|(_, r)| r.timed_out) {
         let _ = writeln!(
             out,
             "≥: a search was cut short by --max-time, a wall-clock bound: another machine or run may get further, so this partial result is not reproducible; make the program smaller with --shrink 2 or -D"

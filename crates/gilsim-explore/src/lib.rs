@@ -150,14 +150,17 @@ pub struct Report {
     pub full: bool,
     /// Why the search stopped early, if it did.
     pub stopped: Option<String>,
+    /// Whether it stopped at [`Options::deadline`]: the one cut-off that depends on the
+    /// machine, so the partial result is not reproducible.
+    pub timed_out: bool,
     /// The outcomes, in order of their first witness's preemptions, then of the outcome.
     pub outcomes: Vec<OutcomeRow>,
 }
 
 impl Report {
-    /// The report of a search that never began (`why` says what stopped it first).
+    /// The report of a search that never began: the deadline had passed before its turn.
     #[must_use]
-    pub fn not_explored(why: &str) -> Report {
+    pub fn out_of_time() -> Report {
         Report {
             exhaustive: false,
             bound: None,
@@ -167,7 +170,8 @@ impl Report {
             schedules_exact: false,
             cyclic: false,
             full: false,
-            stopped: Some(format!("not explored: {why}")),
+            stopped: Some("not explored: --max-time ran out before this version's turn".into()),
+            timed_out: true,
             outcomes: Vec::new(),
         }
     }
@@ -243,6 +247,8 @@ struct Explorer {
     ends: KeyMap<u32>,
     cyclic: bool,
     stopped: Option<String>,
+    /// Whether `stopped` is the wall-clock deadline.
+    timed_out: bool,
     progress: Option<Box<dyn FnMut(u64)>>,
 }
 
@@ -415,6 +421,7 @@ impl Explorer {
                                     "stopped by --max-time after {} states: a wall-clock cut-off, so another machine or run may get further (not reproducible); shrink the program with --shrink 2 or -D",
                                     self.memo.len()
                                 ));
+                                self.timed_out = true;
                             }
                         }
                         path.push(next);
@@ -447,6 +454,7 @@ pub fn explore(
         ends: KeyMap::default(),
         cyclic: false,
         stopped: None,
+        timed_out: false,
         progress,
     };
     let initial = start.clone();
@@ -481,6 +489,7 @@ pub fn explore(
         cyclic: ex.cyclic,
         full: opts.full,
         stopped: ex.stopped,
+        timed_out: ex.timed_out,
         outcomes: rows,
     }
 }

@@ -12,11 +12,26 @@ pub(crate) enum Provider {
     /// Python source, on the profiles where the version has the module under this name
     /// (`queue` is Python 3's, `Queue` 2.7's): elsewhere the import raises ImportError, as
     /// CPython's does, so `try: import queue / except ImportError: import Queue` works.
-    PythonIf(&'static str, fn(&Profile) -> bool),
+    PythonIf(&'static str, Only),
     /// Python source, compiled and run on first import.
     Python(&'static str),
     /// Natives (see `crate::natives`), installed at boot.
     Native,
+}
+
+/// The one Python a module exists in under its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Only {
+    /// 2.7 (`Queue`, `thread`).
+    Python2,
+    /// 3.x (`queue`, `_thread`, `concurrent.futures`).
+    Python3,
+}
+
+impl Only {
+    fn has(self, p: &Profile) -> bool {
+        p.at_least(3, 0) == (self == Only::Python3)
+    }
 }
 
 /// Every module a program may import, in the order the refusal for an unknown module lists
@@ -30,23 +45,23 @@ pub(crate) const MODULES: &[(&str, Provider)] = &[
     ("os", Provider::Native),
     (
         "queue",
-        Provider::PythonIf(include_str!("queue.py"), python3),
+        Provider::PythonIf(include_str!("queue.py"), Only::Python3),
     ),
     (
         "Queue",
-        Provider::PythonIf(include_str!("queue.py"), python2),
+        Provider::PythonIf(include_str!("queue.py"), Only::Python2),
     ),
     (
         "concurrent.futures",
-        Provider::PythonIf(include_str!("concurrent_futures.py"), python3),
+        Provider::PythonIf(include_str!("concurrent_futures.py"), Only::Python3),
     ),
     (
         "_thread",
-        Provider::PythonIf(include_str!("_thread.py"), python3),
+        Provider::PythonIf(include_str!("_thread.py"), Only::Python3),
     ),
     (
         "thread",
-        Provider::PythonIf(include_str!("_thread.py"), python2),
+        Provider::PythonIf(include_str!("_thread.py"), Only::Python2),
     ),
     (
         "collections",
@@ -66,14 +81,6 @@ pub(crate) const MODULES: &[(&str, Provider)] = &[
     ),
 ];
 
-fn python3(p: &Profile) -> bool {
-    p.at_least(3, 0)
-}
-
-fn python2(p: &Profile) -> bool {
-    !p.at_least(3, 0)
-}
-
 /// Whether `name` is a module of another Python version only (`Queue` under 3.x, `queue`
 /// under 2.7): its import raises ImportError.
 #[must_use]
@@ -81,7 +88,7 @@ pub(crate) fn absent_in(name: &str, profile: &Profile) -> bool {
     let top = name.split('.').next().unwrap_or(name);
     MODULES.iter().any(|&(n, p)| {
         (n == name || n.split('.').next() == Some(top))
-            && matches!(p, Provider::PythonIf(_, has) if !has(profile))
+            && matches!(p, Provider::PythonIf(_, only) if !only.has(profile))
     })
 }
 
@@ -127,8 +134,10 @@ pub(crate) fn is_gilsim_module(name: &str) -> bool {
 pub(crate) fn listed() -> String {
     let names: Vec<&str> = MODULES
         .iter()
+        .filter(|&&(n, p)| {
+            !n.starts_with("__") && !matches!(p, Provider::PythonIf(_, Only::Python2))
+        })
         .map(|&(n, _)| n)
-        .filter(|n| !matches!(*n, "Queue" | "thread" | "__future__"))
         .collect();
     match names.split_last() {
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),

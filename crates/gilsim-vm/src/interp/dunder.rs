@@ -305,11 +305,11 @@ impl Machine {
                 let Some(f) = self.user_dunder(o, "__getitem__") else {
                     // A dict subclass's `__missing__` (defaultdict, Counter) answers for a
                     // key the dict lacks, as dict.__getitem__ calls it.
-                    if let Some(f) = self.user_dunder(o, "__missing__")
-                        && let Value::Obj(id) = o
+                    if let Value::Obj(id) = o
                         && let Obj::Instance(i) = self.heap.get(id)
                         && let Some(Value::Obj(p)) = i.payload
                         && matches!(self.heap.get(p), Obj::Dict(_))
+                        && let Some(f) = self.user_dunder(o, "__missing__")
                     {
                         let h = self.hkey(k)?;
                         let present =

@@ -63,11 +63,10 @@ fn stream_of(m: &Machine, v: Value) -> Option<bool> {
 /// their `flush()`.
 pub(super) fn stream_write(m: &mut Machine, c: Call) -> Res<Option<Value>> {
     let Call { id, args, .. } = c;
-    let stream = arg(&args, 0);
-    let to_err = stream_of(m, stream).unwrap_or(false);
     if id == N::StreamFlush {
         return Ok(Some(Value::None));
     }
+    let to_err = stream_of(m, arg(&args, 0)).unwrap_or(false);
     let text = arg(&args, 1);
     let Some(s) = str_arg(m, text) else {
         let tn = m.type_name(text);
@@ -406,8 +405,7 @@ pub(super) fn iter(m: &mut Machine, c: Call) -> Res<Option<Value>> {
     let a0 = arg(&args, 0);
     if args.len() == 2 {
         // iter(f, sentinel): call f until it returns the sentinel.
-        if !matches!(a0, Value::Obj(o) if matches!(m.heap.get(o), Obj::Function(_) | Obj::Native(_) | Obj::Class(_) | Obj::Method { .. }))
-        {
+        if !is_callable(m, a0) {
             return Err(m.raise("TypeError", "iter(v, w): v must be callable"));
         }
         return python_generator(m, "_iter_call", args);
@@ -645,10 +643,12 @@ pub(super) fn super_(m: &mut Machine, c: Call) -> Res<Option<Value>> {
 /// `callable()`.
 pub(super) fn callable(m: &mut Machine, c: Call) -> Res<Option<Value>> {
     let Call { args, .. } = c;
-    let a0 = arg(&args, 0);
-    Ok(Some(Value::Bool(
-        matches!(a0, Value::Obj(o) if matches!(m.heap.get(o), Obj::Function(_) | Obj::Native(_) | Obj::Class(_) | Obj::Method { .. })),
-    )))
+    Ok(Some(Value::Bool(is_callable(m, arg(&args, 0)))))
+}
+
+/// Whether `v` can be called (what `callable()` answers).
+fn is_callable(m: &Machine, v: Value) -> bool {
+    matches!(v, Value::Obj(o) if matches!(m.heap.get(o), Obj::Function(_) | Obj::Native(_) | Obj::Class(_) | Obj::Method { .. }))
 }
 
 /// `format()`.

@@ -211,14 +211,15 @@ pub(crate) fn install(m: &mut Machine) {
         let encoding = m.new_str("utf-8");
         let write = m.native(NativeId::StreamWrite, Some(v));
         let flush = m.native(NativeId::StreamFlush, Some(v));
-        if let Obj::Instance(i) = m.heap.get_mut(stream) {
-            for (k, x) in [
-                ("name", text),
-                ("encoding", encoding),
-                ("write", write),
-                ("flush", flush),
-            ] {
-                i.dict.insert(HKey::Str(Rc::from(k)), Value::None, x);
+        for (k, x) in [
+            ("name", text),
+            ("encoding", encoding),
+            ("write", write),
+            ("flush", flush),
+        ] {
+            let key = m.intern(k);
+            if let Obj::Instance(i) = m.heap.get_mut(stream) {
+                i.dict.insert(HKey::Str(Rc::from(k)), key, x);
             }
         }
         set(m, sys, attr, v);

@@ -472,12 +472,19 @@ pub(crate) fn ident_of(tid: u32) -> i64 {
     }
 }
 
-/// `_gilsim_thread.ident_of(tid)`: the ident of a thread by gilsim's number.
+/// The native id (`Thread.native_id`, `threading.get_native_id()`) of thread `tid`: the
+/// main thread's is the process id, as on Linux.
+fn native_id_of(tid: u32) -> i64 {
+    VIRTUAL_PID + i64::from(tid)
+}
+
+/// `_gilsim_thread.ident_of(tid)`, `_gilsim_thread.native_id(tid)`: a thread's ident or
+/// native id by gilsim's number.
 pub(super) fn ident(m: &mut Machine, c: Call) -> Res<Option<Value>> {
     let tid = to_int(m, arg(&c.args, 0), "ident_of")?;
     let tid = u32::try_from(tid).unwrap_or(0);
     Ok(Some(Value::Int(if c.id == N::ThreadNativeId {
-        VIRTUAL_PID + i64::from(tid)
+        native_id_of(tid)
     } else {
         ident_of(tid)
     })))
@@ -485,7 +492,7 @@ pub(super) fn ident(m: &mut Machine, c: Call) -> Res<Option<Value>> {
 
 /// `threading.get_native_id()`: the running thread's simulated native id.
 pub(super) fn get_native_id(m: &mut Machine, _c: Call) -> Res<Option<Value>> {
-    Ok(Some(Value::Int(VIRTUAL_PID + i64::from(m.current))))
+    Ok(Some(Value::Int(native_id_of(m.current))))
 }
 
 /// `_gilsim_thread.enumerate()`: the thread objects alive, the main thread first.
